@@ -1,0 +1,188 @@
+"""The core's vocabulary: plain, frozen dataclasses with no platform objects in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    CONSOLE = "console"
+    DISCORD = "discord"
+    SLACK = "slack"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRef:
+    """A place top-level messages go: a Discord text channel, a Slack channel, the terminal."""
+
+    platform: Platform
+    workspace_id: str  # Discord guild id / Slack team id / "local" for the terminal
+    channel_id: str  # Discord *parent* channel id / Slack channel id
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRef:
+    """A reply chain, named by its root message on every platform.
+
+    Slack: root_id is the root message's ts (the thread_ts). Discord: root_id is
+    the thread's id, which equals the starter message's id.
+    """
+
+    conversation: ConversationRef
+    root_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    conversation: ConversationRef
+    message_id: str  # Slack ts / Discord snowflake
+    thread: ThreadRef | None  # None = a top-level message
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    user_id: str
+    display_name: str
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """arXiv metadata for one paper. `arxiv_id` is canonical: no version suffix."""
+
+    arxiv_id: str
+    version: int
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    published: datetime
+    updated: datetime
+    primary_category: str
+    categories: tuple[str, ...] = ()
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}v{self.version}"
+
+    @property
+    def html_url(self) -> str:
+        return f"https://arxiv.org/html/{self.arxiv_id}v{self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A paper proposed by one source for a digest, with that source's signals."""
+
+    arxiv_id: str
+    source: str
+    paper: Paper | None = None  # filled when the source already has arXiv metadata
+    upvotes: int = 0
+    comments: int = 0
+    curated_note: str = ""  # a curator's one-line description, when a list provides one
+    submitted_by: str = ""  # member id for a manual submission
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreParts:
+    """Why a paper ranks where it does; `paperclub digest --explain` prints these."""
+
+    social: float = 0.0
+    recency: float = 0.0
+    interest: float = 0.0
+    submission: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.social + self.recency + self.interest + self.submission
+
+
+@dataclass(frozen=True, slots=True)
+class RankedPaper:
+    paper: Paper
+    score: ScoreParts
+    sources: tuple[str, ...]
+    curated_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The half-open time range [start, end) a digest covers, tz-aware UTC."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QAPair:
+    question: str
+    answer: str
+
+
+class SummaryEngine(StrEnum):
+    MODEL = "model"
+    EXTRACTIVE = "extractive"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A paper's summary in one language: cached per (paper, language) and shared by channels.
+
+    `basis` says what text it was built from ("abstract", "full text (arXiv HTML)", ...);
+    `notes` say what degraded, so the post can tell the reader.
+    """
+
+    arxiv_id: str
+    language: str
+    tldr: str
+    key_points: tuple[QAPair, ...]
+    tags: tuple[str, ...]
+    engine: SummaryEngine
+    model: str
+    basis: str
+    title_translated: str = ""
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    quote: str
+    section: str
+    page: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str
+    grounded: bool
+    citations: tuple[Citation, ...]
+    engine: SummaryEngine
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One message of a thread's conversation, as the core remembers it."""
+
+    role: str  # "user" or "assistant"
+    author_id: str
+    text: str
+
+
+@dataclass(slots=True)
+class DigestReport:
+    """What one digest run did, for the caller to show (and for the scheduler's log)."""
+
+    conversation: ConversationRef
+    week: str
+    posted: list[str] = field(default_factory=list)
+    already_posted: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    unavailable_sources: dict[str, str] = field(default_factory=dict)
+    ranked: list[RankedPaper] = field(default_factory=list)
+    empty_reason: str = ""

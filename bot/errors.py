@@ -1,0 +1,72 @@
+"""One hierarchy for everything the core can refuse or fail at.
+
+Adapters translate library exceptions into these at the boundary; the service turns
+them into replies a member understands (`str(error)` is always user-facing text that
+says what to do next, and never contains a secret).
+"""
+
+from __future__ import annotations
+
+
+class PaperclubError(Exception):
+    """Base class: the message is safe to show to a user."""
+
+
+class InvalidPaperId(PaperclubError):
+    ACCEPTED_FORMS = (
+        "an arXiv id such as 2309.12288, 2309.12288v2 or hep-th/9901001, "
+        "or a link on arxiv.org (abs/pdf/html), huggingface.co/papers or alphaxiv.org"
+    )
+
+    def __init__(self, given: str, reason: str = "") -> None:
+        shown = given if len(given) <= 80 else given[:77] + "..."
+        detail = f" ({reason})" if reason else ""
+        super().__init__(
+            f"'{shown}' is not an arXiv paper reference{detail}. Use {self.ACCEPTED_FORMS}."
+        )
+        self.given = given
+
+
+class PaperNotFound(PaperclubError):
+    def __init__(self, arxiv_id: str) -> None:
+        super().__init__(
+            f"arXiv has no paper {arxiv_id}: not found. Check the id on https://arxiv.org."
+        )
+        self.arxiv_id = arxiv_id
+
+
+class SourceUnavailable(PaperclubError):
+    """A paper source failed after its retries (HTTP error, timeout, empty or malformed page)."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source} is unavailable right now: {reason}. Try again in a few minutes.")
+        self.source = source
+        self.reason = reason
+
+
+class LLMUnavailable(PaperclubError):
+    """The model endpoint failed after retries (rate limit, timeout, 5xx, bad output)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The language model is unavailable: {reason}.")
+        self.reason = reason
+
+
+class PlatformUnavailable(PaperclubError):
+    """Discord or Slack refused or failed a call (permissions, rate limits beyond our wait)."""
+
+
+class NotAPaperThread(PaperclubError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This thread is not one of paperclub's paper threads. Ask inside a paper's thread, "
+            "or open one with /paper <arXiv id>."
+        )
+
+
+class InvalidSetting(PaperclubError):
+    """A setting value a member gave cannot be used; the message says which values work."""
+
+
+class QuotaExceeded(PaperclubError):
+    """A rate limit or token budget was reached; the message says when it resets."""

@@ -1,0 +1,1 @@
+"""Full text of a paper: fetch (arXiv HTML, then PDF, then abstract), extract, chunk."""

@@ -1,0 +1,68 @@
+"""The core's seams: what it needs from a chat platform, a paper source and a model.
+
+The wiring in `bot.app` picks the implementations from settings; tests use the
+same wiring with real clients pointed at loopback servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+from bot.domain import Candidate, ConversationRef, MessageRef, Paper, Summary, ThreadRef, Turn, Window
+from bot.reading.model import Passage, PaperText
+from bot.render import Post
+
+
+class Chat(Protocol):
+    """Implemented by each adapter (console, Discord, Slack)."""
+
+    async def open_thread(
+        self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
+    ) -> ThreadRef:
+        """Post `post` at the top level of `conversation` and start a thread rooted at it.
+
+        Implementations attach `idempotency_key` to the root message where the platform
+        can carry it, so `find_thread` can recover it after a crash.
+        """
+        ...
+
+    async def find_thread(self, conversation: ConversationRef, idempotency_key: str) -> ThreadRef | None:
+        """The thread an earlier `open_thread` with this key created, if the platform shows one."""
+        ...
+
+    async def reply(self, thread: ThreadRef, post: Post) -> MessageRef: ...
+
+    async def edit(self, message: MessageRef, post: Post) -> None: ...
+
+
+class PaperSource(Protocol):
+    name: str
+
+    async def candidates(self, window: Window) -> list[Candidate]:
+        """Papers this source proposes for `window`; raises SourceUnavailable on failure."""
+        ...
+
+
+class PaperCatalog(Protocol):
+    """Authoritative metadata lookup (arXiv)."""
+
+    async def lookup(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
+        """Metadata for each id arXiv knows; unknown ids are absent from the result."""
+        ...
+
+
+class LLM(Protocol):
+    name: str
+
+    async def summarise(self, paper: Paper, text: PaperText, language: str) -> Summary: ...
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn],
+        language: str,
+    ) -> AsyncIterator[str]:
+        """Stream an answer grounded only in `passages`."""
+        ...
