@@ -186,3 +186,25 @@ class DigestReport:
     unavailable_sources: dict[str, str] = field(default_factory=dict)
     ranked: list[RankedPaper] = field(default_factory=list)
     empty_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    """A channel's own choices; every field has a default from Settings until changed."""
+
+    conversation: ConversationRef
+    language: str
+    subscribed: bool
+    weekday: int  # 0 = Monday
+    time: str  # "HH:MM" in `timezone`
+    timezone: str
+    digest_size: int
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveHit:
+    arxiv_id: str
+    title: str
+    thread: ThreadRef
+    posted_at: datetime

@@ -9,8 +9,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
-from bot.domain import Candidate, ConversationRef, MessageRef, Paper, Summary, ThreadRef, Turn, Window
-from bot.reading.model import Passage, PaperText
+from bot.domain import (
+    Candidate,
+    ConversationRef,
+    MessageRef,
+    Paper,
+    Summary,
+    ThreadRef,
+    Turn,
+    Window,
+)
+from bot.reading.model import PaperText, Passage
 from bot.render import Post
 
 
@@ -27,11 +36,18 @@ class Chat(Protocol):
         """
         ...
 
-    async def find_thread(self, conversation: ConversationRef, idempotency_key: str) -> ThreadRef | None:
+    async def find_thread(
+        self, conversation: ConversationRef, idempotency_key: str
+    ) -> ThreadRef | None:
         """The thread an earlier `open_thread` with this key created, if the platform shows one."""
         ...
 
-    async def reply(self, thread: ThreadRef, post: Post) -> MessageRef: ...
+    async def reply(
+        self, thread: ThreadRef, post: Post, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        """Post in `thread`. With a key, a platform that can deduplicate (a Discord nonce,
+        the console transcript) returns the earlier message instead of posting again."""
+        ...
 
     async def edit(self, message: MessageRef, post: Post) -> None: ...
 

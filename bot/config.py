@@ -1,0 +1,109 @@
+"""Settings, read once at start-up from the environment and `.env` (prefix PAPERCLUB_).
+
+Provider credentials keep their standard names (OPENAI_API_KEY, DISCORD_TOKEN,
+SLACK_BOT_TOKEN ...) so they work as users already have them set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.i18n import SUPPORTED_LANGUAGES
+
+ARXIV_EXPORT_API = "https://export.arxiv.org/api/query"
+DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "cs.CV")
+
+
+def _csv(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERCLUB_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    db_path: Path = Path("./paperclub.db")
+    language: str = "en"
+    timezone: str = "UTC"
+    log_level: str = "INFO"
+
+    # Papers
+    arxiv_api_url: str = ARXIV_EXPORT_API
+    arxiv_categories: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CATEGORIES
+    arxiv_delay_seconds: float = 3.0
+    arxiv_timeout_seconds: float = 20.0
+    arxiv_retries: int = 3
+    arxiv_max_results: int = 200
+    arxiv_html_url: str = "https://arxiv.org/html"
+    arxiv_pdf_url: str = "https://arxiv.org/pdf"
+    digest_size: int = Field(default=10, ge=1, le=25)
+    digest_window_days: int = Field(default=7, ge=1, le=31)
+    digest_concurrency: int = Field(default=4, ge=1, le=16)
+
+    # Language model
+    llm: Literal["openai", "extractive"] | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = 60.0
+    llm_retries: int = 2
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "PAPERCLUB_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "PAPERCLUB_OPENAI_BASE_URL")
+    )
+
+    # Platforms
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "PAPERCLUB_DISCORD_TOKEN")
+    )
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "PAPERCLUB_SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "PAPERCLUB_SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "PAPERCLUB_SLACK_SIGNING_SECRET"),
+    )
+    slack_http_port: int = 3000
+
+    @field_validator("arxiv_categories", mode="before")
+    @classmethod
+    def _split_categories(cls, value: object) -> object:
+        return _csv(value)
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _default_llm(self) -> Settings:
+        if self.llm is None:
+            self.llm = "openai" if self.openai_api_key is not None else "extractive"
+        return self
+
+    @property
+    def llm_engine(self) -> Literal["openai", "extractive"]:
+        return self.llm or "extractive"
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value, for redaction of outbound text and logs."""
+        values = (
+            self.openai_api_key,
+            self.discord_token,
+            self.slack_bot_token,
+            self.slack_app_token,
+            self.slack_signing_secret,
+        )
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

@@ -1,0 +1,421 @@
+"""The SQLite store (aiosqlite, WAL): papers, summaries, posts, threads, turns, channels, usage.
+
+Everything a club owns is keyed by (platform, workspace_id, channel_id), so one workspace's
+queries never see another's rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import (
+    ArchiveHit,
+    ChannelSettings,
+    ConversationRef,
+    Paper,
+    Platform,
+    QAPair,
+    Summary,
+    SummaryEngine,
+    ThreadRef,
+    Turn,
+)
+from bot.store.migrations import MIGRATIONS
+
+
+class PostState:
+    RESERVED = "reserved"
+    ROOT_POSTED = "root_posted"
+    COMPLETE = "complete"
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    key: str
+    arxiv_id: str
+    state: str
+    root_id: str | None
+    replies_done: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _conv_params(conversation: ConversationRef) -> tuple[str, str, str]:
+    return (str(conversation.platform), conversation.workspace_id, conversation.channel_id)
+
+
+class Store:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, path: Path | str) -> AsyncIterator[Store]:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(path, timeout=30) as db:
+            db.row_factory = aiosqlite.Row
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA busy_timeout=10000")
+            await db.execute("PRAGMA foreign_keys=ON")
+            store = cls(db)
+            await store._migrate()
+            yield store
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        applied = int(row[0]) if row else 0
+        for number, script in enumerate(MIGRATIONS[applied:], start=applied + 1):
+            await self._db.executescript(
+                f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+            )
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def integrity_check(self) -> str:
+        async with self._db.execute("PRAGMA integrity_check") as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else "no answer"
+
+    # Papers -----------------------------------------------------------------
+
+    async def save_paper(self, paper: Paper) -> None:
+        await self._db.execute(
+            "INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(arxiv_id) DO UPDATE SET "
+            "version=excluded.version, title=excluded.title, authors_json=excluded.authors_json, "
+            "abstract=excluded.abstract, published=excluded.published, updated=excluded.updated, "
+            "primary_category=excluded.primary_category, categories_json=excluded.categories_json, "
+            "fetched_at=excluded.fetched_at",
+            (
+                paper.arxiv_id,
+                paper.version,
+                paper.title,
+                json.dumps(list(paper.authors)),
+                paper.abstract,
+                paper.published.isoformat(),
+                paper.updated.isoformat(),
+                paper.primary_category,
+                json.dumps(list(paper.categories)),
+                _now(),
+            ),
+        )
+        await self._db.commit()
+
+    async def paper(self, arxiv_id: str) -> Paper | None:
+        async with self._db.execute("SELECT * FROM papers WHERE arxiv_id=?", (arxiv_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return Paper(
+            arxiv_id=row["arxiv_id"],
+            version=row["version"],
+            title=row["title"],
+            authors=tuple(json.loads(row["authors_json"])),
+            abstract=row["abstract"],
+            published=datetime.fromisoformat(row["published"]),
+            updated=datetime.fromisoformat(row["updated"]),
+            primary_category=row["primary_category"],
+            categories=tuple(json.loads(row["categories_json"])),
+        )
+
+    # Summaries (cached per paper and language, shared by every channel) --------
+
+    async def save_summary(self, summary: Summary) -> None:
+        payload = {
+            "tldr": summary.tldr,
+            "key_points": [[p.question, p.answer] for p in summary.key_points],
+            "tags": list(summary.tags),
+            "engine": str(summary.engine),
+            "model": summary.model,
+            "basis": summary.basis,
+            "title_translated": summary.title_translated,
+            "notes": list(summary.notes),
+        }
+        await self._db.execute(
+            "INSERT OR REPLACE INTO summaries VALUES (?,?,?,?)",
+            (summary.arxiv_id, summary.language, json.dumps(payload, ensure_ascii=False), _now()),
+        )
+        await self._db.commit()
+
+    async def summary(self, arxiv_id: str, language: str) -> Summary | None:
+        async with self._db.execute(
+            "SELECT payload_json FROM summaries WHERE arxiv_id=? AND language=?",
+            (arxiv_id, language),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        return Summary(
+            arxiv_id=arxiv_id,
+            language=language,
+            tldr=data["tldr"],
+            key_points=tuple(QAPair(q, a) for q, a in data["key_points"]),
+            tags=tuple(data["tags"]),
+            engine=SummaryEngine(data["engine"]),
+            model=data["model"],
+            basis=data["basis"],
+            title_translated=data.get("title_translated", ""),
+            notes=tuple(data.get("notes", ())),
+        )
+
+    # Full texts (the reading module serialises them) ---------------------------
+
+    async def save_text(self, key: str, source: str, payload: dict[str, Any]) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO paper_texts VALUES (?,?,?,?)",
+            (key, source, json.dumps(payload, ensure_ascii=False), _now()),
+        )
+        await self._db.commit()
+
+    async def text(self, key: str) -> dict[str, Any] | None:
+        async with self._db.execute(
+            "SELECT payload_json FROM paper_texts WHERE key=?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    # Posts: idempotent paper threads -------------------------------------------
+
+    async def reserve_post(
+        self, key: str, conversation: ConversationRef, arxiv_id: str, week: str
+    ) -> PostRecord:
+        """Create the post's row if it is new; return it as stored either way."""
+        now = _now()
+        await self._db.execute(
+            "INSERT OR IGNORE INTO posts (key, platform, workspace_id, channel_id, arxiv_id, week, "
+            "state, root_id, replies_done, created_at, updated_at) VALUES (?,?,?,?,?,?,?,NULL,0,?,?)",
+            (key, *_conv_params(conversation), arxiv_id, week, PostState.RESERVED, now, now),
+        )
+        await self._db.commit()
+        record = await self.post(key)
+        assert record is not None
+        return record
+
+    async def post(self, key: str) -> PostRecord | None:
+        async with self._db.execute(
+            "SELECT key, arxiv_id, state, root_id, replies_done FROM posts WHERE key=?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return PostRecord(row[0], row[1], row[2], row[3], row[4])
+
+    async def mark_root_posted(self, key: str, thread: ThreadRef, arxiv_id: str) -> None:
+        """Record the root and the thread -> paper mapping in one transaction."""
+        now = _now()
+        await self._db.execute(
+            "UPDATE posts SET state=?, root_id=?, updated_at=? WHERE key=?",
+            (PostState.ROOT_POSTED, thread.root_id, now, key),
+        )
+        await self._save_thread(thread, arxiv_id, now)
+        await self._db.commit()
+
+    async def mark_reply_posted(self, key: str, replies_done: int) -> None:
+        await self._db.execute(
+            "UPDATE posts SET replies_done=?, updated_at=? WHERE key=?", (replies_done, _now(), key)
+        )
+        await self._db.commit()
+
+    async def mark_complete(self, key: str) -> None:
+        await self._db.execute(
+            "UPDATE posts SET state=?, updated_at=? WHERE key=?", (PostState.COMPLETE, _now(), key)
+        )
+        await self._db.commit()
+
+    async def posted_paper_ids(self, conversation: ConversationRef) -> set[str]:
+        """Papers this channel already received (any week, any state past reservation)."""
+        async with self._db.execute(
+            "SELECT DISTINCT arxiv_id FROM posts WHERE platform=? AND workspace_id=? AND channel_id=? "
+            "AND state != ?",
+            (*_conv_params(conversation), PostState.RESERVED),
+        ) as cur:
+            rows = await cur.fetchall()
+        return {row[0] for row in rows}
+
+    async def posts_in_week(self, conversation: ConversationRef, week: str) -> list[PostRecord]:
+        async with self._db.execute(
+            "SELECT key, arxiv_id, state, root_id, replies_done FROM posts WHERE platform=? AND "
+            "workspace_id=? AND channel_id=? AND week=? ORDER BY created_at",
+            (*_conv_params(conversation), week),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [PostRecord(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    # Threads ------------------------------------------------------------------
+
+    async def _save_thread(self, thread: ThreadRef, arxiv_id: str, now: str) -> None:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO threads VALUES (?,?,?,?,?,?)",
+            (*_conv_params(thread.conversation), thread.root_id, arxiv_id, now),
+        )
+
+    async def thread_paper(self, thread: ThreadRef) -> str | None:
+        async with self._db.execute(
+            "SELECT arxiv_id FROM threads WHERE platform=? AND workspace_id=? AND channel_id=? "
+            "AND root_id=?",
+            (*_conv_params(thread.conversation), thread.root_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else str(row[0])
+
+    async def channel_thread_for(
+        self, conversation: ConversationRef, arxiv_id: str
+    ) -> ThreadRef | None:
+        async with self._db.execute(
+            "SELECT root_id FROM threads WHERE platform=? AND workspace_id=? AND channel_id=? "
+            "AND arxiv_id=? ORDER BY created_at LIMIT 1",
+            (*_conv_params(conversation), arxiv_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else ThreadRef(conversation, str(row[0]))
+
+    async def search_archive(
+        self, platform: Platform, workspace_id: str, words: list[str], limit: int = 10
+    ) -> list[ArchiveHit]:
+        """Papers this workspace received whose title, abstract or tags contain every word."""
+        sql = (
+            "SELECT t.platform, t.workspace_id, t.channel_id, t.root_id, t.arxiv_id, t.created_at, "
+            "p.title FROM threads t JOIN papers p ON p.arxiv_id = t.arxiv_id "
+            "LEFT JOIN summaries s ON s.arxiv_id = t.arxiv_id "
+            "WHERE t.platform=? AND t.workspace_id=?"
+        )
+        params: list[Any] = [str(platform), workspace_id]
+        for word in words:
+            sql += (
+                " AND (p.title LIKE ? ESCAPE '\\' OR p.abstract LIKE ? ESCAPE '\\' OR "
+                "IFNULL(s.payload_json, '') LIKE ? ESCAPE '\\' OR t.arxiv_id = ?)"
+            )
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern, pattern, pattern, word]
+        sql += " GROUP BY t.platform, t.workspace_id, t.channel_id, t.root_id ORDER BY t.created_at DESC LIMIT ?"
+        params.append(limit)
+        async with self._db.execute(sql, params) as cur:
+            rows = await cur.fetchall()
+        return [
+            ArchiveHit(
+                arxiv_id=r["arxiv_id"],
+                title=r["title"],
+                thread=ThreadRef(
+                    ConversationRef(Platform(r["platform"]), r["workspace_id"], r["channel_id"]),
+                    r["root_id"],
+                ),
+                posted_at=datetime.fromisoformat(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+    # Conversation turns -------------------------------------------------------
+
+    async def add_turn(self, thread: ThreadRef, turn: Turn) -> None:
+        await self._db.execute(
+            "INSERT INTO turns (platform, workspace_id, channel_id, root_id, role, author_id, text, "
+            "created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                *_conv_params(thread.conversation),
+                thread.root_id,
+                turn.role,
+                turn.author_id,
+                turn.text,
+                _now(),
+            ),
+        )
+        await self._db.commit()
+
+    async def turns(self, thread: ThreadRef, limit: int = 12) -> list[Turn]:
+        async with self._db.execute(
+            "SELECT role, author_id, text FROM turns WHERE platform=? AND workspace_id=? AND "
+            "channel_id=? AND root_id=? ORDER BY id DESC LIMIT ?",
+            (*_conv_params(thread.conversation), thread.root_id, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [Turn(r[0], r[1], r[2]) for r in reversed(list(rows))]
+
+    # Channel settings ---------------------------------------------------------
+
+    async def channel(self, conversation: ConversationRef) -> ChannelSettings | None:
+        async with self._db.execute(
+            "SELECT * FROM channels WHERE platform=? AND workspace_id=? AND channel_id=?",
+            _conv_params(conversation),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _channel_from_row(row)
+
+    async def save_channel(self, settings: ChannelSettings) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO channels VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                *_conv_params(settings.conversation),
+                settings.language,
+                int(settings.subscribed),
+                settings.weekday,
+                settings.time,
+                settings.timezone,
+                settings.digest_size,
+                json.dumps(list(settings.topics), ensure_ascii=False),
+            ),
+        )
+        await self._db.commit()
+
+    async def subscribed_channels(self) -> list[ChannelSettings]:
+        async with self._db.execute("SELECT * FROM channels WHERE subscribed=1") as cur:
+            rows = await cur.fetchall()
+        return [_channel_from_row(r) for r in rows]
+
+    # Usage ledger ---------------------------------------------------------------
+
+    async def record_usage(
+        self,
+        conversation: ConversationRef | None,
+        purpose: str,
+        model: str,
+        tokens_in: int,
+        tokens_out: int,
+    ) -> None:
+        platform, workspace, channel = _conv_params(conversation) if conversation else ("", "", "")
+        await self._db.execute(
+            "INSERT INTO usage (at, platform, workspace_id, channel_id, purpose, model, tokens_in, "
+            "tokens_out) VALUES (?,?,?,?,?,?,?,?)",
+            (_now(), platform, workspace, channel, purpose, model, tokens_in, tokens_out),
+        )
+        await self._db.commit()
+
+    async def usage_by_week(self) -> list[tuple[str, str, str, int, int, int]]:
+        """(ISO week, workspace, purpose, calls, tokens in, tokens out), newest week first."""
+        async with self._db.execute(
+            "SELECT strftime('%Y-W%W', at) AS week, workspace_id, purpose, COUNT(*), "
+            "SUM(tokens_in), SUM(tokens_out) FROM usage GROUP BY week, workspace_id, purpose "
+            "ORDER BY week DESC, workspace_id, purpose"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def _channel_from_row(row: aiosqlite.Row) -> ChannelSettings:
+    return ChannelSettings(
+        conversation=ConversationRef(
+            Platform(row["platform"]), row["workspace_id"], row["channel_id"]
+        ),
+        language=row["language"],
+        subscribed=bool(row["subscribed"]),
+        weekday=row["weekday"],
+        time=row["time"],
+        timezone=row["timezone"],
+        digest_size=row["digest_size"],
+        topics=tuple(json.loads(row["topics_json"])),
+    )

@@ -1,0 +1,105 @@
+"""Numbered schema migrations; `PRAGMA user_version` records how many were applied.
+
+Append a new entry to add a migration; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the foundation schema
+    """
+    CREATE TABLE papers (
+        arxiv_id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        authors_json TEXT NOT NULL,
+        abstract TEXT NOT NULL,
+        published TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        primary_category TEXT NOT NULL,
+        categories_json TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE summaries (
+        arxiv_id TEXT NOT NULL,
+        language TEXT NOT NULL,
+        payload_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (arxiv_id, language)
+    );
+    CREATE TABLE paper_texts (
+        key TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        payload_json TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE posts (
+        key TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        arxiv_id TEXT NOT NULL,
+        week TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('reserved', 'root_posted', 'complete')),
+        root_id TEXT,
+        replies_done INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX posts_by_channel ON posts (platform, workspace_id, channel_id, arxiv_id);
+    CREATE TABLE threads (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        root_id TEXT NOT NULL,
+        arxiv_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id, root_id)
+    );
+    CREATE TABLE turns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        root_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX turns_by_thread ON turns (platform, workspace_id, channel_id, root_id, id);
+    CREATE TABLE channels (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        language TEXT NOT NULL,
+        subscribed INTEGER NOT NULL,
+        weekday INTEGER NOT NULL,
+        time TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        digest_size INTEGER NOT NULL,
+        topics_json TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id)
+    );
+    CREATE TABLE usage (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        model TEXT NOT NULL,
+        tokens_in INTEGER NOT NULL,
+        tokens_out INTEGER NOT NULL
+    );
+    CREATE TABLE submissions (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        arxiv_id TEXT NOT NULL,
+        submitted_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id, arxiv_id)
+    );
+    """,
+)
