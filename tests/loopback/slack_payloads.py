@@ -1,0 +1,128 @@
+"""Slack payloads for the loopback tests, built from the real recorded fixtures.
+
+Each builder loads a fixture from ../shared/fixtures/slack and changes only the
+fields a scenario needs (team, channel, user, text, ts, thread), so every other
+field keeps the shape Slack really sends. A missing fixture fails loudly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "slack"
+
+_event_ids = itertools.count(1)
+_ts = itertools.count(1)
+
+
+def fixture_path(relative: str) -> Path:
+    path = FIXTURES / relative
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Slack fixture missing: {path} (expected ../shared/fixtures next to the repo)"
+        )
+    return path
+
+
+def load_json(relative: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(fixture_path(relative).read_text())
+    return data
+
+
+def new_ts() -> str:
+    return f"{int(time.time())}.{900000 + next(_ts):06d}"
+
+
+def new_event_id() -> str:
+    return f"Ev{next(_event_ids):08d}"
+
+
+def message_event(
+    *,
+    team_id: str = "T111",
+    channel: str = "C111",
+    user: str = "W222",
+    text: str = "Hello World!",
+    thread_ts: str | None = None,
+    ts: str | None = None,
+    event_id: str | None = None,
+    bot_id: str | None = None,
+    subtype: str | None = None,
+) -> dict[str, Any]:
+    """A `message` event_callback (events_message_channel.json); a reply when thread_ts is set."""
+    body = load_json("bolt-python/events_message_channel.json")
+    ts = ts or new_ts()
+    body["team_id"] = team_id
+    body["event_id"] = event_id or new_event_id()
+    event = body["event"]
+    event.update(user=user, text=text, ts=ts, event_ts=ts, team=team_id, channel=channel)
+    event["blocks"][0]["elements"][0]["elements"][0]["text"] = text
+    if thread_ts is not None:
+        # A reply's shape, as in events_message_in_thread_im.json but in a channel.
+        thread_fixture = load_json("bolt-python/events_message_in_thread_im.json")["event"]
+        event["thread_ts"] = thread_ts
+        event["parent_user_id"] = thread_fixture["parent_user_id"]
+    if bot_id is not None:
+        event["bot_id"] = bot_id
+        event.pop("client_msg_id", None)
+    if subtype is not None:
+        event["subtype"] = subtype
+    return body
+
+
+def app_mention_event(
+    *,
+    bot_user_id: str = "W111",
+    team_id: str = "T111",
+    channel: str = "C111",
+    user: str = "W222",
+    text: str = "Hi there!",
+    thread_ts: str | None = None,
+    ts: str | None = None,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    body = load_json("bolt-python/events_app_mention.json")
+    ts = ts or new_ts()
+    body["team_id"] = team_id
+    body["event_id"] = event_id or new_event_id()
+    body["authed_users"] = [bot_user_id]
+    event = body["event"]
+    event.update(
+        user=user,
+        text=f"<@{bot_user_id}> {text}",
+        ts=ts,
+        event_ts=ts,
+        team=team_id,
+        channel=channel,
+    )
+    if thread_ts is not None:
+        event["thread_ts"] = thread_ts
+    return body
+
+
+def slash_command(
+    command: str,
+    text: str,
+    *,
+    response_url: str,
+    team_id: str = "T111",
+    channel_id: str = "C111",
+    user_id: str = "W222",
+) -> dict[str, str]:
+    """A slash command's form fields (slash_command_body.x-www-form-urlencoded.txt)."""
+    raw = fixture_path("bolt-python/slash_command_body.x-www-form-urlencoded.txt").read_text()
+    form = dict(parse_qsl(raw.strip(), keep_blank_values=True))
+    form.update(
+        command=command,
+        text=text,
+        team_id=team_id,
+        channel_id=channel_id,
+        user_id=user_id,
+        response_url=response_url,
+    )
+    return form

@@ -1,0 +1,553 @@
+"""A loopback Slack: the Web API methods paperclub uses, the Socket Mode websocket, response URLs.
+
+It speaks the wire format the real `slack_sdk` clients expect (see
+../shared/SLACK_LOOPBACK.md): JSON responses, `apps.connections.open` returning a
+`ws://` URL, envelopes over the websocket and acks back. It records every call
+and ack with a monotonic timestamp, keeps each channel's messages so
+`chat.update` and `conversations.history` behave, enforces Slack's documented
+Block Kit limits (an oversized message is refused like Slack refuses it), and
+can answer the next call of a method with HTTP 429 + Retry-After or `ok: false`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+Handler = Callable[[dict[str, Any], str], Awaitable[web.Response]]
+
+HEADER_LIMIT = 150
+SECTION_TEXT_LIMIT = 3000
+FIELD_LIMIT = 2000
+FIELDS_PER_SECTION = 10
+BLOCKS_PER_MESSAGE = 50
+TEXT_LIMIT = 40_000
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Ack:
+    envelope_id: str
+    payload: dict[str, Any] | None
+    at: float
+
+
+@dataclass(frozen=True)
+class Envelope:
+    envelope_id: str
+    type: str
+    payload: dict[str, Any]
+    sent_at: float
+
+
+@dataclass(frozen=True)
+class ResponseUrlPost:
+    """A message an app sent to a slash command's `response_url`."""
+
+    path: str
+    body: dict[str, Any]
+    at: float
+
+
+@dataclass
+class _Failure:
+    method: str
+    skip: int
+    status: int
+    error: str
+    retry_after: int | None
+
+
+@dataclass
+class Workspace:
+    team_id: str
+    team_name: str
+    bot_token: str
+    bot_user_id: str = "W111"
+    bot_id: str = "B111"
+
+
+@dataclass
+class StoredMessage:
+    team_id: str
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None
+    metadata: dict[str, Any] | None
+    user: str
+    bot_id: str
+
+    def as_api(self, *, with_metadata: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "message",
+            "user": self.user,
+            "bot_id": self.bot_id,
+            "text": self.text,
+            "ts": self.ts,
+            "team": self.team_id,
+        }
+        if self.blocks:
+            out["blocks"] = self.blocks
+        if self.thread_ts:
+            out["thread_ts"] = self.thread_ts
+        if with_metadata and self.metadata:
+            out["metadata"] = self.metadata
+        return out
+
+
+@dataclass
+class FakeSlack:
+    """Start with `async with FakeSlack.running() as slack`; point clients at `slack.api_url`."""
+
+    app_token: str = "xapp-1-A111-loopback"
+    workspaces: list[Workspace] = field(
+        default_factory=lambda: [Workspace("T111", "Club One", "xoxb-loopback-T111")]
+    )
+    calls: list[Call] = field(default_factory=list)
+    acks: list[Ack] = field(default_factory=list)
+    envelopes: list[Envelope] = field(default_factory=list)
+    responses: list[ResponseUrlPost] = field(default_factory=list)
+    messages: dict[tuple[str, str], list[StoredMessage]] = field(default_factory=dict)
+    connections_opened: int = 0
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._failures: list[_Failure] = []
+        self._ts_counter = itertools.count(1)
+        self._socket: web.WebSocketResponse | None = None
+        self._socket_ready = asyncio.Event()
+        self._ack_arrived = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._handlers: dict[str, Handler] = {
+            "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.delete": self._delete,
+            "chat.postEphemeral": self._post_ephemeral,
+            "conversations.history": self._history,
+        }
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    @classmethod
+    @asynccontextmanager
+    async def running(cls, **kwargs: Any) -> AsyncIterator[FakeSlack]:
+        slack = cls(**kwargs)
+        await slack.start()
+        try:
+            yield slack
+        finally:
+            await slack.close()
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/link/", self._websocket)
+        app.router.add_post("/response/{path:.*}", self._response_url)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self._socket is not None and not self._socket.closed:
+            await self._socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        """The `base_url` for `AsyncWebClient` (it must end with /api/)."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    def workspace(self, team_id: str) -> Workspace:
+        for w in self.workspaces:
+            if w.team_id == team_id:
+                return w
+        raise KeyError(team_id)
+
+    # ---- scripting failures ----------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: int | None = 1,
+        error: str = "ratelimited",
+        skip: int = 0,
+    ) -> None:
+        """Answer one future call of `method` (after `skip` successful ones) with an error.
+
+        status 429 sends `Retry-After`; status 200 sends `{"ok": false, "error": error}`.
+        """
+        self._failures.append(_Failure(method, skip, status, error, retry_after))
+
+    # ---- queries for tests -----------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_calls(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
+        """Wait until `method` was called at least `count` times (listeners run after the ack)."""
+        await eventually(lambda: len(self.calls_to(method)) >= count, within)
+        return self.calls_to(method)
+
+    def channel_messages(self, team_id: str, channel: str) -> list[StoredMessage]:
+        return list(self.messages.get((team_id, channel), []))
+
+    def thread(self, team_id: str, channel: str, root_ts: str) -> list[StoredMessage]:
+        return [m for m in self.channel_messages(team_id, channel) if m.thread_ts == root_ts]
+
+    def top_level(self, team_id: str, channel: str) -> list[StoredMessage]:
+        return [m for m in self.channel_messages(team_id, channel) if m.thread_ts is None]
+
+    # ---- Socket Mode -----------------------------------------------------------------------
+
+    async def wait_connected(self, within: float = 5.0) -> None:
+        await asyncio.wait_for(self._socket_ready.wait(), within)
+
+    async def send_envelope(
+        self,
+        type_: str,
+        payload: dict[str, Any],
+        *,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        envelope_id: str | None = None,
+    ) -> Envelope:
+        await self.wait_connected()
+        assert self._socket is not None
+        envelope = Envelope(envelope_id or str(uuid.uuid4()), type_, payload, time.monotonic())
+        frame: dict[str, Any] = {
+            "envelope_id": envelope.envelope_id,
+            "payload": payload,
+            "type": type_,
+            "accepts_response_payload": type_ != "events_api",
+        }
+        if type_ == "events_api":
+            frame["retry_attempt"] = retry_attempt
+            frame["retry_reason"] = retry_reason
+        self.envelopes.append(envelope)
+        await self._socket.send_str(json.dumps(frame))
+        return envelope
+
+    async def send_event(
+        self, body: dict[str, Any], *, retry_attempt: int = 0, retry_reason: str = ""
+    ) -> Envelope:
+        return await self.send_envelope(
+            "events_api", body, retry_attempt=retry_attempt, retry_reason=retry_reason
+        )
+
+    async def send_command(self, form: dict[str, str]) -> Envelope:
+        return await self.send_envelope("slash_commands", form)
+
+    async def wait_ack(self, envelope: Envelope, within: float = 3.0) -> Ack:
+        async with self._ack_arrived:
+            await asyncio.wait_for(
+                self._ack_arrived.wait_for(lambda: self._ack_of(envelope) is not None), within
+            )
+        ack = self._ack_of(envelope)
+        assert ack is not None
+        return ack
+
+    def _ack_of(self, envelope: Envelope) -> Ack | None:
+        return next((a for a in self.acks if a.envelope_id == envelope.envelope_id), None)
+
+    async def disconnect(self, reason: str = "refresh_requested") -> None:
+        """Ask the client to reconnect, as Slack does every few hours."""
+        assert self._socket is not None
+        self._socket_ready.clear()
+        await self._socket.send_str(json.dumps({"type": "disconnect", "reason": reason}))
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._socket = ws
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "connection_info": {"app_id": "A111"},
+                    "debug_info": {"host": "loopback", "approximate_connection_time": 18060},
+                }
+            )
+        )
+        self._socket_ready.set()
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            frame = json.loads(msg.data)
+            if "envelope_id" in frame:
+                async with self._ack_arrived:
+                    self.acks.append(
+                        Ack(frame["envelope_id"], frame.get("payload"), time.monotonic())
+                    )
+                    self._ack_arrived.notify_all()
+        return ws
+
+    # ---- response_url ----------------------------------------------------------------------
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.responses.append(ResponseUrlPost(request.match_info["path"], body, time.monotonic()))
+        return web.Response(text="ok")
+
+    # ---- Web API ---------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        else:
+            params.update(dict(parse_qsl((await request.read()).decode())))
+        auth = request.headers.get("Authorization", "")
+        token = (
+            auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token", "")
+        )
+        self.calls.append(Call(method, params, token, time.monotonic()))
+        failure = self._take_failure(method)
+        if failure is not None:
+            if failure.status == 429:
+                headers = (
+                    {} if failure.retry_after is None else {"Retry-After": str(failure.retry_after)}
+                )
+                return web.json_response(
+                    {"ok": False, "error": failure.error}, status=429, headers=headers
+                )
+            return web.json_response({"ok": False, "error": failure.error}, status=failure.status)
+        handler = self._handlers.get(method)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return await handler(params, token)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        for failure in self._failures:
+            if failure.method != method:
+                continue
+            if failure.skip > 0:
+                failure.skip -= 1
+                return None
+            self._failures.remove(failure)
+            return failure
+        return None
+
+    def _bot_workspace(self, token: str, params: dict[str, Any]) -> Workspace | None:
+        """The workspace a bot token acts in; org-wide tokens name the team with `team_id`."""
+        owner = next((w for w in self.workspaces if w.bot_token == token), None)
+        if owner is None:
+            return None
+        team_id = params.get("team_id")
+        if team_id:
+            return next((w for w in self.workspaces if w.team_id == team_id), None)
+        return owner
+
+    async def _auth_test(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        return web.json_response(
+            {
+                "ok": True,
+                "url": f"https://{w.team_name.lower().replace(' ', '')}.slack.com/",
+                "team": w.team_name,
+                "user": "paperclub",
+                "team_id": w.team_id,
+                "user_id": w.bot_user_id,
+                "bot_id": w.bot_id,
+            },
+            headers={"x-oauth-scopes": "app_mentions:read,channels:history,chat:write,commands"},
+        )
+
+    async def _connections_open(self, params: dict[str, Any], token: str) -> web.Response:
+        if token != self.app_token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        self.connections_opened += 1
+        url = f"ws://127.0.0.1:{self.port}/link/?ticket={uuid.uuid4()}&app_id=A111"
+        return web.json_response({"ok": True, "url": url})
+
+    def _new_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts_counter):06d}"
+
+    async def _post_message(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        problem = check_message(params)
+        if problem:
+            return web.json_response({"ok": False, "error": problem})
+        metadata = _json_param(params.get("metadata"))
+        message = StoredMessage(
+            team_id=w.team_id,
+            channel=params["channel"],
+            ts=self._new_ts(),
+            text=params.get("text", ""),
+            blocks=_json_param(params.get("blocks")) or [],
+            thread_ts=params.get("thread_ts") or None,
+            metadata=metadata,
+            user=w.bot_user_id,
+            bot_id=w.bot_id,
+        )
+        self.messages.setdefault((w.team_id, message.channel), []).append(message)
+        return web.json_response(
+            {
+                "ok": True,
+                "channel": message.channel,
+                "ts": message.ts,
+                "message": message.as_api(with_metadata=True),
+            }
+        )
+
+    async def _update(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        message = self._find(w.team_id, params.get("channel", ""), params.get("ts", ""))
+        if message is None:
+            return web.json_response({"ok": False, "error": "message_not_found"})
+        problem = check_message(params)
+        if problem:
+            return web.json_response({"ok": False, "error": problem})
+        message.text = params.get("text", "")
+        message.blocks = _json_param(params.get("blocks")) or []
+        return web.json_response(
+            {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
+        )
+
+    async def _delete(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        message = self._find(w.team_id, params.get("channel", ""), params.get("ts", ""))
+        if message is None:
+            return web.json_response({"ok": False, "error": "message_not_found"})
+        self.messages[(w.team_id, message.channel)].remove(message)
+        return web.json_response({"ok": True, "channel": message.channel, "ts": message.ts})
+
+    async def _post_ephemeral(self, params: dict[str, Any], token: str) -> web.Response:
+        if self._bot_workspace(token, params) is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        return web.json_response({"ok": True, "message_ts": self._new_ts()})
+
+    async def _history(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        limit = int(params.get("limit", 100))
+        top = [
+            m
+            for m in self.messages.get((w.team_id, params.get("channel", "")), [])
+            if m.thread_ts is None
+        ]
+        newest_first = sorted(top, key=lambda m: float(m.ts), reverse=True)[:limit]
+        return web.json_response(
+            {
+                "ok": True,
+                "messages": [m.as_api(with_metadata=with_metadata) for m in newest_first],
+                "has_more": False,
+                "response_metadata": {"next_cursor": ""},
+            }
+        )
+
+    def _find(self, team_id: str, channel: str, ts: str) -> StoredMessage | None:
+        return next((m for m in self.messages.get((team_id, channel), []) if m.ts == ts), None)
+
+
+async def eventually(condition: Callable[[], bool], within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def _json_param(value: Any) -> Any:
+    """Form-encoded calls carry JSON-valued arguments (blocks, metadata) as strings."""
+    if isinstance(value, str) and value:
+        return json.loads(value)
+    return value
+
+
+def check_message(params: dict[str, Any]) -> str:
+    """Slack's documented message limits; returns the error Slack would give, or ''."""
+    if not params.get("channel"):
+        return "channel_not_found"
+    blocks = _json_param(params.get("blocks")) or []
+    text = params.get("text", "")
+    if not text and not blocks:
+        return "no_text"
+    if len(text) > TEXT_LIMIT:
+        return "msg_too_long"
+    if len(blocks) > BLOCKS_PER_MESSAGE:
+        return "invalid_blocks"
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header" and len(block["text"]["text"]) > HEADER_LIMIT:
+            return "invalid_blocks"
+        if kind == "section":
+            if "text" in block and len(block["text"]["text"]) > SECTION_TEXT_LIMIT:
+                return "invalid_blocks"
+            fields = block.get("fields", [])
+            if len(fields) > FIELDS_PER_SECTION or any(
+                len(f["text"]) > FIELD_LIMIT for f in fields
+            ):
+                return "invalid_blocks"
+    return ""
+
+
+# ---- HTTP mode helpers ---------------------------------------------------------------------
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
+    """The headers Slack sends with a request: v0 HMAC-SHA256 over `v0:{ts}:{body}`."""
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+
+
+def signed_headers(
+    secret: str,
+    body: bytes,
+    *,
+    content_type: str,
+    age_seconds: int = 0,
+    retry_num: int | None = None,
+) -> dict[str, str]:
+    """Headers for a request as Slack would sign it `age_seconds` ago (300+ is stale)."""
+    headers = sign(secret, body, int(time.time()) - age_seconds)
+    headers["Content-Type"] = content_type
+    if retry_num is not None:
+        headers["X-Slack-Retry-Num"] = str(retry_num)
+        headers["X-Slack-Retry-Reason"] = "http_timeout"
+    return headers
