@@ -16,6 +16,7 @@ from bot.i18n import SUPPORTED_LANGUAGES
 
 ARXIV_EXPORT_API = "https://export.arxiv.org/api/query"
 DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "cs.CV")
+KNOWN_SOURCES = ("arxiv", "huggingface", "curated")
 
 
 def _csv(value: object) -> object:
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     arxiv_max_results: int = 200
     arxiv_html_url: str = "https://arxiv.org/html"
     arxiv_pdf_url: str = "https://arxiv.org/pdf"
+    sources: Annotated[tuple[str, ...], NoDecode] = ("arxiv", "huggingface", "curated")
+    hf_base_url: str = "https://huggingface.co"
+    curated_list_url: str = (
+        "https://raw.githubusercontent.com/dair-ai/ML-Papers-of-the-Week/main/README.md"
+    )
     digest_size: int = Field(default=10, ge=1, le=25)
     digest_window_days: int = Field(default=7, ge=1, le=31)
     digest_concurrency: int = Field(default=4, ge=1, le=16)
@@ -75,10 +81,18 @@ class Settings(BaseSettings):
     )
     slack_http_port: int = 3000
 
-    @field_validator("arxiv_categories", mode="before")
+    @field_validator("arxiv_categories", "sources", mode="before")
     @classmethod
-    def _split_categories(cls, value: object) -> object:
+    def _split_lists(cls, value: object) -> object:
         return _csv(value)
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [s for s in value if s not in KNOWN_SOURCES]
+        if unknown:
+            raise ValueError(f"unknown source(s) {unknown}; choose from {', '.join(KNOWN_SOURCES)}")
+        return value
 
     @field_validator("language")
     @classmethod

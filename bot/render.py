@@ -76,7 +76,7 @@ def paper_thread(
     notes.extend(footer_notes)
     root = Post(text="\n".join(f"_{n}_" for n in notes), card=card)
 
-    summary_post = Post(text=f"**{label('summary', lang)}**\n{summary.tldr}")
+    summary_post = Post(text=f"**{label('summary', lang)}**\n\n{summary.tldr}")
     qa_lines = [f"**{label('key_points', lang)}**"]
     for i, pair in enumerate(summary.key_points, 1):
         qa_lines.append(f"**Q{i}. {pair.question}**\n{pair.answer}")

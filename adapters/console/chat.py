@@ -1,0 +1,105 @@
+"""The terminal as a chat platform: posts are printed with rich and kept in a transcript.
+
+The transcript (JSON lines, appended and fsync'd per message) is this platform's
+message history: `find_thread` and keyed replies look there, so a digest killed
+mid-run and started again shows each paper exactly once, as on Discord or Slack.
+With `transcript=None` (dry run) nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from bot.domain import ConversationRef, MessageRef, ThreadRef
+from bot.render import Post
+
+
+class ConsoleChat:
+    def __init__(self, console: Console, transcript: Path | None) -> None:
+        self._console = console
+        self._transcript = transcript
+        self._keys: dict[str, dict[str, Any]] = {}
+        if transcript is not None and transcript.exists():
+            for line in transcript.read_text("utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut short by a crash was never shown as posted
+                if entry.get("key"):
+                    self._keys[entry["key"]] = entry
+
+    async def open_thread(
+        self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
+    ) -> ThreadRef:
+        existing = self._keys.get(idempotency_key)
+        if existing is not None:
+            return ThreadRef(conversation, existing["id"])
+        message_id = self._record(idempotency_key, None, post)
+        self._console.print(_root_panel(post, thread_name))
+        return ThreadRef(conversation, message_id)
+
+    async def find_thread(
+        self, conversation: ConversationRef, idempotency_key: str
+    ) -> ThreadRef | None:
+        existing = self._keys.get(idempotency_key)
+        return None if existing is None else ThreadRef(conversation, existing["id"])
+
+    async def reply(
+        self, thread: ThreadRef, post: Post, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        existing = self._keys.get(idempotency_key) if idempotency_key else None
+        if existing is not None:
+            return MessageRef(thread.conversation, existing["id"], thread)
+        message_id = self._record(idempotency_key, thread.root_id, post)
+        self._console.print(Panel(Markdown(post.text), border_style="dim", padding=(0, 1)))
+        return MessageRef(thread.conversation, message_id, thread)
+
+    async def edit(self, message: MessageRef, post: Post) -> None:
+        self._record(
+            None, message.thread.root_id if message.thread else None, post, edits=message.message_id
+        )
+
+    def _record(
+        self, key: str | None, root: str | None, post: Post, *, edits: str | None = None
+    ) -> str:
+        message_id = uuid.uuid4().hex[:12]
+        entry = {"id": message_id, "key": key, "root": root, "edits": edits, "text": post.text}
+        if post.card is not None:
+            entry["title"] = post.card.title
+        if self._transcript is not None:
+            with self._transcript.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        if key:
+            self._keys[key] = entry
+        return message_id
+
+
+def _root_panel(post: Post, thread_name: str) -> Panel:
+    card = post.card
+    if card is None:
+        return Panel(Markdown(post.text), title=thread_name)
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold")
+    fields.add_column()
+    for field in card.fields:
+        fields.add_row(field.name, field.value)
+    fields.add_row("Link", card.url)
+    body = Group(
+        Text(card.title, style="bold cyan"),
+        fields,
+        Markdown(card.description),
+        Markdown(post.text),
+    )
+    return Panel(body, title=f"🧵 {thread_name}", border_style="cyan")

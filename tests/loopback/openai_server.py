@@ -1,0 +1,147 @@
+"""A loopback OpenAI-compatible server: POST /v1/chat/completions, plain and streamed (SSE).
+
+It speaks the real wire format the `openai` client parses. What it answers is decided
+by `reply` (a function of the request body, replaceable per test); the default is
+a deterministic "echo model" that only says what the prompt contains:
+- a summary request (response_format json_schema) gets valid summary JSON built from
+  the abstract in the prompt;
+- an answer request gets the first sentence of passage [1] and a citation line
+  quoting it verbatim.
+Every request body is recorded; `faults` script HTTP errors or slow answers, and
+`cut_stream_after` drops the connection in the middle of a stream.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from tests.loopback.threaded import ThreadedServer
+
+Reply = Callable[[dict[str, Any]], str]
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def echo_model(body: dict[str, Any]) -> str:
+    user = next((m["content"] for m in reversed(body["messages"]) if m["role"] == "user"), "")
+    if body.get("response_format", {}).get("type") == "json_schema":
+        abstract = re.search(r"Abstract: (.*?)\n", user, re.S)
+        sentences = _SENTENCE.split(abstract.group(1).strip()) if abstract else ["No abstract."]
+        return json.dumps(
+            {
+                "title_translated": "",
+                "tldr": " ".join(sentences[:2]),
+                "key_points": [
+                    {"question": f"What does the paper say ({i + 1})?", "answer": s}
+                    for i, s in enumerate(sentences[:10])
+                ],
+                "tags": ["llm", "evaluation"],
+            }
+        )
+    passage = re.search(r"\[1\][^\n]*\n(.+?)(?:\n\[2\]|\n</|\Z)", user, re.S)
+    if passage is None:
+        return "The paper does not say."
+    first = _SENTENCE.split(" ".join(passage.group(1).split()))[0].strip().strip('"')
+    return f'According to the paper, {first}\n[1] "{first}"'
+
+
+class OpenAIServer(ThreadedServer):
+    def __init__(self, reply: Reply = echo_model, latency: float = 0.0) -> None:
+        super().__init__()
+        self.reply = reply
+        self.latency = latency
+        self.cut_stream_after: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    def build_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self.completions)
+        return app
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [r.body for r in self.requests]
+
+    async def completions(self, request: web.Request) -> web.StreamResponse:
+        import asyncio
+
+        body = await request.json()
+        self.record(request, body)
+        fault = await self.take_fault()
+        if fault is not None:
+            return fault
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        content = self.reply(body)
+        prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body["messages"])
+        completion_tokens = len(content.split())
+        created = int(time.time())
+        if not body.get("stream"):
+            return _json(
+                {
+                    "id": "chatcmpl-loopback",
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content, "refusal": None},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": prompt_tokens,
+                        "completion_tokens": completion_tokens,
+                        "total_tokens": prompt_tokens + completion_tokens,
+                    },
+                }
+            )
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        pieces = re.findall(r"\S+\s*", content)
+        for index, piece in enumerate(pieces):
+            if self.cut_stream_after is not None and index >= self.cut_stream_after:
+                request.transport.close()  # type: ignore[union-attr]
+                return response
+            await response.write(_sse(_chunk(body, created, {"content": piece}, None)))
+        await response.write(_sse(_chunk(body, created, {}, "stop")))
+        if body.get("stream_options", {}).get("include_usage"):
+            usage_chunk = _chunk(body, created, {}, None)
+            usage_chunk["choices"] = []
+            usage_chunk["usage"] = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            }
+            await response.write(_sse(usage_chunk))
+        await response.write(b"data: [DONE]\n\n")
+        return response
+
+
+def _chunk(
+    body: dict[str, Any], created: int, delta: dict[str, str], finish: str | None
+) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-loopback",
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": body["model"],
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def _sse(payload: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(payload)}\n\n".encode()
+
+
+def _json(payload: dict[str, Any]) -> web.Response:
+    return web.Response(body=json.dumps(payload), headers={"Content-Type": "application/json"})
