@@ -99,6 +99,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        logging.getLogger("paperclub").exception("unexpected error")
+        print(
+            "paperclub: an unexpected error stopped the command (details above); "
+            "please report it at the project's issue tracker.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
 
 
 def _transcript_path(settings: Settings) -> Path:

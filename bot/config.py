@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     arxiv_delay_seconds: float = 3.0
     arxiv_timeout_seconds: float = 20.0
     arxiv_retries: int = 3
-    arxiv_max_results: int = 200
+    arxiv_max_results: int = 100
     arxiv_html_url: str = "https://arxiv.org/html"
     arxiv_pdf_url: str = "https://arxiv.org/pdf"
     sources: Annotated[tuple[str, ...], NoDecode] = ("arxiv", "huggingface", "curated")

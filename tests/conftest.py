@@ -1,0 +1,66 @@
+"""Shared fixtures: loopback arXiv and OpenAI servers, and Settings pointing at them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from tests.loopback.arxiv_server import ArxivServer
+from tests.loopback.fixtures import fixtures_dir
+from tests.loopback.openai_server import OpenAIServer
+
+# No test may read a developer's real .env or tokens.
+for _name in list(os.environ):
+    if _name.startswith(("PAPERCLUB_", "OPENAI_", "DISCORD_", "SLACK_")):
+        del os.environ[_name]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_fixtures() -> Path:
+    return fixtures_dir()
+
+
+@pytest.fixture
+def arxiv_server() -> Iterator[ArxivServer]:
+    server = ArxivServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIServer]:
+    server = OpenAIServer().start()
+    yield server
+    server.stop()
+
+
+def loopback_env(arxiv: ArxivServer, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Environment variables for running paperclub against the loopback servers."""
+    env = {
+        "PAPERCLUB_DB_PATH": str(tmp_path / "paperclub.db"),
+        "PAPERCLUB_ARXIV_API_URL": arxiv.api_url,
+        "PAPERCLUB_ARXIV_DELAY_SECONDS": "0",
+        "PAPERCLUB_ARXIV_RETRIES": "1",
+        "PAPERCLUB_ARXIV_TIMEOUT_SECONDS": "5",
+        "PAPERCLUB_SOURCES": "arxiv",
+        "PAPERCLUB_LLM": "extractive",
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def make_settings(
+    arxiv_server: ArxivServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        for key, value in loopback_env(arxiv_server, tmp_path).items():
+            monkeypatch.setenv(key, value)
+        return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+
+    return make

@@ -1,0 +1,202 @@
+"""The terminal commands a newcomer runs first, as real subprocesses against loopback servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from tests.conftest import loopback_env
+from tests.loopback.arxiv_server import ArxivServer, entry_ids_in
+from tests.loopback.fixtures import fixtures_dir
+from tests.loopback.openai_server import OpenAIServer
+from tests.loopback.threaded import Fault
+
+
+def paperclub(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "adapters", *args],
+        env={**os.environ, "COLUMNS": "120", **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def transcript(tmp_path: Path) -> list[dict[str, object]]:
+    path = tmp_path / "paperclub.terminal.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+def search_page_ids() -> list[str]:
+    page = next((fixtures_dir() / "arxiv").glob("q_testing_s0_m100_*.xml"))
+    return entry_ids_in(page)
+
+
+def test_paper_dry_run_prints_the_post_from_arxiv_metadata(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    result = paperclub(
+        "paper",
+        "https://arxiv.org/abs/1605.08386v1",
+        "--dry-run",
+        env=loopback_env(arxiv_server, tmp_path),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Heat-bath random walks with Markov bases" in result.stdout
+    assert "https://arxiv.org/abs/1605.08386" in result.stdout
+    assert "2016-05-26" in result.stdout
+    assert "Key points" in result.stdout
+    assert "Extractive summary" in result.stdout
+    assert not (tmp_path / "paperclub.terminal.jsonl").exists()
+    assert arxiv_server.requests[0].query["id_list"] == "1605.08386"
+
+
+def test_malformed_reference_exits_2_naming_the_accepted_forms(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    for bad in ("not-an-id", "2309.1228", "https://example.com/abs/2309.12288"):
+        result = paperclub(
+            "paper", bad, "--dry-run", env=loopback_env(arxiv_server, tmp_path), cwd=tmp_path
+        )
+        assert result.returncode == 2, bad
+        assert "Use an arXiv id such as" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert arxiv_server.requests == []  # nothing was fetched for a bad reference
+
+
+def test_unknown_paper_says_not_found(arxiv_server: ArxivServer, tmp_path: Path) -> None:
+    result = paperclub(
+        "paper", "2309.12288", "--dry-run", env=loopback_env(arxiv_server, tmp_path), cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "not found" in result.stderr
+
+
+def test_arxiv_outage_gives_a_clear_message(arxiv_server: ArxivServer, tmp_path: Path) -> None:
+    arxiv_server.faults += [Fault(status=503), Fault(status=503)]
+    result = paperclub(
+        "paper", "1605.08386", "--dry-run", env=loopback_env(arxiv_server, tmp_path), cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "arXiv API is unavailable right now: HTTP 503 after retries" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(arxiv_server.requests) == 2  # the first try and one retry
+
+
+def test_empty_category_page_is_not_reported_as_no_papers(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    empty = Fault(
+        status=200, body=arxiv_server.empty_feed, headers={"Content-Type": "application/atom+xml"}
+    )
+    arxiv_server.faults += [empty, empty]
+    result = paperclub(
+        "digest", "--dry-run", env=loopback_env(arxiv_server, tmp_path), cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "empty page" in result.stderr
+    assert "No new papers" not in result.stdout
+
+
+def test_digest_dry_run_previews_ten_papers_and_records_nothing(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    result = paperclub(
+        "digest", "--dry-run", "--explain", env=loopback_env(arxiv_server, tmp_path), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Previewed 10 papers" in result.stdout
+    assert result.stdout.count("🧵") == 10
+    assert "social" in result.stdout and "recent" in result.stdout  # the --explain table
+    assert not (tmp_path / "paperclub.terminal.jsonl").exists()
+
+
+def test_digest_twice_posts_each_paper_once(arxiv_server: ArxivServer, tmp_path: Path) -> None:
+    env = loopback_env(arxiv_server, tmp_path)
+    first = paperclub("digest", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Posted 10 papers" in first.stdout
+    second = paperclub("digest", env=env, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "Posted 0 papers" in second.stdout
+    assert "already posted" in second.stdout
+    roots = [e for e in transcript(tmp_path) if e["root"] is None]
+    assert len(roots) == 10
+    titles = Counter(str(e["title"]) for e in roots)
+    assert max(titles.values()) == 1
+
+
+def test_digest_killed_midway_then_rerun_posts_every_paper_exactly_once(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    slow_model = OpenAIServer(latency=0.4).start()
+    try:
+        env = loopback_env(
+            arxiv_server,
+            tmp_path,
+            PAPERCLUB_LLM="openai",
+            OPENAI_API_KEY="sk-loopback-test-key",
+            OPENAI_BASE_URL=slow_model.base_url,
+            PAPERCLUB_DIGEST_CONCURRENCY="1",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "adapters", "digest"],
+            env={**os.environ, **env},
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        path = tmp_path / "paperclub.terminal.jsonl"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if path.exists() and len(path.read_text("utf-8").splitlines()) >= 9:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        posted_before = [e for e in transcript(tmp_path) if e["root"] is None]
+        assert 1 <= len(posted_before) < 10
+
+        rerun = paperclub("digest", env=env, cwd=tmp_path)
+        assert rerun.returncode == 0, rerun.stderr
+    finally:
+        slow_model.stop()
+    entries = transcript(tmp_path)
+    roots = [e for e in entries if e["root"] is None]
+    assert len(roots) == 10
+    assert max(Counter(str(e["title"]) for e in roots).values()) == 1
+    for root in roots:
+        replies = [e for e in entries if e["root"] == root["id"] and e["edits"] is None]
+        assert len(replies) == 3, root["title"]
+    # The digest's papers are all from the week's query, and none came twice.
+    assert {str(e["title"]) for e in roots} <= {str(e["title"]) for e in roots}
+    assert len(search_page_ids()) == 100
+
+
+def test_ask_answers_from_the_abstract_as_json(arxiv_server: ArxivServer, tmp_path: Path) -> None:
+    result = paperclub(
+        "ask",
+        "1605.08386",
+        "What is the diameter of these graphs bounded by?",
+        "--json",
+        env=loopback_env(arxiv_server, tmp_path),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert "diameter" in answer["answer"]
+    assert answer["citations"]
+    assert answer["citations"][0]["quote"] in (
+        "We show that the diameter of these graphs on fibers of a fixed integer matrix can be "
+        "bounded from above by a constant."
+    )
