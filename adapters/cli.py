@@ -25,7 +25,6 @@ from bot.errors import InvalidPaperId, PaperclubError, PaperNotFound
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.logging_setup import configure_logging
 from bot.render import answer_post
-from bot.service import PaperClub
 from bot.sources.ranking import explain
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
