@@ -8,6 +8,7 @@ With `transcript=None` (dry run) nothing is recorded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import uuid
@@ -45,7 +46,7 @@ class ConsoleChat:
         if existing is not None:
             return ThreadRef(conversation, existing["id"])
         message_id = self._record(idempotency_key, None, post)
-        self._console.print(_root_panel(post, thread_name))
+        await self._show(_root_panel(post, thread_name))
         return ThreadRef(conversation, message_id)
 
     async def find_thread(
@@ -61,13 +62,17 @@ class ConsoleChat:
         if existing is not None:
             return MessageRef(thread.conversation, existing["id"], thread)
         message_id = self._record(idempotency_key, thread.root_id, post)
-        self._console.print(Panel(Markdown(post.text), border_style="dim", padding=(0, 1)))
+        await self._show(Panel(Markdown(post.text), border_style="dim", padding=(0, 1)))
         return MessageRef(thread.conversation, message_id, thread)
 
     async def edit(self, message: MessageRef, post: Post) -> None:
         self._record(
             None, message.thread.root_id if message.thread else None, post, edits=message.message_id
         )
+
+    async def _show(self, renderable: Panel) -> None:
+        """Rendering Markdown and tables is CPU work: keep it off the event loop."""
+        await asyncio.to_thread(self._console.print, renderable)
 
     def _record(
         self, key: str | None, root: str | None, post: Post, *, edits: str | None = None

@@ -1,0 +1,84 @@
+"""Digest of 10 papers, sequential vs concurrent, with a fixed model latency per call.
+
+Runs both side by side in one process against the loopback arXiv and OpenAI servers
+(real `arxiv` and `openai` clients), each with a fresh database so no summary is
+cached, and prints the two times and their ratio.
+
+    python bench/digest.py [--latency 0.5] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rich.console import Console  # noqa: E402
+
+from adapters.console import ConsoleChat  # noqa: E402
+from bot.app import TERMINAL, build_club  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.domain import Platform  # noqa: E402
+from tests.loopback.arxiv_server import ArxivServer  # noqa: E402
+from tests.loopback.openai_server import OpenAIServer  # noqa: E402
+
+
+async def one_digest(arxiv: ArxivServer, model: OpenAIServer, concurrency: int) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            db_path=Path(folder) / "bench.db",
+            arxiv_api_url=arxiv.api_url,
+            arxiv_delay_seconds=0,
+            sources=("arxiv",),
+            llm="openai",
+            openai_api_key="sk-bench-loopback",
+            openai_base_url=model.base_url,
+            digest_concurrency=concurrency,
+        )
+        async with build_club(settings) as club:
+            club.attach_chat(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), None))
+            started = time.perf_counter()
+            report = await club.weekly_digest(TERMINAL, dry_run=True)
+            elapsed = time.perf_counter() - started
+        assert len(report.posted) == 10, report
+        return elapsed
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency", type=float, default=1.0, help="seconds per model call")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    arxiv = ArxivServer().start()
+    model = OpenAIServer(latency=args.latency).start()
+    sequential, concurrent = [], []
+    try:
+        for _ in range(args.rounds):
+            sequential.append(await one_digest(arxiv, model, concurrency=1))
+            concurrent.append(await one_digest(arxiv, model, concurrency=10))
+    finally:
+        arxiv.stop()
+        model.stop()
+    seq, con = statistics.median(sequential), statistics.median(concurrent)
+    print(
+        f"papers per digest: 10, model latency per call: {args.latency:.2f} s, rounds: {args.rounds}"
+    )
+    print(
+        f"sequential (concurrency 1):  median {seq:.2f} s  runs {[round(t, 2) for t in sequential]}"
+    )
+    print(
+        f"concurrent (concurrency 10): median {con:.2f} s  runs {[round(t, 2) for t in concurrent]}"
+    )
+    print(f"speed-up: {seq / con:.1f}x")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
