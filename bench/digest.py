@@ -20,14 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.console import Console  # noqa: E402
+from rich.console import Console
 
-from adapters.console import ConsoleChat  # noqa: E402
-from bot.app import TERMINAL, build_club  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.domain import Platform  # noqa: E402
-from tests.loopback.arxiv_server import ArxivServer  # noqa: E402
-from tests.loopback.openai_server import OpenAIServer  # noqa: E402
+from adapters.console import ConsoleChat
+from bot.app import TERMINAL, build_club
+from bot.config import Settings
+from bot.domain import Platform
+from tests.loopback.arxiv_server import ArxivServer
+from tests.loopback.openai_server import OpenAIServer
 
 
 async def one_digest(arxiv: ArxivServer, model: OpenAIServer, concurrency: int) -> float:
