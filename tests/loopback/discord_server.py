@@ -78,6 +78,7 @@ class RestCall:
     json: Any
     received_at: float  # time.monotonic()
     status: int = 0
+    response: Any = None  # the JSON the fake answered with
 
 
 CALL = web.RequestKey("call", RestCall)
@@ -523,6 +524,9 @@ class FakeDiscord:
             except web.HTTPException as exc:
                 response = _error(exc.status, 0, exc.reason)
         call.status = response.status
+        if isinstance(response, web.Response) and response.content_type == "application/json":
+            assert isinstance(response.body, bytes)
+            call.response = json.loads(response.body)
         async with self._call_added:
             self.calls.append(call)
             self._call_added.notify_all()

@@ -1,0 +1,180 @@
+"""bot.seams.Chat on Discord: root posts with an embed, threads started from them, streamed edits."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import OrderedDict
+from typing import Literal
+
+import discord
+
+from adapters.discord_bot.messages import Outgoing, marker, nonce, render
+from adapters.discord_bot.permissions import OPEN_THREADS, REPLY_IN_THREAD, translated
+from bot.domain import ConversationRef, MessageRef, ThreadRef
+from bot.errors import PlatformUnavailable
+from bot.render import Post
+
+logger = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+THREAD_ALREADY_EXISTS = 160004
+ARCHIVE_AFTER_MINUTES: Literal[10080] = (
+    10080  # a week: a paper's thread stays open until the next digest
+)
+THREAD_NAME_LIMIT = 100
+
+
+class DiscordChat:
+    """Implements bot.seams.Chat with the real discord.py client.
+
+    A message longer than Discord allows is sent as several; `edit` keeps those continuation
+    messages in step, so a streamed answer can grow past 2,000 characters.
+    """
+
+    def __init__(
+        self, client: discord.Client, *, history_limit: int = 200, remembered: int = 4096
+    ) -> None:
+        self._client = client
+        self._history_limit = history_limit
+        self._remembered = remembered
+        # first message id -> (message ids, what each shows), for edits and skipping no-op edits
+        self._sent: OrderedDict[int, tuple[list[int], list[tuple[str, ...]]]] = OrderedDict()
+
+    async def open_thread(
+        self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
+    ) -> ThreadRef:
+        channel = await self._text_channel(conversation)
+        first, *rest = render(post, footer=marker(idempotency_key))
+        with translated("post the paper in this channel", OPEN_THREADS):
+            root = await channel.send(
+                content=first.content,
+                embeds=list(first.embeds),
+                nonce=nonce(idempotency_key),
+                allowed_mentions=NO_MENTIONS,
+            )
+        name = " ".join(thread_name.split())[:THREAD_NAME_LIMIT] or "paper"
+        try:
+            with translated("start a thread for the paper", OPEN_THREADS):
+                thread_id = await self._start_thread(root, name)
+        except PlatformUnavailable:
+            logger.warning("root message %s was posted but its thread did not start", root.id)
+            raise
+        thread = ThreadRef(conversation, str(thread_id))
+        if rest:
+            target = self._thread_channel(thread)
+            for outgoing in rest:
+                await self._send(target, outgoing)
+        return thread
+
+    async def find_thread(
+        self, conversation: ConversationRef, idempotency_key: str
+    ) -> ThreadRef | None:
+        """Scan recent channel history for the root posted under this key.
+
+        A root whose thread never started (a crash between the two calls) gets its thread now,
+        so the caller never posts the paper a second time.
+        """
+        channel = await self._text_channel(conversation)
+        wanted = marker(idempotency_key)
+        own_id = self._client.user.id if self._client.user else None
+        with translated("read this channel's history", ("read_message_history",)):
+            async for message in channel.history(limit=self._history_limit):
+                if message.author.id == own_id and any(
+                    e.footer.text == wanted for e in message.embeds
+                ):
+                    break
+            else:
+                return None
+        if not (message.flags.has_thread or message.thread is not None):
+            title = message.embeds[0].title or "paper"
+            with translated("start a thread for the paper", OPEN_THREADS):
+                await self._start_thread(message, " ".join(title.split())[:THREAD_NAME_LIMIT])
+        return ThreadRef(conversation, str(message.id))
+
+    async def reply(
+        self, thread: ThreadRef, post: Post, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        target = self._thread_channel(thread)
+        ids: list[int] = []
+        shown: list[tuple[str, ...]] = []
+        for index, outgoing in enumerate(render(post)):
+            key = f"{idempotency_key}#{index}" if idempotency_key else None
+            sent = await self._send(target, outgoing, nonce=nonce(key) if key else None)
+            ids.append(sent.id)
+            shown.append(outgoing.signature())
+        self._remember(ids[0], ids, shown)
+        return MessageRef(thread.conversation, str(ids[0]), thread)
+
+    async def edit(self, message: MessageRef, post: Post) -> None:
+        if message.thread is None:
+            raise ValueError("paperclub only edits messages it posted in a thread")
+        target = self._thread_channel(message.thread)
+        first = int(message.message_id)
+        ids, shown = self._sent.get(first, ([first], [()]))
+        pieces = render(post)
+        for index, outgoing in enumerate(pieces):
+            if index < len(ids):
+                if shown[index] != outgoing.signature():
+                    with translated("edit its answer in this thread", REPLY_IN_THREAD):
+                        await target.get_partial_message(ids[index]).edit(
+                            content=outgoing.content,
+                            embeds=list(outgoing.embeds),
+                            allowed_mentions=NO_MENTIONS,
+                        )
+            else:
+                ids.append((await self._send(target, outgoing)).id)
+        for stale in ids[len(pieces) :]:
+            with translated("tidy up its answer in this thread", REPLY_IN_THREAD):
+                await target.get_partial_message(stale).delete()
+        self._remember(first, ids[: len(pieces)], [p.signature() for p in pieces])
+
+    async def _send(
+        self, target: discord.abc.Messageable, outgoing: Outgoing, *, nonce: str | None = None
+    ) -> discord.Message:
+        with translated("post in this thread", REPLY_IN_THREAD):
+            return await target.send(
+                content=outgoing.content,
+                embeds=list(outgoing.embeds),
+                nonce=nonce or secrets.token_hex(8),  # discord.py would pick a random one too
+                allowed_mentions=NO_MENTIONS,
+            )
+
+    async def _start_thread(self, root: discord.Message, name: str) -> int:
+        try:
+            thread = await root.create_thread(
+                name=name, auto_archive_duration=ARCHIVE_AFTER_MINUTES
+            )
+        except discord.HTTPException as error:
+            # A retried open_thread got its earlier root back (same nonce): the thread exists,
+            # and a thread started from a message has that message's id.
+            if error.code == THREAD_ALREADY_EXISTS:
+                return root.id
+            raise
+        return thread.id
+
+    async def _text_channel(self, conversation: ConversationRef) -> discord.TextChannel:
+        channel_id = int(conversation.channel_id)
+        channel = self._client.get_channel(channel_id)
+        if channel is None:
+            with translated("see this channel", ("view_channel",)):
+                channel = await self._client.fetch_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise PlatformUnavailable(
+                "paperclub posts papers in text channels; run this command in a text channel."
+            )
+        return channel
+
+    def _thread_channel(self, thread: ThreadRef) -> discord.PartialMessageable:
+        # Sending and editing need only the id: no cache lookup, no extra request.
+        return self._client.get_partial_messageable(
+            int(thread.root_id),
+            guild_id=int(thread.conversation.workspace_id),
+            type=discord.ChannelType.public_thread,
+        )
+
+    def _remember(self, first: int, ids: list[int], shown: list[tuple[str, ...]]) -> None:
+        self._sent[first] = (ids, shown)
+        self._sent.move_to_end(first)
+        while len(self._sent) > self._remembered:
+            self._sent.popitem(last=False)

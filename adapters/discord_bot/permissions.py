@@ -1,0 +1,79 @@
+"""Discord permissions by their UI names, and discord.py exceptions as paperclub errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import discord
+
+from bot.errors import PlatformUnavailable
+
+# The names Discord shows in Server Settings -> Roles, so an admin can find them.
+NAMES = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+    "create_public_threads": "Create Public Threads",
+    "send_messages_in_threads": "Send Messages in Threads",
+}
+
+# What each kind of work needs in the channel (the invite URL asks for all of NAMES).
+OPEN_THREADS = (
+    "view_channel",
+    "send_messages",
+    "embed_links",
+    "read_message_history",
+    "create_public_threads",
+    "send_messages_in_threads",
+)
+REPLY_IN_THREAD = ("view_channel", "send_messages_in_threads", "read_message_history")
+
+INVITE_PERMISSIONS = discord.Permissions(**dict.fromkeys(NAMES, True))
+
+
+class MissingPermission(PlatformUnavailable):
+    """Discord answered 403: the bot lacks a permission in that channel."""
+
+    def __init__(self, action: str, permissions: tuple[str, ...]) -> None:
+        names = ", ".join(f"**{NAMES[p]}**" for p in permissions)
+        plural = "s" if len(permissions) > 1 else ""
+        super().__init__(
+            f"paperclub could not {action}: it needs the {names} permission{plural} in this "
+            "channel. Ask a server admin to grant it to the paperclub role (Server Settings → "
+            "Roles, or the channel's Edit Channel → Permissions), then try again."
+        )
+        self.permissions = permissions
+
+
+def missing(granted: discord.Permissions, needed: tuple[str, ...]) -> tuple[str, ...]:
+    """The permissions in `needed` that `granted` lacks (administrator grants everything)."""
+    if granted.administrator:
+        return ()
+    return tuple(p for p in needed if not getattr(granted, p))
+
+
+@contextmanager
+def translated(action: str, needs: tuple[str, ...]) -> Iterator[None]:
+    """Turn discord.py's exceptions from `action` into paperclub errors a member can act on.
+
+    A 403 names the permissions `action` needs; a rate limit beyond max_ratelimit_timeout and
+    any other HTTP failure become PlatformUnavailable with what to do next.
+    """
+    try:
+        yield
+    except discord.Forbidden as error:
+        if error.code == 50001:  # Missing Access: the bot cannot see the channel at all
+            raise MissingPermission(action, ("view_channel", "read_message_history")) from error
+        raise MissingPermission(action, needs) from error
+    except discord.RateLimited as error:
+        raise PlatformUnavailable(
+            f"Discord is rate limiting paperclub, so it could not {action}. "
+            f"Try again in {error.retry_after:.0f} seconds."
+        ) from error
+    except discord.HTTPException as error:
+        raise PlatformUnavailable(
+            f"Discord refused to let paperclub {action} (HTTP {error.status}, code {error.code}). "
+            "Try again in a minute."
+        ) from error

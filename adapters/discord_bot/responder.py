@@ -1,0 +1,90 @@
+"""One interaction's visible reply: deferred at once, then edited for progress and the result."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import suppress
+
+import discord
+
+from adapters.discord_bot.messages import CONTENT_LIMIT, EMPTY
+from bot.render import split_text
+
+logger = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+TOKEN_LIFETIME_SECONDS = 14 * 60  # Discord invalidates the token after 15 min; keep a margin
+PROGRESS_INTERVAL_SECONDS = 1.0
+
+
+class Responder:
+    """Acknowledges within Discord's 3 s, then keeps to ONE message for progress and result.
+
+    After the interaction token's 15 minutes (a long digest), progress stops and a public result
+    goes to the channel as a normal message instead.
+    """
+
+    def __init__(self, interaction: discord.Interaction, *, ephemeral: bool) -> None:
+        self.interaction = interaction
+        self.ephemeral = ephemeral
+        self._started = time.monotonic()
+        self._last_progress = 0.0
+
+    async def defer(self) -> None:
+        self.interaction.extras["responder"] = self
+        await self.interaction.response.defer(thinking=True, ephemeral=self.ephemeral)
+        self._started = time.monotonic()
+
+    async def progress(self, status: str) -> None:
+        """The service's Progress callback: edit the one message, at most once a second."""
+        now = time.monotonic()
+        if self._expired() or now - self._last_progress < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last_progress = now
+        try:
+            await self._edit(f"⏳ {status}"[:CONTENT_LIMIT])
+        except discord.HTTPException as error:
+            # Progress is a courtesy: a failed edit must not stop the work it reports on.
+            logger.warning("progress edit failed: %s", error)
+
+    async def finish(self, text: str) -> None:
+        first, *rest = split_text(text, CONTENT_LIMIT) or [EMPTY]
+        if self._expired():
+            await self._post_to_channel([first, *rest])
+            return
+        await self._edit(first)
+        for piece in rest:
+            await self.interaction.followup.send(
+                piece, ephemeral=self.ephemeral, allowed_mentions=NO_MENTIONS
+            )
+
+    async def fail(self, text: str) -> None:
+        """Show `text` to the member who asked, and only to them."""
+        text = text[:CONTENT_LIMIT]
+        if not self.interaction.response.is_done():
+            await self.interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+        elif self._expired():
+            logger.warning("interaction expired before its error could be shown: %s", text)
+        elif self.ephemeral:
+            await self._edit(text)
+        else:
+            with suppress(discord.HTTPException):
+                await self.interaction.delete_original_response()
+            await self.interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def _edit(self, content: str) -> None:
+        await self.interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
+
+    async def _post_to_channel(self, pieces: list[str]) -> None:
+        channel = self.interaction.channel
+        if self.ephemeral or not isinstance(channel, discord.abc.Messageable):
+            logger.warning("interaction expired; result not shown: %s", pieces[0])
+            return
+        for piece in pieces:
+            await channel.send(piece, allowed_mentions=NO_MENTIONS)
+
+    def _expired(self) -> bool:
+        return time.monotonic() - self._started > TOKEN_LIFETIME_SECONDS
