@@ -10,14 +10,15 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from loopback.slack_payloads import app_mention_event, message_event, slash_command
-from loopback.slack_server import FakeSlack, signed_headers
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.loopback.slack_payloads import app_mention_event, message_event, slash_command
+from tests.loopback.slack_server import FakeSlack, signed_headers
 
 SECRET = "loopback-signing-secret"
 
@@ -49,7 +50,7 @@ async def test_socket_mode_event_and_command_are_acked(slack: FakeSlack) -> None
     seen: list[dict[str, Any]] = []
     app = bolt_app(slack, seen)
     handler = AsyncSocketModeHandler(app, slack.app_token)
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     try:
         envelope = await slack.send_event(app_mention_event(text="hi"))
         ack = await slack.wait_ack(envelope)
@@ -61,7 +62,7 @@ async def test_socket_mode_event_and_command_are_acked(slack: FakeSlack) -> None
         assert command_ack.payload == {"text": "Working on it…"}
         await slack.wait_calls("chat.postMessage")
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
     assert slack.connections_opened == 1
     assert [c.method for c in slack.calls][:2] == ["apps.connections.open", "auth.test"]
     post = slack.calls_to("chat.postMessage")[0]
@@ -73,7 +74,7 @@ async def test_socket_mode_event_and_command_are_acked(slack: FakeSlack) -> None
 async def test_disconnect_reconnects_and_acks_flow(slack: FakeSlack) -> None:
     app = bolt_app(slack, [])
     handler = AsyncSocketModeHandler(app, slack.app_token)
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     try:
         await slack.wait_connected()
         await slack.disconnect()
@@ -81,7 +82,7 @@ async def test_disconnect_reconnects_and_acks_flow(slack: FakeSlack) -> None:
         envelope = await slack.send_event(app_mention_event())
         await slack.wait_ack(envelope)
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
     assert slack.connections_opened == 2
 
 

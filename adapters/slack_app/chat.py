@@ -1,0 +1,213 @@
+"""`SlackChat`: the core's Chat seam over the Slack Web API (chat.postMessage / chat.update)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_app.blocks import SlackMessage, render
+from bot.domain import ConversationRef, MessageRef, ThreadRef
+from bot.errors import PlatformUnavailable
+from bot.render import Post
+
+METADATA_EVENT = "paperclub_post"
+HISTORY_PAGE = 100
+HISTORY_TTL = 600.0
+REPLY_MEMORY = 5_000
+
+_ADVICE = {
+    "not_in_channel": "Invite the app to this channel first (/invite @paperclub).",
+    "channel_not_found": "Invite the app to this channel first (/invite @paperclub).",
+    "is_archived": "The channel is archived; unarchive it or use another channel.",
+    "missing_scope": "Reinstall the app from slack_manifest.yaml so it has every scope it needs.",
+    "invalid_auth": "Check SLACK_BOT_TOKEN (it should start with xoxb-).",
+    "token_revoked": "The app was uninstalled; reinstall it and update SLACK_BOT_TOKEN.",
+    "ratelimited": "Slack is rate-limiting the app; try again in a minute.",
+}
+
+
+class ChannelPacer:
+    """Spaces chat.postMessage calls per channel (Slack allows about one per second)."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._next: dict[tuple[str, str], float] = {}
+
+    async def wait(self, conversation: ConversationRef) -> None:
+        key = (conversation.workspace_id, conversation.channel_id)
+        now = self._clock()
+        slot = max(now, self._next.get(key, now))
+        self._next[key] = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class SlackChat:
+    """Posts as the bot in any workspace its token reaches (team_id is sent on every call)."""
+
+    def __init__(self, client: AsyncWebClient, *, post_interval: float = 1.0) -> None:
+        self._client = client
+        self._pacer = ChannelPacer(post_interval)
+        # A reply too long for one message continues in more messages; edits keep them in step.
+        self._continuations: dict[MessageRef, list[str]] = {}
+        self._replied: OrderedDict[str, MessageRef] = OrderedDict()
+        self._roots: dict[ConversationRef, dict[str, str]] = {}
+        self._history_read: dict[ConversationRef, float] = {}
+
+    async def open_thread(
+        self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
+    ) -> ThreadRef:
+        first, *rest = render(post)
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": idempotency_key}}
+        root_ts = await self._post(conversation, first, thread_ts=None, metadata=metadata)
+        self._roots.setdefault(conversation, {})[idempotency_key] = root_ts
+        thread = ThreadRef(conversation, root_ts)
+        for message in rest:
+            await self._post(conversation, message, thread_ts=root_ts)
+        return thread
+
+    async def find_thread(
+        self, conversation: ConversationRef, idempotency_key: str
+    ) -> ThreadRef | None:
+        """A root carrying the key in its metadata, from this process or recent history.
+
+        conversations.history is limited to 1 call a minute (15 messages) for many apps,
+        so each channel's recent roots are read once per HISTORY_TTL and remembered;
+        roots posted since then are known because this process posted them.
+        """
+        known = self._roots.setdefault(conversation, {})
+        if idempotency_key not in known and self._history_stale(conversation):
+            data = await self._call(
+                "conversations.history",
+                self._client.conversations_history(
+                    channel=conversation.channel_id,
+                    include_all_metadata=True,
+                    limit=HISTORY_PAGE,
+                    team_id=conversation.workspace_id,
+                ),
+            )
+            self._history_read[conversation] = time.monotonic()
+            for message in data.get("messages", []):
+                meta = message.get("metadata") or {}
+                key = (meta.get("event_payload") or {}).get("key")
+                if meta.get("event_type") == METADATA_EVENT and isinstance(key, str):
+                    known.setdefault(key, str(message["ts"]))
+        ts = known.get(idempotency_key)
+        return ThreadRef(conversation, ts) if ts else None
+
+    def _history_stale(self, conversation: ConversationRef) -> bool:
+        read = self._history_read.get(conversation)
+        return read is None or time.monotonic() - read > HISTORY_TTL
+
+    async def reply(
+        self, thread: ThreadRef, post: Post, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        """Slack cannot deduplicate posts; the key only guards a repeat within this process."""
+        if idempotency_key is not None and idempotency_key in self._replied:
+            return self._replied[idempotency_key]
+        ref = await self._reply(thread, post)
+        if idempotency_key is not None:
+            self._replied[idempotency_key] = ref
+            while len(self._replied) > REPLY_MEMORY:
+                self._replied.popitem(last=False)
+        return ref
+
+    async def _reply(self, thread: ThreadRef, post: Post) -> MessageRef:
+        first, *rest = render(post)
+        conversation = thread.conversation
+        ts = await self._post(conversation, first, thread_ts=thread.root_id)
+        ref = MessageRef(conversation, ts, thread)
+        if rest:
+            self._continuations[ref] = [
+                await self._post(conversation, m, thread_ts=thread.root_id) for m in rest
+            ]
+        return ref
+
+    async def edit(self, message: MessageRef, post: Post) -> None:
+        first, *rest = render(post)
+        await self._update(message.conversation, message.message_id, first)
+        continued = self._continuations.get(message, [])
+        kept: list[str] = []
+        for i, part in enumerate(rest):
+            if i < len(continued):
+                await self._update(message.conversation, continued[i], part)
+                kept.append(continued[i])
+            elif message.thread is not None:
+                ts = await self._post(message.conversation, part, thread_ts=message.thread.root_id)
+                kept.append(ts)
+        for surplus in continued[len(rest) :]:
+            await self._call(
+                "chat.delete",
+                self._client.chat_delete(
+                    channel=message.conversation.channel_id,
+                    ts=surplus,
+                    team_id=message.conversation.workspace_id,
+                ),
+            )
+        if kept:
+            self._continuations[message] = kept
+        else:
+            self._continuations.pop(message, None)
+
+    async def _post(
+        self,
+        conversation: ConversationRef,
+        message: SlackMessage,
+        *,
+        thread_ts: str | None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        await self._pacer.wait(conversation)
+        data = await self._call(
+            "chat.postMessage",
+            self._client.chat_postMessage(
+                channel=conversation.channel_id,
+                text=message.text,
+                blocks=list(message.blocks),
+                thread_ts=thread_ts,
+                metadata=metadata,
+                link_names=False,
+                unfurl_links=False,
+                unfurl_media=False,
+                team_id=conversation.workspace_id,
+            ),
+        )
+        return str(data["ts"])
+
+    async def _update(self, conversation: ConversationRef, ts: str, message: SlackMessage) -> None:
+        await self._call(
+            "chat.update",
+            self._client.chat_update(
+                channel=conversation.channel_id,
+                ts=ts,
+                text=message.text,
+                blocks=list(message.blocks),
+                link_names=False,
+                team_id=conversation.workspace_id,
+            ),
+        )
+
+    @staticmethod
+    async def _call(method: str, request: Any) -> dict[str, Any]:
+        """Await a Web API call; Slack's refusals become PlatformUnavailable with advice."""
+        try:
+            response = await request
+        except SlackApiError as e:
+            body = e.response.data if isinstance(e.response.data, dict) else {}
+            error = str(body.get("error", "")) or f"HTTP {e.response.status_code}"
+            advice = _ADVICE.get(error, "Try again in a few minutes.")
+            raise PlatformUnavailable(f"Slack refused {method} ({error}). {advice}") from e
+        except (TimeoutError, aiohttp.ClientError) as e:
+            raise PlatformUnavailable(
+                f"Slack could not be reached for {method}. Try again in a few minutes."
+            ) from e
+        data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
+        return data

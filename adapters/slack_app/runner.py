@@ -1,0 +1,107 @@
+"""Starting the Slack app: Socket Mode when an app token is set, HTTP mode otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_app.listeners import build_slack_app
+from bot.config import Settings
+from bot.domain import Platform
+from bot.errors import PlatformUnavailable
+from bot.service import PaperClub
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def make_client(token: str, *, api_url: str | None = None) -> AsyncWebClient:
+    """A Web API client that waits out 429s (Retry-After) and retries dropped connections.
+
+    slack_sdk retries neither rate limits by default nor more than once on a connection error.
+    """
+    return AsyncWebClient(
+        token=token,
+        base_url=api_url or AsyncWebClient.BASE_URL,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+async def serve_http(app: AsyncApp, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """bolt's aiohttp server (signature + 5-minute timestamp check) on our own runner."""
+    server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=host)
+    runner = web.AppRunner(server.web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner, int(runner.addresses[0][1])
+
+
+async def run_slack(
+    club: PaperClub,
+    settings: Settings,
+    *,
+    api_url: str | None = None,
+    http_host: str = "0.0.0.0",
+) -> None:
+    """Run until cancelled. Needs SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN (Socket Mode) or
+    SLACK_SIGNING_SECRET (HTTP mode, events at http://<host>:<slack_http_port>/slack/events)."""
+    if settings.slack_bot_token is None:
+        raise PlatformUnavailable(
+            "SLACK_BOT_TOKEN is not set; see docs/slack.md to create the app."
+        )
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    if app_token is None and secret is None:
+        raise PlatformUnavailable(
+            "Set SLACK_APP_TOKEN (Socket Mode, recommended) or SLACK_SIGNING_SECRET (HTTP mode)."
+        )
+    client = make_client(settings.slack_bot_token.get_secret_value(), api_url=api_url)
+    identity = await _check_token(client)
+    log.info("Slack: connected as %s in %s", identity.get("user"), identity.get("team"))
+    app, chat = build_slack_app(club, client, signing_secret=None if app_token else secret)
+    club.attach_chat(Platform.SLACK, chat)
+    if app_token is not None:
+        handler = AsyncSocketModeHandler(app, app_token)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("Slack: Socket Mode connected")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+    else:
+        runner, port = await serve_http(app, http_host, settings.slack_http_port)
+        log.info("Slack: HTTP mode, events at http://%s:%d%s", http_host, port, EVENTS_PATH)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+
+async def _check_token(client: AsyncWebClient) -> dict[str, str]:
+    """Fail at start-up, with advice, rather than on the first event."""
+    try:
+        response = await client.auth_test()
+    except SlackApiError as e:
+        raise PlatformUnavailable(
+            f"Slack rejected SLACK_BOT_TOKEN ({e.response.get('error')}). "
+            "Copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page."
+        ) from e
+    return {k: str(v) for k, v in response.data.items()} if isinstance(response.data, dict) else {}
