@@ -26,6 +26,7 @@ from bot.i18n import SUPPORTED_LANGUAGES
 from bot.logging_setup import configure_logging
 from bot.render import answer_post
 from bot.sources.ranking import explain
+from bot.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _language_option(ask)
 
     commands.add_parser("run", help="run the bot (Discord/Slack when their tokens are set)")
+    commands.add_parser("usage", help="model tokens used, by week, workspace and purpose")
     return parser
 
 
@@ -84,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "paper": paper_command,
         "ask": ask_command,
         "run": run_command,
+        "usage": usage_command,
     }
     try:
         return asyncio.run(commands[args.command](args, settings, console))
@@ -187,6 +190,23 @@ def answer_json(answer: Answer) -> dict[str, object]:
             {"quote": c.quote, "section": c.section, "page": c.page} for c in answer.citations
         ],
     }
+
+
+async def usage_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from rich.table import Table
+
+    async with Store.open(settings.db_path) as store:
+        rows = await store.usage_by_week()
+    if not rows:
+        console.print("No model usage recorded yet (the extractive engine uses no tokens).")
+        return EXIT_OK
+    table = Table("week", "workspace", "purpose", "calls", "tokens in", "tokens out")
+    for week, workspace, purpose, calls, tokens_in, tokens_out in rows:
+        table.add_row(
+            week, workspace or "(shared)", purpose, str(calls), f"{tokens_in:,}", f"{tokens_out:,}"
+        )
+    console.print(table)
+    return EXIT_OK
 
 
 async def run_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:

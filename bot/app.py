@@ -19,6 +19,7 @@ from bot.sources.arxiv_titles import ArxivTitleSearch
 from bot.sources.curated_list import CuratedListSource
 from bot.sources.hf_daily import HuggingFaceDailySource
 from bot.store import Store
+from bot.usage import current_conversation
 
 USER_AGENT = "paperclub/0.1 (+https://github.com/paperclub/paperclub)"
 
@@ -72,7 +73,7 @@ async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) ->
     stack.push_async_callback(client.close)
 
     async def record_usage(purpose: str, model: str, tokens_in: int, tokens_out: int) -> None:
-        await store.record_usage(None, purpose, model, tokens_in, tokens_out)
+        await store.record_usage(current_conversation(), purpose, model, tokens_in, tokens_out)
 
     return OpenAIEngine(client, settings.llm_model, usage=record_usage)
 

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     digest_window_days: int = Field(default=7, ge=1, le=31)
     digest_concurrency: int = Field(default=4, ge=1, le=16)
 
+    # Schedule and the club's meetings
+    misfire_grace_hours: float = Field(default=12.0, ge=0, le=24 * 7)
+    reminder_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+
     # Language model
     llm: Literal["openai", "extractive"] | None = None
     llm_model: str = "gpt-4o-mini"
@@ -64,6 +68,11 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "PAPERCLUB_OPENAI_BASE_URL")
     )
+
+    # Limits (0 = unlimited)
+    questions_per_user_per_hour: int = Field(default=30, ge=0)
+    workspace_daily_tokens: int = Field(default=500_000, ge=0)
+    max_question_chars: int = Field(default=2_000, ge=100)
 
     # Platforms
     discord_token: SecretStr | None = Field(

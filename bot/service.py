@@ -45,7 +45,10 @@ from bot.seams import LLM, Chat, PaperCatalog, PaperSource
 from bot.sources.gather import gather_candidates
 from bot.sources.ids import parse_arxiv_ref
 from bot.sources.ranking import merge_candidates, missing_metadata, rank
+from bot.sources.submissions import SubmissionSource
 from bot.store import PostState, Store
+from bot.usage import RateLimiter, billed_to
+from bot.store.submissions import SqliteSubmissions
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,6 @@ Progress = Callable[[str], Awaitable[None]]
 TextReader = Callable[[Paper], Awaitable[PaperText]]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MAX_QUESTION_CHARS = 2_000
 STREAM_EDIT_INTERVAL = 1.0  # seconds between edits of a streaming answer: well inside rate limits
 _MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
 
@@ -96,7 +98,9 @@ class PaperClub:
         self._summary_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._channel_locks: dict[ConversationRef, asyncio.Lock] = {}
         self._secrets = [s for s in settings.secrets() if len(s) >= 6]
+        self._question_limiter = RateLimiter(settings.questions_per_user_per_hour, 3600.0)
         self.settings_listeners: list[Callable[[ChannelSettings], Awaitable[None]]] = []
+        self.submissions = SqliteSubmissions(store)
 
     def attach_chat(self, platform: str, chat: Chat) -> None:
         self._chats[str(platform)] = chat
@@ -123,7 +127,16 @@ class PaperClub:
         what an earlier run started, then fills the digest up to its size.
         """
         async with self._channel_lock(conversation):
-            return await self._weekly_digest(conversation, dry_run, progress, now)
+            report = await self._weekly_digest(conversation, dry_run, progress, now)
+            if not dry_run:
+                await self._forget_posted_submissions(conversation)
+            return report
+
+    async def _forget_posted_submissions(self, conversation: ConversationRef) -> None:
+        pending = {c.arxiv_id for c in await self.submissions.pending(conversation)}
+        if pending:
+            posted = await self.store.posted_paper_ids(conversation)
+            await self.submissions.mark_used(conversation, sorted(pending & posted))
 
     async def _weekly_digest(
         self,
@@ -148,7 +161,8 @@ class PaperClub:
         if wanted:
             exclude = set() if dry_run else await self.store.posted_paper_ids(conversation)
             exclude |= {p.arxiv_id for p in this_week}
-            candidates, report.unavailable_sources = await gather_candidates(self.sources, window)
+            sources = [*self.sources, SubmissionSource(self.submissions, conversation)]
+            candidates, report.unavailable_sources = await gather_candidates(sources, window)
             merged = merge_candidates(candidates)
             looked_up = await self.catalog.lookup(missing_metadata(merged))
             ranked = rank(merged, looked_up, window, channel.topics, exclude, wanted)
@@ -359,22 +373,52 @@ class PaperClub:
         question = question.strip()
         if not question:
             return None
-        if len(question) > MAX_QUESTION_CHARS:
-            await chat.reply(
-                thread,
-                Post(
-                    text=f"That message is {len(question):,} characters long; please ask in at most "
-                    f"{MAX_QUESTION_CHARS:,} characters (quote only the part you are asking about)."
-                ),
-            )
+        refusal = await self._question_refusal(thread.conversation, author, question)
+        if refusal:
+            await chat.reply(thread, Post(text=refusal))
             return None
         paper = await self.store.paper(arxiv_id) or await self.find_paper(arxiv_id)
         text = await self.reader(paper)
         history = await self.store.turns(thread)
-        answer = await self._stream_answer(chat, thread, question, text, history, channel.language)
+        with billed_to(thread.conversation):
+            answer = await self._stream_answer(
+                chat, thread, question, text, history, channel.language
+            )
         await self.store.add_turn(thread, Turn("user", author.user_id, question))
         await self.store.add_turn(thread, Turn("assistant", "paperclub", answer.text))
         return answer
+
+    async def _question_refusal(
+        self, conversation: ConversationRef, author: Author, question: str
+    ) -> str:
+        """Why this question cannot be answered now (a polite message), or "" if it can."""
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            return (
+                f"That message is {len(question):,} characters long; please ask in at most "
+                f"{limit:,} characters (quote only the part you are asking about)."
+            )
+        wait = self._question_limiter.allow(
+            (str(conversation.platform), conversation.workspace_id, author.user_id)
+        )
+        if wait:
+            return (
+                f"You have asked {self.settings.questions_per_user_per_hour} questions in the last "
+                f"hour, which is this club's limit. Please try again in {int(wait // 60) + 1} minutes."
+            )
+        budget = self.settings.workspace_daily_tokens
+        if budget:
+            since = datetime.now(UTC) - timedelta(days=1)
+            used = await self.store.workspace_tokens_since(
+                str(conversation.platform), conversation.workspace_id, since
+            )
+            if used >= budget:
+                return (
+                    "This workspace has used its daily budget for the language model "
+                    f"({budget:,} tokens in 24 hours). Questions work again as the oldest use "
+                    "ages out; an admin can raise PAPERCLUB_WORKSPACE_DAILY_TOKENS."
+                )
+        return ""
 
     async def ask(self, reference: str, question: str, language: str) -> Answer:
         """Answer a question about any paper, outside a thread (`paperclub ask`)."""

@@ -58,6 +58,11 @@ class Store:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """For the feature tables kept in their own modules (bot/store/club_tables.py ...)."""
+        return self._db
+
     @classmethod
     @asynccontextmanager
     async def open(cls, path: Path | str) -> AsyncIterator[Store]:
@@ -395,12 +400,23 @@ class Store:
         )
         await self._db.commit()
 
+    async def workspace_tokens_since(
+        self, platform: str, workspace_id: str, since: datetime
+    ) -> int:
+        async with self._db.execute(
+            "SELECT IFNULL(SUM(tokens_in + tokens_out), 0) FROM usage WHERE platform=? AND "
+            "workspace_id=? AND at >= ?",
+            (platform, workspace_id, since.isoformat()),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
     async def usage_by_week(self) -> list[tuple[str, str, str, int, int, int]]:
         """(ISO week, workspace, purpose, calls, tokens in, tokens out), newest week first."""
         async with self._db.execute(
-            "SELECT strftime('%Y-W%W', at) AS week, workspace_id, purpose, COUNT(*), "
-            "SUM(tokens_in), SUM(tokens_out) FROM usage GROUP BY week, workspace_id, purpose "
-            "ORDER BY week DESC, workspace_id, purpose"
+            "SELECT strftime('%Y-W%W', at) AS week, platform || ':' || workspace_id, purpose, COUNT(*), "
+            "SUM(tokens_in), SUM(tokens_out) FROM usage GROUP BY week, platform, workspace_id, purpose "
+            "ORDER BY week DESC, platform, workspace_id, purpose"
         ) as cur:
             rows = await cur.fetchall()
         return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
