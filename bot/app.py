@@ -55,7 +55,12 @@ def _build_sources(
         sources.append(HuggingFaceDailySource(settings.hf_base_url, http))
     if "curated" in settings.sources:
         sources.append(
-            CuratedListSource(settings.curated_list_url, http, titles=ArxivTitleSearch(arxiv))
+            CuratedListSource(
+                settings.curated_list_url,
+                http,
+                titles=ArxivTitleSearch(arxiv),
+                week=settings.curated_list_week,
+            )
         )
     return sources
 

@@ -44,11 +44,12 @@ class Settings(BaseSettings):
     arxiv_max_results: int = 100
     arxiv_html_url: str = "https://arxiv.org/html"
     arxiv_pdf_url: str = "https://arxiv.org/pdf"
-    sources: Annotated[tuple[str, ...], NoDecode] = ("arxiv", "huggingface", "curated")
+    sources: Annotated[tuple[str, ...], NoDecode] = ("arxiv", "huggingface")
     hf_base_url: str = "https://huggingface.co"
     curated_list_url: str = (
         "https://raw.githubusercontent.com/dair-ai/ML-Papers-of-the-Week/main/README.md"
     )
+    curated_list_week: str = "window"  # "window", "latest" or a YYYY-MM-DD day of the week wanted
     digest_size: int = Field(default=10, ge=1, le=25)
     digest_window_days: int = Field(default=7, ge=1, le=31)
     digest_concurrency: int = Field(default=4, ge=1, le=16)

@@ -199,11 +199,10 @@ class PaperClub:
         async def prepare(paper: Paper) -> PreparedPaper:
             nonlocal done
             async with limit:
+                await _say(progress, f"{paper.arxiv_id}: reading and summarising")
                 prepared = await self.prepare_paper(paper, language, notes)
             done += 1
-            await _say(
-                progress, f"{done}/{len(papers)} papers summarised (latest: {paper.arxiv_id})"
-            )
+            await _say(progress, f"{paper.arxiv_id}: summary ready ({done}/{len(papers)})")
             return prepared
 
         tasks = [asyncio.create_task(prepare(p)) for p in papers]
@@ -214,6 +213,7 @@ class PaperClub:
                     key = digest_key(conversation, week, paper.arxiv_id)
                     await self._post_once(conversation, prepared, key, week, dry_run)
                     report.posted.append(paper.arxiv_id)
+                    await _say(progress, f"{paper.arxiv_id}: posted")
                 except PaperclubError as error:
                     log.warning("digest: %s failed for %s: %s", paper.arxiv_id, conversation, error)
                     report.failed[paper.arxiv_id] = str(error)

@@ -560,7 +560,7 @@ async def test_every_source_down_raises_with_every_reason(
     sources = (await all_sources(server, http, arxiv_server))[:3]
     with pytest.raises(SourceUnavailable) as caught:
         await gather_candidates(sources, HF_WEEK)
-    assert caught.value.source == "all sources"
+    assert caught.value.source == "Every paper source"
     for name in ("arXiv", "Hugging Face", "curated list"):
         assert f"{name}: " in caught.value.reason
     assert "HTTP 404" in caught.value.reason

@@ -25,7 +25,7 @@ async def gather_candidates(
 
     Each source runs concurrently under its own `per_source_seconds` limit. A failure
     (SourceUnavailable, timeout, malformed data, a bug) is recorded under the source's
-    name. Raises SourceUnavailable("all sources", ...) when no candidate came back and
+    name. Raises SourceUnavailable("Every paper source", ...) when no candidate came back and
     some source failed, so a channel never gets a digest built from nothing.
     """
     outcomes = await asyncio.gather(
@@ -40,7 +40,7 @@ async def gather_candidates(
             candidates.extend(outcome)
     if unavailable and not candidates:
         reasons = "; ".join(f"{name}: {reason}" for name, reason in unavailable.items())
-        raise SourceUnavailable("all sources", reasons)
+        raise SourceUnavailable("Every paper source", reasons)
     return candidates, unavailable
 
 
