@@ -1,0 +1,399 @@
+"""The Discord adapter end to end: the real discord.py client, our PaperclubBot and a real
+PaperClub (loopback arXiv, extractive engine, SQLite), against the loopback Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from adapters.discord_bot import PaperclubBot
+from adapters.discord_bot.messages import CONTENT_LIMIT, DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT
+from bot.app import build_club
+from bot.config import Settings
+from bot.domain import ConversationRef, Platform, ThreadRef
+from bot.render import Card, Post
+from bot.service import PaperClub
+from tests.loopback.discord_server import (
+    ALL_PERMISSIONS,
+    EPHEMERAL,
+    FakeDiscord,
+    RestCall,
+    run_client,
+)
+
+CALLBACK = "/interactions/{interaction_id}/{token}/callback"
+FOLLOWUP = "/webhooks/{application_id}/{token}"
+HOOK_MESSAGE = "/webhooks/{application_id}/{token}/messages/{message_id}"
+MESSAGES = "/channels/{channel_id}/messages"
+MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+THREADS = "/channels/{channel_id}/messages/{message_id}/threads"
+PAPER = "1605.08386"  # "Heat-bath random walks with Markov bases", in the recorded arXiv feeds
+PAPER_WORD = "Markov"
+CREATE_PUBLIC_THREADS = 1 << 35
+
+
+@dataclass
+class World:
+    fake: FakeDiscord
+    club: PaperClub
+    bot: PaperclubBot
+    guild_a: dict[str, Any]
+    channel_a: dict[str, Any]
+    guild_b: dict[str, Any]
+    channel_b: dict[str, Any]
+    stray_thread: dict[str, Any]  # a thread paperclub knows nothing about
+
+
+@pytest.fixture
+async def world(make_settings: Callable[..., Settings]) -> AsyncIterator[World]:
+    async with FakeDiscord() as fake, build_club(make_settings()) as club:
+        guild_a = fake.add_guild("Club A")
+        channel_a = fake.add_text_channel(guild_a, "papers")
+        stray = fake.add_thread(channel_a, "off-topic chat")
+        guild_b = fake.add_guild("Club B")
+        channel_b = fake.add_text_channel(guild_b, "reading-group")
+        bot = PaperclubBot(club, guild_ready_timeout=0.05)
+        club.attach_chat(Platform.DISCORD, bot.chat)
+        async with run_client(bot, fake):
+            yield World(fake, club, bot, guild_a, channel_a, guild_b, channel_b, stray)
+
+
+@dataclass
+class Invocation:
+    payload: dict[str, Any]
+    dispatched_at: float
+    callback: RestCall
+
+
+async def invoke(
+    fake: FakeDiscord,
+    channel: dict[str, Any],
+    command: str,
+    options: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Invocation:
+    payload = fake.interaction_payload(channel, command, options, **kwargs)
+    dispatched_at = time.monotonic()
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    [callback] = await fake.wait_for_call(
+        lambda c: c.route == CALLBACK and c.path.split("/")[2] == payload["id"]
+    )
+    return Invocation(payload, dispatched_at, callback)
+
+
+async def reply_to(
+    fake: FakeDiscord, invocation: Invocation, predicate: Callable[[str], bool], within: float = 10
+) -> RestCall:
+    """The interaction's follow-up (an edit of the deferred message, or a follow-up message)."""
+    token = invocation.payload["token"]
+
+    def matches(call: RestCall) -> bool:
+        return (
+            call.route in (HOOK_MESSAGE, FOLLOWUP)
+            and call.method in ("PATCH", "POST")
+            and f"/{token}" in call.path
+            and predicate((call.json or {}).get("content") or "")
+        )
+
+    [call, *_] = await fake.wait_for_call(matches, within=within)
+    return call
+
+
+def thread_id_in(content: str) -> str:
+    return content.split("<#", 1)[1].split(">", 1)[0]
+
+
+async def open_paper(world: World) -> str:
+    invocation = await invoke(world.fake, world.channel_a, "paper", {"reference": PAPER})
+    done = await reply_to(world.fake, invocation, lambda text: "<#" in text)
+    return thread_id_in(done.json["content"])
+
+
+async def member_says(world: World, thread_id: str, text: str, *, bot: bool = False) -> None:
+    thread = world.fake.channels[thread_id]
+    author = world.fake.user("bot-friend" if bot else "alice", bot=bot)
+    await world.fake.dispatch("MESSAGE_CREATE", world.fake.message_payload(thread, text, author))
+
+
+def message_calls(fake: FakeDiscord) -> list[RestCall]:
+    """Every call that creates or edits a visible message."""
+    return [
+        c
+        for c in fake.calls
+        if (c.method == "POST" and c.route in (MESSAGES, FOLLOWUP))
+        or (c.method == "PATCH" and c.route in (MESSAGE, HOOK_MESSAGE))
+    ]
+
+
+# -- slash commands ------------------------------------------------------------------------------
+
+
+async def test_commands_are_registered_with_ja_and_ko_localizations(world: World) -> None:
+    [put] = world.fake.calls_to("PUT", "/applications/{application_id}/commands")
+    commands = {c["name"]: c for c in put.json}
+    assert set(commands) == {
+        "paper",
+        "digest",
+        "ask",
+        "subscribe",
+        "unsubscribe",
+        "settings",
+        "search",
+        "help",
+    }
+    paper = commands["paper"]
+    assert paper["name_localizations"] == {"ja": "論文", "ko": "논문"}
+    assert paper["description_localizations"]["ja"].startswith("arXiv 論文")
+    [reference] = paper["options"]
+    assert reference["type"] == 3 and reference["required"] is True
+    assert reference["name_localizations"]["ko"] == "논문id"
+    assert "2309.12288" in reference["description"]
+    options = {o["name"]: o for o in commands["settings"]["options"]}
+    assert [c["value"] for c in options["language"]["choices"]] == ["en", "ja", "ko"]
+    assert options["day"]["choices"][0]["name_localizations"]["ja"] == "月曜日"
+    assert options["size"]["min_value"] == 1 and options["size"]["max_value"] == 25
+    assert int(commands["settings"]["default_member_permissions"]) == 1 << 4  # Manage Channels
+
+
+async def test_paper_defers_at_once_then_opens_root_thread_and_replies(world: World) -> None:
+    fake = world.fake
+    invocation = await invoke(fake, world.channel_a, "paper", {"reference": PAPER})
+    assert invocation.callback.json == {"type": 5}  # deferred, public
+    assert invocation.callback.received_at - invocation.dispatched_at < 3.0
+    done = await reply_to(fake, invocation, lambda text: "<#" in text)
+    assert done.received_at > invocation.callback.received_at
+    thread_id = thread_id_in(done.json["content"])
+
+    [root] = [
+        c
+        for c in fake.calls_to("POST", MESSAGES)
+        if c.path.endswith(f"{world.channel_a['id']}/messages")
+    ]
+    [embed] = root.json["embeds"]
+    assert embed["title"] == "Heat-bath random walks with Markov bases"
+    assert embed["url"] == f"https://arxiv.org/abs/{PAPER}"
+    assert {f["name"] for f in embed["fields"]} >= {"Authors", "Published", "Category", "arXiv"}
+    assert embed["footer"]["text"].startswith("paperclub · ")
+    assert root.json["enforce_nonce"] is True and len(root.json["nonce"]) == 25
+    [thread_call] = fake.calls_to("POST", THREADS)
+    assert thread_call.path.split("/")[4] == thread_id  # the thread is started from the root
+    assert thread_call.json["name"] == "Heat-bath random walks with Markov bases"
+    in_thread = [
+        c for c in fake.calls_to("POST", MESSAGES) if c.path == f"/channels/{thread_id}/messages"
+    ]
+    assert len(in_thread) == 3  # summary, key points, tags
+    assert "Key points" in in_thread[1].json["content"]
+    assert thread_call.received_at > root.received_at
+    progress = [c for c in fake.calls_to("PATCH", HOOK_MESSAGE) if "⏳" in c.json["content"]]
+    assert progress, "long work shows progress by editing the deferred message"
+
+
+async def test_every_command_is_acknowledged_within_3s_and_followed_up(world: World) -> None:
+    fake = world.fake
+    thread_id = await open_paper(world)
+    thread = fake.channels[thread_id]
+    cases: list[tuple[dict[str, Any], str, dict[str, Any], bool, Callable[[str], bool]]] = [
+        (
+            world.channel_a,
+            "settings",
+            {"size": 2, "language": "ja"},
+            True,
+            lambda t: "Papers per digest: 2" in t,
+        ),
+        (world.channel_a, "subscribe", {}, True, lambda t: "Weekly digest: on" in t),
+        (world.channel_a, "unsubscribe", {}, True, lambda t: "Weekly digest: off" in t),
+        (world.channel_a, "help", {}, True, lambda t: "/paper" in t),
+        (world.channel_a, "search", {"words": PAPER_WORD}, False, lambda t: PAPER in t),
+        (
+            thread,
+            "ask",
+            {"question": "What is a Markov basis?"},
+            False,
+            lambda t: t.startswith("> What is"),
+        ),
+        (world.channel_a, "digest", {}, False, lambda t: t.startswith("**Digest")),
+    ]
+    for channel, command, options, ephemeral, expected in cases:
+        invocation = await invoke(fake, channel, command, options)
+        flags = EPHEMERAL if ephemeral else 0
+        assert invocation.callback.json == (
+            {"type": 5, "data": {"flags": flags}} if flags else {"type": 5}
+        ), command
+        assert invocation.callback.received_at - invocation.dispatched_at < 3.0, command
+        follow_up = await reply_to(fake, invocation, expected, within=20)
+        assert follow_up.received_at >= invocation.callback.received_at, command
+    settings = await world.club.channel_settings(
+        ConversationRef(Platform.DISCORD, world.guild_a["id"], world.channel_a["id"])
+    )
+    assert settings.digest_size == 2 and settings.language == "ja" and not settings.subscribed
+
+
+async def test_ask_outside_a_paper_thread_is_refused_ephemerally(world: World) -> None:
+    fake = world.fake
+    invocation = await invoke(fake, world.stray_thread, "ask", {"question": "hello?"})
+    note = await reply_to(fake, invocation, lambda t: "not one of paperclub's paper threads" in t)
+    assert note.json.get("flags") == EPHEMERAL
+    outside = await invoke(fake, world.channel_a, "ask", {"question": "hello?"})
+    assert outside.callback.json["type"] == 4  # answered at once, no work to defer
+    assert outside.callback.json["data"]["flags"] == EPHEMERAL
+
+
+# -- questions in threads ------------------------------------------------------------------------
+
+
+async def test_question_in_a_paper_thread_is_answered_by_editing_one_message(world: World) -> None:
+    fake = world.fake
+    thread_id = await open_paper(world)
+    before = len(fake.calls)
+    await member_says(
+        world, thread_id, "What does the heat-bath random walk converge to? @everyone"
+    )
+    [placeholder] = await fake.wait_for_call(
+        lambda c: (
+            c.method == "POST"
+            and c.path == f"/channels/{thread_id}/messages"
+            and fake.calls.index(c) >= before
+        )
+    )
+    assert placeholder.json["content"] == "…"
+    answer_id = placeholder.response["id"]
+    [final, *_] = await fake.wait_for_call(
+        lambda c: c.method == "PATCH" and c.path == f"/channels/{thread_id}/messages/{answer_id}"
+    )
+    assert final.json["content"] and final.json["content"] != "…"
+    assert final.json["allowed_mentions"] == {"parse": []}
+
+
+async def test_bot_messages_and_unknown_threads_are_ignored(world: World) -> None:
+    fake = world.fake
+    thread_id = await open_paper(world)
+    await member_says(world, thread_id, "I am a bot, answer me", bot=True)
+    await member_says(world, world.stray_thread["id"], "What is a Markov basis?")
+    await member_says(world, thread_id, "What is a Markov basis?")
+    await fake.wait_for_call(
+        lambda c: c.method == "PATCH" and c.path.startswith(f"/channels/{thread_id}/messages/")
+    )
+    await asyncio.sleep(0.2)
+    placeholders = [
+        c
+        for c in fake.calls_to("POST", MESSAGES)
+        if c.path == f"/channels/{thread_id}/messages" and c.json["content"] == "…"
+    ]
+    assert len(placeholders) == 1  # the member's question only; not the bot's, not our own echo
+    assert not [c for c in fake.calls if c.path.startswith(f"/channels/{world.stray_thread['id']}")]
+
+
+# -- limits, mentions, rate limits, permissions -----------------------------------------------
+
+
+async def test_long_posts_are_split_at_discord_limits_and_edits_keep_in_step(world: World) -> None:
+    fake = world.fake
+    thread_id = await open_paper(world)
+    conversation = ConversationRef(Platform.DISCORD, world.guild_a["id"], world.channel_a["id"])
+    thread = ThreadRef(conversation, thread_id)
+    sentence = "Markov bases connect every fibre of the model with `moves` of degree two. "
+    text = sentence * 70  # ~5,000 characters
+    start = len(fake.calls)
+    message = await world.bot.chat.reply(thread, Post(text=text))
+    posts = [c for c in fake.calls[start:] if c.method == "POST"]
+    assert len(posts) == 3 and all(c.status == 200 for c in posts)
+    assert all(len(c.json["content"]) <= CONTENT_LIMIT for c in posts)
+    assert all(c.json["content"].endswith(".") for c in posts)  # split at sentence ends
+    assert " ".join(c.json["content"] for c in posts) == text.strip()
+
+    start = len(fake.calls)
+    await world.bot.chat.edit(message, Post(text=text * 2))  # grows from 3 to 6 messages
+    grown = fake.calls[start:]
+    # the first two pieces read the same as before, so only the third is edited
+    assert [c.method for c in grown] == ["PATCH", "POST", "POST", "POST"]
+    assert grown[0].path == f"/channels/{thread_id}/messages/{posts[2].response['id']}"
+    start = len(fake.calls)
+    await world.bot.chat.edit(message, Post(text="Short now."))
+    shrunk = fake.calls[start:]
+    assert [c.method for c in shrunk] == ["PATCH"] + ["DELETE"] * 5
+
+    card = Card(title="T" * 300, url="https://arxiv.org/abs/1605.08386", description="word " * 2000)
+    start = len(fake.calls)
+    await world.bot.chat.reply(thread, Post(text="", card=card))
+    embeds_posts = [c for c in fake.calls[start:] if c.method == "POST"]
+    assert all(c.status == 200 for c in embeds_posts)
+    embeds = [e for c in embeds_posts for e in c.json["embeds"]]
+    assert len(embeds[0]["title"]) == 256
+    assert all(len(e.get("description", "")) <= DESCRIPTION_LIMIT for e in embeds)
+    assert sum(len(e.get("description", "")) for e in embeds) >= 9990 - len(embeds)
+    for call in embeds_posts:
+        size = sum(
+            len(e.get("title", "")) + len(e.get("description", "")) for e in call.json["embeds"]
+        )
+        assert size <= EMBED_TOTAL_LIMIT
+
+
+async def test_nothing_the_bot_sends_can_ping(world: World) -> None:
+    fake = world.fake
+    thread_id = await open_paper(world)
+    await member_says(world, thread_id, "@everyone <@&123> what is the mixing time?")
+    await fake.wait_for_call(
+        lambda c: c.method == "PATCH" and c.path.startswith(f"/channels/{thread_id}/")
+    )
+    await invoke(fake, world.channel_a, "help")
+    sent = message_calls(fake)
+    assert len(sent) >= 8
+    for call in sent:
+        assert call.json["allowed_mentions"] == {"parse": []}, (call.method, call.path)
+
+
+async def test_429_is_waited_out_without_blocking_other_guilds(world: World) -> None:
+    fake = world.fake
+    fake.fail_next("POST", THREADS, status=429, retry_after=1.0)
+    invocation = await invoke(fake, world.channel_a, "paper", {"reference": PAPER})
+    limited = (await fake.wait_for_call(lambda c: c.route == THREADS))[0]
+    other = await invoke(fake, world.channel_b, "help")
+    await reply_to(fake, other, lambda t: "/paper" in t)
+    done = await reply_to(fake, invocation, lambda text: "<#" in text)
+    first, retried = fake.calls_to("POST", THREADS)
+    assert (first.status, retried.status) == (429, 201)
+    assert retried.received_at - first.received_at >= 1.0
+    assert other.callback.received_at < retried.received_at  # guild B was not held up
+    assert limited is first and thread_id_in(done.json["content"]) == retried.path.split("/")[4]
+
+
+async def test_403_on_thread_creation_is_explained_ephemerally(world: World) -> None:
+    fake = world.fake
+    fake.fail_next("POST", THREADS, status=403)
+    invocation = await invoke(fake, world.channel_a, "paper", {"reference": PAPER})
+    note = await reply_to(fake, invocation, lambda t: "Create Public Threads" in t)
+    assert note.route == FOLLOWUP and note.json["flags"] == EPHEMERAL
+    assert "could not start a thread" in note.json["content"]
+    deleted = fake.calls_to("DELETE", HOOK_MESSAGE)
+    assert deleted and deleted[0].received_at < note.received_at  # the public "thinking" is gone
+
+
+async def test_missing_permission_is_named_before_any_work(world: World) -> None:
+    fake = world.fake
+    invocation = await invoke(
+        fake,
+        world.channel_a,
+        "paper",
+        {"reference": PAPER},
+        app_permissions=ALL_PERMISSIONS & ~CREATE_PUBLIC_THREADS & ~(1 << 3),  # no admin either
+    )
+    note = await reply_to(fake, invocation, lambda t: "Create Public Threads" in t)
+    assert note.json["flags"] == EPHEMERAL
+    assert "Send Messages" not in note.json["content"].replace("Send Messages in Threads", "")
+    assert fake.calls_to("POST", MESSAGES) == []  # nothing posted in the channel
+
+
+async def test_search_only_sees_this_servers_papers(world: World) -> None:
+    fake = world.fake
+    await open_paper(world)
+    in_b = await invoke(fake, world.channel_b, "search", {"words": PAPER_WORD})
+    answer_b = await reply_to(fake, in_b, lambda t: bool(t))
+    assert "No paper in this server's archive" in answer_b.json["content"]
+    in_a = await invoke(fake, world.channel_a, "search", {"words": PAPER_WORD})
+    answer_a = await reply_to(fake, in_a, lambda t: PAPER in t)
+    assert "Heat-bath random walks" in answer_a.json["content"]
