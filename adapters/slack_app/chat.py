@@ -57,7 +57,7 @@ class SlackChat:
         self._client = client
         self._pacer = ChannelPacer(post_interval)
         # A reply too long for one message continues in more messages; edits keep them in step.
-        self._continuations: dict[MessageRef, list[str]] = {}
+        self._continuations: OrderedDict[MessageRef, list[str]] = OrderedDict()
         self._replied: OrderedDict[str, MessageRef] = OrderedDict()
         self._roots: dict[ConversationRef, dict[str, str]] = {}
         self._history_read: dict[ConversationRef, float] = {}
@@ -126,10 +126,15 @@ class SlackChat:
         ts = await self._post(conversation, first, thread_ts=thread.root_id)
         ref = MessageRef(conversation, ts, thread)
         if rest:
-            self._continuations[ref] = [
-                await self._post(conversation, m, thread_ts=thread.root_id) for m in rest
-            ]
+            self._remember(
+                ref, [await self._post(conversation, m, thread_ts=thread.root_id) for m in rest]
+            )
         return ref
+
+    def _remember(self, message: MessageRef, continuations: list[str]) -> None:
+        self._continuations[message] = continuations
+        while len(self._continuations) > REPLY_MEMORY:
+            self._continuations.popitem(last=False)
 
     async def edit(self, message: MessageRef, post: Post) -> None:
         first, *rest = render(post)
@@ -153,7 +158,7 @@ class SlackChat:
                 ),
             )
         if kept:
-            self._continuations[message] = kept
+            self._remember(message, kept)
         else:
             self._continuations.pop(message, None)
 

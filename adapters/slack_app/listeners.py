@@ -151,6 +151,8 @@ def build_slack_app(
     ) -> None:
         if not _is_member_reply(event, context):
             return
+        if f"<@{context.bot_user_id}>" in event.get("text", ""):
+            return  # the app_mention event for this message handles it
         if not seen.first_time(body.get("event_id", ""), _message_key(body, event)):
             return
         await _answer(club, chat, body, event, context, addressed=False)

@@ -1,0 +1,482 @@
+"""The Slack adapter end to end: the real bolt AsyncApp and slack_sdk clients against a
+loopback Slack, a real PaperClub from `build_club` against the loopback arXiv."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+import yaml  # type: ignore[import-untyped]
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from adapters.slack_app import build_slack_app, make_client, run_slack, serve_http
+from adapters.slack_app.blocks import render
+from adapters.slack_app.chat import SlackChat
+from adapters.slack_app.commands import COMMAND_PATTERN
+from adapters.slack_app.mrkdwn import from_slack, to_mrkdwn
+from bot.app import build_club
+from bot.config import Settings
+from bot.domain import ConversationRef, MessageRef, Platform, ThreadRef
+from bot.errors import PlatformUnavailable
+from bot.render import Card, Field, Post
+from bot.service import PaperClub
+from tests.loopback.arxiv_server import ArxivServer
+from tests.loopback.slack_payloads import app_mention_event, message_event, slash_command
+from tests.loopback.slack_server import (
+    Envelope,
+    FakeSlack,
+    ResponseUrlPost,
+    StoredMessage,
+    Workspace,
+    eventually,
+    signed_headers,
+)
+
+PAPER = "1605.08386"
+PAPER_TITLE = "Heat-bath random walks with Markov bases"
+TOKEN = "xoxb-loopback-org"
+SECRET = "loopback-signing-secret"
+C1 = ConversationRef(Platform.SLACK, "T111", "C111")
+REPO = Path(__file__).resolve().parents[1]
+MENTION_OR_BROADCAST = re.compile(r"<[!@#]")
+
+
+@dataclass
+class Club:
+    slack: FakeSlack
+    club: PaperClub
+    chat: SlackChat
+    handler: AsyncSocketModeHandler
+    sent: int = 0
+
+    async def command(
+        self, text: str, *, team_id: str = "T111", channel: str = "C111"
+    ) -> tuple[Envelope, str]:
+        self.sent += 1
+        name = f"cmd{self.sent}"
+        form = slash_command(
+            "/paperclub",
+            text,
+            response_url=self.slack.response_url(name),
+            team_id=team_id,
+            channel_id=channel,
+        )
+        return await self.slack.send_command(form), name
+
+    async def result(self, name: str, within: float = 15.0) -> ResponseUrlPost:
+        """The last post to a command's response_url, once it stops changing."""
+        await eventually(lambda: any(r.path == name for r in self.slack.responses), within)
+        await eventually(lambda: not _is_progress(self._responses(name)[-1]), within)
+        return self._responses(name)[-1]
+
+    def _responses(self, name: str) -> list[ResponseUrlPost]:
+        return [r for r in self.slack.responses if r.path == name]
+
+    async def paper(self, team_id: str = "T111", channel: str = "C111") -> StoredMessage:
+        envelope, name = await self.command(f"paper {PAPER}", team_id=team_id, channel=channel)
+        await self.slack.wait_ack(envelope)
+        result = await self.result(name)
+        assert "open it" in json.dumps(result.body)
+        roots = self.slack.top_level(team_id, channel)
+        assert len(roots) == 1
+        return roots[0]
+
+
+def _is_progress(post: ResponseUrlPost) -> bool:
+    return "blocks" not in post.body
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    workspaces = [
+        Workspace("T111", "Club One", TOKEN),
+        Workspace("T222", "Club Two", TOKEN),
+    ]
+    async with FakeSlack.running(workspaces=workspaces) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def club(slack: FakeSlack, make_settings: Callable[..., Settings]) -> AsyncIterator[Club]:
+    async with build_club(make_settings()) as paper_club:
+        client = make_client(TOKEN, api_url=slack.api_url)
+        app, chat = build_slack_app(paper_club, client, post_interval=0.0)
+        paper_club.attach_chat(Platform.SLACK, chat)
+        handler = AsyncSocketModeHandler(app, slack.app_token)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            yield Club(slack, paper_club, chat, handler)
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+def all_text(message: StoredMessage) -> str:
+    """Every string Slack would parse as mrkdwn: the fallback and each block's texts."""
+    parts = [message.text]
+    for block in message.blocks:
+        if block.get("text", {}).get("type") == "mrkdwn":
+            parts.append(block["text"]["text"])
+        parts.extend(f["text"] for f in block.get("fields", []))
+    return "\n".join(parts)
+
+
+# ---- Socket Mode: commands -------------------------------------------------------------------
+
+
+async def test_every_command_is_acked_within_3_seconds_then_answered(club: Club) -> None:
+    commands = [
+        "help",
+        f"paper {PAPER}",
+        "subscribe",
+        "settings language=ja day=fri time=09:30",
+        "settings",
+        "unsubscribe",
+        "search markov",
+        f"ask {PAPER} What is a Markov basis?",
+        "digest dry-run",
+        "nonsense",
+    ]
+    sent = [await club.command(text) for text in commands]
+    for envelope, _ in sent:
+        ack = await club.slack.wait_ack(envelope, within=3.0)
+        assert ack.at - envelope.sent_at < 3.0
+        assert ack.payload is not None and ack.payload["text"].startswith("Working on")
+    results = {
+        text: json.dumps((await club.result(name)).body)
+        for text, (_, name) in zip(commands, sent, strict=True)
+    }
+    assert "/paperclub paper" in results["help"]
+    assert "Subscribed" in results["subscribe"]
+    assert "language: ja" in results["settings language=ja day=fri time=09:30"]
+    assert "Settings for this channel" in results["settings"]
+    assert "weekly digest: off" in results["unsubscribe"]
+    asked = results[f"ask {PAPER} What is a Markov basis?"]
+    assert "> What is a Markov basis?" in asked and "Extractive answer" in asked
+    assert "Dry run" in results["digest dry-run"]
+    assert "/paperclub paper" in results["nonsense"]
+
+
+async def test_paper_posts_a_root_card_and_thread_replies(club: Club) -> None:
+    root = await club.paper()
+    kinds = [b["type"] for b in root.blocks]
+    assert kinds[0] == "header" and "actions" in kinds and "section" in kinds
+    assert root.blocks[0]["text"]["text"] == PAPER_TITLE
+    button = next(b for b in root.blocks if b["type"] == "actions")["elements"][0]
+    assert button["url"] == f"https://arxiv.org/abs/{PAPER}"
+    assert PAPER_TITLE in root.text and f"https://arxiv.org/abs/{PAPER}" in root.text
+    assert root.metadata is not None and root.metadata["event_type"] == "paperclub_post"
+    replies = club.slack.thread("T111", "C111", root.ts)
+    assert len(replies) == 3
+    assert "*Summary*" in replies[0].text or "*Summary*" in all_text(replies[0])
+    posts = club.slack.calls_to("chat.postMessage")
+    assert all(c.params["link_names"] is False for c in posts)
+    recovered = await club.chat.find_thread(C1, root.metadata["event_payload"]["key"])
+    assert recovered == ThreadRef(C1, root.ts)
+
+
+async def test_paper_title_with_broadcast_and_mention_is_harmless(
+    club: Club, arxiv_server: ArxivServer
+) -> None:
+    entry = arxiv_server.entries[PAPER]
+    evil = "&lt;!channel&gt; Heat-bath &amp; &lt;@U999&gt; walks *with* &lt;https://evil.example|bases&gt;"
+    arxiv_server.entries[PAPER] = entry.replace(PAPER_TITLE, evil)
+    root = await club.paper()
+    for message in [root, *club.slack.thread("T111", "C111", root.ts)]:
+        text = all_text(message)
+        assert not MENTION_OR_BROADCAST.search(text), text
+        assert "<https://evil.example" not in text
+    assert "&lt;!channel&gt; Heat-bath &amp; &lt;@U999&gt;" in root.text
+    assert root.blocks[0]["text"]["type"] == "plain_text"
+
+
+async def test_question_in_paper_thread_is_answered_once_despite_retries(club: Club) -> None:
+    root = await club.paper()
+    before = len(club.slack.thread("T111", "C111", root.ts))
+    body = message_event(text="What does the paper prove about mixing?", thread_ts=root.ts)
+    first = await club.slack.send_event(body)
+    await club.slack.wait_ack(first)
+    retry = await club.slack.send_event(body, retry_attempt=1, retry_reason="timeout")
+    await club.slack.wait_ack(retry)
+    mention = app_mention_event(
+        text="What does the paper prove about mixing?",
+        thread_ts=root.ts,
+        ts=body["event"]["ts"],
+    )
+    await club.slack.wait_ack(await club.slack.send_event(mention))
+    await eventually(lambda: len(club.slack.thread("T111", "C111", root.ts)) > before)
+    await eventually(lambda: bool(club.slack.calls_to("chat.update")))
+    await eventually(
+        lambda: (
+            "Sources" in club.slack.thread("T111", "C111", root.ts)[-1].text
+            or "Extractive" in all_text(club.slack.thread("T111", "C111", root.ts)[-1])
+        )
+    )
+    await _quiet()
+    assert len(club.slack.thread("T111", "C111", root.ts)) == before + 1
+
+
+async def test_bot_messages_own_messages_and_edits_are_ignored(club: Club) -> None:
+    root = await club.paper()
+    before = len(club.slack.calls)
+    ignored = [
+        message_event(
+            text="I am another bot", thread_ts=root.ts, bot_id="B999", subtype="bot_message"
+        ),
+        message_event(text="my own post", thread_ts=root.ts, user="W111"),
+        message_event(text="edited", thread_ts=root.ts, subtype="message_changed"),
+        message_event(text="top-level chatter"),
+    ]
+    for body in ignored:
+        await club.slack.wait_ack(await club.slack.send_event(body))
+    await _quiet()
+    assert club.slack.calls[before:] == []
+
+
+async def test_unknown_thread_ignored_unless_the_bot_is_mentioned(club: Club) -> None:
+    await club.slack.wait_ack(
+        await club.slack.send_event(message_event(text="hello?", thread_ts="1595926230.000100"))
+    )
+    await _quiet()
+    assert club.slack.calls_to("chat.postMessage") == []
+    mention = app_mention_event(text="what is this?", thread_ts="1595926230.000100")
+    await club.slack.wait_ack(await club.slack.send_event(mention))
+    posts = await club.slack.wait_calls("chat.postMessage")
+    assert posts[0].params["thread_ts"] == "1595926230.000100"
+    assert "not one of paperclub's paper threads" in posts[0].params["text"]
+
+
+async def test_top_level_mention_with_an_id_opens_the_paper(club: Club) -> None:
+    mention = app_mention_event(text=f"<https://arxiv.org/abs/{PAPER}|arxiv.org/abs/{PAPER}>")
+    await club.slack.wait_ack(await club.slack.send_event(mention))
+    await eventually(lambda: len(club.slack.top_level("T111", "C111")) == 1, 10)
+    await eventually(
+        lambda: any(
+            "open it" in m.text for m in club.slack.thread("T111", "C111", mention["event"]["ts"])
+        ),
+        10,
+    )
+
+
+async def test_workspaces_are_isolated(club: Club) -> None:
+    root = await club.paper(team_id="T111")
+    # The same channel id and thread ts seen from another workspace is not our thread.
+    await club.slack.wait_ack(
+        await club.slack.send_event(
+            message_event(team_id="T222", text="What is proved?", thread_ts=root.ts)
+        )
+    )
+    await _quiet()
+    assert club.slack.channel_messages("T222", "C111") == []
+    _, theirs = await club.command("search markov", team_id="T222")
+    assert "No paper" in json.dumps((await club.result(theirs)).body)
+    _, ours = await club.command("search markov", team_id="T111")
+    assert PAPER in json.dumps((await club.result(ours)).body)
+    assert all(c.params.get("team_id") == "T111" for c in club.slack.calls_to("chat.postMessage"))
+
+
+async def test_digest_survives_a_429_midway_without_losing_or_duplicating(club: Club) -> None:
+    await club.club.update_settings(C1, digest_size=3)
+    club.slack.fail_next("chat.postMessage", skip=5, retry_after=1)
+    envelope, name = await club.command("digest")
+    await club.slack.wait_ack(envelope)
+    result = json.dumps((await club.result(name, within=25)).body)
+    assert "Posted 3" in result, result
+    roots = club.slack.top_level("T111", "C111")
+    titles = [r.blocks[0]["text"]["text"] for r in roots]
+    assert len(roots) == 3 and len(set(titles)) == 3
+    for root in roots:
+        assert len(club.slack.thread("T111", "C111", root.ts)) == 3
+    posts = club.slack.calls_to("chat.postMessage")
+    assert len(posts) == 12 + 1  # every message once, plus the one refused with 429
+    refused, retried = posts[5], posts[6]
+    assert retried.params == refused.params and retried.at - refused.at >= 1.0
+
+
+# ---- HTTP mode --------------------------------------------------------------------------------
+
+
+async def test_http_mode_verifies_signatures_and_dedupes_retries(
+    slack: FakeSlack, make_settings: Callable[..., Settings]
+) -> None:
+    async with build_club(make_settings()) as paper_club:
+        client = make_client(TOKEN, api_url=slack.api_url)
+        app, chat = build_slack_app(paper_club, client, signing_secret=SECRET, post_interval=0.0)
+        paper_club.attach_chat(Platform.SLACK, chat)
+        runner, port = await serve_http(app, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{port}/slack/events"
+        try:
+            async with aiohttp.ClientSession() as http:
+                form = urlencode(
+                    slash_command(
+                        "/paperclub", f"paper {PAPER}", response_url=slack.response_url("h1")
+                    )
+                ).encode()
+                headers = signed_headers(
+                    SECRET, form, content_type="application/x-www-form-urlencoded"
+                )
+                started = time.monotonic()
+                async with http.post(url, data=form, headers=headers) as r:
+                    assert r.status == 200 and (await r.text()).startswith("Working on")
+                assert time.monotonic() - started < 3.0
+                await eventually(lambda: len(slack.top_level("T111", "C111")) == 1, 10)
+                root = slack.top_level("T111", "C111")[0]
+                await eventually(lambda: len(slack.thread("T111", "C111", root.ts)) == 3, 10)
+
+                for secret, age in (("wrong-secret", 0), (SECRET, 301)):
+                    bad = signed_headers(
+                        secret,
+                        form,
+                        content_type="application/x-www-form-urlencoded",
+                        age_seconds=age,
+                    )
+                    async with http.post(url, data=form, headers=bad) as r:
+                        assert r.status == 401
+
+                event = json.dumps(message_event(text="What is shown?", thread_ts=root.ts)).encode()
+                for retry_num in (None, 1):
+                    h = signed_headers(
+                        SECRET, event, content_type="application/json", retry_num=retry_num
+                    )
+                    async with http.post(url, data=event, headers=h) as r:
+                        assert r.status == 200
+                await eventually(lambda: len(slack.thread("T111", "C111", root.ts)) == 4, 10)
+                await _quiet()
+                assert len(slack.thread("T111", "C111", root.ts)) == 4
+        finally:
+            await runner.cleanup()
+
+
+async def test_run_slack_socket_mode_and_missing_tokens(
+    slack: FakeSlack, make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    async with build_club(make_settings()) as paper_club:
+        with pytest.raises(PlatformUnavailable, match="SLACK_APP_TOKEN"):
+            await run_slack(paper_club, make_settings(), api_url=slack.api_url)
+        monkeypatch.setenv("SLACK_APP_TOKEN", slack.app_token)
+        task = asyncio.create_task(run_slack(paper_club, make_settings(), api_url=slack.api_url))
+        await slack.wait_connected()
+        envelope = await slack.send_command(
+            slash_command("/paperclub", "help", response_url=slack.response_url("r"))
+        )
+        await slack.wait_ack(envelope)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert slack.calls[0].method == "auth.test"  # the token is checked before connecting
+
+
+# ---- SlackChat and rendering on their own ---------------------------------------------------
+
+
+async def test_posts_are_paced_per_channel(slack: FakeSlack) -> None:
+    chat = SlackChat(make_client(TOKEN, api_url=slack.api_url), post_interval=0.2)
+    thread = await chat.open_thread(C1, Post("root"), thread_name="t", idempotency_key="k")
+    other = ConversationRef(Platform.SLACK, "T111", "C222")
+    await chat.reply(thread, Post("one"))
+    started = time.monotonic()
+    await chat.open_thread(other, Post("elsewhere"), thread_name="t", idempotency_key="k2")
+    assert time.monotonic() - started < 0.1  # another channel does not wait
+    await chat.reply(thread, Post("two"))
+    times = [c.at for c in slack.calls_to("chat.postMessage") if c.params["channel"] == "C111"]
+    assert all(b - a >= 0.19 for a, b in itertools.pairwise(times))
+
+
+async def test_long_answer_continues_and_edits_stay_in_step(slack: FakeSlack) -> None:
+    chat = SlackChat(make_client(TOKEN, api_url=slack.api_url), post_interval=0.0)
+    thread = await chat.open_thread(C1, Post("root"), thread_name="t", idempotency_key="k")
+    message = await chat.reply(thread, Post("…"))
+    long_text = "\n\n".join(f"Paragraph {i}. " + "word " * 500 for i in range(12))
+    await chat.edit(message, Post(long_text))
+    replies = slack.thread("T111", "C111", thread.root_id)
+    assert len(replies) >= 3  # 30,000 characters do not fit one message
+    assert sum(len(b["text"]["text"]) for m in replies for b in m.blocks) >= len(long_text) - 100
+    await chat.edit(message, Post("short now"))
+    assert [m.text for m in slack.thread("T111", "C111", thread.root_id)] == ["short now"]
+    assert isinstance(message, MessageRef)
+
+
+async def test_reply_key_prevents_a_repeat_and_errors_are_user_facing(slack: FakeSlack) -> None:
+    chat = SlackChat(make_client(TOKEN, api_url=slack.api_url), post_interval=0.0)
+    thread = await chat.open_thread(C1, Post("root"), thread_name="t", idempotency_key="k")
+    first = await chat.reply(thread, Post("a"), idempotency_key="k#0")
+    assert await chat.reply(thread, Post("a"), idempotency_key="k#0") == first
+    assert len(slack.thread("T111", "C111", thread.root_id)) == 1
+    slack.fail_next("chat.postMessage", status=200, error="not_in_channel")
+    with pytest.raises(PlatformUnavailable, match="/invite @paperclub"):
+        await chat.reply(thread, Post("b"))
+    assert await chat.find_thread(C1, "missing") is None
+
+
+def test_render_respects_slack_limits() -> None:
+    card = Card(
+        title="T" * 400,
+        url="https://arxiv.org/abs/2309.12288",
+        fields=tuple(Field(f"f{i}", "v & " * 900) for i in range(12)),
+        description="d. " * 2000,
+    )
+    messages = render(Post(text="x. " * 9000, card=card))
+    assert len(messages) > 1
+    for m in messages:
+        assert len(m.blocks) <= 50 and m.text
+        assert sum(len(t) for b in m.blocks for t in _texts(b)) <= 12_000
+        for b in m.blocks:
+            if b["type"] == "header":
+                assert len(b["text"]["text"]) <= 150
+            if b["type"] == "section":
+                assert len(b.get("text", {}).get("text", "")) <= 3000
+                assert len(b.get("fields", [])) <= 10
+                assert all(
+                    len(f["text"]) <= 2000 and "&amp;" in f["text"] for f in b.get("fields", [])
+                )
+
+
+def test_commonmark_to_mrkdwn() -> None:
+    source = "# Title\n**Q1. Why *this*?**\n- item with `a<b && c`\n> quoted <!here>\n[paper](https://arxiv.org/abs/1?a=1&b=2)"
+    assert to_mrkdwn(source) == (
+        "*Title*\n*Q1. Why _this_?*\n• item with `a&lt;b &amp;&amp; c`\n"
+        "> quoted &lt;!here&gt;\n<https://arxiv.org/abs/1?a=1&amp;b=2|paper>"
+    )
+    assert to_mrkdwn("```\n<@U1> & x\n```") == "```\n&lt;@U1&gt; &amp; x\n```"
+    assert to_mrkdwn("a * b * c and 2*3*4") == "a * b * c and 2*3*4"
+
+
+def test_from_slack_decodes_what_a_member_typed() -> None:
+    text = "<@W111> is <https://arxiv.org/abs/1605.08386|arxiv.org/abs/1605.08386> &amp; <#C1|general> &lt;ok&gt;"
+    assert from_slack(text, bot_user_id="W111") == "is arxiv.org/abs/1605.08386 & #general <ok>"
+
+
+def _texts(block: dict[str, Any]) -> list[str]:
+    return (
+        [block["text"]["text"]] if "text" in block else [f["text"] for f in block.get("fields", [])]
+    )
+
+
+async def _quiet(seconds: float = 0.3) -> None:
+    """Give background listeners time to (wrongly) act before asserting they did nothing."""
+    await asyncio.sleep(seconds)
+
+
+def test_manifest_declares_what_the_app_handles() -> None:
+    manifest = yaml.safe_load((REPO / "slack_manifest.yaml").read_text())
+    commands = [c["command"] for c in manifest["features"]["slash_commands"]]
+    assert commands and all(COMMAND_PATTERN.match(c) for c in commands)
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is True
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "message.channels",
+        "message.groups",
+    }
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"chat:write", "commands", "app_mentions:read", "channels:history"} <= scopes
