@@ -30,3 +30,47 @@ class PaperText:
     title: str
     passages: tuple[Passage, ...]
     notes: tuple[str, ...] = ()  # e.g. "arXiv HTML unavailable (404); used the PDF"
+
+
+def passage_to_json(passage: Passage) -> dict[str, object]:
+    return {
+        "text": passage.text,
+        "section": passage.section,
+        "page": passage.page,
+        "kind": passage.kind,
+    }
+
+
+def passage_from_json(data: dict[str, object]) -> Passage:
+    page = data.get("page")
+    return Passage(
+        text=str(data["text"]),
+        section=str(data.get("section", "")),
+        page=page if isinstance(page, int) else None,
+        kind=str(data.get("kind", "body")),
+    )
+
+
+def paper_text_to_json(paper: PaperText) -> dict[str, object]:
+    """Plain dicts and lists, so the store can keep a parsed paper as one JSON value."""
+    return {
+        "key": paper.key,
+        "source": paper.source.value,
+        "title": paper.title,
+        "passages": [passage_to_json(p) for p in paper.passages],
+        "notes": list(paper.notes),
+    }
+
+
+def paper_text_from_json(data: dict[str, object]) -> PaperText:
+    passages = data.get("passages", [])
+    notes = data.get("notes", [])
+    return PaperText(
+        key=str(data["key"]),
+        source=TextSource(str(data["source"])),
+        title=str(data.get("title", "")),
+        passages=tuple(
+            passage_from_json(p) for p in (passages if isinstance(passages, list) else [])
+        ),
+        notes=tuple(str(n) for n in (notes if isinstance(notes, list) else [])),
+    )

