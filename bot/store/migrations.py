@@ -102,4 +102,48 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, workspace_id, channel_id, arxiv_id)
     );
     """,
+    # 2: the club's rhythm: when each channel's digest last ran, votes, reading sessions,
+    # members' reading lists
+    """
+    CREATE TABLE schedule_runs (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        last_run TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id)
+    );
+    CREATE TABLE votes (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        arxiv_id TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id, arxiv_id, member_id)
+    );
+    CREATE TABLE sessions (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        arxiv_id TEXT NOT NULL,
+        root_id TEXT,
+        votes INTEGER NOT NULL,
+        presenter_id TEXT,
+        presenter_name TEXT,
+        meeting_at TEXT,
+        reminded_for TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id, arxiv_id)
+    );
+    CREATE INDEX sessions_by_meeting ON sessions (meeting_at);
+    CREATE TABLE reading_list (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        arxiv_id TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        read_at TEXT,
+        PRIMARY KEY (platform, workspace_id, member_id, arxiv_id)
+    );
+    """,
 )

@@ -1,0 +1,114 @@
+"""`paperclub run`: the club, its scheduler and every enabled platform in one event loop.
+
+Started in order (club, platforms, scheduler) and stopped in reverse on SIGTERM or
+SIGINT. A digest cut short by the stop resumes on the next start: the scheduler's
+catch-up and the service's post keys finish it without posting anything twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from adapters.console import ConsoleChat
+from bot.app import TERMINAL, build_club
+from bot.club import ClubWorkflow
+from bot.config import Settings
+from bot.domain import Platform
+from bot.errors import PaperclubError
+from bot.schedule import DigestScheduler, channel_name, describe_schedule
+from bot.service import PaperClub
+
+log = logging.getLogger(__name__)
+
+PLATFORM_HELP = (
+    "No platform token is set, so paperclub runs in this terminal.\n"
+    "  Discord: set DISCORD_TOKEN.\n"
+    "  Slack: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode), "
+    "or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode)."
+)
+
+
+def transcript_path(settings: Settings) -> Path:
+    return settings.db_path.with_suffix(".terminal.jsonl")
+
+
+async def run_bot(settings: Settings, console: Console) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with build_club(settings) as club:
+            await _serve(club, settings, console, stop)
+    except* PaperclubError as group:
+        raise group.exceptions[0] from None  # one clear message for the CLI, not a group
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    console.print("paperclub stopped.")
+
+
+async def _serve(
+    club: PaperClub, settings: Settings, console: Console, stop: asyncio.Event
+) -> None:
+    scheduler = DigestScheduler(club, reminders=ClubWorkflow(club).send_due_reminders)
+    platforms: list[asyncio.Task[None]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            for name, platform in _platforms(club, settings):
+                platforms.append(group.create_task(platform, name=name))
+            if not platforms:
+                await _start_terminal(club, settings, console)
+            decisions = await scheduler.start()
+            for decision in decisions:
+                if decision.missed:
+                    console.print(f"{channel_name(decision.conversation)}: {decision.reason}")
+            _print_next_runs(scheduler, console)
+            console.print("Running; press Ctrl+C to stop.")
+            await stop.wait()
+            console.print("Stopping…")
+            for task in reversed(platforms):
+                task.cancel()
+    finally:
+        await scheduler.shutdown()
+
+
+def _platforms(club: PaperClub, settings: Settings) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+    platforms: list[tuple[str, Coroutine[Any, Any, None]]] = []
+    if settings.discord_token is not None:
+        from adapters.discord_bot.client import run_discord
+
+        platforms.append(("discord", run_discord(club, settings)))
+    if settings.slack_bot_token is not None:
+        from adapters.slack_app.runner import run_slack
+
+        platforms.append(("slack", run_slack(club, settings)))
+    return platforms
+
+
+async def _start_terminal(club: PaperClub, settings: Settings, console: Console) -> None:
+    club.attach_chat(Platform.CONSOLE, ConsoleChat(console, transcript_path(settings)))
+    if await club.store.channel(TERMINAL) is None:
+        channel = await club.subscribe(TERMINAL)
+        console.print(
+            f"Subscribed this terminal to the weekly digest ({describe_schedule(channel)})."
+        )
+    console.print(PLATFORM_HELP)
+
+
+def _print_next_runs(scheduler: DigestScheduler, console: Console) -> None:
+    runs = scheduler.next_runs()
+    if not runs:
+        console.print("No channel is subscribed to the weekly digest.")
+    for channel, when in runs:
+        console.print(
+            f"Next digest for {channel_name(channel.conversation)}: "
+            f"{when.strftime('%a %Y-%m-%d %H:%M %Z')} ({channel.timezone})"
+        )

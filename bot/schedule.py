@@ -1,0 +1,418 @@
+"""The weekly rhythm: one APScheduler job per subscribed channel, and missed-run catch-up.
+
+APScheduler 3's in-memory job store forgets the last run on restart (a weekly run missed
+while the bot was down is simply lost), so whether a run was missed is decided here,
+at start-up, from `schedule_runs.last_run` in our store. The digest itself is
+idempotent (the service's post keys), so a catch-up, a retry or a second process can
+never post a paper twice; the scheduler only decides *when* to try.
+
+Every decision uses the injected clock `now`, so tests can move time without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.domain import ChannelSettings, ConversationRef, DigestReport
+from bot.errors import PaperclubError, PlatformUnavailable, SourceUnavailable
+from bot.service import WEEKDAYS, PaperClub
+from bot.store.schedule_runs import ScheduleRuns
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Reminders = Callable[[datetime], Awaitable[int]]
+
+RETRY_DELAY = timedelta(minutes=30)
+MAX_RETRIES = 4  # then wait for next week's run (or a restart's catch-up)
+CHAT_WAIT = timedelta(minutes=2)  # a platform still connecting at start-up
+REMINDER_POLL = timedelta(minutes=1)
+_LOOKBACK = timedelta(weeks=53)  # how far back missed runs are counted
+_FOLD = timedelta(days=1)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WeeklyTrigger(CronTrigger):  # type: ignore[misc]
+    """A channel's weekly time as a cron trigger in the channel's own time zone.
+
+    At a DST change a wall-clock time in the gap fires just after it (APScheduler's
+    behaviour); a time in the fold, which occurs twice, fires only the first time.
+    """
+
+    def __init__(self, channel: ChannelSettings) -> None:
+        hour, minute = (int(part) for part in channel.time.split(":"))
+        super().__init__(
+            day_of_week=WEEKDAYS[channel.weekday],
+            hour=hour,
+            minute=minute,
+            timezone=ZoneInfo(channel.timezone),
+        )
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        while (
+            previous_fire_time is not None
+            and fire is not None
+            and fire - previous_fire_time < _FOLD
+        ):
+            fire = super().get_next_fire_time(fire, _just_after(fire))
+        return fire
+
+
+def next_fire_after(channel: ChannelSettings, moment: datetime) -> datetime:
+    fire = WeeklyTrigger(channel).get_next_fire_time(None, moment)
+    assert fire is not None  # a weekly cron trigger without an end date always has one
+    return fire
+
+
+def fire_times_between(channel: ChannelSettings, start: datetime, end: datetime) -> list[datetime]:
+    """The channel's scheduled times in (start, end], oldest first."""
+    trigger = WeeklyTrigger(channel)
+    times: list[datetime] = []
+    fire = trigger.get_next_fire_time(None, _just_after(max(start, end - _LOOKBACK)))
+    while fire is not None and fire <= end:
+        times.append(fire)
+        fire = trigger.get_next_fire_time(fire, _just_after(fire))
+    return times
+
+
+def _just_after(moment: datetime) -> datetime:
+    """In UTC: local wall-clock arithmetic would land back before a DST fold's repeat."""
+    return moment.astimezone(UTC) + timedelta(microseconds=1)
+
+
+def describe_schedule(channel: ChannelSettings) -> str:
+    day = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+    return f"{day[channel.weekday]} {channel.time} {channel.timezone}"
+
+
+def channel_name(conversation: ConversationRef) -> str:
+    c = conversation
+    return f"{c.platform}:{c.workspace_id}/{c.channel_id}"
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    """What start-up decided for one channel's missed runs, and why."""
+
+    conversation: ConversationRef
+    missed: tuple[datetime, ...]  # scheduled times not run since last_run, oldest first
+    run_now: bool
+    reason: str
+
+
+class DigestScheduler:
+    def __init__(
+        self,
+        club: PaperClub,
+        *,
+        now: Clock = utc_now,
+        grace: timedelta | None = None,
+        retry_delay: timedelta = RETRY_DELAY,
+        max_retries: int = MAX_RETRIES,
+        chat_wait: timedelta = CHAT_WAIT,
+        reminders: Reminders | None = None,
+    ) -> None:
+        self.club = club
+        self.now = now
+        self.grace = (
+            grace if grace is not None else timedelta(hours=club.settings.misfire_grace_hours)
+        )
+        self.retry_delay = retry_delay
+        self.max_retries = max_retries
+        self.chat_wait = chat_wait
+        self.reminders = reminders
+        self.runs = ScheduleRuns(club.store)
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": max(1, int(self.grace.total_seconds())),
+            },
+        )
+        self._channels: dict[ConversationRef, ChannelSettings] = {}
+        self._running: set[ConversationRef] = set()
+        self._retries: dict[ConversationRef, int] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # Registration -----------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Register every subscribed channel's weekly job; nothing runs (`schedule list`)."""
+        for channel in await self.club.store.subscribed_channels():
+            await self._register(channel)
+
+    async def start(self) -> list[CatchUp]:
+        """Register the jobs, start dispatching, and catch up runs missed while down."""
+        await self.load()
+        self.club.settings_listeners.append(self.on_settings_changed)
+        self._scheduler.start()
+        if self.reminders is not None:
+            self._scheduler.add_job(
+                self._send_reminders,
+                "interval",
+                seconds=REMINDER_POLL.total_seconds(),
+                id="meeting-reminders",
+                replace_existing=True,
+                next_run_time=utc_now(),
+            )
+        decisions = [await self.catch_up_decision(c) for c in list(self._channels.values())]
+        for decision in decisions:
+            log.info("schedule: %s: %s", channel_name(decision.conversation), decision.reason)
+            if decision.run_now:
+                self._spawn(self.run_channel(decision.conversation, why="catch-up"))
+        return decisions
+
+    async def shutdown(self) -> None:
+        """Stop dispatching, cancel runs in progress (their posts resume on the next run)."""
+        if self.on_settings_changed in self.club.settings_listeners:
+            self.club.settings_listeners.remove(self.on_settings_changed)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def on_settings_changed(self, channel: ChannelSettings) -> None:
+        """A `/settings`, `/subscribe` or `/unsubscribe` takes effect without a restart."""
+        newly = channel.subscribed and channel.conversation not in self._channels
+        if newly:
+            await self.runs.record(channel.conversation, self.now())
+        await self._register(channel)
+        if channel.subscribed:
+            when = self.next_run(channel.conversation)
+            log.info(
+                "schedule: %s: %s; next run %s",
+                channel_name(channel.conversation),
+                describe_schedule(channel),
+                local_time(when, channel.timezone) if when else "paused",
+            )
+        else:
+            log.info("schedule: %s: unsubscribed", channel_name(channel.conversation))
+
+    async def _register(self, channel: ChannelSettings) -> None:
+        conversation = channel.conversation
+        job_id = _job_id(conversation)
+        if not channel.subscribed:
+            self._channels.pop(conversation, None)
+            if self._scheduler.get_job(job_id) is not None:
+                self._scheduler.remove_job(job_id)
+            return
+        if await self.runs.last_run(conversation) is None:
+            await self.runs.record(conversation, self.now())
+        self._scheduler.add_job(
+            self._scheduled_run,
+            WeeklyTrigger(channel),
+            args=[conversation],
+            id=job_id,
+            name=f"weekly digest {channel_name(conversation)}",
+            replace_existing=True,
+            next_run_time=next_fire_after(channel, self.now()),
+        )
+        self._channels[conversation] = channel
+
+    # What runs when ---------------------------------------------------------------
+
+    def next_run(self, conversation: ConversationRef) -> datetime | None:
+        job = self._scheduler.get_job(_job_id(conversation))
+        when: datetime | None = getattr(job, "next_run_time", None) if job else None
+        return when
+
+    def next_runs(self) -> list[tuple[ChannelSettings, datetime]]:
+        """Every scheduled channel with its next run, in the channel's own time zone, soonest first."""
+        runs: list[tuple[ChannelSettings, datetime]] = []
+        for conversation, channel in self._channels.items():
+            when = self.next_run(conversation)
+            if when is not None:
+                runs.append((channel, when.astimezone(ZoneInfo(channel.timezone))))
+        return sorted(runs, key=lambda item: item[1])
+
+    def pending_retries(self) -> dict[ConversationRef, datetime]:
+        retries: dict[ConversationRef, datetime] = {}
+        for conversation in self._retries:
+            job = self._scheduler.get_job(_retry_id(conversation))
+            if job is not None and job.next_run_time is not None:
+                retries[conversation] = job.next_run_time
+        return retries
+
+    async def catch_up_decision(self, channel: ChannelSettings) -> CatchUp:
+        """Run once now if the latest missed run is within the grace window, else skip it."""
+        conversation = channel.conversation
+        now = self.now()
+        last = await self.runs.last_run(conversation) or now
+        missed = tuple(fire_times_between(channel, last, now))
+        if not missed:
+            return CatchUp(conversation, (), False, "no scheduled run was missed")
+        latest = missed[-1]
+        late = now - latest
+        due = local_time(latest, channel.timezone)
+        count = f"{len(missed)} scheduled runs were" if len(missed) > 1 else "1 scheduled run was"
+        if late <= self.grace:
+            reason = (
+                f"{count} missed while the bot was down; running the one due {due} once now "
+                f"({_hours(late)} late, within the {_hours(self.grace)} grace window)"
+            )
+            return CatchUp(conversation, missed, True, reason)
+        upcoming = local_time(next_fire_after(channel, now), channel.timezone)
+        reason = (
+            f"skipped the missed run due {due}: it is {_hours(late)} late, beyond the "
+            f"{_hours(self.grace)} grace window (PAPERCLUB_MISFIRE_GRACE_HOURS); "
+            f"next run {upcoming}"
+        )
+        return CatchUp(conversation, missed, False, reason)
+
+    async def _scheduled_run(self, conversation: ConversationRef) -> None:
+        await self.run_channel(conversation, why="weekly run")
+
+    async def _retry_run(self, conversation: ConversationRef) -> None:
+        await self.run_channel(conversation, why=f"retry {self._retries.get(conversation, 0)}")
+
+    async def run_channel(self, conversation: ConversationRef, *, why: str) -> DigestReport | None:
+        """One digest run for the channel; never two at once for the same channel."""
+        name = channel_name(conversation)
+        if conversation in self._running:
+            log.info("schedule: %s: %s skipped, a run is already in progress", name, why)
+            return None
+        self._running.add(conversation)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        started = self.now()
+        try:
+            await self._wait_for_chat(conversation)
+            log.info("schedule: %s: digest starting (%s)", name, why)
+            report = await self.club.weekly_digest(conversation, now=started)
+        except SourceUnavailable as error:
+            self._schedule_retry(conversation, f"sources unavailable ({error.reason})")
+            return None
+        except PlatformUnavailable as error:
+            self._schedule_retry(conversation, str(error).rstrip("."))
+            return None
+        except PaperclubError as error:
+            log.error("schedule: %s: digest failed (%s): %s", name, why, error)
+            return None
+        finally:
+            self._running.discard(conversation)
+            if task is not None:
+                self._tasks.discard(task)
+        self._retries.pop(conversation, None)
+        await self.runs.record(conversation, started)
+        log.info(
+            "schedule: %s: digest %s done: %d posted, %d already posted, %d failed%s",
+            name,
+            report.week,
+            len(report.posted),
+            len(report.already_posted),
+            len(report.failed),
+            f" ({report.empty_reason})" if report.empty_reason else "",
+        )
+        return report
+
+    def _schedule_retry(self, conversation: ConversationRef, reason: str) -> None:
+        name = channel_name(conversation)
+        attempt = self._retries.get(conversation, 0) + 1
+        if attempt > self.max_retries:
+            self._retries.pop(conversation, None)
+            log.error(
+                "schedule: %s: digest still failing after %d retries (%s); waiting for the next "
+                "scheduled run",
+                name,
+                self.max_retries,
+                reason,
+            )
+            return
+        self._retries[conversation] = attempt
+        when = self.now() + self.retry_delay
+        log.warning(
+            "schedule: %s: digest could not run, %s; retry %d of %d at %s",
+            name,
+            reason,
+            attempt,
+            self.max_retries,
+            when.isoformat(timespec="seconds"),
+        )
+        self._scheduler.add_job(
+            self._retry_run,
+            "date",
+            run_date=when,
+            args=[conversation],
+            id=_retry_id(conversation),
+            replace_existing=True,
+        )
+
+    async def _wait_for_chat(self, conversation: ConversationRef) -> None:
+        """At start-up a platform may still be connecting when a catch-up run begins."""
+        deadline = asyncio.get_running_loop().time() + self.chat_wait.total_seconds()
+        while True:
+            try:
+                self.club.chat_for(conversation)
+                return
+            except PaperclubError:
+                if asyncio.get_running_loop().time() >= deadline:
+                    raise PlatformUnavailable(
+                        f"no {conversation.platform} connection came up within "
+                        f"{_hours(self.chat_wait)}"
+                    ) from None
+                await asyncio.sleep(0.5)
+
+    async def _send_reminders(self) -> None:
+        if self.reminders is None:
+            return
+        try:
+            await self.reminders(self.now())
+        except PaperclubError as error:
+            log.warning("schedule: meeting reminders failed: %s", error)
+
+    def _spawn(self, coroutine: Awaitable[Any]) -> None:
+        task: asyncio.Task[Any] = asyncio.ensure_future(_logged(coroutine))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait_idle(self) -> None:
+        """Wait for catch-up runs in progress (tests, and a clean exit of one-shot commands)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def _logged(coroutine: Awaitable[Any]) -> None:
+    try:
+        await coroutine
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("schedule: a scheduled run failed unexpectedly")
+
+
+def _job_id(conversation: ConversationRef) -> str:
+    return f"digest:{channel_name(conversation)}"
+
+
+def _retry_id(conversation: ConversationRef) -> str:
+    return f"retry:{channel_name(conversation)}"
+
+
+def _hours(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    if hours < 1:
+        return f"{round(span.total_seconds() / 60)} min"
+    return f"{hours:.1f} h".replace(".0 h", " h")
