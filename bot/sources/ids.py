@@ -104,10 +104,13 @@ def _check_new_style(original: str, arxiv_id: str) -> None:
 def _parse_url(original: str, text: str) -> ArxivRef:
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "[::1" or a full-width '@'/'#' that NFKC turns into a separator
+        raise InvalidPaperId(original, "not a well-formed link") from None
     if parts.scheme not in ("http", "https"):
         raise InvalidPaperId(original, f"scheme {parts.scheme!r} is not a web link")
-    host = (parts.hostname or "").lower()
     segments = [s for s in parts.path.split("/") if s]
     kind = segments[0].lower() if segments else ""
     if host in _DOI_HOSTS:
