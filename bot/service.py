@@ -267,7 +267,7 @@ class PaperClub:
             thread = await chat.open_thread(
                 conversation,
                 self._outbound(thread_post.root),
-                thread_name=thread_post.thread_name,
+                thread_name=self.clean_text(thread_post.thread_name),
                 idempotency_key=key,
             )
             for index, reply in enumerate(thread_post.replies):
@@ -281,7 +281,7 @@ class PaperClub:
             thread = found or await chat.open_thread(
                 conversation,
                 self._outbound(thread_post.root),
-                thread_name=thread_post.thread_name,
+                thread_name=self.clean_text(thread_post.thread_name),
                 idempotency_key=key,
             )
             await self.store.mark_root_posted(key, thread, arxiv_id)
@@ -370,7 +370,7 @@ class PaperClub:
             return None
         chat = self.chat_for(thread.conversation)
         channel = await self.channel_settings(thread.conversation)
-        question = question.strip()
+        question = readable(question).strip()
         if not question:
             return None
         refusal = await self._question_refusal(thread.conversation, author, question)
@@ -385,7 +385,9 @@ class PaperClub:
                 chat, thread, question, text, history, channel.language
             )
         await self.store.add_turn(thread, Turn("user", author.user_id, question))
-        await self.store.add_turn(thread, Turn("assistant", "paperclub", answer.text))
+        await self.store.add_turn(
+            thread, Turn("assistant", "paperclub", self.clean_text(answer.text))
+        )
         return answer
 
     async def _question_refusal(
@@ -424,7 +426,7 @@ class PaperClub:
         """Answer a question about any paper, outside a thread (`paperclub ask`)."""
         paper = await self.find_paper(parse_arxiv_ref(reference).arxiv_id)
         text = await self.reader(paper)
-        return await self.answer_from_text(question, text, (), language)
+        return await self.answer_from_text(readable(question), text, (), language)
 
     async def answer_from_text(
         self, question: str, text: PaperText, history: Sequence[Turn], language: str
@@ -451,7 +453,7 @@ class PaperClub:
             async for piece in self.llm.answer(question, text.passages, history, language):
                 pieces.append(piece)
                 if time.monotonic() - last_edit >= STREAM_EDIT_INTERVAL:
-                    shown = "".join(pieces)
+                    shown = self._without_partial_secret("".join(pieces))
                     await chat.edit(message, self._outbound(Post(text=shown + " …")))
                     last_edit = time.monotonic()
         except LLMUnavailable as error:
@@ -535,7 +537,7 @@ class PaperClub:
 
     async def search_archive(self, conversation: ConversationRef, query: str) -> list[ArchiveHit]:
         """Papers this workspace already received, matching every word (`tag:x` matches tags)."""
-        words = [w.removeprefix("tag:").strip() for w in query.split()[:8]]
+        words = [w.removeprefix("tag:").strip() for w in readable(query).split()[:8]]
         words = [w for w in words if w]
         if not words:
             raise InvalidSetting("Give at least one word to search for, e.g. /search tag:rlhf.")
@@ -559,6 +561,15 @@ class PaperClub:
                 fields=tuple(replace(f, value=self.clean_text(f.value)) for f in card.fields),
             )
         return Post(text=self.clean_text(post.text), card=card)
+
+    def _without_partial_secret(self, text: str) -> str:
+        """A streamed prefix, minus any tail that could be the start of a secret still arriving."""
+        for secret in self._secrets:
+            for size in range(min(len(secret) - 1, len(text)), 0, -1):
+                if text.endswith(secret[:size]):
+                    text = text[:-size]
+                    break
+        return text
 
     def clean_text(self, text: str) -> str:
         for secret in self._secrets:
@@ -587,6 +598,11 @@ def iso_week(moment: datetime, timezone: str) -> str:
     local = moment.astimezone(ZoneInfo(timezone))
     year, week, _ = local.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def readable(text: str) -> str:
+    """Member text as valid Unicode: a lone surrogate (valid in JSON, not in UTF-8) becomes '?'."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _source_notes(unavailable: dict[str, str], language: str) -> tuple[str, ...]:
@@ -637,7 +653,7 @@ def _valid_timezone(value: str) -> str:
 
 
 def _valid_topics(value: Sequence[str] | str) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [readable(t) for t in (value.split(",") if isinstance(value, str) else value)]
     topics = tuple(dict.fromkeys(t.strip().lower()[:40] for t in items if t.strip()))
     if len(topics) > 20:
         raise InvalidSetting("At most 20 topics, please.")
