@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC
 from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from adapters.console import ConsoleChat
 from bot.app import TERMINAL, build_club
 from bot.config import Settings
-from bot.domain import Answer, Platform
-from bot.errors import InvalidPaperId, PaperclubError, PaperNotFound
+from bot.domain import Answer, Author, ConversationRef, Platform
+from bot.errors import InvalidPaperId, InvalidSetting, PaperclubError, PaperNotFound
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.logging_setup import configure_logging
 from bot.render import answer_post
@@ -63,7 +66,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("run", help="run the bot (Discord/Slack when their tokens are set)")
     commands.add_parser("usage", help="model tokens used, by week, workspace and purpose")
+
+    schedule = commands.add_parser("schedule", help="the weekly digest schedule")
+    actions = schedule.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="every subscribed channel's next run, in its own time zone")
+
+    export = commands.add_parser(
+        "export", help="a week's digest as one Markdown or HTML document (stdout by default)"
+    )
+    export.add_argument("--week", required=True, help="ISO week, e.g. 2023-W39")
+    export.add_argument("--format", choices=("md", "html"), default="md")
+    export.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead")
+    _channel_option(export)
+
+    add = commands.add_parser("add", help="submit a paper for the channel's next digest")
+    add.add_argument("reference", help="arXiv id or link")
+    _channel_option(add)
     return parser
+
+
+def _channel_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--channel",
+        metavar="PLATFORM:WORKSPACE:CHANNEL",
+        help="e.g. discord:<server id>:<channel id> or slack:<team id>:<channel id> "
+        "(default: the terminal)",
+    )
 
 
 def _language_option(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask": ask_command,
         "run": run_command,
         "usage": usage_command,
+        "schedule": schedule_command,
+        "export": export_command,
+        "add": add_command,
     }
     try:
         return asyncio.run(commands[args.command](args, settings, console))
@@ -174,7 +205,7 @@ async def ask_command(args: argparse.Namespace, settings: Settings, console: Con
         language = args.language or settings.language
         answer = await club.ask(args.reference, args.question, language)
         if args.json:
-            print(json.dumps(answer_json(answer), ensure_ascii=False))
+            print(club.clean_text(json.dumps(answer_json(answer), ensure_ascii=False)))
         else:
             from rich.markdown import Markdown
 
@@ -214,6 +245,86 @@ async def run_command(args: argparse.Namespace, settings: Settings, console: Con
 
     await run_bot(settings, console)
     return EXIT_OK
+
+
+async def schedule_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from bot.schedule import DigestScheduler, channel_name, describe_schedule
+
+    async with build_club(settings) as club:
+        scheduler = DigestScheduler(club)
+        await scheduler.load(record=False)
+        runs = scheduler.next_runs()
+    if not runs:
+        console.print(
+            "No channel is subscribed to the weekly digest. `paperclub run` subscribes this "
+            "terminal; use /subscribe in a Discord or Slack channel."
+        )
+        return EXIT_OK
+    table = Table("Channel", "Schedule", "Next run (channel's zone)", "Next run (UTC)")
+    for channel, when in runs:
+        table.add_row(
+            channel_name(channel.conversation),
+            describe_schedule(channel),
+            when.strftime("%a %Y-%m-%d %H:%M %Z"),
+            when.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M"),
+        )
+    console.print(table)
+    return EXIT_OK
+
+
+async def export_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from bot.export import collect_week, parse_week, to_html, to_markdown
+
+    week = parse_week(args.week)
+    conversation = _conversation(args.channel)
+    async with build_club(settings) as club:
+        language = (await club.channel_settings(conversation)).language
+        digest = await collect_week(club.store, conversation, week, language)
+    if not digest.papers:
+        print(
+            f"paperclub: no digest was posted to {args.channel or 'the terminal'} in {week}; "
+            "check the week (ISO weeks start on Monday) and --channel.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    document = to_html(digest) if args.format == "html" else to_markdown(digest)
+    if args.output is None:
+        sys.stdout.write(document)
+    else:
+        args.output.write_text(document, encoding="utf-8")
+        console.print(f"Wrote {len(digest.papers)} papers of {week} to {args.output}.")
+    return EXIT_OK
+
+
+async def add_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from bot.sources.ids import canonical_id
+
+    arxiv_id = canonical_id(args.reference)
+    conversation = _conversation(args.channel)
+    async with build_club(settings) as club:
+        paper = await club.find_paper(arxiv_id)
+        await club.store.save_paper(paper)
+        user = getpass.getuser()
+        await club.submissions.add(conversation, arxiv_id, Author(user, user))
+    console.print(
+        f"Added {arxiv_id} ({paper.title}) to the next digest of {args.channel or 'the terminal'}.",
+        markup=False,
+        highlight=False,
+    )
+    return EXIT_OK
+
+
+def _conversation(text: str | None) -> ConversationRef:
+    if not text:
+        return TERMINAL
+    parts = text.split(":")
+    platforms = ", ".join(p.value for p in Platform)
+    if len(parts) != 3 or not all(parts) or parts[0] not in {p.value for p in Platform}:
+        raise InvalidSetting(
+            f"Unknown channel '{text[:60]}'. Use PLATFORM:WORKSPACE:CHANNEL with PLATFORM one "
+            f"of {platforms}, e.g. discord:<server id>:<channel id>."
+        )
+    return ConversationRef(Platform(parts[0]), parts[1], parts[2])
 
 
 def entry_point() -> None:
