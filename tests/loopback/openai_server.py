@@ -57,6 +57,7 @@ class OpenAIServer(ThreadedServer):
         self.reply = reply
         self.latency = latency
         self.cut_stream_after: int | None = None
+        self.chunk_chars: int | None = None  # stream fixed-size pieces (as tokens split words)
 
     @property
     def base_url(self) -> str:
@@ -108,6 +109,9 @@ class OpenAIServer(ThreadedServer):
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         pieces = re.findall(r"\S+\s*", content)
+        if self.chunk_chars:
+            size = self.chunk_chars
+            pieces = [content[i : i + size] for i in range(0, len(content), size)]
         for index, piece in enumerate(pieces):
             if self.cut_stream_after is not None and index >= self.cut_stream_after:
                 request.transport.close()  # type: ignore[union-attr]
