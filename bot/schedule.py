@@ -156,10 +156,11 @@ class DigestScheduler:
 
     # Registration -----------------------------------------------------------------
 
-    async def load(self) -> None:
-        """Register every subscribed channel's weekly job; nothing runs (`schedule list`)."""
+    async def load(self, *, record: bool = True) -> None:
+        """Register every subscribed channel's weekly job; nothing runs. `record=False`
+        (`paperclub schedule list`) leaves the store untouched."""
         for channel in await self.club.store.subscribed_channels():
-            await self._register(channel)
+            await self._register(channel, record_first_run=record)
 
     async def start(self) -> list[CatchUp]:
         """Register the jobs, start dispatching, and catch up runs missed while down."""
@@ -210,7 +211,7 @@ class DigestScheduler:
         else:
             log.info("schedule: %s: unsubscribed", channel_name(channel.conversation))
 
-    async def _register(self, channel: ChannelSettings) -> None:
+    async def _register(self, channel: ChannelSettings, *, record_first_run: bool = True) -> None:
         conversation = channel.conversation
         job_id = _job_id(conversation)
         if not channel.subscribed:
@@ -218,7 +219,7 @@ class DigestScheduler:
             if self._scheduler.get_job(job_id) is not None:
                 self._scheduler.remove_job(job_id)
             return
-        if await self.runs.last_run(conversation) is None:
+        if record_first_run and await self.runs.last_run(conversation) is None:
             await self.runs.record(conversation, self.now())
         self._scheduler.add_job(
             self._scheduled_run,
