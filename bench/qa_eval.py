@@ -232,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     records = load_records(args.file)
     config = replace(RetrievalConfig(), **json.loads(args.config))
-    answerer = None
+    answerer: Callable[[str, list[Passage]], str] | None = None
     if args.llm == "extractive":
         answerer = extractive_answerer
     elif args.llm == "openai":

@@ -39,7 +39,9 @@ class SourceUnavailable(PaperclubError):
     """A paper source failed after its retries (HTTP error, timeout, empty or malformed page)."""
 
     def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"{source} is unavailable right now: {reason}. Try again in a few minutes.")
+        super().__init__(
+            f"{source} is unavailable right now: {reason}. Try again in a few minutes."
+        )
         self.source = source
         self.reason = reason
 
@@ -70,3 +72,15 @@ class InvalidSetting(PaperclubError):
 
 class QuotaExceeded(PaperclubError):
     """A rate limit or token budget was reached; the message says when it resets."""
+
+
+class PaperUnreadable(PaperclubError):
+    """A paper's file or page holds no text we can read (corrupt PDF, no HTML rendering)."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(
+            f"Could not read the paper's {what}: {reason}. "
+            "Try another version of the paper, or a local .pdf, .html, .txt or .md file."
+        )
+        self.what = what
+        self.reason = reason

@@ -1,0 +1,194 @@
+"""arXiv / ar5iv HTML (LaTeXML output) -> passages with section headings.
+
+Keeps the abstract, body paragraphs, lists, equations (as readable TeX), figure and
+table captions (kind "caption") and table cells (kind "table"). Drops the bibliography,
+the table of contents, navigation, page header/footer and footnote markers (footnote
+texts become passages of their own, after the paragraph that calls them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
+
+from bot.errors import PaperUnreadable
+from bot.reading.model import Passage
+
+_DROP_CLASSES = (
+    "ltx_bibliography",
+    "ltx_TOC",
+    "ltx_page_navbar",
+    "ltx_page_header",
+    "ltx_page_footer",
+    "ltx_authors",
+    "ltx_dates",
+    "ltx_pagination",
+    "ltx_role_affiliation",
+    "ltx_classification",
+    "ltx_keywords",
+    "ar5iv-footer",
+)
+_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
+_TEX_WRAPPERS = re.compile(
+    r"\\(?:mathrm|text|textbf|textit|texttt|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|"
+    r"operatorname|boldsymbol|bm|emph|mbox|hbox|bar|hat|tilde|vec|dot|overline|widehat)"
+    r"\s*\{([^{}]*)\}"
+)
+_TEX_NOISE = re.compile(
+    r"\\(?:mathop|nolimits|limits|left|right|displaystyle|textstyle|scriptstyle|big|Big|bigg|"
+    r"Bigg|quad|qquad)\b|\\[,;:!> ]"
+)
+MIN_ARTICLE_WORDS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlPaper:
+    title: str
+    passages: list[Passage]
+
+
+def readable_tex(tex: str) -> str:
+    """`\\mathop{\\mathrm{SA}}\\nolimits` -> `SA`: TeX a reader can still follow."""
+    text = tex
+    for _ in range(4):
+        cleaned = _TEX_WRAPPERS.sub(r"\1", text)
+        if cleaned == text:
+            break
+        text = cleaned
+    text = _TEX_NOISE.sub(" ", text)
+    text = re.sub(r"\{\s*([^{}\s]*)\s*\}", r"\1", text)
+    text = re.sub(r"\^\{?\\prime\}?", "'", text)
+    return " ".join(text.split())
+
+
+def is_no_html_page(html: str) -> bool:
+    """arXiv's "No HTML for '<id>'" page (or any page without a LaTeXML article)."""
+    return _is_no_html(BeautifulSoup(html, "lxml"))
+
+
+def _is_no_html(soup: BeautifulSoup) -> bool:
+    heading = soup.find("h1")
+    if heading is not None and heading.get_text(" ", strip=True).startswith("No HTML for"):
+        return True
+    return soup.find("article", class_="ltx_document") is None
+
+
+def _text(node: Tag) -> str:
+    return " ".join(node.get_text("").split())
+
+
+def _has_class(node: Tag, name: str) -> bool:
+    classes = node.get("class")
+    return isinstance(classes, list) and name in classes
+
+
+def _prepare(soup: BeautifulSoup) -> None:
+    """Math -> its TeX, line breaks -> spaces, drop navigation, references and note marks."""
+    for name in _DROP_CLASSES:
+        for node in soup.find_all(class_=name):
+            node.decompose()
+    for node in soup.find_all(["nav", "header", "footer", "script", "style", "button"]):
+        node.decompose()
+    for node in soup.find_all("math"):
+        alt = node.get("alttext")
+        tex = readable_tex(alt) if isinstance(alt, str) else _text(node)
+        node.replace_with(NavigableString(f" {tex} "))
+    for node in soup.find_all("br"):
+        node.replace_with(NavigableString(" "))
+    for node in soup.find_all(class_="ltx_note_mark"):
+        node.decompose()
+
+
+def _heading(section: Tag) -> str:
+    for child in section.children:
+        if isinstance(child, Tag) and child.name in _HEADING_TAGS:
+            tag = child.find(class_="ltx_tag")
+            number = _text(tag) if isinstance(tag, Tag) else ""
+            if isinstance(tag, Tag):
+                tag.extract()
+            name = _text(child)
+            return f"{number} {name}".strip() if number else name
+    return ""
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.passages: list[Passage] = []
+
+    def add(self, text: str, section: str, kind: str = "body") -> None:
+        text = " ".join(text.split())
+        if text:
+            self.passages.append(Passage(text=text, section=section, kind=kind))
+
+    def paragraph(self, node: Tag, section: str) -> None:
+        notes = [n.extract() for n in node.find_all(class_="ltx_note")]
+        self.add(_text(node), section)
+        for note in notes:
+            content = note.find(class_="ltx_note_content")
+            if isinstance(content, Tag):
+                for tag in content.find_all(class_=["ltx_tag", "ltx_note_type"]):
+                    tag.decompose()
+                self.add(_text(content), section)
+
+    def figure(self, node: Tag, section: str) -> None:
+        for caption in node.find_all("figcaption"):
+            self.add(_text(caption), section, "caption")
+        for table in node.find_all("table", class_="ltx_tabular"):
+            if table.find_parent("table", class_="ltx_tabular") is not None:
+                continue
+            rows = []
+            for row in table.find_all("tr"):
+                cells = [_text(c) for c in row.find_all(["td", "th"])]
+                line = " | ".join(c for c in cells if c)
+                if line:
+                    rows.append(line)
+            if rows:
+                self.passages.append(Passage("\n".join(rows), section, kind="table"))
+
+    def walk(self, node: Tag, section: str) -> None:
+        for child in node.children:
+            if not isinstance(child, Tag):
+                continue
+            if child.name == "section" or _has_class(child, "ltx_appendix"):
+                heading = _heading(child)
+                paragraph_level = _has_class(child, "ltx_paragraph")
+                name = f"{section} > {heading}" if paragraph_level and section else heading
+                self.walk(child, name or section)
+            elif child.name in _HEADING_TAGS or child.name == "h1":
+                continue
+            elif child.name == "figure" or _has_class(child, "ltx_float"):
+                self.figure(child, section)
+            elif child.name == "p" or _has_class(child, "ltx_equation"):
+                self.paragraph(child, section)
+            elif child.name == "table" and _has_class(child, "ltx_equationgroup"):
+                self.paragraph(child, section)
+            else:
+                self.walk(child, section)
+
+
+def passages_from_html(html: str) -> HtmlPaper:
+    """Raises PaperUnreadable for arXiv's "No HTML" page or a page with no paper in it."""
+    soup = BeautifulSoup(html, "lxml")
+    if _is_no_html(soup):
+        raise PaperUnreadable("arXiv HTML", "arXiv has no HTML rendering of this paper")
+    article = soup.find("article", class_="ltx_document")
+    assert isinstance(article, Tag)
+    title_node = article.find(class_="ltx_title_document")
+    title = _text(title_node) if isinstance(title_node, Tag) else ""
+    _prepare(soup)
+    walker = _Walker()
+    abstract = article.find(class_="ltx_abstract")
+    if isinstance(abstract, Tag):
+        abstract.extract()
+        for p in abstract.find_all("p"):
+            walker.add(_text(p), "Abstract", "abstract")
+    if isinstance(title_node, Tag):
+        title_node.decompose()
+    walker.walk(article, "")
+    words = sum(len(p.text.split()) for p in walker.passages)
+    if words < MIN_ARTICLE_WORDS:
+        raise PaperUnreadable("arXiv HTML", f"the page holds only {words} words of text")
+    return HtmlPaper(title=title, passages=walker.passages)
