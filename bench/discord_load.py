@@ -119,13 +119,13 @@ async def burst(args: argparse.Namespace, arxiv: ArxivServer, model: OpenAIServe
                 await asyncio.sleep(0.2)  # let the echoes of the setup posts drain
                 start_index = len(fake.calls)
                 asks: dict[str, float] = {}  # interaction id -> sent at
-                member = fake.user("member")
                 stop, lag = asyncio.Event(), []
                 watcher = asyncio.create_task(watch_lag(stop, lag))
                 began = time.monotonic()
                 for n in range(args.questions):
                     thread = fake.channels[threads[n % len(threads)].root_id]
                     question = QUESTIONS[(n // len(threads)) % len(QUESTIONS)]
+                    member = fake.user(f"member{n}")  # one each: the per-member hourly cap
                     if n % 2 == 0:
                         payload = fake.interaction_payload(
                             thread, "ask", {"question": question}, user=member

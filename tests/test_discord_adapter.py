@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from adapters.discord_bot import PaperclubBot
+from adapters.discord_bot import PaperclubBot, run_discord
 from adapters.discord_bot.messages import CONTENT_LIMIT, DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT
 from bot.app import build_club
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform, ThreadRef
+from bot.errors import PaperclubError
 from bot.render import Card, Post
 from bot.service import PaperClub
 from tests.loopback.discord_server import (
@@ -23,6 +24,7 @@ from tests.loopback.discord_server import (
     EPHEMERAL,
     FakeDiscord,
     RestCall,
+    pointed_at,
     run_client,
 )
 
@@ -397,3 +399,23 @@ async def test_search_only_sees_this_servers_papers(world: World) -> None:
     in_a = await invoke(fake, world.channel_a, "search", {"words": PAPER_WORD})
     answer_a = await reply_to(fake, in_a, lambda t: PAPER in t)
     assert "Heat-bath random walks" in answer_a.json["content"]
+
+
+# -- start-up failures ---------------------------------------------------------------------------
+
+
+async def test_run_discord_explains_a_rejected_token_and_missing_intent(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(discord_token="bad-token")
+    async with FakeDiscord() as fake, build_club(settings) as club:
+        with pointed_at(fake):
+            fake.fail_next("GET", "/users/@me", status=401, code=0, message="401: Unauthorized")
+            with pytest.raises(PaperclubError, match="Reset Token"):
+                await asyncio.wait_for(run_discord(club, settings), 10)
+            fake.identify_close_code = 4014
+            with pytest.raises(PaperclubError, match="Message Content Intent"):
+                await asyncio.wait_for(run_discord(club, settings), 10)
+        assert "Bot bad-token" in fake.tokens_seen
+        with pytest.raises(PaperclubError, match="DISCORD_TOKEN is not set"):
+            await run_discord(club, make_settings(discord_token=None))

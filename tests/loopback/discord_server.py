@@ -118,6 +118,7 @@ class FakeDiscord:
 
     def __init__(self, *, echo_messages: bool = True) -> None:
         self.echo_messages = echo_messages
+        self.identify_close_code: int | None = None  # e.g. 4014: disallowed (privileged) intents
         self.bot_user: dict[str, Any] = {
             "id": self.snowflake(),
             "username": "paperclub",
@@ -412,6 +413,11 @@ class FakeDiscord:
                     await ws.send_str(json.dumps(load_fixture("gateway_heartbeat_ack.json")))
                 elif op == 2:
                     self.tokens_seen.add(payload["d"]["token"])
+                    if self.identify_close_code is not None:
+                        await ws.close(
+                            code=self.identify_close_code, message=b"Disallowed intent(s)."
+                        )
+                        break
                     await self._identify(session)
                 elif op == 6:
                     await self._send_event(session, "RESUMED", {})
