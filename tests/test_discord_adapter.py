@@ -419,3 +419,23 @@ async def test_run_discord_explains_a_rejected_token_and_missing_intent(
         assert "Bot bad-token" in fake.tokens_seen
         with pytest.raises(PaperclubError, match="DISCORD_TOKEN is not set"):
             await run_discord(club, make_settings(discord_token=None))
+
+
+async def test_a_post_requested_before_the_gateway_is_up_waits_for_it(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with FakeDiscord() as fake, build_club(make_settings()) as club:
+        guild = fake.add_guild("Club A")
+        channel = fake.add_text_channel(guild, "papers")
+        bot = PaperclubBot(club, guild_ready_timeout=0.05)
+        conversation = ConversationRef(Platform.DISCORD, guild["id"], channel["id"])
+        early = asyncio.create_task(
+            bot.chat.open_thread(
+                conversation, Post(text="hello"), thread_name="early", idempotency_key="k"
+            )
+        )
+        await asyncio.sleep(0.1)
+        assert not early.done() and fake.calls == []
+        async with run_client(bot, fake):
+            thread = await asyncio.wait_for(early, 5)
+        assert thread.root_id in fake.channels

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections import OrderedDict
@@ -33,9 +34,17 @@ class DiscordChat:
     """
 
     def __init__(
-        self, client: discord.Client, *, history_limit: int = 200, remembered: int = 4096
+        self,
+        client: discord.Client,
+        *,
+        history_limit: int = 200,
+        remembered: int = 4096,
+        connect_timeout: float = 120.0,
     ) -> None:
         self._client = client
+        # Set by the client's on_ready: a scheduled digest can fire before the gateway is up.
+        self.connected = asyncio.Event()
+        self._connect_timeout = connect_timeout
         self._history_limit = history_limit
         self._remembered = remembered
         # first message id -> (message ids, what each shows), for edits and skipping no-op edits
@@ -95,6 +104,7 @@ class DiscordChat:
     async def reply(
         self, thread: ThreadRef, post: Post, *, idempotency_key: str | None = None
     ) -> MessageRef:
+        await self._wait_connected()
         target = self._thread_channel(thread)
         ids: list[int] = []
         shown: list[tuple[str, ...]] = []
@@ -109,6 +119,7 @@ class DiscordChat:
     async def edit(self, message: MessageRef, post: Post) -> None:
         if message.thread is None:
             raise ValueError("paperclub only edits messages it posted in a thread")
+        await self._wait_connected()
         target = self._thread_channel(message.thread)
         first = int(message.message_id)
         ids, shown = self._sent.get(first, ([first], [()]))
@@ -153,7 +164,18 @@ class DiscordChat:
             raise
         return thread.id
 
+    async def _wait_connected(self) -> None:
+        if self.connected.is_set():
+            return
+        try:
+            await asyncio.wait_for(self.connected.wait(), self._connect_timeout)
+        except TimeoutError:
+            raise PlatformUnavailable(
+                "paperclub is not connected to Discord yet. It will post when it is."
+            ) from None
+
     async def _text_channel(self, conversation: ConversationRef) -> discord.TextChannel:
+        await self._wait_connected()
         channel_id = int(conversation.channel_id)
         channel = self._client.get_channel(channel_id)
         if channel is None:

@@ -53,6 +53,10 @@ class PaperclubBot(discord.Client):
             synced = await self.tree.sync()
             logger.info("registered %d slash commands with Discord", len(synced))
 
+    async def on_ready(self) -> None:
+        logger.info("connected to Discord as %s in %d servers", self.user, len(self.guilds))
+        self.chat.connected.set()
+
     async def on_message(self, message: discord.Message) -> None:
         thread = self._paper_thread_candidate(message)
         if thread is None:
