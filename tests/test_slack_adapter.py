@@ -20,7 +20,7 @@ import yaml  # type: ignore[import-untyped]
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack_app import build_slack_app, make_client, run_slack, serve_http
-from adapters.slack_app.blocks import render
+from adapters.slack_app.blocks import OPEN_PAPER_ACTION, render
 from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.commands import COMMAND_PATTERN
 from adapters.slack_app.mrkdwn import from_slack, to_mrkdwn
@@ -31,7 +31,12 @@ from bot.errors import PlatformUnavailable
 from bot.render import Card, Field, Post
 from bot.service import PaperClub
 from tests.loopback.arxiv_server import ArxivServer
-from tests.loopback.slack_payloads import app_mention_event, message_event, slash_command
+from tests.loopback.slack_payloads import (
+    app_mention_event,
+    load_json,
+    message_event,
+    slash_command,
+)
 from tests.loopback.slack_server import (
     Envelope,
     FakeSlack,
@@ -87,6 +92,9 @@ class Club:
         await self.slack.wait_ack(envelope)
         result = await self.result(name)
         assert "open it" in json.dumps(result.body)
+        used = self._responses(name)
+        assert 2 <= len(used) <= 5  # progress, then the result; Slack allows 5 uses
+        assert all(r.body["replace_original"] is True for r in used)
         roots = self.slack.top_level(team_id, channel)
         assert len(roots) == 1
         return roots[0]
@@ -267,6 +275,15 @@ async def test_top_level_mention_with_an_id_opens_the_paper(club: Club) -> None:
     )
 
 
+async def test_link_button_clicks_are_acknowledged(club: Club) -> None:
+    payload = load_json("bolt-python/interactivity_block_actions.json")
+    payload["actions"][0]["action_id"] = OPEN_PAPER_ACTION
+    payload["actions"][0]["url"] = f"https://arxiv.org/abs/{PAPER}"
+    envelope = await club.slack.send_envelope("interactive", payload)
+    ack = await club.slack.wait_ack(envelope)
+    assert ack.at - envelope.sent_at < 3.0
+
+
 async def test_workspaces_are_isolated(club: Club) -> None:
     root = await club.paper(team_id="T111")
     # The same channel id and thread ts seen from another workspace is not our thread.
@@ -331,6 +348,11 @@ async def test_http_mode_verifies_signatures_and_dedupes_retries(
                 await eventually(lambda: len(slack.top_level("T111", "C111")) == 1, 10)
                 root = slack.top_level("T111", "C111")[0]
                 await eventually(lambda: len(slack.thread("T111", "C111", root.ts)) == 3, 10)
+
+                challenge = json.dumps(load_json("bolt-python/url_verification.json")).encode()
+                h = signed_headers(SECRET, challenge, content_type="application/json")
+                async with http.post(url, data=challenge, headers=h) as r:
+                    assert (await r.json())["challenge"].startswith("3eZbrw1aBm2")
 
                 for secret, age in (("wrong-secret", 0), (SECRET, 301)):
                     bad = signed_headers(

@@ -176,7 +176,7 @@ class SlackChat:
             self._client.chat_postMessage(
                 channel=conversation.channel_id,
                 text=message.text,
-                blocks=list(message.blocks),
+                blocks=list(message.blocks) or None,
                 thread_ts=thread_ts,
                 metadata=metadata,
                 link_names=False,
@@ -194,7 +194,7 @@ class SlackChat:
                 channel=conversation.channel_id,
                 ts=ts,
                 text=message.text,
-                blocks=list(message.blocks),
+                blocks=list(message.blocks) or None,
                 link_names=False,
                 team_id=conversation.workspace_id,
             ),
