@@ -27,6 +27,8 @@ from bot.store.club_tables import ClubTables, ReadingEntry, SessionRow
 MAX_PICK = 5
 RECAP_TURNS = 400
 _QUOTE = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
+_MARKERS = re.compile(r"\s*\[\d+\]")
+MIN_SHARED_WORDS = 0.6  # share of a key point's words a paper sentence must contain to back it
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 _MEETING_FORMAT = "%a %Y-%m-%d %H:%M %Z"
 
@@ -390,24 +392,51 @@ def recap_text(notes: MeetingNotes, language: str) -> str:
 
 
 def _citations(answer: str, passages: tuple[Passage, ...]) -> tuple[Citation, ...]:
-    """The answer's quotes that really occur in the paper's text, with their sections."""
-    quotes = [m.group(1).strip() for m in _QUOTE.finditer(answer)]
-    quotes = quotes or [_first_sentence(answer).removeprefix("According to the paper,").strip()]
+    """Where the paper backs the answer: its quotes found verbatim in the text, else the
+    sentence of the text that shares most of the key point's words (a paraphrase)."""
     found: list[Citation] = []
-    for quote in dict.fromkeys(quotes):
+    for quote in dict.fromkeys(m.group(1).strip() for m in _QUOTE.finditer(answer)):
         wanted = _normal(quote).rstrip(".")
-        if len(wanted) < 12:
-            continue
-        for passage in passages:
-            if wanted in _normal(passage.text):
-                found.append(Citation(quote, passage.section, passage.page))
-                break
-    return tuple(found)
+        passage = next((p for p in passages if wanted and wanted in _normal(p.text)), None)
+        if passage is not None and len(wanted) >= 12:
+            found.append(Citation(quote, passage.section, passage.page))
+    if found:
+        return tuple(found)
+    point = _first_sentence(answer)
+    words = _words(point)
+    if len(words) < 3:
+        return ()
+    best: tuple[float, str, Passage] | None = None
+    for passage in passages:
+        for sentence in _SENTENCE_END.split(" ".join(passage.text.split())):
+            share = len(words & _words(sentence)) / len(words)
+            if best is None or share > best[0]:
+                best = (share, sentence, passage)
+    if best is None or best[0] < MIN_SHARED_WORDS:
+        return ()
+    _, sentence, passage = best
+    return (Citation(sentence, passage.section, passage.page),)
 
 
 def _first_sentence(text: str) -> str:
-    first_line = next((line for line in text.strip().splitlines() if line.strip()), "")
-    return _SENTENCE_END.split(first_line.strip(), maxsplit=1)[0]
+    """The answer's first sentence of substance: not an intro line ("...:"), no quote
+    marks or [n] markers, no "According to the paper," lead-in."""
+    for line in text.strip().splitlines():
+        line = line.strip().lstrip(">").strip()
+        if not line or line.endswith(":"):
+            continue
+        first = _SENTENCE_END.split(line, maxsplit=1)[0]
+        first = _MARKERS.sub("", first).strip()
+        for lead in ("According to the paper,", "The paper says that", "The paper says"):
+            if first.startswith(lead):
+                first = first[len(lead) :].strip()
+                first = first[:1].upper() + first[1:]
+        return first
+    return ""
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.casefold()) if len(w) > 3}
 
 
 def _normal(text: str) -> str:
