@@ -275,6 +275,15 @@ async def test_top_level_mention_with_an_id_opens_the_paper(club: Club) -> None:
     )
 
 
+async def test_slack_refusal_reaches_the_member_with_what_to_do(club: Club) -> None:
+    club.slack.fail_next("chat.postMessage", status=200, error="not_in_channel")
+    envelope, name = await club.command(f"paper {PAPER}")
+    await club.slack.wait_ack(envelope)
+    result = json.dumps((await club.result(name)).body)
+    assert "not_in_channel" in result and "/invite @paperclub" in result
+    assert club.slack.top_level("T111", "C111") == []
+
+
 async def test_link_button_clicks_are_acknowledged(club: Club) -> None:
     payload = load_json("bolt-python/interactivity_block_actions.json")
     payload["actions"][0]["action_id"] = OPEN_PAPER_ACTION
