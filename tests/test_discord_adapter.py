@@ -27,6 +27,7 @@ from tests.loopback.discord_server import (
     pointed_at,
     run_client,
 )
+from tests.loopback.openai_server import OpenAIServer, echo_model
 
 CALLBACK = "/interactions/{interaction_id}/{token}/callback"
 FOLLOWUP = "/webhooks/{application_id}/{token}"
@@ -439,3 +440,58 @@ async def test_a_post_requested_before_the_gateway_is_up_waits_for_it(
         async with run_client(bot, fake):
             thread = await asyncio.wait_for(early, 5)
         assert thread.root_id in fake.channels
+
+
+async def test_a_streamed_model_answer_edits_one_message_as_it_grows(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The real openai client streams a slow answer; the placeholder is edited while the text
+    grows (each edit ending " …"), every edit within Discord's 2,000 characters."""
+    words = [f"heat-bath-walk-{i:03d}" for i in range(100)]
+
+    def slow_answer(body: dict[str, Any]) -> str:
+        if body.get("response_format", {}).get("type") == "json_schema":
+            return echo_model(body)
+        return " ".join(words)
+
+    model = OpenAIServer(reply=slow_answer).start()
+    model.chunk_delay = 0.025  # 100 chunks: about 2.5 s of generation
+    try:
+        settings = make_settings(
+            llm="openai", openai_api_key="sk-loopback", openai_base_url=model.base_url
+        )
+        async with FakeDiscord() as fake, build_club(settings) as club:
+            guild = fake.add_guild("Club A")
+            channel = fake.add_text_channel(guild, "papers")
+            bot = PaperclubBot(club, guild_ready_timeout=0.05)
+            club.attach_chat(Platform.DISCORD, bot.chat)
+            async with run_client(bot, fake):
+                conversation = ConversationRef(Platform.DISCORD, guild["id"], channel["id"])
+                thread = await club.summon_paper(conversation, PAPER)
+                member = fake.user("alice")
+                question = fake.message_payload(
+                    fake.channels[thread.root_id], "How fast does the walk mix?", member
+                )
+                await fake.dispatch("MESSAGE_CREATE", question)
+                path = f"/channels/{thread.root_id}/messages"
+                [placeholder] = await fake.wait_for_call(
+                    lambda c: c.method == "POST" and c.path == path and c.json["content"] == "…"
+                )
+                own = f"{path}/{placeholder.response['id']}"
+                await fake.wait_for_call(
+                    lambda c: (
+                        c.method == "PATCH"
+                        and c.path == own
+                        and not c.json["content"].endswith(" …")
+                    ),
+                    within=20,
+                )
+                await asyncio.sleep(0.2)  # the answer's bookkeeping after its last edit
+    finally:
+        model.stop()
+    edits = [c.json["content"] for c in fake.calls if c.method == "PATCH" and c.path == own]
+    streaming = [text.removesuffix(" …").strip() for text in edits if text.endswith(" …")]
+    assert len(streaming) >= 2, edits
+    assert all(len(text) <= CONTENT_LIMIT for text in edits)
+    assert streaming[0] == " ".join(words[: len(streaming[0].split())])  # a prefix of the answer
+    assert len(streaming[1]) > len(streaming[0])

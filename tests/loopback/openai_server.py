@@ -57,6 +57,7 @@ class OpenAIServer(ThreadedServer):
         self.reply = reply
         self.latency = latency
         self.cut_stream_after: int | None = None
+        self.chunk_delay = 0.0  # seconds between streamed chunks (a model generating slowly)
         self.chunk_chars: int | None = None  # stream fixed-size pieces (as tokens split words)
 
     @property
@@ -117,6 +118,8 @@ class OpenAIServer(ThreadedServer):
                 request.transport.close()  # type: ignore[union-attr]
                 return response
             await response.write(_sse(_chunk(body, created, {"content": piece}, None)))
+            if self.chunk_delay:
+                await asyncio.sleep(self.chunk_delay)
         await response.write(_sse(_chunk(body, created, {}, "stop")))
         if body.get("stream_options", {}).get("include_usage"):
             usage_chunk = _chunk(body, created, {}, None)
