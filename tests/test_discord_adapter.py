@@ -372,8 +372,27 @@ async def test_403_on_thread_creation_is_explained_ephemerally(world: World) -> 
     note = await reply_to(fake, invocation, lambda t: "Create Public Threads" in t)
     assert note.route == FOLLOWUP and note.json["flags"] == EPHEMERAL
     assert "could not start a thread" in note.json["content"]
+    assert "Embed Links" not in note.json["content"]  # only what that call lacked
     deleted = fake.calls_to("DELETE", HOOK_MESSAGE)
     assert deleted and deleted[0].received_at < note.received_at  # the public "thinking" is gone
+
+
+async def test_403_on_the_root_message_names_send_messages_and_embed_links(world: World) -> None:
+    fake = world.fake
+    fake.fail_next("POST", MESSAGES, status=403)
+    invocation = await invoke(fake, world.channel_a, "paper", {"reference": PAPER})
+    note = await reply_to(fake, invocation, lambda t: "permission" in t)
+    assert "**Send Messages**, **Embed Links**" in note.json["content"]
+    assert note.json["flags"] == EPHEMERAL
+    assert fake.calls_to("POST", THREADS) == []
+
+
+async def test_an_invalid_setting_is_explained_to_the_member_only(world: World) -> None:
+    fake = world.fake
+    invocation = await invoke(fake, world.channel_a, "settings", {"timezone": "Mars/Olympus"})
+    note = await reply_to(fake, invocation, lambda t: "Unknown time zone" in t)
+    assert "Asia/Tokyo" in note.json["content"]  # says what would work
+    assert invocation.callback.json["data"]["flags"] == EPHEMERAL
 
 
 async def test_missing_permission_is_named_before_any_work(world: World) -> None:

@@ -11,7 +11,13 @@ from typing import Literal
 import discord
 
 from adapters.discord_bot.messages import Outgoing, marker, nonce, render
-from adapters.discord_bot.permissions import OPEN_THREADS, REPLY_IN_THREAD, translated
+from adapters.discord_bot.permissions import (
+    READ_HISTORY,
+    REPLY_IN_THREAD,
+    ROOT_POST,
+    START_THREAD,
+    translated,
+)
 from bot.domain import ConversationRef, MessageRef, ThreadRef
 from bot.errors import PlatformUnavailable
 from bot.render import Post
@@ -55,7 +61,7 @@ class DiscordChat:
     ) -> ThreadRef:
         channel = await self._text_channel(conversation)
         first, *rest = render(post, footer=marker(idempotency_key))
-        with translated("post the paper in this channel", OPEN_THREADS):
+        with translated("post the paper in this channel", ROOT_POST):
             root = await channel.send(
                 content=first.content,
                 embeds=list(first.embeds),
@@ -64,7 +70,7 @@ class DiscordChat:
             )
         name = " ".join(thread_name.split())[:THREAD_NAME_LIMIT] or "paper"
         try:
-            with translated("start a thread for the paper", OPEN_THREADS):
+            with translated("start a thread for the paper", START_THREAD):
                 thread_id = await self._start_thread(root, name)
         except PlatformUnavailable:
             logger.warning("root message %s was posted but its thread did not start", root.id)
@@ -87,7 +93,7 @@ class DiscordChat:
         channel = await self._text_channel(conversation)
         wanted = marker(idempotency_key)
         own_id = self._client.user.id if self._client.user else None
-        with translated("read this channel's history", ("read_message_history",)):
+        with translated("read this channel's history", READ_HISTORY):
             async for message in channel.history(limit=self._history_limit):
                 if message.author.id == own_id and any(
                     e.footer.text == wanted for e in message.embeds
@@ -97,7 +103,7 @@ class DiscordChat:
                 return None
         if not (message.flags.has_thread or message.thread is not None):
             title = message.embeds[0].title or "paper"
-            with translated("start a thread for the paper", OPEN_THREADS):
+            with translated("start a thread for the paper", START_THREAD):
                 await self._start_thread(message, " ".join(title.split())[:THREAD_NAME_LIMIT])
         return ThreadRef(conversation, str(message.id))
 

@@ -11,8 +11,8 @@ from discord.app_commands import Choice
 from discord.app_commands import locale_str as _
 
 from adapters.discord_bot.permissions import (
+    ANSWER_IN_THREAD,
     OPEN_THREADS,
-    REPLY_IN_THREAD,
     MissingPermission,
     missing,
 )
@@ -123,7 +123,7 @@ def register_commands(tree: PaperclubTree) -> None:
         club = interaction.client.club
         if not await club.is_paper_thread(thread):
             raise NotAPaperThread()
-        _require(interaction, REPLY_IN_THREAD, "answer in this thread")
+        _require(interaction, ANSWER_IN_THREAD, "answer in this thread")
         shown = question.strip()[:QUESTION_SHOWN_CHARS]
         await responder.finish("\n".join(f"> {line}" for line in shown.splitlines()) or "> …")
         author = Author(str(interaction.user.id), interaction.user.display_name, is_bot=False)

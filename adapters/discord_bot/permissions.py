@@ -19,16 +19,14 @@ NAMES = {
     "send_messages_in_threads": "Send Messages in Threads",
 }
 
-# What each kind of work needs in the channel (the invite URL asks for all of NAMES).
-OPEN_THREADS = (
-    "view_channel",
-    "send_messages",
-    "embed_links",
-    "read_message_history",
-    "create_public_threads",
-    "send_messages_in_threads",
-)
-REPLY_IN_THREAD = ("view_channel", "send_messages_in_threads", "read_message_history")
+# What each call needs, so a 403 names the permission that call lacked.
+ROOT_POST = ("send_messages", "embed_links")
+START_THREAD = ("create_public_threads",)
+REPLY_IN_THREAD = ("send_messages_in_threads",)
+READ_HISTORY = ("read_message_history",)
+# What a command checks up front, before any work (the invite URL asks for all of NAMES).
+OPEN_THREADS = ("view_channel", *ROOT_POST, *READ_HISTORY, *START_THREAD, *REPLY_IN_THREAD)
+ANSWER_IN_THREAD = ("view_channel", *REPLY_IN_THREAD, *READ_HISTORY)
 
 INVITE_PERMISSIONS = discord.Permissions(**dict.fromkeys(NAMES, True))
 
@@ -49,8 +47,8 @@ class MissingPermission(PlatformUnavailable):
 
 def missing(granted: discord.Permissions, needed: tuple[str, ...]) -> tuple[str, ...]:
     """The permissions in `needed` that `granted` lacks (administrator grants everything)."""
-    if granted.administrator:
-        return ()
+    if granted.administrator or granted.value == 0:
+        return ()  # 0: Discord sent no app_permissions; let a 403 name what is missing instead
     return tuple(p for p in needed if not getattr(granted, p))
 
 
