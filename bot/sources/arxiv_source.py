@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
@@ -24,10 +26,16 @@ from bot.sources.ids import parse_arxiv_ref
 log = logging.getLogger(__name__)
 
 _ID_BATCH = 100  # arXiv's id_list works well up to a few hundred ids; one page of 100 is safe
+_MAX_RETRY_AFTER = 30.0  # seconds; a longer wait fails the call instead of stalling the digest
+
+
+class MalformedFeed(requests.exceptions.ConnectionError):
+    """A 200 answer that is not XML: the arxiv client retries it like a dropped connection
+    (it would otherwise read it as an empty feed, i.e. "no such paper")."""
 
 
 class _TimeoutSession(requests.Session):
-    """requests has no session-wide timeout; the arxiv client never passes one."""
+    """What the arxiv client's session lacks: a timeout, Retry-After, and a well-formed check."""
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
@@ -35,7 +43,28 @@ class _TimeoutSession(requests.Session):
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
-        return super().request(*args, **kwargs)
+        response = super().request(*args, **kwargs)
+        wait = _retry_after(response)
+        if wait is not None:
+            log.info("arXiv API answered HTTP %s; retrying in %.1f s", response.status_code, wait)
+            time.sleep(wait)  # a worker thread: the event loop keeps running
+            response = super().request(*args, **kwargs)
+        if response.status_code == 200:
+            try:
+                ElementTree.fromstring(response.content)
+            except ElementTree.ParseError as error:
+                raise MalformedFeed(f"malformed XML from the arXiv API: {error}") from error
+        return response
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    if response.status_code not in (429, 503):
+        return None
+    try:
+        wait = float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return wait if 0 <= wait <= _MAX_RETRY_AFTER else None
 
 
 def paper_from_result(result: arxiv.Result) -> Paper:
@@ -100,6 +129,10 @@ class ArxivClient:
                 ) from error
             except arxiv.UnexpectedEmptyPageError as error:
                 raise SourceUnavailable("arXiv API", "it kept returning empty pages") from error
+            except MalformedFeed as error:
+                raise SourceUnavailable(
+                    "arXiv API", "it returned malformed XML after retries"
+                ) from error
             except requests.RequestException as error:
                 reason = "timed out" if isinstance(error, requests.Timeout) else "connection failed"
                 raise SourceUnavailable("arXiv API", f"{reason} after retries") from error
