@@ -138,6 +138,8 @@ class OpenAIEngine:
                         yield choice.delta.content
         except openai.APIError as error:
             raise LLMUnavailable(_describe(error)) from error
+        except json.JSONDecodeError as error:  # the openai client lets a garbled chunk through
+            raise LLMUnavailable("the model's answer stream was not valid JSON") from error
 
     async def _complete(
         self, messages: list[dict[str, str]], purpose: str, *, structured: bool = True
