@@ -75,8 +75,9 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 def _neutralise(text: str) -> str:
-    """Untrusted text cannot close or open our data blocks."""
-    return _DELIMITERS.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+    """Untrusted text cannot close or open our data blocks, nor end a quoted passage."""
+    text = _DELIMITERS.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+    return text.replace('"""', '"')
 
 
 def _where(passage: Passage) -> str:
