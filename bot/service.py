@@ -277,7 +277,7 @@ class PaperClub:
         arxiv_id = prepared.paper.arxiv_id
         record = await self.store.reserve_post(key, conversation, arxiv_id, week)
         if record.state == PostState.RESERVED:
-            found = await chat.find_thread(conversation, key)
+            found = None if record.fresh else await chat.find_thread(conversation, key)
             thread = found or await chat.open_thread(
                 conversation,
                 self._outbound(thread_post.root),
@@ -319,7 +319,8 @@ class PaperClub:
             return
         chat = self.chat_for(conversation)
         text = f"**{label('no_new_papers', language)}** ({week}): {report.empty_reason}."
-        thread = await chat.find_thread(conversation, key) or await chat.open_thread(
+        found = None if record.fresh else await chat.find_thread(conversation, key)
+        thread = found or await chat.open_thread(
             conversation, self._outbound(Post(text=text)), thread_name=week, idempotency_key=key
         )
         await self.store.mark_root_posted(key, thread, "-")

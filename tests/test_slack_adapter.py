@@ -326,8 +326,8 @@ async def test_digest_survives_a_429_midway_without_losing_or_duplicating(club: 
     assert len(posts) == 12 + 1  # every message once, plus the one refused with 429
     refused, retried = posts[5], posts[6]
     assert retried.params == refused.params and retried.at - refused.at >= 1.0
-    # Crash recovery reads history once per channel, not once per paper (1 call/min limit).
-    assert len(club.slack.calls_to("conversations.history")) == 1
+    # Fresh reservations never read history (1 call/min limit); only crash recovery does.
+    assert club.slack.calls_to("conversations.history") == []
 
 
 # ---- HTTP mode --------------------------------------------------------------------------------

@@ -24,11 +24,12 @@ async def test_a_reserved_post_is_not_counted_as_received_until_its_root_exists(
     channel = ConversationRef(Platform.SLACK, "T1", "C1")
     async with Store.open(tmp_path / "club.db") as store:
         record = await store.reserve_post("k1", channel, "2309.12288", "2023-W39")
-        assert record.state == PostState.RESERVED
+        assert record.state == PostState.RESERVED and record.fresh
         assert await store.posted_paper_ids(channel) == set()
         await store.mark_root_posted("k1", ThreadRef(channel, "171.1"), "2309.12288")
         again = await store.reserve_post("k1", channel, "2309.12288", "2023-W39")
         assert again.state == PostState.ROOT_POSTED and again.root_id == "171.1"
+        assert not again.fresh
         assert await store.posted_paper_ids(channel) == {"2309.12288"}
         assert await store.thread_paper(ThreadRef(channel, "171.1")) == "2309.12288"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ class PostRecord:
     state: str
     root_id: str | None
     replies_done: int
+    fresh: bool = False  # True when this reservation created the row just now
 
 
 def _now() -> str:
@@ -200,17 +201,22 @@ class Store:
     async def reserve_post(
         self, key: str, conversation: ConversationRef, arxiv_id: str, week: str
     ) -> PostRecord:
-        """Create the post's row if it is new; return it as stored either way."""
+        """Create the post's row if it is new; return it as stored either way.
+
+        `fresh` tells a reservation made now from one a crashed run left behind: only
+        the latter needs a look on the platform for a root that may already exist.
+        """
         now = _now()
-        await self._db.execute(
+        cursor = await self._db.execute(
             "INSERT OR IGNORE INTO posts (key, platform, workspace_id, channel_id, arxiv_id, week, "
             "state, root_id, replies_done, created_at, updated_at) VALUES (?,?,?,?,?,?,?,NULL,0,?,?)",
             (key, *_conv_params(conversation), arxiv_id, week, PostState.RESERVED, now, now),
         )
+        created = cursor.rowcount == 1
         await self._db.commit()
         record = await self.post(key)
         assert record is not None
-        return record
+        return replace(record, fresh=created)
 
     async def post(self, key: str) -> PostRecord | None:
         async with self._db.execute(
