@@ -452,3 +452,28 @@ def test_bot_killed_during_a_catch_up_run_posts_each_paper_once_after_restart(
     for root in posted:
         replies = [e for e in entries if e["root"] == root["id"]]
         assert len(replies) == 3, root["title"]
+
+
+def test_first_run_subscribes_the_terminal_and_says_how_to_enable_platforms(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    log = tmp_path / "run.log"
+    bot = _start_bot(loopback_env(arxiv_server, tmp_path), tmp_path, log)
+    try:
+        deadline = time.monotonic() + 30
+        while "press Ctrl+C" not in log.read_text("utf-8") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        bot.send_signal(signal.SIGINT)
+        bot.wait(timeout=10)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+    output = log.read_text("utf-8")
+    assert bot.returncode == 0, output
+    assert "Subscribed this terminal to the weekly digest (Mondays 09:00 UTC)" in output
+    assert "Discord: set DISCORD_TOKEN" in output
+    assert "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode)" in output
+    assert "SLACK_SIGNING_SECRET (HTTP mode)" in output
+    assert "Next digest for console:local/terminal: Mon " in output
+    assert "paperclub stopped." in output
+    assert arxiv_server.requests == []  # a first start owes no missed run
