@@ -180,7 +180,11 @@ class DigestScheduler:
         for decision in decisions:
             log.info("schedule: %s: %s", channel_name(decision.conversation), decision.reason)
             if decision.run_now:
-                self._spawn(self.run_channel(decision.conversation, why="catch-up"))
+                self._spawn(
+                    self.run_channel(
+                        decision.conversation, why="catch-up", scheduled_for=decision.missed[-1]
+                    )
+                )
         return decisions
 
     async def shutdown(self) -> None:
@@ -285,11 +289,21 @@ class DigestScheduler:
     async def _scheduled_run(self, conversation: ConversationRef) -> None:
         await self.run_channel(conversation, why="weekly run")
 
-    async def _retry_run(self, conversation: ConversationRef) -> None:
-        await self.run_channel(conversation, why=f"retry {self._retries.get(conversation, 0)}")
+    async def _retry_run(self, conversation: ConversationRef, scheduled_for: datetime) -> None:
+        why = f"retry {self._retries.get(conversation, 0)}"
+        await self.run_channel(conversation, why=why, scheduled_for=scheduled_for)
 
-    async def run_channel(self, conversation: ConversationRef, *, why: str) -> DigestReport | None:
-        """One digest run for the channel; never two at once for the same channel."""
+    async def run_channel(
+        self,
+        conversation: ConversationRef,
+        *,
+        why: str,
+        scheduled_for: datetime | None = None,
+    ) -> DigestReport | None:
+        """One digest run for the channel; never two at once for the same channel.
+
+        A catch-up or retry runs as of the time it was scheduled for, so a run cut short
+        late on Sunday and resumed on Monday finishes the week it began (same post keys)."""
         name = channel_name(conversation)
         if conversation in self._running:
             log.info("schedule: %s: %s skipped, a run is already in progress", name, why)
@@ -302,12 +316,13 @@ class DigestScheduler:
         try:
             await self._wait_for_chat(conversation)
             log.info("schedule: %s: digest starting (%s)", name, why)
-            report = await self.club.weekly_digest(conversation, now=started)
+            report = await self.club.weekly_digest(conversation, now=scheduled_for or started)
         except SourceUnavailable as error:
-            self._schedule_retry(conversation, f"sources unavailable ({error.reason})")
+            reason = f"sources unavailable ({error.reason})"
+            self._schedule_retry(conversation, reason, scheduled_for or started)
             return None
         except PlatformUnavailable as error:
-            self._schedule_retry(conversation, str(error).rstrip("."))
+            self._schedule_retry(conversation, str(error).rstrip("."), scheduled_for or started)
             return None
         except PaperclubError as error:
             log.error("schedule: %s: digest failed (%s): %s", name, why, error)
@@ -329,7 +344,9 @@ class DigestScheduler:
         )
         return report
 
-    def _schedule_retry(self, conversation: ConversationRef, reason: str) -> None:
+    def _schedule_retry(
+        self, conversation: ConversationRef, reason: str, scheduled_for: datetime
+    ) -> None:
         name = channel_name(conversation)
         attempt = self._retries.get(conversation, 0) + 1
         if attempt > self.max_retries:
@@ -356,7 +373,7 @@ class DigestScheduler:
             self._retry_run,
             "date",
             run_date=when,
-            args=[conversation],
+            args=[conversation, scheduled_for],
             id=_retry_id(conversation),
             replace_existing=True,
         )

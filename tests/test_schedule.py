@@ -179,6 +179,23 @@ async def test_missed_run_within_grace_runs_once_on_start(
     assert search_requests(arxiv_server) == 1
 
 
+async def test_a_catch_up_after_midnight_finishes_the_week_it_was_due_in(
+    make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    transcript = tmp_path / "t.jsonl"
+    clock = Clock(datetime(2027, 3, 8, 0, 10, tzinfo=UTC))  # Monday of 2027-W10
+    async with terminal_club(make_settings(), transcript) as club:
+        await club.update_settings(TERMINAL, weekday="sun", time="23:30", timezone="UTC")
+        await club.subscribe(TERMINAL)
+        await ScheduleRuns(club.store).record(TERMINAL, datetime(2027, 3, 1, tzinfo=UTC))
+        scheduler = DigestScheduler(club, now=clock)
+        await scheduler.start()
+        await scheduler.wait_idle()
+        await scheduler.shutdown()
+    keys = {str(entry["key"]).split(":")[4] for entry in roots(transcript)}
+    assert keys == {"2027-W09"}  # due Sunday 7 March, 23:30: that week's digest
+
+
 async def test_missed_run_beyond_grace_is_skipped_with_a_log_line(
     make_settings: MakeSettings,
     arxiv_server: ArxivServer,
