@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import unicodedata
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -161,6 +162,19 @@ async def test_commands_are_registered_with_ja_and_ko_localizations(world: World
     assert options["day"]["choices"][0]["name_localizations"]["ja"] == "月曜日"
     assert options["size"]["min_value"] == 1 and options["size"]["max_value"] == 25
     assert int(commands["settings"]["default_member_permissions"]) == 1 << 4  # Manage Channels
+    for command in commands.values():
+        for item in [command, *command.get("options", [])]:
+            assert set(item["name_localizations"]) == {"ja", "ko"}, item["name"]
+            for name in item["name_localizations"].values():
+                assert valid_command_name(name), name
+            for text in item["description_localizations"].values():
+                assert 1 <= len(text) <= 100
+
+
+def valid_command_name(name: str) -> bool:
+    """Discord's rule: 1-32 letters, digits, - or _, lowercase where the script has case."""
+    allowed = all(unicodedata.category(c)[0] in "LN" or c in "-_" for c in name)
+    return allowed and 1 <= len(name) <= 32 and name == name.lower()
 
 
 async def test_paper_defers_at_once_then_opens_root_thread_and_replies(world: World) -> None:
