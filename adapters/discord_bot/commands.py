@@ -36,8 +36,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-LANGUAGE_CHOICES = [Choice(name="English", value="en"), Choice(name="日本語", value="ja"),
-                    Choice(name="한국어", value="ko")]  # fmt: skip
+LANGUAGE_CHOICES = [
+    Choice(name="English", value="en"),
+    Choice(name="日本語", value="ja"),
+    Choice(name="한국어", value="ko"),
+]
 DAY_CHOICES = [Choice(name=_(day), value=index) for index, day in enumerate(DAYS)]
 SEARCH_HITS_SHOWN = 10
 QUESTION_SHOWN_CHARS = 1500
@@ -59,8 +62,14 @@ class PaperclubTree(app_commands.CommandTree["PaperclubBot"]):
         if isinstance(cause, PaperclubError):
             text = str(cause)
         elif isinstance(cause, discord.Forbidden):
+            logger.warning(
+                "slash command /%s: Discord said 403: %s", _command_name(interaction), cause
+            )
             text = str(MissingPermission("answer here", OPEN_THREADS))
         elif isinstance(cause, discord.RateLimited | discord.HTTPException):
+            logger.warning(
+                "slash command /%s: Discord failed: %s", _command_name(interaction), cause
+            )
             text = (
                 "Discord is busy right now, so paperclub could not finish. Try again in a minute."
             )
