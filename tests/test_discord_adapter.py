@@ -528,3 +528,17 @@ async def test_a_streamed_model_answer_edits_one_message_as_it_grows(
     assert all(len(text) <= CONTENT_LIMIT for text in edits)
     assert streaming[0] == " ".join(words[: len(streaming[0].split())])  # a prefix of the answer
     assert len(streaming[1]) > len(streaming[0])
+
+
+async def test_timezone_autocomplete_offers_iana_names(world: World) -> None:
+    fake = world.fake
+    payload = fake.autocomplete_payload(
+        world.channel_a, "settings", {"timezone": "tok"}, focused="timezone"
+    )
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    [callback] = await fake.wait_for_call(
+        lambda c: c.route == CALLBACK and c.path.split("/")[2] == payload["id"]
+    )
+    assert callback.json["type"] == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+    names = [c["value"] for c in callback.json["data"]["choices"]]
+    assert names[0] == "Asia/Tokyo" and len(names) <= 25

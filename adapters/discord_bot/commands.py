@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import zoneinfo
+from functools import cache
 from typing import TYPE_CHECKING
 
 import discord
@@ -208,6 +210,12 @@ def register_commands(tree: PaperclubTree) -> None:
             )
         await responder.finish(describe_settings(current))
 
+    @settings.autocomplete("timezone")
+    async def timezone_choices(
+        interaction: discord.Interaction[PaperclubBot], current: str
+    ) -> list[Choice[str]]:
+        return [Choice(name=zone, value=zone) for zone in matching_timezones(current)]
+
     @tree.command(
         name=_("search"), description=_("Search the papers this server has already received")
     )
@@ -254,6 +262,19 @@ def thread_of(interaction: discord.Interaction[PaperclubBot]) -> ThreadRef | Non
     if not isinstance(channel, discord.Thread) or channel.parent_id is None:
         return None
     return ThreadRef(conversation_of(interaction), str(channel.id))
+
+
+@cache
+def _timezones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def matching_timezones(typed: str, limit: int = 25) -> list[str]:
+    """IANA zones for the autocomplete list: names starting with the words typed, then others."""
+    needle = typed.strip().lower().replace(" ", "_")
+    starts = [z for z in _timezones() if z.lower().split("/")[-1].startswith(needle)]
+    contains = [z for z in _timezones() if needle in z.lower() and z not in starts]
+    return (starts + contains)[:limit]
 
 
 def describe_settings(settings: ChannelSettings) -> str:

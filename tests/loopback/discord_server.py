@@ -103,6 +103,7 @@ class _Interaction:
     guild_id: str
     original_id: str = ""
     ephemeral: bool = False
+    acknowledged: bool = False
 
 
 @dataclass(slots=True)
@@ -380,6 +381,18 @@ class FakeDiscord:
             channel_id=channel["id"],
             guild_id=channel["guild_id"],
         )
+        return interaction
+
+    def autocomplete_payload(
+        self, channel: dict[str, Any], command: str, options: dict[str, Any], focused: str
+    ) -> dict[str, Any]:
+        """The `d` of an INTERACTION_CREATE for autocomplete (type 4) while typing `focused`."""
+        interaction = self.interaction_payload(channel, command, options)
+        request = load_fixture("interaction_autocomplete_request.json")
+        interaction["type"] = request["type"]
+        for option in interaction["data"]["options"]:
+            if option["name"] == focused:
+                option["focused"] = True
         return interaction
 
     # -- gateway -----------------------------------------------------------------------------
@@ -758,10 +771,18 @@ class FakeDiscord:
         interaction = self._interactions.get(token)
         if interaction is None or interaction.id != request.match_info["interaction_id"]:
             return _error(404, 10062, "Unknown interaction")
-        if interaction.original_id:
+        if interaction.acknowledged:
             return _error(400, 40060, "Interaction has already been acknowledged.")
+        interaction.acknowledged = True
         body: dict[str, Any] = request[CALL].json or {}
         data = body.get("data") or {}
+        if body.get("type") not in (4, 5):  # autocomplete results and modals post no message
+            return _json(
+                {
+                    "interaction": {"id": interaction.id, "type": 4},
+                    "resource": {"type": body.get("type")},
+                }
+            )
         interaction.ephemeral = bool(int(data.get("flags", 0)) & EPHEMERAL)
         flags = (EPHEMERAL if interaction.ephemeral else 0) | (
             LOADING if body.get("type") == 5 else 0
