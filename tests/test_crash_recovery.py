@@ -1,0 +1,169 @@
+"""A digest SIGKILLed at seeded points, again and again, then run until it completes.
+
+`python -m adapters digest` runs against the loopback arXiv and a slow loopback model.
+Each chain of runs kills the process at seeded points (after the k-th model request,
+while summaries are being written; or m transcript lines after the run's first post,
+between a root and its replies or between replies, with a few milliseconds of jitter),
+restarts it, and finally lets it finish. Afterwards every paper appears exactly once in
+the channel, every thread has each of its replies exactly once, and SQLite's integrity
+check passes. Chains run in parallel, each in its own directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import loopback_env
+from tests.loopback.arxiv_server import ArxivServer
+from tests.loopback.openai_server import OpenAIServer
+
+CHAINS = 2  # in parallel; the machine this was written on has two cores
+SEEDS = (20261128, 7)
+KILLS_PER_CHAIN = 10
+PAPERS = 10
+REPLIES_PER_PAPER = 3
+RUN_TIMEOUT = 40.0
+
+
+@dataclass
+class Chain:
+    seed: int
+    folder: Path
+    kills: list[str] = field(default_factory=list)
+    runs: int = 0
+
+    @property
+    def transcript(self) -> Path:
+        return self.folder / "paperclub.terminal.jsonl"
+
+    def lines(self) -> int:
+        if not self.transcript.exists():
+            return 0
+        return self.transcript.read_bytes().count(b"\n")
+
+
+@pytest.fixture
+def slow_model() -> Iterator[OpenAIServer]:
+    server = OpenAIServer(latency=0.08).start()
+    yield server
+    server.stop()
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes]) -> bool:
+    """True when `condition` holds while the process still runs; False if it exited first."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        if condition():
+            return process.poll() is None
+        if process.poll() is not None:
+            return False
+        time.sleep(0.005)
+    raise TimeoutError("the digest neither reached the kill point nor finished")
+
+
+def run_chain(chain: Chain, env: dict[str, str], model: OpenAIServer) -> None:
+    rng = random.Random(chain.seed)
+    command = [sys.executable, "-m", "adapters", "digest"]
+    while True:
+        chain.runs += 1
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, **env},
+            cwd=chain.folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        reached = False
+        if len(chain.kills) < KILLS_PER_CHAIN:
+            if chain.runs == 1:  # while the summaries are being written
+                k = rng.randint(1, 8)  # the model is shared by the chains: a stage, not a count
+                point = f"model request +{k}"
+                goal = len(model.requests) + k
+                reached = wait_until(lambda: len(model.requests) >= goal, process)  # noqa: B023
+            else:  # spread the kills left over the lines left, so each lands before the end
+                lines_left = PAPERS * (1 + REPLIES_PER_PAPER) - chain.lines()
+                kills_left = KILLS_PER_CHAIN - len(chain.kills)
+                m = rng.randint(1, max(1, min(6, (lines_left - 1) // kills_left)))
+                point = f"line {chain.lines()}+{m}"
+                goal = chain.lines() + m
+                reached = wait_until(lambda: chain.lines() >= goal, process)  # noqa: B023
+        if reached:
+            time.sleep(rng.uniform(0.0, 0.03))
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            if process.returncode == -signal.SIGKILL:
+                chain.kills.append(point)
+                continue
+        _, stderr = process.communicate(timeout=RUN_TIMEOUT)
+        assert process.returncode == 0, stderr.decode()[-2000:]
+        return
+
+
+def test_digest_killed_at_20_seeded_points_posts_everything_exactly_once(
+    arxiv_server: ArxivServer, slow_model: OpenAIServer, tmp_path: Path
+) -> None:
+    chains = []
+    for index in range(CHAINS):
+        folder = tmp_path / f"chain{index}"
+        folder.mkdir()
+        chains.append(Chain(SEEDS[index], folder))
+    envs = [
+        loopback_env(
+            arxiv_server,
+            chain.folder,
+            PAPERCLUB_LLM="openai",
+            OPENAI_API_KEY="sk-crash-recovery-0123",
+            OPENAI_BASE_URL=slow_model.base_url,
+            PAPERCLUB_DIGEST_CONCURRENCY="2",
+        )
+        for chain in chains
+    ]
+    with ThreadPoolExecutor(CHAINS) as pool:
+        for done in [
+            pool.submit(run_chain, chain, env, slow_model)
+            for chain, env in zip(chains, envs, strict=True)
+        ]:
+            done.result()
+
+    assert sum(len(chain.kills) for chain in chains) >= 20, [c.kills for c in chains]
+    for chain in chains:
+        check_posted_exactly_once(chain)
+
+
+def check_posted_exactly_once(chain: Chain) -> None:
+    entries = [json.loads(line) for line in chain.transcript.read_text("utf-8").splitlines()]
+    roots = [e for e in entries if e["root"] is None]
+    assert len(roots) == PAPERS, chain.kills
+    assert max(Counter(e["title"] for e in roots).values()) == 1, chain.kills
+    keys = Counter(e["key"] for e in entries if e["key"])
+    assert max(keys.values()) == 1, [k for k, n in keys.items() if n > 1]
+    for root in roots:
+        replies = [e for e in entries if e["root"] == root["id"] and e["edits"] is None]
+        assert [r["key"] for r in replies] == [
+            f"{root['key']}#{index}" for index in range(REPLIES_PER_PAPER)
+        ], (root["title"], chain.kills)
+
+    database = sqlite3.connect(chain.folder / "paperclub.db")
+    try:
+        assert database.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        states = database.execute("SELECT state, replies_done FROM posts").fetchall()
+        digest_roots = {r["key"] for r in roots}
+        stored = {row[0] for row in database.execute("SELECT key FROM posts")}
+    finally:
+        database.close()
+    assert stored == digest_roots
+    assert states == [("complete", REPLIES_PER_PAPER)] * PAPERS
