@@ -199,7 +199,9 @@ def evaluate_baseline(records: list[Record]) -> dict[str, Any]:
 def extractive_answerer(question: str, passages: list[Passage]) -> str:
     from bot.answering import extractive_answer
 
-    return extractive_answer(question, passages, "en").text
+    answer = extractive_answer(question, passages, "en")
+    # Scored without the frame line ("The most relevant sentences in the paper:").
+    return "\n".join(answer.text.splitlines()[1:]) if answer.grounded else answer.text
 
 
 def openai_answerer(model: str) -> Callable[[str, list[Passage]], str]:

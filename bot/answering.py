@@ -149,6 +149,21 @@ def rewrite_queries_messages(question: str) -> list[dict[str, str]]:
     ]
 
 
+FOLLOW_UP_MAX_TERMS = 5
+
+
+def follow_up_queries(question: str, history: Sequence[Turn]) -> list[str]:
+    """Earlier questions to search with, when this one leans on them ("and for the 7B model?").
+
+    Pass the result as `PaperIndex.search(..., alternatives=...)`. A question with enough
+    words of its own is searched alone.
+    """
+    if len(_content_terms(question)) > FOLLOW_UP_MAX_TERMS:
+        return []
+    earlier = [t.text for t in history if t.role == "user" and t.text.strip() != question.strip()]
+    return earlier[-1:]
+
+
 def parse_rewritten_queries(model_text: str, *, limit: int = 3) -> list[str]:
     """The queries from a `rewrite_queries_messages` reply; [] when it is not a JSON array."""
     match = re.search(r"\[.*\]", model_text, re.DOTALL)

@@ -276,13 +276,26 @@ class PaperIndex:
             (1 - w) * lx + w * dn for lx, dn in zip(_zscores(lexical), _zscores(dense), strict=True)
         ]
 
-    def search(self, query: str, *, word_budget: int = 1000) -> list[ScoredPassage]:
+    def search(
+        self, query: str, *, word_budget: int = 1000, alternatives: Sequence[str] = ()
+    ) -> list[ScoredPassage]:
         """Best chunks first until `word_budget` words, adjacent ones merged into one passage.
 
         Merging neighbours gives an answer that straddles a chunk boundary back its whole
         context at no cost in words; the last chunk may be cut to fit the budget.
+        `alternatives` are other phrasings of the question (e.g. English search queries
+        a model wrote for a Japanese question): their normalised scores are added up.
         """
+        if not self.chunks:
+            return []
         scores = self.scores(query)
+        if alternatives:
+            total = _zscores(scores)
+            for alternative in alternatives:
+                total = [
+                    a + b for a, b in zip(total, _zscores(self.scores(alternative)), strict=True)
+                ]
+            scores = total
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
         taken: dict[int, int] = {}  # chunk index -> words kept (a prefix)
         used = 0

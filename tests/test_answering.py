@@ -10,6 +10,7 @@ from bot.answering import (
     extractive_answer,
     finalise_answer,
     find_verbatim,
+    follow_up_queries,
     parse_rewritten_queries,
     rewrite_queries_messages,
 )
@@ -173,3 +174,16 @@ def test_query_rewrite_messages_and_parsing() -> None:
         "training data size",
     ]
     assert parse_rewritten_queries("I cannot help with that.") == []
+
+
+def test_short_follow_ups_search_with_the_previous_question(memo_chunks: list[Passage]) -> None:
+    history = [
+        Turn("user", "u1", "What is the zero-shot accuracy of Qwen-7B-Chat on C-Eval?"),
+        Turn("assistant", "paperclub", "It is reported in a table [1]."),
+    ]
+    assert follow_up_queries("and on MMLU?", history) == [history[0].text]
+    long_question = "Which tokenizer vocabulary size and compression rate does Qwen-7B report?"
+    assert follow_up_queries(long_question, history) == []
+    index = PaperIndex.build(memo_chunks)
+    top = index.search("and on MMLU?", alternatives=follow_up_queries("and on MMLU?", history))
+    assert "MMLU" in top[0].passage.text and "Chat" in top[0].passage.text

@@ -141,3 +141,17 @@ def test_paper_text_round_trips_through_json(memo_chunks: list[Passage]) -> None
     )
     data = json.loads(json.dumps(paper_text_to_json(paper)))
     assert paper_text_from_json(data) == paper
+
+
+def test_rewritten_queries_rescue_a_question_in_another_language(
+    memo_chunks: list[Passage],
+) -> None:
+    index = PaperIndex.build(memo_chunks)
+    alone = index.search("事前学習に使ったオプティマイザは？", word_budget=100)
+    assert not any("AdamW" in r.passage.text for r in alone)
+    helped = index.search(
+        "事前学習に使ったオプティマイザは？",
+        word_budget=100,
+        alternatives=["pretraining optimizer", "AdamW learning rate"],
+    )
+    assert "AdamW" in helped[0].passage.text
