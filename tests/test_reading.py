@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable
 from functools import cache
 from pathlib import Path
@@ -115,6 +116,7 @@ def test_pdf_drops_references_keeps_appendix_and_mends_hyphens() -> None:
     assert "Backward recall and benchmark effects of working memory" not in text
     assert "A.1 Dataset" in {p.section for p in paper.passages}
     assert "\ufffe" not in text
+    assert not re.search(r"[\x00-\x08\x0b-\x1f]", text)
     assert "(GPT-3.5 and GPT-4)" in text
     assert "generalization" in text and "gener- alization" not in text
     assert not any(p.text.strip().isdigit() for p in paper.passages)  # page numbers
@@ -139,6 +141,15 @@ def test_truncated_pdf_keeps_the_pages_it_can_read() -> None:
 def test_damaged_pdf_raises_a_clear_error(data: bytes) -> None:
     with pytest.raises(PaperUnreadable, match="damaged or not a PDF"):
         passages_from_pdf(data)
+
+
+def test_long_tables_are_chunked_by_whole_rows() -> None:
+    tables = [p for p in html_paper(BLOOMBERG_HTML).passages if p.kind == "table"]
+    long_table = max(tables, key=lambda p: len(p.text.split()))
+    rows = set(long_table.text.split("\n"))
+    chunks = chunk_passages([long_table])
+    assert len(chunks) > 1
+    assert all(set(c.text.split("\n")) <= rows for c in chunks)
 
 
 def test_pdf_chunks_keep_page_and_section() -> None:

@@ -41,7 +41,7 @@ def _word_windows(sentence: str, max_words: int) -> list[str]:
     return [" ".join(words[i : i + max_words]) for i in range(0, len(words), max_words)]
 
 
-def _pack(sentences: list[str], max_words: int) -> list[str]:
+def _pack(sentences: list[str], max_words: int, joiner: str = " ") -> list[str]:
     chunks: list[str] = []
     current: list[str] = []
     count = 0
@@ -52,19 +52,19 @@ def _pack(sentences: list[str], max_words: int) -> list[str]:
         for piece in pieces:
             n = len(piece.split())
             if current and count + n > max_words:
-                chunks.append(" ".join(current))
+                chunks.append(joiner.join(current))
                 current, count = [], 0
             current.append(piece)
             count += n
     if current:
-        chunks.append(" ".join(current))
-    return _merge_short_tail(chunks, max_words)
+        chunks.append(joiner.join(current))
+    return _merge_short_tail(chunks, max_words, joiner)
 
 
-def _merge_short_tail(chunks: list[str], max_words: int) -> list[str]:
+def _merge_short_tail(chunks: list[str], max_words: int, joiner: str) -> list[str]:
     """A last chunk of a few words joins its predecessor instead of standing alone."""
     if len(chunks) >= 2 and len(chunks[-1].split()) < max_words // 4:
-        merged = chunks[-2] + " " + chunks[-1]
+        merged = chunks[-2] + joiner + chunks[-1]
         if len(merged.split()) <= max_words * 5 // 4:
             return [*chunks[:-2], merged]
     return chunks
@@ -84,9 +84,12 @@ def chunk_passages(
     def flush() -> None:
         if not run:
             return
-        sentences = [s for p in run for s in split_sentences(p.text)]
         head = run[0]
-        for text in _pack(sentences, max_words):
+        if head.kind == "table":  # whole rows, so a cell stays next to its row label
+            units, joiner = [r for p in run for r in p.text.split("\n") if r.strip()], "\n"
+        else:
+            units, joiner = [s for p in run for s in split_sentences(p.text)], " "
+        for text in _pack(units, max_words, joiner):
             chunks.append(Passage(text=text, section=head.section, page=head.page, kind=head.kind))
         run.clear()
 

@@ -40,6 +40,7 @@ _TOC_ENTRY = re.compile(
     r"^(?:(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3}\.?\s+)?[A-Z].{2,90}?[\s.]+\d{1,3}$"
 )
 _SOFT_HYPHEN = "\ufffe"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 TOC_MIN_ENTRIES = 5
 MAX_HEADING_WORDS = 12
 MAX_CAPTION_LINES = 8
@@ -64,7 +65,7 @@ def _page_lines(document: pdfium.PdfDocument, notes: list[str]) -> list[list[str
             unreadable.append(index + 1)
             pages.append([])
             continue
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
         pages.append([" ".join(line.split()) for line in lines if line.strip()])
     if unreadable:
         notes.append(f"{_page_ranges(unreadable)} of the PDF could not be read and were skipped")
