@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -270,7 +271,7 @@ class PaperIndex:
     def _fuse(self, query: str, lexical: list[float]) -> list[float]:
         assert self._vectors is not None and self._embedder is not None
         q = self._embedder.embed([query])[0]
-        dense = [sum(a * b for a, b in zip(q, v, strict=True)) for v in self._vectors]
+        dense = [sum(map(operator.mul, q, v)) for v in self._vectors]
         w = self.config.dense_weight
         return [
             (1 - w) * lx + w * dn for lx, dn in zip(_zscores(lexical), _zscores(dense), strict=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
+from collections.abc import Sequence
 
 import pytest
 
@@ -155,3 +157,36 @@ def test_rewritten_queries_rescue_a_question_in_another_language(
         alternatives=["pretraining optimizer", "AdamW learning rate"],
     )
     assert "AdamW" in helped[0].passage.text
+
+
+class HashingEmbedder:
+    """A small deterministic embedder (hashed word counts) standing in for MiniLM."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls.append(len(texts))
+        vectors = []
+        for text in texts:
+            vector = [0.0] * 64
+            for word in tokenize(text):
+                vector[zlib.crc32(word.encode()) % 64] += 1.0
+            norm = sum(x * x for x in vector) ** 0.5 or 1.0
+            vectors.append([x / norm for x in vector])
+        return vectors
+
+
+def test_dense_scores_are_fused_and_cached_vectors_reused(memo_chunks: list[Passage]) -> None:
+    embedder = HashingEmbedder()
+    index = PaperIndex.build(memo_chunks, embedder=embedder)
+    assert index.dense and embedder.calls == [len(memo_chunks)]
+    results = index.search("What optimizer and learning rate were used for pretraining?")
+    assert "AdamW" in results[0].passage.text
+    assert embedder.calls == [len(memo_chunks), 1]  # the chunks once, then the question
+    assert index.vectors is not None
+    again = PaperIndex.build(memo_chunks, embedder=embedder, vectors=index.vectors)
+    assert [r.passage for r in again.search("tokenizer")] == [
+        r.passage for r in index.search("tokenizer")
+    ]
+    assert embedder.calls == [len(memo_chunks), 1, 1, 1]  # cached vectors: questions only
