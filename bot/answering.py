@@ -68,7 +68,8 @@ queries (technical terms, names, numbers as in the paper), and nothing else."""
 
 _DELIMITERS = re.compile(r"</?\s*(paper_passages|passage|question)\b[^>]*>", re.IGNORECASE)
 _CITATION_LINE = re.compile(
-    r"^\s*\[(\d{1,3})\]\s*[:\-–—]?\s*[\"“”«「『]\s*(.+?)\s*[\"“”»」』]\s*[.,]?\s*$"
+    r"^\s*(?:[-*]\s*)?\[(\d{1,3})\]\s*[:\-–—]?\s*[\"“”«「『]\s*(.+?)\s*[\"“”»」』]"
+    r"\s*(?:\([^()]*\))?\s*[.,]?\s*$"
 )
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _LATIN = re.compile(r"[A-Za-z]")

@@ -187,3 +187,12 @@ def test_short_follow_ups_search_with_the_previous_question(memo_chunks: list[Pa
     index = PaperIndex.build(memo_chunks)
     top = index.search("and on MMLU?", alternatives=follow_up_queries("and on MMLU?", history))
     assert "MMLU" in top[0].passage.text and "Chat" in top[0].passage.text
+
+
+def test_citation_lines_may_carry_a_bullet_or_a_location(retrieved: list[Passage]) -> None:
+    words = retrieved[0].text.split()
+    quote = " ".join(words[3:11]).rstrip(".,;:")
+    model_text = f"The memo says so [1].\n\n- [1] \u201c{quote}\u201d (Section 2, p. 3)"
+    answer = finalise_answer(model_text, retrieved)
+    assert answer.grounded and [c.quote for c in answer.citations] == [quote]
+    assert answer.text == "The memo says so [1]."
