@@ -80,6 +80,10 @@ def test_ar5iv_html_keeps_table_cells_and_readable_math() -> None:
     assert "where SA is multi-head self-attention, LN is layer-normalization" in text
     assert "\\mathrm" not in text and "\\mathop" not in text
     assert "ar5iv" not in text.lower()
+    # Text drawn inside a figure (example prompts) and a table outside any figure.
+    figures = [p.text for p in paper.passages if p.kind == "figure"]
+    assert any("Input: Get me the last price and market cap for Apple" in f for f in figures)
+    assert any("Fully shuffle any data not seen by the model" in t for t in tables)
 
 
 def test_tex_is_made_readable() -> None:

@@ -1,7 +1,8 @@
 """arXiv / ar5iv HTML (LaTeXML output) -> passages with section headings.
 
 Keeps the abstract, body paragraphs, lists, equations (as readable TeX), figure and
-table captions (kind "caption") and table cells (kind "table"). Drops the bibliography,
+table captions (kind "caption"), table cells (kind "table") and text drawn inside
+figures, such as example prompts (kind "figure"). Drops the bibliography,
 the table of contents, navigation, page header/footer and footnote markers (footnote
 texts become passages of their own, after the paragraph that calls them).
 """
@@ -42,6 +43,7 @@ _TEX_NOISE = re.compile(
     r"Bigg|quad|qquad)\b|\\[,;:!> ]"
 )
 MIN_ARTICLE_WORDS = 80
+MIN_FIGURE_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,20 +135,33 @@ class _Walker:
                     tag.decompose()
                 self.add(_text(content), section)
 
+    def table(self, table: Tag, section: str) -> None:
+        rows = []
+        for row in table.find_all("tr"):
+            if row.find_parent("table") is not table:
+                continue
+            cells = [_text(c) for c in row.find_all(["td", "th"], recursive=False)]
+            line = " | ".join(c for c in cells if c)
+            if line:
+                rows.append(line)
+        if rows:
+            self.passages.append(Passage("\n".join(rows), section, kind="table"))
+
     def figure(self, node: Tag, section: str) -> None:
+        """Captions, table cells, then any other text drawn in the figure (example prompts)."""
         for caption in node.find_all("figcaption"):
             self.add(_text(caption), section, "caption")
+            caption.extract()
         for table in node.find_all("table", class_="ltx_tabular"):
-            if table.find_parent("table", class_="ltx_tabular") is not None:
-                continue
-            rows = []
-            for row in table.find_all("tr"):
-                cells = [_text(c) for c in row.find_all(["td", "th"])]
-                line = " | ".join(c for c in cells if c)
-                if line:
-                    rows.append(line)
-            if rows:
-                self.passages.append(Passage("\n".join(rows), section, kind="table"))
+            if table.find_parent("table", class_="ltx_tabular") is None:
+                self.table(table, section)
+        for table in node.find_all("table", class_="ltx_tabular"):
+            table.extract()
+        rest = _text(node)
+        words = rest.split()
+        wordy = sum(any(c.isalpha() for c in w) for w in words)
+        if len(words) >= MIN_FIGURE_WORDS and wordy >= 0.6 * len(words):
+            self.add(rest, section, "figure")
 
     def walk(self, node: Tag, section: str) -> None:
         for child in node.children:
@@ -165,6 +180,8 @@ class _Walker:
                 self.paragraph(child, section)
             elif child.name == "table" and _has_class(child, "ltx_equationgroup"):
                 self.paragraph(child, section)
+            elif child.name == "table" and _has_class(child, "ltx_tabular"):
+                self.table(child, section)
             else:
                 self.walk(child, section)
 

@@ -18,7 +18,7 @@ class Passage:
     text: str
     section: str
     page: int | None = None
-    kind: str = "body"  # body | caption | table | abstract
+    kind: str = "body"  # body | caption | table | figure | abstract
 
 
 @dataclass(frozen=True, slots=True)
