@@ -13,7 +13,7 @@ import pytest
 from bot.errors import PaperUnreadable
 from bot.reading.chunking import chunk_passages
 from bot.reading.extract_html import HtmlPaper, is_no_html_page, passages_from_html, readable_tex
-from bot.reading.extract_pdf import PdfPaper, passages_from_pdf
+from bot.reading.extract_pdf import PdfPaper, _drop_running_furniture, passages_from_pdf
 from bot.reading.extract_text import passages_from_text
 from bot.reading.fetch import fetch_paper_text, load_local_file
 from bot.reading.model import PaperText, Passage, TextSource
@@ -131,6 +131,26 @@ def test_pdf_table_of_contents_is_not_taken_for_headings() -> None:
     sections = {p.section for p in paper.passages}
     assert "2.2 TOKENIZATION" in sections and "3.1.1 DATA" in sections
     assert not any(s.endswith((" 4", " 9", " 16")) for s in sections)
+
+
+def test_running_headers_page_numbers_and_arxiv_stamps_are_dropped() -> None:
+    header = "Under review as a conference paper at ICLR 2024"
+    pages = [
+        [
+            header,
+            f"Body text of page {n} that says something.",
+            f"More on {'abcdef'[n - 1]}.",
+            str(n),
+        ]
+        for n in range(1, 7)
+    ]
+    pages[0].insert(1, "arXiv:2309.12288v4 [cs.CL] 4 Apr 2024")
+    cleaned = _drop_running_furniture(pages)
+    assert cleaned[0] == ["Body text of page 1 that says something.", "More on a."]
+    assert all(header not in lines for lines in cleaned)
+    assert "arXiv:1706.03762v5 [cs.CL] 6 Dec 2017" not in all_text(
+        pdf_paper(ATTENTION_PDF).passages
+    )
 
 
 def test_truncated_pdf_keeps_the_pages_it_can_read() -> None:

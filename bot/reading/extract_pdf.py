@@ -40,6 +40,7 @@ _TOC_ENTRY = re.compile(
     r"^(?:(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3}\.?\s+)?[A-Z].{2,90}?[\s.]+\d{1,3}$"
 )
 _SOFT_HYPHEN = "\ufffe"
+_ARXIV_STAMP = re.compile(r"^arXiv:\s?[\w./-]+(?:v\d+)?\s+\[[\w.-]+\]\s+\d{1,2}\s+\w{3}\s+\d{4}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 TOC_MIN_ENTRIES = 5
 MAX_HEADING_WORDS = 12
@@ -102,6 +103,8 @@ def _drop_running_furniture(pages: list[list[str]]) -> list[list[str]]:
         for i, line in enumerate(lines):
             at_edge = i < edge or i >= len(lines) - edge
             if at_edge and (_furniture_key(line) in repeated or re.fullmatch(r"\d{1,3}", line)):
+                continue
+            if _ARXIV_STAMP.match(line):
                 continue
             keep.append(line)
         cleaned.append(keep)
