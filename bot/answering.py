@@ -302,6 +302,15 @@ def _content_terms(question: str) -> dict[str, float]:
     return {t: w for t, w in query_terms(question).items() if t not in frame or w >= 1.0}
 
 
+def _answer_units(passage: Passage) -> list[str]:
+    """Sentences; a table's rows; nothing from figure labels (they are not statements)."""
+    if passage.kind == "figure":
+        return []
+    if passage.kind == "table":
+        return [row.strip() for row in passage.text.split("\n") if row.strip()]
+    return split_sentences(passage.text)
+
+
 def _short_quote(sentence: str, words: int = 18) -> str:
     """A verbatim prefix: the body already shows the whole sentence."""
     parts = sentence.split()
@@ -320,7 +329,7 @@ def extractive_answer(
     sentences = [
         _Sentence(s, p, rank)
         for rank, p in enumerate(passages)
-        for s in split_sentences(p.text)
+        for s in _answer_units(p)
         if len(s.split()) >= 4
     ]
     document_frequency: dict[str, int] = {}

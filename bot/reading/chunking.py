@@ -24,7 +24,7 @@ def split_sentences(text: str) -> list[str]:
     for match in _SENTENCE_END.finditer(text):
         candidate = text[start : match.start()].rstrip()
         last_word = candidate.rsplit(maxsplit=1)[-1].lower() if candidate else ""
-        if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.|\(?[a-z]\)?\.", last_word):
+        if last_word in _ABBREVIATIONS:
             continue
         sentence = text[start : match.end()].strip()
         if sentence:

@@ -41,6 +41,7 @@ _TOC_ENTRY = re.compile(
 )
 _SOFT_HYPHEN = "\ufffe"
 _ARXIV_STAMP = re.compile(r"^arXiv:\s?[\w./-]+(?:v\d+)?\s+\[[\w.-]+\]\s+\d{1,2}\s+\w{3}\s+\d{4}$")
+_PROSE = re.compile(r"\b[a-z]+,? [a-z]+,? [a-z]+,? [a-z]+\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 TOC_MIN_ENTRIES = 5
 MAX_HEADING_WORDS = 12
@@ -249,8 +250,11 @@ class _PassageBuilder:
     def flush(self) -> None:
         if self.buffer and not self.state.in_references:
             text = _join(self.buffer)
+            kind = self.kind
+            if kind == "body" and not _PROSE.search(text):
+                kind = "figure"  # axis labels, legends and table cells: no run of prose
             if text.strip():
-                self.passages.append(Passage(text, self.state.section, self.page, self.kind))
+                self.passages.append(Passage(text, self.state.section, self.page, kind))
         self.buffer = []
         self.kind = "body"
 
