@@ -199,7 +199,7 @@ class PaperIndex:
             config=cfg,
             _postings=postings,
             _lengths=lengths,
-            _term_counts=term_counts,
+            _term_counts=term_counts if cfg.prf_terms else [],  # only feedback reads them
             _vectors=kept,
             _embedder=embedder if kept is not None else None,
         )
