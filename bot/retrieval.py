@@ -51,7 +51,6 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
     "size": ("number", "large"),
     "big": ("size", "number"),
     "many": ("number",),
-    "how many": ("number",),
     "language": ("languages", "english"),
     "languages": ("language", "english"),
     "metric": ("evaluation", "measure"),
@@ -60,7 +59,6 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
     "architecture": ("layer", "layers", "network"),
     "annotated": ("annotation", "annotators", "labeled"),
     "improvement": ("improve", "outperform", "gain"),
-    "state": ("best", "previous"),
 }
 EXPANSION_WEIGHT = 0.35
 
@@ -95,9 +93,8 @@ def query_terms(question: str) -> dict[str, float]:
         term = stem(word)
         weight = QUESTION_FRAME_WEIGHT if word in QUESTION_FRAME else 1.0
         weights[term] = max(weights.get(term, 0.0), weight)
-    lowered = question.lower()
     for key, extra in EXPANSIONS.items():
-        if (" " in key and key in lowered) or key in words:
+        if key in words:
             for word in extra:
                 term = stem(word)
                 weights.setdefault(term, EXPANSION_WEIGHT)
