@@ -128,7 +128,7 @@ def build_answer_messages(
         history_budget += len(content)
     room = max_prompt_tokens * CHARS_PER_TOKEN - len(system) - history_budget - len(question) - 600
     blocks = [
-        f'[{i}] ({_where(p)})\n"""\n{_neutralise(p.text)}\n"""'
+        f'[{i}] ({_neutralise(_where(p))})\n"""\n{_neutralise(p.text)}\n"""'
         for i, p in enumerate(_within_budget(passages, max(room, 0)), 1)
     ]
     data = "\n\n".join(blocks) if blocks else "(no passages were found)"
