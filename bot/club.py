@@ -115,13 +115,17 @@ class ClubWorkflow:
     # Reading sessions -----------------------------------------------------------------
 
     async def pick(
-        self, conversation: ConversationRef, n: int = 1, *, meeting_at: datetime | None = None
+        self,
+        conversation: ConversationRef,
+        n: int = 1,
+        *,
+        meeting_at: datetime | str | None = None,
     ) -> list[Session]:
-        """Announce the `n` most-voted papers, each in its own reading-session thread."""
+        """Announce the `n` most-voted papers, each in its own reading-session thread.
+        A meeting time given as text is `YYYY-MM-DD HH:MM` in the channel's time zone."""
         if not 1 <= n <= MAX_PICK:
             raise InvalidSetting(f"Pick between 1 and {MAX_PICK} papers at a time.")
-        if meeting_at is not None:
-            self._check_future(meeting_at)
+        meeting_at = await self._meeting_time(conversation, meeting_at)
         standings = await self.standings(conversation)
         if not standings:
             raise InvalidSetting(
@@ -213,8 +217,10 @@ class ClubWorkflow:
 
     # Recap ------------------------------------------------------------------------------
 
-    async def recap(self, thread: ThreadRef, *, post: bool = True) -> MeetingNotes:
-        """Meeting notes from the thread's questions and answers, posted in the thread."""
+    async def recap(self, target: VoteTarget, *, post: bool = True) -> MeetingNotes:
+        """Meeting notes from the thread's questions and answers, posted in the thread.
+        A paper named in a channel (`/paperclub recap 2309.12288`) means its thread there."""
+        thread = target if isinstance(target, ThreadRef) else await self._paper_thread(target)
         arxiv_id = await self.club.store.thread_paper(thread)
         if arxiv_id is None:
             raise NotAPaperThread()
@@ -247,6 +253,16 @@ class ClubWorkflow:
                 f"first with /paper {arxiv_id}."
             )
         return target.conversation, await self._paper(arxiv_id), thread
+
+    async def _paper_thread(self, target: PaperInChannel) -> ThreadRef:
+        arxiv_id = parse_arxiv_ref(target.reference).arxiv_id
+        thread = await self.club.store.channel_thread_for(target.conversation, arxiv_id)
+        if thread is None:
+            raise InvalidSetting(
+                f"{arxiv_id} has no thread in this channel, so there is nothing to recap. "
+                f"Open it with /paper {arxiv_id} and discuss it in its thread first."
+            )
+        return thread
 
     async def _paper(self, arxiv_id: str) -> Paper:
         return await self.club.store.paper(arxiv_id) or await self.club.find_paper(arxiv_id)

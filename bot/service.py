@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.command_text import help_text
 from bot.config import Settings
 from bot.domain import (
     Answer,
@@ -47,8 +48,8 @@ from bot.sources.ids import parse_arxiv_ref
 from bot.sources.ranking import merge_candidates, missing_metadata, rank
 from bot.sources.submissions import SubmissionSource
 from bot.store import PostState, Store
-from bot.usage import RateLimiter, billed_to
 from bot.store.submissions import SqliteSubmissions
+from bot.usage import RateLimiter, billed_to
 
 log = logging.getLogger(__name__)
 
@@ -546,8 +547,11 @@ class PaperClub:
             conversation.platform, conversation.workspace_id, words
         )
 
-    def help_text(self, language: str = "en") -> str:
-        return HELP_TEXT
+    def help_text(
+        self, language: str = "en", command_prefix: str = "/", *, in_thread: bool = True
+    ) -> str:
+        """Every command, localized; `command_prefix` is "/" on Discord, "/paperclub " on Slack."""
+        return help_text(language, command_prefix, in_thread=in_thread)
 
     # Outbound hygiene ---------------------------------------------------------------
 
@@ -579,15 +583,6 @@ class PaperClub:
 
     def _channel_lock(self, conversation: ConversationRef) -> asyncio.Lock:
         return self._channel_locks.setdefault(conversation, asyncio.Lock())
-
-
-HELP_TEXT = """**paperclub** — the paper club's bot
-• `/paper <arXiv id or link>`: open a thread on one paper now
-• `/digest`: post this week's top papers in this channel now
-• `/ask <question>` (or just write in a paper's thread): an answer from the paper, with citations
-• `/subscribe`, `/unsubscribe`: the weekly digest in this channel
-• `/settings`: language (en, ja, ko), day, time, time zone, topics, digest size
-• `/search <words>` or `/search tag:rlhf`: papers this server has already discussed"""
 
 
 def digest_key(conversation: ConversationRef, week: str, arxiv_id: str) -> str:

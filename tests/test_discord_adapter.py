@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +15,9 @@ import pytest
 from adapters.discord_bot import PaperclubBot, run_discord
 from adapters.discord_bot.messages import CONTENT_LIMIT, DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT
 from bot.app import build_club
+from bot.club import ClubWorkflow
 from bot.config import Settings
-from bot.domain import ConversationRef, Platform, ThreadRef
+from bot.domain import ConversationRef, Platform, ThreadRef, Turn
 from bot.errors import PaperclubError
 from bot.render import Card, Post
 from bot.service import PaperClub
@@ -149,6 +150,13 @@ async def test_commands_are_registered_with_ja_and_ko_localizations(world: World
         "settings",
         "search",
         "help",
+        "vote",
+        "pick",
+        "present",
+        "save",
+        "saved",
+        "read",
+        "recap",
     }
     paper = commands["paper"]
     assert paper["name_localizations"] == {"ja": "論文", "ko": "논문"}
@@ -542,3 +550,206 @@ async def test_timezone_autocomplete_offers_iana_names(world: World) -> None:
     assert callback.json["type"] == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
     names = [c["value"] for c in callback.json["data"]["choices"]]
     assert names[0] == "Asia/Tokyo" and len(names) <= 25
+
+
+# -- the club's workflow -------------------------------------------------------------------------
+
+MEETING = "2099-03-11 18:00"
+
+
+def conversation_a(world: World) -> ConversationRef:
+    return ConversationRef(Platform.DISCORD, world.guild_a["id"], world.channel_a["id"])
+
+
+async def votes_for(world: World, arxiv_id: str) -> int:
+    standings = await ClubWorkflow(world.club).standings(conversation_a(world))
+    return next((t.votes for t in standings if t.paper.arxiv_id == arxiv_id), 0)
+
+
+async def until(condition: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not await condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def react(
+    world: World,
+    message_id: str,
+    user: dict[str, Any],
+    *,
+    removed: bool = False,
+    emoji: str = "👍",
+    channel: dict[str, Any] | None = None,
+) -> None:
+    event = "MESSAGE_REACTION_REMOVE" if removed else "MESSAGE_REACTION_ADD"
+    payload = world.fake.reaction_payload(
+        channel or world.channel_a, message_id, user, emoji=emoji, removed=removed
+    )
+    await world.fake.dispatch(event, payload)
+
+
+def channel_posts(world: World) -> list[RestCall]:
+    path = f"/channels/{world.channel_a['id']}/messages"
+    return [c for c in world.fake.calls_to("POST", MESSAGES) if c.path == path]
+
+
+async def test_a_reaction_on_a_paper_root_is_a_vote_and_pick_opens_a_reading_session(
+    world: World,
+) -> None:
+    fake = world.fake
+    root_id = await open_paper(world)  # the thread is started from the root: same id
+    alice, bob = fake.user("alice"), fake.user("bob")
+    await react(world, root_id, alice)
+    await react(world, root_id, bob, emoji="🔥")
+    await react(world, root_id, fake.user("helper-bot", bot=True))  # bots do not vote
+    await react(world, root_id, fake.bot_user)  # nor does paperclub itself
+    await until(lambda: _equals(votes_for(world, PAPER), 2))
+    await react(world, root_id, bob, emoji="🔥", removed=True)  # taken back
+    await until(lambda: _equals(votes_for(world, PAPER), 1))
+    summary = next(
+        c for c in fake.calls_to("POST", MESSAGES) if c.path.endswith(f"{root_id}/messages")
+    )
+    # a reaction on a message inside the paper's thread is not a vote
+    await react(world, summary.response["id"], alice, channel=fake.channels[root_id])
+    await asyncio.sleep(0.2)
+    assert await votes_for(world, PAPER) == 1
+
+    before = len(channel_posts(world))
+    invocation = await invoke(fake, world.channel_a, "pick", {"meeting_time": MEETING})
+    assert invocation.callback.json == {"type": 5}  # public: the pick is announced
+    done = await reply_to(fake, invocation, lambda t: t.startswith("📚"))
+    content = done.json["content"]
+    assert "Picked for the next session: **Heat-bath random walks with Markov bases**" in content
+    assert "(1 votes)" in content
+    session_id = thread_id_in(content)
+    [session_root] = channel_posts(world)[before:]
+    assert session_root.response["id"] == session_id
+    text = session_root.json["content"]
+    assert "Reading session: Heat-bath random walks with Markov bases" in text
+    assert "• Votes: 1" in text and "2099-03-11 18:00" in text
+    [started] = [c for c in fake.calls_to("POST", THREADS) if c.path.split("/")[4] == session_id]
+    assert started.json["name"] == "Reading session: Heat-bath random walks with Markov bases"
+    assert all(c.json["allowed_mentions"] == {"parse": []} for c in message_calls(fake))
+
+    again = await invoke(fake, world.channel_a, "pick")  # the picked paper left the race
+    note = await reply_to(fake, again, lambda t: "No paper in this channel has a vote" in t)
+    assert note.json["flags"] == EPHEMERAL
+
+
+async def _equals(value: Awaitable[int], expected: int) -> bool:
+    return await value == expected
+
+
+async def test_vote_command_counts_here_and_refuses_a_paper_of_another_channel(
+    world: World,
+) -> None:
+    fake = world.fake
+    await open_paper(world)
+    voted = await invoke(fake, world.channel_a, "vote", {"paper": PAPER}, locale="ja")
+    assert voted.callback.json["data"]["flags"] == EPHEMERAL
+    answer = await reply_to(fake, voted, lambda t: "🗳️" in t)
+    assert "**Heat-bath random walks with Markov bases** に投票しました" in answer.json["content"]
+    assert "1 票" in answer.json["content"]
+
+    elsewhere = await invoke(fake, world.channel_b, "vote", {"paper": PAPER})
+    refused = await reply_to(fake, elsewhere, lambda t: "not posted in this channel" in t)
+    assert elsewhere.callback.json["data"]["flags"] == EPHEMERAL
+    assert f"/paper {PAPER}" in refused.json["content"]  # says what to do instead
+    assert await votes_for(world, PAPER) == 1
+
+
+async def test_present_assigns_a_member_and_lists_the_session(world: World) -> None:
+    fake = world.fake
+    await open_paper(world)
+    carol = fake.user("carol")
+    invocation = await invoke(
+        fake, world.channel_a, "present", {"paper": PAPER, "member": carol, "meeting_time": MEETING}
+    )
+    done = await reply_to(fake, invocation, lambda t: t.startswith("🎤"))
+    content = done.json["content"]
+    assert content.startswith("🎤 carol presents **Heat-bath random walks with Markov bases**")
+    assert "<t:" in content  # a Discord timestamp: each member sees their own time zone
+    session_id = thread_id_in(content)
+    [listing] = await fake.wait_for_call(
+        lambda c: c.method == "POST" and c.path == f"/channels/{session_id}/messages"
+    )
+    assert "Presenter set: Heat-bath random walks with Markov bases" in listing.json["content"]
+    assert "• Presenter: carol" in listing.json["content"]
+    assert f"• Meeting: Wed {MEETING}" in listing.json["content"]
+
+    bad = await invoke(
+        fake, world.channel_a, "present", {"paper": PAPER, "member": carol, "meeting_time": "soon"}
+    )
+    note = await reply_to(fake, bad, lambda t: "Unknown meeting time" in t)
+    assert note.json["flags"] == EPHEMERAL and "YYYY-MM-DD HH:MM" in note.json["content"]
+
+
+async def test_save_saved_and_read_keep_a_members_reading_list(world: World) -> None:
+    fake = world.fake
+    alice = fake.user("alice")
+
+    async def command(name: str, options: dict[str, Any] | None = None, **kwargs: Any) -> str:
+        invocation = await invoke(fake, world.channel_a, name, options, user=alice, **kwargs)
+        assert invocation.callback.json["data"]["flags"] == EPHEMERAL  # personal: only to them
+        return (await reply_to(fake, invocation, lambda t: t != "")).json["content"]
+
+    saved = await command("save", {"paper": f"https://arxiv.org/abs/{PAPER}"})
+    assert saved == "🔖 Saved to your reading list: **Heat-bath random walks with Markov bases**"
+    listing = await command("saved")
+    assert listing.startswith("**Your reading list** (1 unread of 1)")
+    assert f"📄 **Heat-bath random walks with Markov bases** ({PAPER})" in listing
+    assert (await command("read", {"paper": PAPER})).startswith("✅ Marked as read")
+    listing = await command("saved", locale="ko")
+    assert listing.startswith("**내 읽기 목록** (안 읽음 0 / 전체 1)")
+    assert f"✅ **Heat-bath random walks with Markov bases** ({PAPER})" in listing
+    someone_else = await invoke(fake, world.channel_a, "saved")
+    empty = await reply_to(fake, someone_else, lambda t: t != "")
+    assert empty.json["content"].startswith("Your reading list is empty")
+
+
+async def test_recap_in_a_paper_thread_posts_meeting_notes(world: World) -> None:
+    fake = world.fake
+    thread_id = await open_paper(world)
+    thread = ThreadRef(conversation_a(world), thread_id)
+    await member_says(world, thread_id, "What is the diameter of these graphs bounded by?")
+    await until(lambda: _has_turns(world.club, thread, 2))
+    await world.club.store.add_turn(thread, Turn("user", "u-bob", "Is there a cake recipe?"))
+
+    invocation = await invoke(fake, fake.channels[thread_id], "recap", locale="ja")
+    done = await reply_to(fake, invocation, lambda t: t.startswith("📝"))
+    assert done.json["content"] == (
+        "📝 スレッドに議事メモを投稿しました: 要点 1 件、未解決の質問 1 件。"
+    )
+    [notes] = [
+        c
+        for c in fake.calls_to("POST", MESSAGES)
+        if c.path == f"/channels/{thread_id}/messages" and "Meeting notes" in c.json["content"]
+    ]
+    text = notes.json["content"]
+    assert text.startswith("**📝 Meeting notes: Heat-bath random walks with Markov bases**")
+    assert "**Key points**\n• We show that the diameter" in text
+    assert "• Is there a cake recipe? (asked by `u-bob`)" in text
+    assert notes.json["allowed_mentions"] == {"parse": []}
+
+    outside = await invoke(fake, world.channel_a, "recap")
+    assert (
+        outside.callback.json["type"] == 4 and outside.callback.json["data"]["flags"] == EPHEMERAL
+    )
+    assert "not one of paperclub's paper threads" in outside.callback.json["data"]["content"]
+    stray = await invoke(fake, world.stray_thread, "recap")
+    await reply_to(fake, stray, lambda t: "not one of paperclub's paper threads" in t)
+
+
+async def _has_turns(club: PaperClub, thread: ThreadRef, count: int) -> bool:
+    return len(await club.store.turns(thread)) >= count
+
+
+async def test_help_lists_the_workflow_commands_in_japanese(world: World) -> None:
+    invocation = await invoke(world.fake, world.channel_a, "help", locale="ja")
+    done = await reply_to(world.fake, invocation, lambda t: "paperclub" in t)
+    text = done.json["content"]
+    assert text.startswith("**paperclub** — 論文クラブのボット")
+    for command in ("/vote", "/pick", "/present", "/save", "/saved", "/read", "/recap", "/paper"):
+        assert f"`{command}" in text, command
+    assert "**クラブの活動**" in text and "投票します" in text and "議事メモ" in text

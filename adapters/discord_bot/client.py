@@ -8,12 +8,14 @@ from contextlib import suppress
 import discord
 
 from adapters.discord_bot.chat import NO_MENTIONS, DiscordChat
+from adapters.discord_bot.club_commands import register_club_commands
 from adapters.discord_bot.commands import APOLOGY, PaperclubTree, register_commands
 from adapters.discord_bot.messages import CONTENT_LIMIT
 from adapters.discord_bot.translations import CommandTranslator
+from bot.club import ClubWorkflow
 from bot.config import Settings
 from bot.domain import Author, ConversationRef, Platform, ThreadRef
-from bot.errors import PaperclubError
+from bot.errors import NotAPaperThread, PaperclubError
 from bot.service import PaperClub
 
 logger = logging.getLogger(__name__)
@@ -23,10 +25,12 @@ USER_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
 def intents() -> discord.Intents:
-    """Guilds (threads, channels), guild messages, and the privileged message-content intent."""
+    """Guilds (threads, channels), guild messages, reactions on them (votes), and the
+    privileged message-content intent."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.guild_messages = True
+    wanted.guild_reactions = True
     wanted.message_content = True
     return wanted
 
@@ -42,10 +46,12 @@ class PaperclubBot(discord.Client):
             guild_ready_timeout=guild_ready_timeout,
         )
         self.club = club
+        self.workflow = ClubWorkflow(club)
         self.chat = DiscordChat(self)
         self.tree = PaperclubTree(self)
         self._sync_commands = sync_commands
         register_commands(self.tree)
+        register_club_commands(self.tree)
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CommandTranslator())
@@ -69,6 +75,34 @@ class PaperclubBot(discord.Client):
         except Exception:
             logger.exception("answering message %s in thread %s failed", message.id, thread)
             await self._say(message.channel, APOLOGY)
+
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        await self._reaction(event, added=True)
+
+    async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
+        await self._reaction(event, added=False)
+
+    async def _reaction(self, event: discord.RawReactionActionEvent, *, added: bool) -> None:
+        """A reaction on a paper's root post is a vote; removing it takes the vote back.
+        Reactions anywhere else are ordinary reactions and are left alone."""
+        if event.guild_id is None or (self.user is not None and event.user_id == self.user.id):
+            return
+        if event.member is not None and event.member.bot:
+            return
+        conversation = ConversationRef(Platform.DISCORD, str(event.guild_id), str(event.channel_id))
+        # A paper's thread is started from its root post, so it has the root's id.
+        root = ThreadRef(conversation, str(event.message_id))
+        name = event.member.display_name if event.member is not None else str(event.user_id)
+        member = Author(str(event.user_id), name)
+        try:
+            if added:
+                await self.workflow.vote(root, member)
+            else:
+                await self.workflow.unvote(root, member)
+        except NotAPaperThread:
+            return
+        except PaperclubError as error:
+            logger.warning("reaction on %s not counted: %s", root, error)
 
     def _paper_thread_candidate(self, message: discord.Message) -> ThreadRef | None:
         """The thread a member's message was written in, or None for anything to ignore."""

@@ -97,6 +97,59 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "ja": "タイトルや要約から探す語",
         "ko": "제목과 요약에서 찾을 단어",
     },
+    # the club's workflow: /vote, /pick, /present, /save, /saved, /read, /recap
+    "vote": {"ja": "投票", "ko": "투표"},
+    "Vote for a paper posted in this channel to read it next": {
+        "ja": "このチャンネルに投稿された論文に、次に読む論文として投票します",
+        "ko": "이 채널에 게시된 논문에 다음에 읽을 논문으로 투표합니다",
+    },
+    "An arXiv id or link of a paper posted in this channel": {
+        "ja": "このチャンネルに投稿された論文の arXiv ID またはリンク",
+        "ko": "이 채널에 게시된 논문의 arXiv ID 또는 링크",
+    },
+    "pick": {"ja": "選出", "ko": "선정"},
+    "Announce the most-voted papers for the next session and open reading-session threads": {
+        "ja": "最多得票の論文を次回の論文として発表し、読書会スレッドを作成します",
+        "ko": "최다 득표 논문을 다음 모임 논문으로 발표하고 읽기 모임 스레드를 엽니다",
+    },
+    "count": {"ja": "本数", "ko": "편수"},
+    "How many papers to pick (1-5)": {"ja": "選ぶ論文の数 (1〜5)", "ko": "고를 논문 수 (1~5)"},
+    "meeting_time": {"ja": "日時", "ko": "일시"},
+    "Meeting time, YYYY-MM-DD HH:MM in the channel's time zone": {
+        "ja": "会の日時 (YYYY-MM-DD HH:MM、チャンネルのタイムゾーン)",
+        "ko": "모임 일시 (YYYY-MM-DD HH:MM, 채널 시간대)",
+    },
+    "present": {"ja": "発表者", "ko": "발표자"},
+    "Make a member the presenter of a paper and set the meeting time": {
+        "ja": "論文の発表者と会の日時を決めます",
+        "ko": "논문 발표자와 모임 일시를 정합니다",
+    },
+    "member": {"ja": "メンバー", "ko": "멤버"},
+    "Who presents the paper": {"ja": "発表するメンバー", "ko": "발표할 멤버"},
+    "save": {"ja": "保存", "ko": "저장"},
+    "Save a paper to your reading list": {
+        "ja": "論文を読書リストに保存します",
+        "ko": "논문을 읽기 목록에 저장합니다",
+    },
+    "The paper's arXiv id or link": {
+        "ja": "論文の arXiv ID またはリンク",
+        "ko": "논문의 arXiv ID 또는 링크",
+    },
+    "saved": {"ja": "読書リスト", "ko": "읽기목록"},
+    "Show your reading list": {
+        "ja": "あなたの読書リストを表示します",
+        "ko": "내 읽기 목록을 보여 줍니다",
+    },
+    "read": {"ja": "既読", "ko": "읽음"},
+    "Mark a paper on your reading list as read": {
+        "ja": "読書リストの論文を既読にします",
+        "ko": "읽기 목록의 논문을 읽음으로 표시합니다",
+    },
+    "recap": {"ja": "議事メモ", "ko": "회의록"},
+    "In a paper's thread: turn its discussion into meeting notes": {
+        "ja": "論文スレッドで: 議論を議事メモにまとめます",
+        "ko": "논문 스레드에서: 토론을 회의록으로 정리합니다",
+    },
     # /help
     "help": {"ja": "ヘルプ", "ko": "도움말"},
     "How to use paperclub": {"ja": "paperclub の使い方", "ko": "paperclub 사용법"},

@@ -331,6 +331,34 @@ class FakeDiscord:
         message["channel_type"] = channel["type"]
         return message
 
+    def reaction_payload(
+        self,
+        channel: dict[str, Any],
+        message_id: str,
+        user: dict[str, Any],
+        *,
+        emoji: str = "👍",
+        removed: bool = False,
+    ) -> dict[str, Any]:
+        """The `d` of a MESSAGE_REACTION_ADD (or _REMOVE, which carries no member) by `user`
+        on message `message_id` in `channel`, with a Unicode emoji, as the API docs describe."""
+        message = self.messages.get(message_id)
+        payload: dict[str, Any] = {
+            "user_id": user["id"],
+            "channel_id": channel["id"],
+            "message_id": message_id,
+            "guild_id": channel["guild_id"],
+            "emoji": {"id": None, "name": emoji},
+            "burst": False,
+            "type": 0,
+        }
+        if not removed:
+            payload["member"] = self._member(user)
+            payload["burst_colors"] = []
+            if message is not None:
+                payload["message_author_id"] = message["author"]["id"]
+        return payload
+
     def thread_create_payload(self, thread: dict[str, Any]) -> dict[str, Any]:
         return {**copy.deepcopy(thread), "newly_created": True}
 
@@ -370,11 +398,20 @@ class FakeDiscord:
                 "name": command,
                 "guild_id": channel["guild_id"],
                 "options": [
-                    {"type": _option_type(value), "name": name, "value": value}
+                    {"type": _option_type(value), "name": name, "value": _option_value(value)}
                     for name, value in (options or {}).items()
                 ],
             },
         )
+        users = [v for v in (options or {}).values() if _is_user(v)]
+        if users:  # a USER option carries the id; the user and member come in `resolved`
+            interaction["data"]["resolved"] = {
+                "users": {u["id"]: u for u in users},
+                "members": {
+                    u["id"]: {k: v for k, v in self._member(u).items() if k != "user"}
+                    for u in users
+                },
+            }
         self._interactions[token] = _Interaction(
             id=interaction["id"],
             token=token,
@@ -866,7 +903,17 @@ class FakeDiscord:
         return web.Response(status=204)
 
 
+def _is_user(value: Any) -> bool:
+    return isinstance(value, dict) and "username" in value
+
+
+def _option_value(value: Any) -> Any:
+    return value["id"] if _is_user(value) else value
+
+
 def _option_type(value: Any) -> int:
+    if _is_user(value):
+        return 6  # USER
     if isinstance(value, bool):
         return 5
     if isinstance(value, int):
