@@ -7,6 +7,8 @@ says what to do next, and never contains a secret).
 
 from __future__ import annotations
 
+import re
+
 
 class PaperclubError(Exception):
     """Base class: the message is safe to show to a user."""
@@ -20,6 +22,8 @@ class InvalidPaperId(PaperclubError):
 
     def __init__(self, given: str, reason: str = "") -> None:
         shown = given if len(given) <= 80 else given[:77] + "..."
+        shown = "".join(c for c in shown if c.isprintable())  # no control or RTL-override chars
+        shown = re.sub(r"@(everyone|here|channel)\b", "@\u200b\\1", shown, flags=re.IGNORECASE)
         detail = f" ({reason})" if reason else ""
         super().__init__(
             f"'{shown}' is not an arXiv paper reference{detail}. Use {self.ACCEPTED_FORMS}."
