@@ -275,6 +275,8 @@ async def test_bad_references_are_refused_before_any_fetch(world: World, referen
     message = str(refused.value)
     assert "Use an arXiv id such as" in message
     assert len(message) < 500  # a 100k-character reference is not echoed back
+    assert message.replace("\u200b", "").isprintable()  # no control or bidi characters
+    assert not LIVE_MASS_MENTION.search(message)
     assert len(world.arxiv.requests) == requests_before
     assert world.entries() == []
     await world.assert_promises_kept()
@@ -631,10 +633,9 @@ async def test_hostile_input_through_discord(
         assert call.json["allowed_mentions"] == {"parse": []}, (call.method, call.path)
         body = json.dumps(call.json, ensure_ascii=False)
         assert not any(secret in body for secret in SECRETS), body
-        if action == "paper":  # the refusal quotes the reference only to its author
+        assert not LIVE_MASS_MENTION.search(body), body
+        if action == "paper":  # the refusal goes only to the member who asked
             assert call.json["flags"] == EPHEMERAL
-        else:
-            assert not LIVE_MASS_MENTION.search(body), body
 
 
 @dataclass
