@@ -199,6 +199,17 @@ def test_text_heading_lines_mark_sections() -> None:
     ]
 
 
+def test_hard_wrapped_paragraph_lines_are_not_taken_for_headings() -> None:
+    text = (
+        "Introduction\nLarge language models have recently attracted a large amount of\n"
+        "attention from everyone.\n\nWe Release Models Under An Open License\n"
+        "today, for everyone.\n\nTraining Details Are Given Below In The\nNext Section.\n"
+    )
+    passages = passages_from_text(text)
+    assert {p.section for p in passages} == {"Introduction"}
+    assert len(passages) == 3
+
+
 # Local files ---------------------------------------------------------------------------
 
 

@@ -20,6 +20,9 @@ _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 
 MAX_HEADING_WORDS = 12
+_DANGLING = frozenset(
+    "a an the of to in on for with and or by from as at that which is are".split()
+)
 
 
 def is_heading_line(line: str) -> bool:
@@ -31,6 +34,8 @@ def is_heading_line(line: str) -> bool:
         return False
     if _NUMBERED_HEADING.match(text):
         return True
+    if text.split()[-1].lower() in _DANGLING:
+        return False  # "... an extremely large amount of" is a wrapped line, not a title
     letters = [c for c in text if c.isalpha()]
     return len(letters) >= 3 and not any(ch.isdigit() for ch in text.split()[0][1:])
 
@@ -59,7 +64,10 @@ def passages_from_text(text: str, *, default_section: str = "") -> list[Passage]
     passages: list[Passage] = []
     section = default_section
     for block in _blocks(text):
-        if is_heading_line(block[0]) and (len(block) == 1 or not block[0].rstrip().endswith("-")):
+        wrapped = len(block) > 1 and (
+            block[0].rstrip().endswith("-") or block[1].strip()[0].islower()
+        )
+        if is_heading_line(block[0]) and not wrapped:
             section = re.sub(r"\s+", " ", block[0].strip())
             block = block[1:]
         if block:
