@@ -20,7 +20,7 @@ of each platform. Prints:
 - summary cache hit rate: papers prepared (thread openings + digest papers) vs summaries
   the model was asked for (a summary is computed once per paper and language).
 
-    python bench/load.py [--questions 200] [--latency 0.3] [--post-interval 1.0]
+    python bench/load.py [--questions 200] [--latency 0.3] [--post-interval 1.0] [--embeddings]
 """
 
 from __future__ import annotations
@@ -145,6 +145,9 @@ async def run(args: argparse.Namespace) -> None:
         _env_file=None,  # type: ignore[call-arg]
         db_path=Path(folder.name) / "bench.db",
         arxiv_api_url=arxiv.api_url,
+        arxiv_html_url=f"{arxiv.url}/html",  # full text from the loopback too (or its 404)
+        arxiv_pdf_url=f"{arxiv.url}/pdf",
+        embeddings=args.embeddings,
         arxiv_delay_seconds=0,
         sources=("arxiv",),
         llm="openai",
@@ -296,7 +299,8 @@ async def measure(
     print(
         f"{args.questions} questions in {len(threads)} threads ({DISCORD_GUILDS} Discord servers, "
         f"{SLACK_TEAMS} Slack workspaces), model latency {args.latency} s, Slack post interval "
-        f"{args.post_interval} s, digests in {len(digest_channels)} channels"
+        f"{args.post_interval} s, digests in {len(digest_channels)} channels, "
+        f"dense re-ranking {'on' if args.embeddings else 'off'}"
     )
     print(
         f"  dispatched in {dispatched * 1000:.0f} ms; all answered in {answered_in:.1f} s; "
@@ -410,6 +414,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.3, help="model seconds to first token")
     parser.add_argument("--post-interval", type=float, default=1.0, help="Slack, per channel")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--embeddings", action="store_true", help="dense re-ranking (the embeddings extra)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 
