@@ -23,11 +23,12 @@ from rich.table import Table
 from adapters.console import ConsoleChat
 from bot.app import TERMINAL, build_club
 from bot.config import Settings
-from bot.domain import Answer, Author, ConversationRef, Platform
+from bot.domain import Author, ConversationRef, Platform
 from bot.errors import InvalidPaperId, InvalidSetting, PaperclubError, PaperNotFound
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.logging_setup import configure_logging
 from bot.render import answer_post
+from bot.service import Evidence
 from bot.sources.ranking import explain
 from bot.store import Store
 
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _language_option(paper)
 
     ask = commands.add_parser("ask", help="answer a question about a paper")
-    ask.add_argument("reference", help="arXiv id or link")
+    ask.add_argument("reference", help="arXiv id or link, or a local .pdf/.html/.txt/.md file")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     _language_option(ask)
@@ -203,22 +204,35 @@ async def paper_command(args: argparse.Namespace, settings: Settings, console: C
 async def ask_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     async with build_club(settings) as club:
         language = args.language or settings.language
-        answer = await club.ask(args.reference, args.question, language)
+        with console.status(f"Reading {args.reference}…"):
+            evidence = await club.ask(args.reference, args.question, language)
         if args.json:
-            print(club.clean_text(json.dumps(answer_json(answer), ensure_ascii=False)))
+            print(club.clean_text(json.dumps(evidence_json(evidence), ensure_ascii=False)))
         else:
             from rich.markdown import Markdown
 
-            console.print(Markdown(club.clean_text(answer_post(answer, language).text)))
+            post = answer_post(evidence.answer, language)
+            console.print(Markdown(club.clean_text(post.text)))
         return EXIT_OK
 
 
-def answer_json(answer: Answer) -> dict[str, object]:
+def evidence_json(evidence: Evidence) -> dict[str, object]:
+    """The `--json` shape: the answer, and the passages exactly as the answerer got them."""
+    answer = evidence.answer
     return {
         "answer": answer.text,
         "grounded": answer.grounded,
         "citations": [
             {"quote": c.quote, "section": c.section, "page": c.page} for c in answer.citations
+        ],
+        "passages": [
+            {
+                "text": s.passage.text,
+                "section": s.passage.section,
+                "page": s.passage.page,
+                "score": round(s.score, 4),
+            }
+            for s in evidence.passages
         ],
     }
 

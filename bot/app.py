@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -12,6 +13,8 @@ from bot.config import Settings
 from bot.domain import ConversationRef, Platform
 from bot.llm.extractive import ExtractiveEngine
 from bot.llm.openai_engine import OpenAIEngine
+from bot.reading.library import PaperLibrary
+from bot.retrieval import load_embedder
 from bot.seams import LLM, PaperSource
 from bot.service import PaperClub
 from bot.sources.arxiv_source import ArxivClient, ArxivSource
@@ -42,7 +45,11 @@ async def build_club(settings: Settings) -> AsyncIterator[PaperClub]:
             retries=settings.arxiv_retries,
         )
         llm = await _build_llm(settings, store, stack)
-        yield PaperClub(settings, store, arxiv, _build_sources(settings, arxiv, http), llm)
+        embedder = await asyncio.to_thread(load_embedder) if settings.embeddings else None
+        library = PaperLibrary(store, http, settings, embedder=embedder)
+        yield PaperClub(
+            settings, store, arxiv, _build_sources(settings, arxiv, http), llm, library=library
+        )
 
 
 def _build_sources(

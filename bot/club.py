@@ -225,7 +225,7 @@ class ClubWorkflow:
         if arxiv_id is None:
             raise NotAPaperThread()
         paper = await self._paper(arxiv_id)
-        text = await self.club.reader(paper)
+        text = await self.club.library.text(paper)
         turns = await self.club.store.turns(thread, limit=RECAP_TURNS)
         notes = meeting_notes(paper, turns, text.passages)
         if post:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "PAPERCLUB_OPENAI_BASE_URL")
     )
 
+    answer_word_budget: int = Field(default=1_000, ge=100, le=4_000)  # retrieved words per answer
+    embeddings: bool = True  # dense re-ranking when the `embeddings` extra is installed
+
     # Limits (0 = unlimited)
     questions_per_user_per_hour: int = Field(default=30, ge=0)
     workspace_daily_tokens: int = Field(default=500_000, ge=0)

@@ -82,3 +82,7 @@ class LLM(Protocol):
     ) -> AsyncIterator[str]:
         """Stream an answer grounded only in `passages`."""
         ...
+
+    async def search_queries(self, question: str) -> list[str]:
+        """English search queries for a question in another language ([] when not needed)."""
+        ...

@@ -14,8 +14,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.answering import extractive_answer, finalise_answer
 from bot.command_text import help_text
 from bot.config import Settings
 from bot.domain import (
@@ -40,8 +42,11 @@ from bot.errors import (
 )
 from bot.i18n import SUPPORTED_LANGUAGES, label
 from bot.llm.extractive import ExtractiveEngine
+from bot.reading.fetch import LOCAL_SUFFIXES
+from bot.reading.library import PaperLibrary
 from bot.reading.model import PaperText, Passage, TextSource
 from bot.render import PaperThread, Post, answer_post, paper_thread
+from bot.retrieval import ScoredPassage
 from bot.seams import LLM, Chat, PaperCatalog, PaperSource
 from bot.sources.gather import gather_candidates
 from bot.sources.ids import parse_arxiv_ref
@@ -54,21 +59,19 @@ from bot.usage import RateLimiter, billed_to
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], Awaitable[None]]
-TextReader = Callable[[Paper], Awaitable[PaperText]]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FOLLOW_UP_WORDS = 8  # a question this short may lean on the thread's previous one
 STREAM_EDIT_INTERVAL = 1.0  # seconds between edits of a streaming answer: well inside rate limits
 _MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
 
 
-async def abstract_only(paper: Paper) -> PaperText:
-    """The reader of last resort: the abstract arXiv gave us."""
-    return PaperText(
-        key=paper.arxiv_id,
-        source=TextSource.ABSTRACT,
-        title=paper.title,
-        passages=(Passage(paper.abstract, "Abstract", None, "abstract"),),
-    )
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """An answer and the passages it was given, in rank order (`paperclub ask --json`)."""
+
+    answer: Answer
+    passages: tuple[ScoredPassage, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +88,14 @@ class PaperClub:
         catalog: PaperCatalog,
         sources: Sequence[PaperSource],
         llm: LLM,
-        *,
-        reader: TextReader = abstract_only,
+        library: PaperLibrary,
     ) -> None:
         self.settings = settings
         self.store = store
         self.catalog = catalog
         self.sources = list(sources)
         self.llm = llm
-        self.reader = reader
+        self.library = library
         self._extractive = ExtractiveEngine()
         self._chats: dict[str, Chat] = {}
         self._summary_locks: dict[tuple[str, str], asyncio.Lock] = {}
@@ -236,7 +238,7 @@ class PaperClub:
             cached = await self.store.summary(paper.arxiv_id, language)
             if cached is not None:
                 return cached
-            text = await self.reader(paper)
+            text = await self.library.text(paper)
             try:
                 summary = await self.llm.summarise(paper, text, language)
             except LLMUnavailable as error:
@@ -380,7 +382,7 @@ class PaperClub:
             await chat.reply(thread, Post(text=refusal))
             return None
         paper = await self.store.paper(arxiv_id) or await self.find_paper(arxiv_id)
-        text = await self.reader(paper)
+        text = await self.library.text(paper)
         history = await self.store.turns(thread)
         with billed_to(thread.conversation):
             answer = await self._stream_answer(
@@ -424,19 +426,60 @@ class PaperClub:
                 )
         return ""
 
-    async def ask(self, reference: str, question: str, language: str) -> Answer:
-        """Answer a question about any paper, outside a thread (`paperclub ask`)."""
-        paper = await self.find_paper(parse_arxiv_ref(reference).arxiv_id)
-        text = await self.reader(paper)
-        return await self.answer_from_text(readable(question), text, (), language)
+    async def ask(self, reference: str, question: str, language: str) -> Evidence:
+        """Answer a question about a paper outside any thread (`paperclub ask`).
 
-    async def answer_from_text(
-        self, question: str, text: PaperText, history: Sequence[Turn], language: str
-    ) -> Answer:
-        pieces = [
-            piece async for piece in self.llm.answer(question, text.passages, history, language)
-        ]
-        return self._finish_answer("".join(pieces), text, question, language)
+        `reference` is an arXiv id or link, or a local .pdf/.html/.txt/.md file.
+        """
+        path = await asyncio.to_thread(Path(reference).expanduser)
+        if path.suffix.lower() in LOCAL_SUFFIXES and await asyncio.to_thread(path.is_file):
+            text = await self.library.local_file(path)
+        else:
+            paper = await self.find_paper(parse_arxiv_ref(reference).arxiv_id)
+            text = await self.library.text(paper)
+        return await self._compose_answer(readable(question), text, (), language)
+
+    async def _compose_answer(
+        self,
+        question: str,
+        text: PaperText,
+        history: Sequence[Turn],
+        language: str,
+        on_text: Callable[[str], Awaitable[None]] | None = None,
+    ) -> Evidence:
+        """Retrieve, generate (streaming each piece to `on_text`), then check the citations."""
+        scored = await self._retrieve(question, text, history)
+        passages = [s.passage for s in scored]
+        pieces: list[str] = []
+        notes: list[str] = []
+        try:
+            async for piece in self.llm.answer(question, passages, history, language):
+                pieces.append(piece)
+                if on_text is not None:
+                    await on_text("".join(pieces))
+        except LLMUnavailable as error:
+            log.warning("answer degraded to extractive: %s", error.reason)
+            pieces = []
+            notes.append(f"The language model was unavailable ({error.reason}).")
+        answer = self._checked_answer("".join(pieces), passages, question, language)
+        if text.source is TextSource.ABSTRACT:
+            notes.append("Only the abstract could be read; the full text was unavailable.")
+        return Evidence(replace(answer, notes=(*answer.notes, *notes)), tuple(scored))
+
+    async def _retrieve(
+        self, question: str, text: PaperText, history: Sequence[Turn]
+    ) -> list[ScoredPassage]:
+        index = await self.library.index(text)
+        alternatives = await self.llm.search_queries(question)
+        earlier = [t.text for t in history if t.role == "user"]
+        if earlier and len(question.split()) <= FOLLOW_UP_WORDS:
+            alternatives = [*alternatives, f"{earlier[-1]} {question}"]
+        return await asyncio.to_thread(
+            index.search,
+            question,
+            word_budget=self.settings.answer_word_budget,
+            alternatives=alternatives,
+        )
 
     async def _stream_answer(
         self,
@@ -448,37 +491,34 @@ class PaperClub:
         language: str,
     ) -> Answer:
         message = await chat.reply(thread, Post(text="…"))
-        shown = ""
         last_edit = time.monotonic()
-        pieces: list[str] = []
-        try:
-            async for piece in self.llm.answer(question, text.passages, history, language):
-                pieces.append(piece)
-                if time.monotonic() - last_edit >= STREAM_EDIT_INTERVAL:
-                    shown = self._without_partial_secret("".join(pieces))
-                    await chat.edit(message, self._outbound(Post(text=shown + " …")))
-                    last_edit = time.monotonic()
-        except LLMUnavailable as error:
-            log.warning("answer degraded to extractive: %s", error.reason)
-            pieces = []
-            notes: tuple[str, ...] = (f"The language model was unavailable ({error.reason}).",)
-        else:
-            notes = ()
-        answer = self._finish_answer("".join(pieces), text, question, language)
-        answer = replace(answer, notes=(*answer.notes, *notes))
-        await chat.edit(message, self._outbound(answer_post(answer, language)))
-        return answer
 
-    def _finish_answer(
-        self, model_text: str, text: PaperText, question: str, language: str
+        async def show(so_far: str) -> None:
+            nonlocal last_edit
+            if time.monotonic() - last_edit >= STREAM_EDIT_INTERVAL:
+                shown = self._without_partial_secret(so_far)
+                await chat.edit(message, self._outbound(Post(text=shown + " …")))
+                last_edit = time.monotonic()
+
+        evidence = await self._compose_answer(question, text, history, language, show)
+        await chat.edit(message, self._outbound(answer_post(evidence.answer, language)))
+        return evidence.answer
+
+    def _checked_answer(
+        self, model_text: str, passages: Sequence[Passage], question: str, language: str
     ) -> Answer:
-        from bot.answering import extractive_answer, finalise_answer
-
-        if model_text.strip() and self.llm.name != self._extractive.name:
-            answer = finalise_answer(model_text, text.passages)
-            if answer.grounded:
-                return answer
-        return extractive_answer(question, text.passages, language)
+        """The model's answer if its quotes are verbatim in the paper, else an extractive one."""
+        if not model_text.strip() or self.llm.name == self._extractive.name:
+            return extractive_answer(question, passages, language)
+        answer = finalise_answer(model_text, passages)
+        if answer.grounded:
+            return answer
+        fallback = extractive_answer(question, passages, language)
+        note = (
+            "The model's answer could not be checked against the paper, "
+            "so these are the paper's own sentences."
+        )
+        return replace(fallback, notes=(*fallback.notes, note))
 
     # Channel settings ---------------------------------------------------------------
 

@@ -200,3 +200,44 @@ def test_ask_answers_from_the_abstract_as_json(arxiv_server: ArxivServer, tmp_pa
         "We show that the diameter of these graphs on fibers of a fixed integer matrix can be "
         "bounded from above by a constant."
     )
+
+
+def test_ask_a_local_pdf_returns_cited_passages_with_pages(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    pdf = fixtures_dir() / "papers" / "reversal-curse-2309.12288.pdf"
+    result = paperclub(
+        "ask",
+        str(pdf),
+        "Does GPT-4 suffer from the reversal curse on celebrity parents?",
+        "--json",
+        env=loopback_env(arxiv_server, tmp_path),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["passages"], answer
+    assert all(isinstance(p["page"], int) for p in answer["passages"])
+    scores = [p["score"] for p in answer["passages"]]
+    assert scores == sorted(scores, reverse=True)
+    assert sum(len(p["text"].split()) for p in answer["passages"]) <= 1000
+    paper_text = " ".join(
+        (fixtures_dir() / "papers" / "reversal-curse-2309.12288.pypdf.txt").read_text().split()
+    )
+    assert answer["citations"]
+    for citation in answer["citations"]:
+        words = citation["quote"].split()
+        assert " ".join(words[:4]) in paper_text  # a verbatim span of the paper
+    assert arxiv_server.requests == []  # a local file needs no network
+
+
+def test_ask_a_file_of_the_wrong_type_is_refused_clearly(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.docx"
+    notes.write_bytes(b"PK\x03\x04")
+    result = paperclub(
+        "ask", str(notes), "What?", env=loopback_env(arxiv_server, tmp_path), cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "Use an arXiv id such as" in result.stderr

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from bot.answering import extractive_answer
 from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
 from bot.reading.model import PaperText, Passage
 
@@ -214,9 +215,12 @@ class ExtractiveEngine:
         history: Sequence[Turn],
         language: str,
     ) -> AsyncIterator[str]:
-        """The best-matching sentences of the given passages, verbatim."""
-        best = rank_sentences(question, passages, limit=3)
-        yield " ".join(text for text, _ in best)
+        """The passages' sentences that best match the question, verbatim."""
+        yield extractive_answer(question, passages, language).text
+
+    async def search_queries(self, question: str) -> list[str]:
+        """No model, no translation: the lexical match has to do."""
+        return []
 
     def _sentences(self, paper: Paper, text: PaperText) -> list[_Sentence]:
         body = [p.text for p in text.passages if p.kind in ("body", "abstract")]
@@ -276,18 +280,3 @@ class ExtractiveEngine:
                 tags.append(tag)
         tags.append(paper.primary_category)
         return tags[:limit]
-
-
-def rank_sentences(
-    question: str, passages: Sequence[Passage], limit: int
-) -> list[tuple[str, Passage]]:
-    """Sentences of `passages` that share the most content words with `question`."""
-    wanted = set(content_words(question))
-    scored: list[tuple[float, int, str, Passage]] = []
-    for index, passage in enumerate(passages):
-        for sentence in split_sentences(passage.text):
-            overlap = wanted & set(content_words(sentence))
-            if overlap:
-                scored.append((len(overlap) - 0.01 * index, -index, sentence, passage))
-    scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    return [(sentence, passage) for _, _, sentence, passage in scored[:limit]]

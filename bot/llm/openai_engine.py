@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import openai
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
 
+from bot.answering import build_answer_messages, parse_rewritten_queries, rewrite_queries_messages
 from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
 from bot.errors import LLMUnavailable
 from bot.i18n import LANGUAGE_NAMES
-from bot.reading.model import Passage, PaperText
+from bot.reading.model import PaperText, Passage
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,8 @@ Return JSON with:
   1-3 sentences,
 - tags: 3-6 short lower-case topic tags (e.g. "rlhf", "long-context", "agents")."""
 
-_MAX_PAPER_CHARS = 24_000  # keeps the summary prompt well inside small local models' context
+_MAX_PAPER_CHARS = 24_000
+_LATIN = re.compile(r"[A-Za-z]")  # keeps the summary prompt well inside small local models' context
 
 
 class OpenAIEngine:
@@ -114,17 +118,25 @@ class OpenAIEngine:
         history: Sequence[Turn],
         language: str,
     ) -> AsyncIterator[str]:
-        from bot.answering import build_answer_messages
-
         messages = build_answer_messages(question, passages, history, language)
         async for piece in self.stream(messages, "answer"):
             yield piece
+
+    async def search_queries(self, question: str) -> list[str]:
+        """For a question with little English in it, a few English queries to search with."""
+        if len(_LATIN.findall(question)) >= len(question) // 2:
+            return []
+        try:
+            reply = await self.complete(rewrite_queries_messages(question), "query rewrite")
+        except LLMUnavailable:
+            return []
+        return parse_rewritten_queries(reply)
 
     async def stream(self, messages: list[dict[str, str]], purpose: str) -> AsyncIterator[str]:
         try:
             stream = await self._client.chat.completions.create(
                 model=self._model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=cast("list[ChatCompletionMessageParam]", messages),
                 stream=True,
                 stream_options={"include_usage": True},
             )
@@ -153,7 +165,7 @@ class OpenAIEngine:
         try:
             response = await self._client.chat.completions.create(
                 model=self._model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=cast("list[ChatCompletionMessageParam]", messages),
                 **kwargs,
             )
         except openai.APIError as error:

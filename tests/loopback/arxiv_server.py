@@ -6,6 +6,9 @@
   malformed id arXiv's real HTTP 400 error feed.
 - `search_query` queries answer with the real `search_query=testing` pages, by
   `start`/`max_results`.
+- `/html/{id}` and `/pdf/{id}` stand in for arXiv's HTML and PDF hosts: the real
+  fixture papers (`full_texts`), and for any other id arXiv's real "No HTML" page
+  (HTML) or a 404 (PDF).
 - `faults` script failures (503, 429 with Retry-After, a slow answer, an empty page,
   malformed XML) for the next requests.
 """
@@ -25,9 +28,24 @@ _ENTRY_ID = re.compile(r"<id>https?://arxiv\.org/abs/(?P<id>[^<]+?)(?:v\d+)?</id
 _VALID_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 
 
+NO_HTML_PAGE = "arxiv-html-2601.17668-no-html-available-error-page.html"
+FULL_TEXTS = {
+    "2309.12288": "reversal-curse-2309.12288.pdf",
+    "1706.03762": "attention-is-all-you-need-1706.03762.pdf",
+    "2309.16609": "qwen-technical-report-2309.16609.pdf",
+    "2501.11120": "arxiv-html-2501.11120v1-tell-me-about-yourself.html",
+    "2303.17564": "ar5iv-2303.17564-bloomberggpt.html",
+}
+
+
+def _unversioned(paper: str) -> str:
+    return re.sub(r"v\d+$", "", paper)
+
+
 class ArxivServer(ThreadedServer):
     def __init__(self) -> None:
         super().__init__()
+        self.full_text_requests: list[str] = []  # kept apart: `requests` counts API calls
         folder = fixtures_dir() / "arxiv"
         self.feeds = {p.name: p.read_bytes() for p in sorted(folder.glob("*.xml"))}
         self.entries: dict[str, str] = {}
@@ -49,7 +67,26 @@ class ArxivServer(ThreadedServer):
     def build_app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/api/query", self.query)
+        app.router.add_get("/html/{paper}", self.html)
+        app.router.add_get("/pdf/{paper}", self.pdf)
         return app
+
+    async def html(self, request: web.Request) -> web.Response:
+        self.full_text_requests.append(request.path)
+        name = FULL_TEXTS.get(_unversioned(request.match_info["paper"]))
+        if name is None or not name.endswith(".html"):
+            page = (fixtures_dir() / "papers" / "html" / NO_HTML_PAGE).read_bytes()
+            return web.Response(status=404, body=page, content_type="text/html")
+        body = (fixtures_dir() / "papers" / "html" / name).read_bytes()
+        return web.Response(body=body, content_type="text/html")
+
+    async def pdf(self, request: web.Request) -> web.Response:
+        self.full_text_requests.append(request.path)
+        name = FULL_TEXTS.get(_unversioned(request.match_info["paper"]))
+        if name is None or not name.endswith(".pdf"):
+            return web.Response(status=404, text="Not found")
+        body = (fixtures_dir() / "papers" / name).read_bytes()
+        return web.Response(body=body, content_type="application/pdf")
 
     @property
     def api_url(self) -> str:
