@@ -4,20 +4,26 @@ PaperClub (loopback arXiv, extractive engine, SQLite), against the loopback Disc
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import re
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from adapters.discord_bot import PaperclubBot, run_discord
 from adapters.discord_bot.messages import CONTENT_LIMIT, DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT
+from adapters.runner import run_bot
 from bot.app import build_club
 from bot.club import ClubWorkflow
 from bot.config import Settings
-from bot.domain import ConversationRef, Platform, ThreadRef, Turn
+from bot.domain import Author, ConversationRef, Platform, ThreadRef, Turn
 from bot.errors import PaperclubError
 from bot.render import Card, Post
 from bot.service import PaperClub
@@ -753,3 +759,44 @@ async def test_help_lists_the_workflow_commands_in_japanese(world: World) -> Non
     for command in ("/vote", "/pick", "/present", "/save", "/saved", "/read", "/recap", "/paper"):
         assert f"`{command}" in text, command
     assert "**クラブの活動**" in text and "投票します" in text and "議事メモ" in text
+
+
+async def test_run_bot_posts_meeting_reminders_in_the_discord_session_thread(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """`paperclub run` with DISCORD_TOKEN: its scheduler gets the club's reminders, and a
+    meeting due within the reminder window is announced in the reading-session thread."""
+    settings = make_settings(discord_token="loopback-token")
+    soon = (datetime.now(UTC) + timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M")  # zone: UTC
+    async with FakeDiscord() as fake:
+        guild = fake.add_guild("Club A")
+        channel = fake.add_text_channel(guild, "papers")
+        conversation = ConversationRef(Platform.DISCORD, guild["id"], channel["id"])
+        async with build_club(settings) as club:
+            bot = PaperclubBot(club, guild_ready_timeout=0.05)
+            club.attach_chat(Platform.DISCORD, bot.chat)
+            async with run_client(bot, fake):
+                await club.summon_paper(conversation, PAPER)
+                session = await ClubWorkflow(club).present(
+                    conversation, PAPER, Author("u-ada", "Ada"), soon
+                )
+        session_path = f"/channels/{session.thread.root_id}/messages"
+        with pointed_at(fake):
+            running = asyncio.create_task(run_bot(settings, Console(file=io.StringIO())))
+            try:
+                [reminder] = await fake.wait_for_call(
+                    lambda c: (
+                        c.method == "POST"
+                        and c.path == session_path
+                        and "Reminder" in (c.json or {}).get("content", "")
+                    ),
+                    within=15,
+                )
+                await asyncio.sleep(0.2)  # let the job record the reminder before stopping
+            finally:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+    text = reminder.json["content"]
+    assert re.search(r"Reminder: the meeting starts in (29|30) min: Heat-bath random walks", text)
+    assert "• Presenter: Ada" in text and reminder.json["allowed_mentions"] == {"parse": []}

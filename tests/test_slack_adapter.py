@@ -8,7 +8,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,9 @@ from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.commands import COMMAND_PATTERN
 from adapters.slack_app.mrkdwn import from_slack, to_mrkdwn
 from bot.app import build_club
+from bot.club import ClubWorkflow
 from bot.config import Settings
-from bot.domain import ConversationRef, MessageRef, Platform, ThreadRef
+from bot.domain import ConversationRef, MessageRef, Platform, ThreadRef, Turn
 from bot.errors import PlatformUnavailable
 from bot.render import Card, Field, Post
 from bot.service import PaperClub
@@ -35,6 +36,7 @@ from tests.loopback.slack_payloads import (
     app_mention_event,
     load_json,
     message_event,
+    reaction_event,
     slash_command,
 )
 from tests.loopback.slack_server import (
@@ -510,6 +512,169 @@ def test_manifest_declares_what_the_app_handles() -> None:
         "app_mention",
         "message.channels",
         "message.groups",
+        "reaction_added",
+        "reaction_removed",
     }
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"chat:write", "commands", "app_mentions:read", "channels:history"} <= scopes
+    assert {
+        "chat:write",
+        "commands",
+        "app_mentions:read",
+        "channels:history",
+        "reactions:read",
+    } <= scopes
+    [paperclub] = manifest["features"]["slash_commands"]
+    assert paperclub["should_escape"] is True  # `present @member` needs the member's id
+
+
+# ---- the club's workflow ----------------------------------------------------------------------
+
+MEETING = "2099-03-11 18:00"
+
+
+async def votes_for(club: Club, arxiv_id: str) -> int:
+    standings = await ClubWorkflow(club.club).standings(C1)
+    return next((t.votes for t in standings if t.paper.arxiv_id == arxiv_id), 0)
+
+
+async def until(condition: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not await condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+def _has_votes(club: Club, expected: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return await votes_for(club, PAPER) == expected
+
+    return check
+
+
+async def said(club: Club, text: str, **kwargs: str) -> str:
+    """Run `/paperclub <text>` and return what the member was shown (fallback text)."""
+    envelope, name = await club.command(text, **kwargs)
+    await club.slack.wait_ack(envelope)
+    return unescaped(str((await club.result(name)).body["text"]))
+
+
+def unescaped(mrkdwn: str) -> str:
+    return mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+async def test_a_reaction_on_a_paper_root_is_a_vote_and_pick_opens_a_reading_session(
+    club: Club,
+) -> None:
+    root = await club.paper()
+    added = reaction_event(item_ts=root.ts, user="W333")
+    events = [
+        added,
+        reaction_event(item_ts=root.ts, user="W444", reaction="fire"),
+        reaction_event(item_ts=root.ts, user="W111"),  # paperclub's own reaction
+    ]
+    for body in events:
+        await club.slack.wait_ack(await club.slack.send_event(body))
+    retry = await club.slack.send_event(added, retry_attempt=1, retry_reason="timeout")
+    await club.slack.wait_ack(retry)
+    await until(_has_votes(club, 2))
+    removed = reaction_event(item_ts=root.ts, user="W444", reaction="fire", removed=True)
+    await club.slack.wait_ack(await club.slack.send_event(removed))
+    await until(_has_votes(club, 1))
+    reply_ts = club.slack.thread("T111", "C111", root.ts)[0].ts
+    await club.slack.wait_ack(await club.slack.send_event(reaction_event(item_ts=reply_ts)))
+    await _quiet(0.2)
+    assert await votes_for(club, PAPER) == 1  # a reaction on a reply in the thread is no vote
+
+    shown = await said(club, f"pick {MEETING}")
+    assert f"Picked for the next session: *{PAPER_TITLE}* (1 votes)" in shown
+    [_, session_root] = club.slack.top_level("T111", "C111")
+    assert f"Reading session: {PAPER_TITLE}" in session_root.text
+    assert "• Votes: 1" in session_root.text and MEETING in session_root.text
+    assert f"/archives/C111/p{session_root.ts.replace('.', '')}" in shown  # links the session
+    assert "No paper in this channel has a vote yet" in await said(club, "pick")
+
+
+async def test_vote_command_counts_here_and_refuses_a_paper_of_another_channel(
+    club: Club,
+) -> None:
+    await club.paper()
+    assert f"Your vote for *{PAPER_TITLE}* counts: 1 in this channel" in await said(
+        club,
+        f"vote <https://arxiv.org/abs/{PAPER}>",  # a link as Slack escapes it
+    )
+    refused = await said(club, f"vote {PAPER}", channel="C222")
+    assert "was not posted in this channel" in refused and f"/paper {PAPER}" in refused
+    assert "Name the paper: /paperclub vote <arXiv id or link>" in await said(club, "vote")
+    assert await votes_for(club, PAPER) == 1
+
+
+async def test_present_assigns_a_member_and_lists_the_session(club: Club) -> None:
+    root = await club.paper()
+    shown = await said(club, f"present {PAPER} <@W333|carol> {MEETING}")
+    assert shown.startswith(f"🎤 carol presents *{PAPER_TITLE}* (Wed {MEETING}")
+    [_, session_root] = club.slack.top_level("T111", "C111")
+    [listing] = club.slack.thread("T111", "C111", session_root.ts)
+    assert f"Presenter set: {PAPER_TITLE}" in listing.text
+    assert "• Presenter: carol" in listing.text and f"• Meeting: Wed {MEETING}" in listing.text
+    themselves = await said(club, f"present {PAPER} me")
+    assert themselves.startswith(f"🎤 primary-owner presents *{PAPER_TITLE}*")
+    assert "could not tell who '@carol' is" in await said(club, f"present {PAPER} @carol")
+    assert "Unknown meeting time 'soon'" in await said(club, f"present {PAPER} me soon")
+    assert root.ts != session_root.ts
+
+
+async def test_save_saved_and_read_keep_a_members_reading_list(club: Club) -> None:
+    assert await said(club, f"save {PAPER}") == f"🔖 Saved to your reading list: *{PAPER_TITLE}*"
+    listing = await said(club, "saved")
+    assert listing.startswith("*Your reading list* (1 unread of 1)")
+    assert f"📄 *{PAPER_TITLE}* ({PAPER})" in listing
+    assert (await said(club, f"read {PAPER}")).startswith("✅ Marked as read")
+    assert "(0 unread of 1)" in await said(club, "saved")
+    someone_else = slash_command(
+        "/paperclub", "saved", response_url=club.slack.response_url("other"), user_id="W999"
+    )
+    await club.slack.wait_ack(await club.slack.send_command(someone_else))
+    assert unescaped(str((await club.result("other")).body["text"])).startswith(
+        "Your reading list is empty. Add a paper with `/paperclub save <arXiv id>`."
+    )
+
+
+async def test_recap_of_a_paper_thread_posts_meeting_notes(club: Club) -> None:
+    root = await club.paper()
+    thread = ThreadRef(C1, root.ts)
+    question = message_event(
+        text="What is the diameter of these graphs bounded by?", thread_ts=root.ts, user="W333"
+    )
+    await club.slack.wait_ack(await club.slack.send_event(question))
+
+    async def answered() -> bool:
+        return len(await club.club.store.turns(thread)) >= 2
+
+    await until(answered, 10)
+    await club.club.store.add_turn(thread, Turn("user", "W444", "Is there a cake recipe?"))
+
+    shown = await said(club, f"recap {PAPER}")
+    assert shown == "📝 Meeting notes posted in the thread: 1 key points, 1 open questions."
+    notes = club.slack.thread("T111", "C111", root.ts)[-1]
+    assert notes.text.startswith(f"*📝 Meeting notes: {PAPER_TITLE}*")
+    assert "• We show that the diameter" in notes.text
+    assert "Is there a cake recipe? (asked by `W444`)" in notes.text
+
+    before = len(club.slack.thread("T111", "C111", root.ts))
+    mention = app_mention_event(text="recap", thread_ts=root.ts)
+    await club.slack.wait_ack(await club.slack.send_event(mention))
+    await eventually(lambda: len(club.slack.thread("T111", "C111", root.ts)) == before + 1)
+    assert "Meeting notes" in club.slack.thread("T111", "C111", root.ts)[-1].text
+    assert "nothing to recap" in await said(club, f"recap {PAPER}", channel="C222")
+
+
+async def test_help_lists_the_workflow_commands_in_japanese(club: Club) -> None:
+    await club.club.update_settings(C1, language="ja")
+    envelope, name = await club.command("help")
+    await club.slack.wait_ack(envelope)
+    shown = unescaped(json.dumps((await club.result(name)).body, ensure_ascii=False))
+    assert "論文クラブのボット" in shown and "クラブの活動" in shown
+    for sub in ("vote", "pick", "present", "save", "saved", "read", "recap", "paper"):
+        assert f"`/paperclub {sub}" in shown, sub
+    assert "`/paperclub recap <arXiv id>`" in shown  # Slack's commands name the paper
+    assert "`/paperclub ask <arXiv id> <question>`" in shown

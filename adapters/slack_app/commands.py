@@ -12,11 +12,29 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from adapters.slack_app.mrkdwn import from_slack
 from bot.domain import ArchiveHit, ChannelSettings, DigestReport, ThreadRef
 from bot.errors import InvalidSetting
 
 MAIN_COMMAND = "/paperclub"
-SUBCOMMANDS = ("paper", "digest", "ask", "subscribe", "unsubscribe", "settings", "search", "help")
+COMMAND_PREFIX = MAIN_COMMAND + " "
+SUBCOMMANDS = (
+    "paper",
+    "digest",
+    "ask",
+    "subscribe",
+    "unsubscribe",
+    "settings",
+    "search",
+    "vote",
+    "pick",
+    "present",
+    "save",
+    "saved",
+    "read",
+    "recap",
+    "help",
+)
 COMMAND_NAMES = (MAIN_COMMAND, *(f"/{s}" for s in SUBCOMMANDS if s != "help"))
 COMMAND_PATTERN = re.compile(r"^/(" + "|".join(n[1:] for n in COMMAND_NAMES) + r")$")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -40,13 +58,18 @@ class Invocation:
 
 
 def parse_command(command: str, text: str) -> Invocation:
+    """The sub-command and its arguments as the member wrote them (Slack's escaping of
+    links, mentions and `&<>` undone), except `present`, whose <@U…> mention names the
+    presenter and is decoded by `parse_present`."""
     text = text.strip()
     if command == MAIN_COMMAND:
         sub, _, rest = text.partition(" ")
         if sub.lower() not in SUBCOMMANDS:
             return Invocation("help", "")
-        return Invocation(sub.lower(), rest.strip())
-    return Invocation(command.removeprefix("/"), text)
+        sub, text = sub.lower(), rest.strip()
+    else:
+        sub = command.removeprefix("/")
+    return Invocation(sub, text if sub == "present" else from_slack(text))
 
 
 def parse_settings(args: str) -> dict[str, str | int]:
@@ -84,13 +107,61 @@ def split_ask(args: str) -> tuple[str, str]:
     return reference, question.strip()
 
 
-def slack_help(text: str) -> str:
-    """The service's help names Discord's commands; in Slack they are sub-commands."""
-    text = re.sub(r"`/(" + "|".join(SUBCOMMANDS) + r")\b", r"`/paperclub \1", text)
-    return text + (
-        "\n• `/paperclub ask <arXiv id> <question>`: in Slack, name the paper, "
-        "or write your question in its thread"
-    )
+@dataclass(frozen=True, slots=True)
+class PickArgs:
+    count: int
+    meeting_time: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PresentArgs:
+    paper: str
+    member_id: str | None  # None: the member who typed the command ("me")
+    member_name: str
+    meeting_time: str | None
+
+
+_USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
+
+
+def paper_argument(args: str, sub: str) -> str:
+    """The one paper a sub-command names (`vote`, `save`, `read`, `recap`)."""
+    reference = args.split(" ", 1)[0]
+    if not reference:
+        raise InvalidSetting(
+            f"Name the paper: {COMMAND_PREFIX}{sub} <arXiv id or link>, "
+            f"e.g. {COMMAND_PREFIX}{sub} 2309.12288."
+        )
+    return reference
+
+
+def parse_pick(args: str) -> PickArgs:
+    """`[count] [YYYY-MM-DD HH:MM]`."""
+    words = args.split()
+    count = int(words.pop(0)) if words and words[0].isdigit() else 1
+    return PickArgs(count, " ".join(words) or None)
+
+
+def parse_present(args: str) -> PresentArgs:
+    """`<paper> <@member or me> [YYYY-MM-DD HH:MM]`, as Slack sends it with escaping on
+    (a mention arrives as `<@U123|name>`)."""
+    words = args.split()
+    if len(words) < 2:
+        raise InvalidSetting(
+            f"Use {COMMAND_PREFIX}present <arXiv id> <@member or me> [YYYY-MM-DD HH:MM], "
+            f"e.g. {COMMAND_PREFIX}present 2309.12288 @ada 2027-03-11 18:00."
+        )
+    paper, who, *when = words
+    meeting_time = from_slack(" ".join(when)) or None
+    if who.lower() == "me":
+        return PresentArgs(from_slack(paper), None, "", meeting_time)
+    mention = _USER_MENTION.fullmatch(who)
+    if mention is None:
+        raise InvalidSetting(
+            f"I could not tell who '{from_slack(who)[:40]}' is. Pick the presenter from the "
+            "@ list so Slack sends their member id, or write me to present it yourself."
+        )
+    return PresentArgs(from_slack(paper), mention[1], mention[2] or mention[1], meeting_time)
 
 
 def thread_link(thread: ThreadRef) -> str:

@@ -22,19 +22,25 @@ from adapters.slack_app.blocks import OPEN_PAPER_ACTION, render
 from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.commands import (
     COMMAND_PATTERN,
+    COMMAND_PREFIX,
     Invocation,
     digest_text,
     link,
+    paper_argument,
     parse_command,
+    parse_pick,
+    parse_present,
     parse_settings,
     search_text,
     settings_text,
-    slack_help,
     split_ask,
     thread_link,
 )
 from adapters.slack_app.dedupe import SeenEvents
 from adapters.slack_app.mrkdwn import escape, from_slack
+from bot.club import ClubWorkflow, PaperInChannel, Session
+from bot.command_text import reading_list_text
+from bot.command_text import reply as reply_text
 from bot.domain import Author, ConversationRef, Platform, ThreadRef
 from bot.errors import NotAPaperThread, PaperclubError
 from bot.render import Post, answer_post
@@ -42,6 +48,7 @@ from bot.service import PaperClub
 
 log = logging.getLogger(__name__)
 
+MEETING_FORMAT = "%a %Y-%m-%d %H:%M %Z"
 RESPONSE_URL_USES = 5  # Slack: at most 5 posts to a response_url, within 30 minutes
 PROGRESS_INTERVAL = 2.0
 SORRY = (
@@ -123,7 +130,8 @@ def build_slack_app(
         request_verification_enabled=signing_secret is not None,
     )
     seen = SeenEvents()
-    commands = _Commands(club, chat)
+    workflow = ClubWorkflow(club)
+    commands = _Commands(club, chat, workflow)
 
     @app.command(COMMAND_PATTERN)
     async def on_command(
@@ -136,8 +144,9 @@ def build_slack_app(
         await ack(text=f"Working on `/paperclub {escape(invocation.sub)}`…")
         conversation = ConversationRef(Platform.SLACK, command["team_id"], command["channel_id"])
         reply = CommandReply(respond, client, conversation, command["user_id"])
+        member = Author(command["user_id"], command.get("user_name") or command["user_id"])
         try:
-            result = await commands.run(invocation, conversation, command["user_id"], reply)
+            result = await commands.run(invocation, conversation, member, reply)
         except PaperclubError as error:
             result = Post(text=str(error))
         except Exception:
@@ -166,9 +175,26 @@ def build_slack_app(
         if not seen.first_time(body.get("event_id", ""), _message_key(body, event)):
             return
         if _in_thread(event):
-            await _answer(club, chat, body, event, context, addressed=True)
+            if _mentioned_command(event, context) == "recap":
+                await _recap_here(workflow, chat, body, event)
+            else:
+                await _answer(club, chat, body, event, context, addressed=True)
         else:
             await _summon_from_mention(club, chat, body, event, context)
+
+    @app.event("reaction_added")
+    async def on_reaction_added(
+        event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        if seen.first_time(body.get("event_id", "")):
+            await _count_reaction(workflow, body, event, context, added=True)
+
+    @app.event("reaction_removed")
+    async def on_reaction_removed(
+        event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        if seen.first_time(body.get("event_id", "")):
+            await _count_reaction(workflow, body, event, context, added=False)
 
     @app.action(OPEN_PAPER_ACTION)
     async def on_open_paper(ack: AsyncAck) -> None:
@@ -181,28 +207,37 @@ def build_slack_app(
     return app, chat
 
 
+Handler = Callable[[str, ConversationRef, Author, CommandReply], Awaitable[Post]]
+
+
 class _Commands:
-    def __init__(self, club: PaperClub, chat: SlackChat) -> None:
+    def __init__(self, club: PaperClub, chat: SlackChat, workflow: ClubWorkflow) -> None:
         self._club = club
         self._chat = chat
+        self._workflow = workflow
 
     async def run(
         self,
         invocation: Invocation,
         conversation: ConversationRef,
-        user_id: str,
+        member: Author,
         reply: CommandReply,
     ) -> Post:
-        handler: Callable[[str, ConversationRef, CommandReply], Awaitable[Post]] = getattr(
-            self, f"_{invocation.sub}"
-        )
-        return await handler(invocation.args, conversation, reply)
+        handler: Handler = getattr(self, f"_{invocation.sub}")
+        return await handler(invocation.args, conversation, member, reply)
 
-    async def _help(self, args: str, conversation: ConversationRef, reply: CommandReply) -> Post:
-        language = (await self._club.channel_settings(conversation)).language
-        return Post(text=slack_help(self._club.help_text(language)))
+    async def _language(self, conversation: ConversationRef) -> str:
+        return (await self._club.channel_settings(conversation)).language
 
-    async def _paper(self, args: str, conversation: ConversationRef, reply: CommandReply) -> Post:
+    async def _help(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
+        language = await self._language(conversation)
+        return Post(text=self._club.help_text(language, COMMAND_PREFIX, in_thread=False))
+
+    async def _paper(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
         if not args:
             return Post(
                 text="Use /paperclub paper <arXiv id or link>, e.g. /paperclub paper 2309.12288."
@@ -210,14 +245,18 @@ class _Commands:
         thread = await self._club.summon_paper(conversation, args, progress=reply.progress)
         return Post(text=f"The paper's thread: {link('open it', thread_link(thread))}")
 
-    async def _digest(self, args: str, conversation: ConversationRef, reply: CommandReply) -> Post:
+    async def _digest(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
         dry_run = args.strip().lower() in ("dry-run", "dry_run", "preview", "--dry-run")
         report = await self._club.weekly_digest(
             conversation, dry_run=dry_run, progress=reply.progress
         )
         return Post(text=digest_text(report, dry_run=dry_run))
 
-    async def _ask(self, args: str, conversation: ConversationRef, reply: CommandReply) -> Post:
+    async def _ask(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
         reference, question = split_ask(args)
         language = (await self._club.channel_settings(conversation)).language
         await reply.progress("Reading the paper…")
@@ -226,19 +265,19 @@ class _Commands:
         return Post(text=f"> {question}\n\n{post.text}")
 
     async def _subscribe(
-        self, args: str, conversation: ConversationRef, reply: CommandReply
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         settings = await self._club.subscribe(conversation)
         return Post(text=settings_text(settings, "Subscribed: the weekly digest comes here"))
 
     async def _unsubscribe(
-        self, args: str, conversation: ConversationRef, reply: CommandReply
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         settings = await self._club.unsubscribe(conversation)
         return Post(text=settings_text(settings, "Unsubscribed: no more weekly digests here"))
 
     async def _settings(
-        self, args: str, conversation: ConversationRef, reply: CommandReply
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         changes = parse_settings(args)
         if not changes:
@@ -246,9 +285,151 @@ class _Commands:
         settings = await self._club.update_settings(conversation, **changes)  # type: ignore[arg-type]
         return Post(text=settings_text(settings, "Settings saved"))
 
-    async def _search(self, args: str, conversation: ConversationRef, reply: CommandReply) -> Post:
+    async def _search(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
         hits = await self._club.search_archive(conversation, args)
         return Post(text=search_text(args, hits))
+
+    # The club's workflow ----------------------------------------------------------------
+
+    async def _vote(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
+        target = PaperInChannel(conversation, paper_argument(args, "vote"))
+        tally = await self._workflow.vote(target, member)
+        language = await self._language(conversation)
+        return Post(text=reply_text("voted", language, title=tally.paper.title, votes=tally.votes))
+
+    async def _pick(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
+        wanted = parse_pick(args)
+        sessions = await self._workflow.pick(
+            conversation, wanted.count, meeting_at=wanted.meeting_time
+        )
+        language = await self._language(conversation)
+        return Post(
+            text="\n".join(
+                reply_text(
+                    "picked", language, title=s.paper.title, votes=s.votes, link=_session_link(s)
+                )
+                for s in sessions
+            )
+        )
+
+    async def _present(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
+        wanted = parse_present(args)
+        presenter = (
+            member if wanted.member_id is None else Author(wanted.member_id, wanted.member_name)
+        )
+        session = await self._workflow.present(
+            conversation, wanted.paper, presenter, wanted.meeting_time
+        )
+        language = await self._language(conversation)
+        meeting = (
+            session.meeting_at.strftime(MEETING_FORMAT)
+            if session.meeting_at
+            else reply_text("no_meeting_time", language)
+        )
+        return Post(
+            text=reply_text(
+                "presenter",
+                language,
+                presenter=session.presenter or presenter.display_name,
+                title=session.paper.title,
+                meeting=meeting,
+                link=_session_link(session),
+            )
+        )
+
+    async def _save(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
+        paper = await self._workflow.save(conversation, member, paper_argument(args, "save"))
+        return Post(text=reply_text("saved", await self._language(conversation), title=paper.title))
+
+    async def _read(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
+        paper = await self._workflow.read(conversation, member, paper_argument(args, "read"))
+        return Post(text=reply_text("read", await self._language(conversation), title=paper.title))
+
+    async def _saved(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
+        entries = await self._workflow.saved(conversation, member)
+        language = await self._language(conversation)
+        return Post(text=reading_list_text(entries, language, COMMAND_PREFIX))
+
+    async def _recap(
+        self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
+    ) -> Post:
+        target = PaperInChannel(conversation, paper_argument(args, "recap"))
+        notes = await self._workflow.recap(target)
+        language = await self._language(conversation)
+        return Post(
+            text=reply_text(
+                "recap_posted",
+                language,
+                points=len(notes.key_points),
+                questions=len(notes.open_questions),
+            )
+        )
+
+
+def _session_link(session: Session) -> str:
+    return link(session.paper.title, thread_link(session.thread))
+
+
+async def _count_reaction(
+    workflow: ClubWorkflow,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    context: AsyncBoltContext,
+    *,
+    added: bool,
+) -> None:
+    """A reaction on a paper's root message is a vote; removing it takes the vote back.
+    Reactions on any other message are ordinary reactions and are left alone."""
+    item = event.get("item") or {}
+    user = str(event.get("user") or "")
+    if item.get("type") != "message" or not user or user == context.bot_user_id:
+        return
+    root = ThreadRef(
+        ConversationRef(Platform.SLACK, str(body["team_id"]), str(item["channel"])),
+        str(item["ts"]),
+    )
+    try:
+        if added:
+            await workflow.vote(root, Author(user, user))
+        else:
+            await workflow.unvote(root, Author(user, user))
+    except NotAPaperThread:
+        return
+    except PaperclubError as error:
+        log.warning("reaction on %s not counted: %s", root, error)
+
+
+def _mentioned_command(event: dict[str, Any], context: AsyncBoltContext) -> str:
+    text = from_slack(event.get("text", ""), bot_user_id=context.bot_user_id or "")
+    return text.strip().lower()
+
+
+async def _recap_here(
+    workflow: ClubWorkflow, chat: SlackChat, body: dict[str, Any], event: dict[str, Any]
+) -> None:
+    """`@paperclub recap` in a paper's thread posts the meeting notes there."""
+    thread = ThreadRef(_conversation(body, event), str(event["thread_ts"]))
+    try:
+        await workflow.recap(thread)
+    except PaperclubError as error:
+        await chat.reply(thread, Post(text=str(error)))
+    except Exception:
+        log.exception("recap in %s failed", thread)
+        await chat.reply(thread, Post(text=SORRY))
 
 
 def _in_thread(event: dict[str, Any]) -> bool:
@@ -312,7 +493,8 @@ async def _summon_from_mention(
     try:
         if not text or text.lower() == "help":
             language = (await club.channel_settings(conversation)).language
-            await chat.reply(here, Post(text=slack_help(club.help_text(language))))
+            help_text = club.help_text(language, COMMAND_PREFIX, in_thread=False)
+            await chat.reply(here, Post(text=help_text))
             return
         thread = await club.summon_paper(conversation, text.split()[0])
         await chat.reply(

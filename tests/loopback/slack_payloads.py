@@ -126,3 +126,25 @@ def slash_command(
         response_url=response_url,
     )
     return form
+
+
+def reaction_event(
+    *,
+    item_ts: str,
+    removed: bool = False,
+    team_id: str = "T111",
+    channel: str = "C111",
+    user: str = "W222",
+    reaction: str = "thumbsup",
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """A `reaction_added` event_callback (events_reaction_added.json) on message `item_ts`;
+    `removed=True` gives `reaction_removed`, which Slack sends with the same fields."""
+    body = load_json("bolt-python/events_reaction_added.json")
+    body["team_id"] = team_id
+    body["event_id"] = event_id or new_event_id()
+    event = body["event"]
+    event.update(user=user, reaction=reaction, event_ts=new_ts())
+    event["type"] = "reaction_removed" if removed else "reaction_added"
+    event["item"].update(channel=channel, ts=item_ts)
+    return body
