@@ -260,7 +260,7 @@ class _Commands:
         reference, question = split_ask(args)
         language = (await self._club.channel_settings(conversation)).language
         await reply.progress("Reading the paper…")
-        answer = await self._club.ask(reference, question, language)
+        answer = (await self._club.ask(reference, question, language)).answer
         post = answer_post(answer, language)
         return Post(text=f"> {question}\n\n{post.text}")
 
