@@ -42,6 +42,7 @@ async def one_digest(arxiv: ArxivServer, model: OpenAIServer, concurrency: int) 
             openai_api_key="sk-bench-loopback",
             openai_base_url=model.base_url,
             digest_concurrency=concurrency,
+            embeddings=False,
         )
         async with build_club(settings) as club:
             club.attach_chat(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), None))

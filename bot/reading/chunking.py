@@ -70,13 +70,20 @@ def _merge_short_tail(chunks: list[str], max_words: int, joiner: str) -> list[st
     return chunks
 
 
+# Body text, and the loose text drawn inside a figure ("???", "LLM is correct."), are
+# packed with their neighbours of the same kind; a fragment alone would outrank real
+# paragraphs on a short query just for being short.
+GROUPED_KINDS = frozenset({"body", "figure"})
+
+
 def chunk_passages(
     passages: Iterable[Passage], *, max_words: int = DEFAULT_MAX_WORDS
 ) -> list[Passage]:
     """Packs consecutive passages of one section and page into chunks of whole sentences.
 
     Captions and tables stay chunks of their own (split only when too long), so a question
-    about "Table 3" can find the table's text without the paragraphs around it.
+    about "Table 3" can find the table's text without the paragraphs around it; a figure's
+    loose text fragments are packed together.
     """
     chunks: list[Passage] = []
     run: list[Passage] = []
@@ -96,10 +103,10 @@ def chunk_passages(
     for passage in passages:
         if not passage.text.strip():
             continue
-        standalone = passage.kind != "body"
+        standalone = passage.kind not in GROUPED_KINDS
         if run and (
             standalone
-            or run[0].kind != "body"
+            or passage.kind != run[0].kind
             or passage.section != run[0].section
             or passage.page != run[0].page
         ):

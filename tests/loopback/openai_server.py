@@ -44,10 +44,11 @@ def echo_model(body: dict[str, Any]) -> str:
                 "tags": ["llm", "evaluation"],
             }
         )
-    passage = re.search(r"\[1\][^\n]*\n(.+?)(?:\n\[2\]|\n</|\Z)", user, re.S)
+    passage = re.search(r'^\[1\] \([^\n]*\)\n"""\n(.+?)\n"""', user, re.S | re.M)
     if passage is None:
-        return "The paper does not say."
-    first = _SENTENCE.split(" ".join(passage.group(1).split()))[0].strip().strip('"')
+        return "NOT IN PAPER: the passages do not say."
+    sentences = _SENTENCE.split(" ".join(passage.group(1).split()))
+    first = next((s for s in sentences if len(s.split()) >= 4), sentences[0]).strip()
     return f'According to the paper, {first}\n[1] "{first}"'
 
 
