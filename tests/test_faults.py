@@ -256,11 +256,14 @@ async def test_sqlite_write_lock_held_by_another_process_is_waited_out(
 # -- the platforms fail during a digest ------------------------------------------------------
 
 
-async def test_discord_500_during_a_digest_is_retried_without_a_duplicate(world: World) -> None:
+@pytest.mark.parametrize("status", [429, 500])
+async def test_discord_429_or_500_during_a_digest_is_retried_without_a_duplicate(
+    world: World, status: int
+) -> None:
     fake = world.fake
     channel = world.channel_a
     await world.club.update_settings(_discord_conversation(world), digest_size=2)
-    fake.fail_next("POST", MESSAGES, status=500)
+    fake.fail_next("POST", MESSAGES, status=status)
     invocation = await invoke(fake, channel, "digest", {})
     await reply_to(fake, invocation, lambda t: t.startswith("**Digest"), within=20)
     roots = [
@@ -270,6 +273,7 @@ async def test_discord_500_during_a_digest_is_retried_without_a_duplicate(world:
     ]
     titles = [c.json["embeds"][0]["title"] for c in roots]
     assert len(titles) == 2 and len(set(titles)) == 2
+    assert [c.status for c in fake.calls_to("POST", MESSAGES)].count(status) == 1  # it did fail
     rows = await posted_rows(world.club)
     assert sorted(state for _, state in rows) == ["complete", "complete"]
 
