@@ -100,6 +100,7 @@ class PaperClub:
         self._chats: dict[str, Chat] = {}
         self._summary_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._channel_locks: dict[ConversationRef, asyncio.Lock] = {}
+        self._post_locks: dict[str, asyncio.Lock] = {}
         self._secrets = [s for s in settings.secrets() if len(s) >= 6]
         self._question_limiter = RateLimiter(settings.questions_per_user_per_hour, 3600.0)
         self.settings_listeners: list[Callable[[ChannelSettings], Awaitable[None]]] = []
@@ -277,6 +278,15 @@ class PaperClub:
                 await chat.reply(thread, self._outbound(reply), idempotency_key=f"{key}#{index}")
             return thread
 
+        # Two members summoning the same paper at once: the second waits, then finds it done.
+        async with self._post_locks.setdefault(key, asyncio.Lock()):
+            return await self._post_reserved(conversation, prepared, key, week)
+
+    async def _post_reserved(
+        self, conversation: ConversationRef, prepared: PreparedPaper, key: str, week: str
+    ) -> ThreadRef:
+        chat = self.chat_for(conversation)
+        thread_post = prepared.thread
         arxiv_id = prepared.paper.arxiv_id
         record = await self.store.reserve_post(key, conversation, arxiv_id, week)
         if record.state == PostState.RESERVED:
