@@ -301,3 +301,17 @@ async def test_slack_5xx_during_a_digest_names_the_paper_and_a_rerun_completes_i
         assert len(club.slack.thread("T111", "C111", root.ts)) == 3
     rows = await posted_rows(club.club)
     assert sorted(state for _, state in rows) == ["complete"] * 3
+
+
+async def test_the_same_paper_summoned_twice_at_once_is_posted_once(club: Club) -> None:
+    """Two members (or a double click) run /paperclub paper with the same id at once."""
+    (first, first_name), (second, second_name) = await asyncio.gather(
+        club.command("paper 1605.08386"), club.command("paper 1605.08386")
+    )
+    for envelope, name in ((first, first_name), (second, second_name)):
+        await club.slack.wait_ack(envelope)
+        assert "open it" in json.dumps((await club.result(name)).body)
+    [root] = club.slack.top_level("T111", "C111")
+    assert len(club.slack.thread("T111", "C111", root.ts)) == 3  # summary, key points, tags
+    rows = await posted_rows(club.club)
+    assert rows == [("paper:slack:T111:C111:1605.08386", "complete")]
