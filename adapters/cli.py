@@ -12,9 +12,10 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -33,6 +34,8 @@ from bot.sources.ranking import explain
 from bot.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Command = Callable[[argparse.Namespace, Settings, Console], Coroutine[Any, Any, int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     configure_logging(settings)
     console = Console()
-    commands: dict[str, Callable[[argparse.Namespace, Settings, Console], Awaitable[int]]] = {
+    commands: dict[str, Command] = {
         "digest": digest_command,
         "paper": paper_command,
         "ask": ask_command,
