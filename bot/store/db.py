@@ -7,6 +7,7 @@ queries never see another's rows.
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -195,6 +196,28 @@ class Store:
         ) as cur:
             row = await cur.fetchone()
         return None if row is None else dict(json.loads(row[0]))
+
+    async def save_vectors(self, key: str, model: str, vectors: list[list[float]]) -> None:
+        """Chunk embeddings as packed float32 (a long paper's are about 0.7 MB)."""
+        dims = len(vectors[0]) if vectors else 0
+        data = array("f", [x for vector in vectors for x in vector]).tobytes()
+        await self._db.execute(
+            "INSERT OR REPLACE INTO paper_vectors VALUES (?,?,?,?,?)",
+            (key, model, dims, data, _now()),
+        )
+        await self._db.commit()
+
+    async def vectors(self, key: str, model: str) -> list[list[float]] | None:
+        async with self._db.execute(
+            "SELECT dims, data FROM paper_vectors WHERE key=? AND model=?", (key, model)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None or not row[0]:
+            return None
+        flat = array("f")
+        flat.frombytes(row[1])
+        dims = int(row[0])
+        return [flat[i : i + dims].tolist() for i in range(0, len(flat), dims)]
 
     # Posts: idempotent paper threads -------------------------------------------
 

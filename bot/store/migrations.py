@@ -146,4 +146,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, workspace_id, member_id, arxiv_id)
     );
     """,
+    # 3: chunk embeddings of a paper's text, so dense re-ranking survives a restart
+    """
+    CREATE TABLE paper_vectors (
+        key TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        dims INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """,
 )

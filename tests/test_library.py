@@ -1,0 +1,43 @@
+"""A paper is downloaded, parsed and embedded once, whatever the channels and restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from bot.config import Settings
+from bot.reading.library import PaperLibrary
+from bot.reading.model import TextSource
+from bot.store import Store
+from tests.loopback.arxiv_server import ArxivServer
+from tests.test_retrieval import HashingEmbedder
+from tests.test_thread_answers import REVERSAL
+
+
+async def test_full_text_and_embeddings_are_kept_across_restarts(
+    make_settings: Callable[..., Settings], arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    settings = make_settings()
+    first_embedder, second_embedder = HashingEmbedder(), HashingEmbedder()
+    async with Store.open(tmp_path / "lib.db") as store, aiohttp.ClientSession() as http:
+        library = PaperLibrary(store, http, settings, embedder=first_embedder)
+        text = await library.text(REVERSAL)
+        again = await library.text(REVERSAL)
+        index = await library.index(text)
+        assert text.source is TextSource.PDF and again == text
+        assert library.downloads == 1
+        assert first_embedder.calls == [len(index.chunks)]
+
+        restarted = PaperLibrary(store, http, settings, embedder=second_embedder)
+        reread = await restarted.text(REVERSAL)
+        reindexed = await restarted.index(reread)
+    assert restarted.downloads == 0 and reread == text
+    assert second_embedder.calls == []  # the chunk vectors came from the store
+    assert reindexed.vectors is not None and index.vectors is not None
+    stored = [x for vector in reindexed.vectors for x in vector]
+    computed = [x for vector in index.vectors for x in vector]
+    assert len(stored) == len(computed)
+    assert max(abs(a - b) for a, b in zip(stored, computed, strict=True)) < 1e-6  # float32
+    assert arxiv_server.full_text_requests.count("/pdf/2309.12288v1") == 1
