@@ -62,7 +62,10 @@ Return JSON with:
 - tags: 3-6 short lower-case topic tags (e.g. "rlhf", "long-context", "agents")."""
 
 _MAX_PAPER_CHARS = 24_000
-_LATIN = re.compile(r"[A-Za-z]")  # keeps the summary prompt well inside small local models' context
+_LATIN = re.compile(r"[A-Za-z]")
+_PAPER_TAG = re.compile(
+    r"</?\s*paper\b[^>]*>", re.IGNORECASE
+)  # no closing our block early  # keeps the summary prompt well inside small local models' context
 
 
 class OpenAIEngine:
@@ -189,16 +192,16 @@ class OpenAIEngine:
 def summary_messages(
     paper: Paper, text: PaperText, language: str, count: int
 ) -> list[dict[str, str]]:
-    body = "\n\n".join(f"[{p.section}] {p.text}" if p.section else p.text for p in text.passages)[
-        :_MAX_PAPER_CHARS
-    ]
+    """The paper (metadata included: all of it untrusted) goes inside one <paper> block."""
+    body = "\n\n".join(f"[{p.section}] {p.text}" if p.section else p.text for p in text.passages)
     system = SUMMARY_SYSTEM_PROMPT.format(
         language=LANGUAGE_NAMES.get(language, "English"), count=count
     )
-    user = (
+    paper_block = (
         f"Title: {paper.title}\nAuthors: {', '.join(paper.authors[:20])}\n"
-        f"Category: {paper.primary_category}\n<paper>\nAbstract: {paper.abstract}\n\n{body}\n</paper>"
-    )
+        f"Category: {paper.primary_category}\nAbstract: {paper.abstract}\n\n{body}"
+    )[:_MAX_PAPER_CHARS]
+    user = f"<paper>\n{_PAPER_TAG.sub('[paper]', paper_block)}\n</paper>"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
