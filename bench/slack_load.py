@@ -93,6 +93,8 @@ async def run(args: argparse.Namespace) -> None:
                     _env_file=None,  # type: ignore[call-arg]
                     db_path=Path(folder) / "bench.db",
                     arxiv_api_url=arxiv.api_url,
+                    arxiv_html_url=f"{arxiv.url}/html",  # full text from the loopback, not arxiv.org
+                    arxiv_pdf_url=f"{arxiv.url}/pdf",
                     arxiv_delay_seconds=0,
                     sources=("arxiv",),
                     llm="extractive",
