@@ -131,7 +131,8 @@ class PaperClub:
         what an earlier run started, then fills the digest up to its size.
         """
         async with self._channel_lock(conversation):
-            report = await self._weekly_digest(conversation, dry_run, progress, now)
+            with billed_to(conversation):
+                report = await self._weekly_digest(conversation, dry_run, progress, now)
             if not dry_run:
                 await self._forget_posted_submissions(conversation)
             return report
@@ -171,7 +172,7 @@ class PaperClub:
             looked_up = await self.catalog.lookup(missing_metadata(merged))
             ranked = rank(merged, looked_up, window, channel.topics, exclude, wanted)
             report.ranked = ranked
-        resumed = await self.catalog.lookup(unfinished) if unfinished else {}
+        resumed = await self._known_papers(unfinished)
         papers = [resumed[i] for i in unfinished if i in resumed] + [r.paper for r in ranked]
         if not papers:
             report.empty_reason = self._empty_reason(report, window)
@@ -184,6 +185,12 @@ class PaperClub:
             conversation, papers, channel.language, week, notes, dry_run, progress, report
         )
         return report
+
+    async def _known_papers(self, arxiv_ids: list[str]) -> dict[str, Paper]:
+        """Metadata from the store, asking arXiv only for what it does not hold."""
+        found = {i: p for i in arxiv_ids if (p := await self.store.paper(i)) is not None}
+        missing = [i for i in arxiv_ids if i not in found]
+        return found | (await self.catalog.lookup(missing) if missing else {})
 
     async def _post_papers(
         self,
@@ -566,7 +573,11 @@ class PaperClub:
         timezone: str | None = None,
         topics: Sequence[str] | str | None = None,
         digest_size: int | None = None,
+        meeting_weekday: int | str | None = None,
+        meeting_time: str | None = None,
+        auto_pick_hours: int | str | None = None,
     ) -> ChannelSettings:
+        """Validated changes; `meeting_weekday="off"` clears the meeting (and its automatic pick)."""
         current = await self.channel_settings(conversation)
         changed = replace(
             current,
@@ -577,6 +588,7 @@ class PaperClub:
             topics=current.topics if topics is None else _valid_topics(topics),
             digest_size=current.digest_size if digest_size is None else _valid_size(digest_size),
         )
+        changed = _with_meeting(changed, meeting_weekday, meeting_time, auto_pick_hours)
         return await self._save_settings(changed)
 
     async def _save_settings(self, settings: ChannelSettings) -> ChannelSettings:
@@ -710,3 +722,49 @@ def _valid_size(value: int) -> int:
     if not 1 <= value <= 25:
         raise InvalidSetting("The digest size must be between 1 and 25 papers.")
     return value
+
+
+MAX_AUTO_PICK_HOURS = 167  # under a week, so "before each meeting" names one meeting
+_NO_MEETING = ("off", "none", "no", "-")
+
+
+def _with_meeting(
+    settings: ChannelSettings,
+    weekday: int | str | None,
+    time: str | None,
+    auto_pick_hours: int | str | None,
+) -> ChannelSettings:
+    if isinstance(weekday, str) and weekday.strip().lower() in _NO_MEETING:
+        return replace(settings, meeting_weekday=None, meeting_time=None, auto_pick_hours=0)
+    changed = replace(
+        settings,
+        meeting_weekday=settings.meeting_weekday if weekday is None else _valid_weekday(weekday),
+        meeting_time=settings.meeting_time if time is None else _valid_time(time),
+        auto_pick_hours=(
+            settings.auto_pick_hours
+            if auto_pick_hours is None
+            else _valid_auto_pick_hours(auto_pick_hours)
+        ),
+    )
+    if (changed.meeting_weekday is None) != (changed.meeting_time is None):
+        raise InvalidSetting(
+            "The meeting needs both a day and a time (24-hour HH:MM), e.g. Thursday 18:00."
+        )
+    if changed.auto_pick_hours and changed.meeting_weekday is None:
+        raise InvalidSetting(
+            "Set the meeting's day and time first (e.g. Thursday 18:00), so the automatic "
+            "pick knows which meeting to pick for."
+        )
+    return changed
+
+
+def _valid_auto_pick_hours(value: int | str) -> int:
+    text = str(value).strip().lower().removesuffix("h")
+    if text in _NO_MEETING:
+        return 0
+    if not text.isdigit() or int(text) > MAX_AUTO_PICK_HOURS:
+        raise InvalidSetting(
+            f"Unknown automatic pick '{str(value)[:20]}'. Give the hours before the meeting as a "
+            f"whole number from 1 to {MAX_AUTO_PICK_HOURS} (e.g. 24), or 0 to turn it off."
+        )
+    return int(text)
