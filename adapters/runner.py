@@ -58,7 +58,10 @@ async def run_bot(settings: Settings, console: Console) -> None:
 async def _serve(
     club: PaperClub, settings: Settings, console: Console, stop: asyncio.Event
 ) -> None:
-    scheduler = DigestScheduler(club, reminders=ClubWorkflow(club).send_due_reminders)
+    workflow = ClubWorkflow(club)
+    scheduler = DigestScheduler(
+        club, reminders=workflow.send_due_reminders, auto_picks=workflow.send_due_auto_picks
+    )
     platforms: list[asyncio.Task[None]] = []
     try:
         async with asyncio.TaskGroup() as group:

@@ -10,16 +10,24 @@ own thread, posted exactly once (the same reserve/find/open steps as the digest)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import Author, Citation, ConversationRef, Paper, ThreadRef, Turn
+from bot.domain import (
+    Author,
+    ChannelSettings,
+    Citation,
+    ConversationRef,
+    Paper,
+    ThreadRef,
+    Turn,
+)
 from bot.errors import InvalidSetting, NotAPaperThread
 from bot.i18n import label
 from bot.reading.model import Passage
 from bot.render import Post
-from bot.schedule import Clock, channel_name, utc_now
+from bot.schedule import Clock, channel_name, next_fire_after, utc_now
 from bot.service import PaperClub
 from bot.sources.ids import parse_arxiv_ref
 from bot.store.club_tables import ClubTables, ReadingEntry, SessionRow
@@ -132,13 +140,67 @@ class ClubWorkflow:
                 "No paper in this channel has a vote yet (or every voted paper was already "
                 "picked). React to a paper's post or use /vote <arXiv id> first."
             )
-        sessions = []
-        for tally in standings[:n]:
-            await self.tables.reserve_session(conversation, tally.paper.arxiv_id, tally.votes)
-            if meeting_at is not None:
-                await self.tables.set_meeting(conversation, tally.paper.arxiv_id, meeting_at)
-            sessions.append(await self._open_session(conversation, tally.paper))
-        return sessions
+        return [
+            await self._start_session(conversation, tally.paper, tally.votes, meeting_at)
+            for tally in standings[:n]
+        ]
+
+    async def send_due_auto_picks(self, now: datetime) -> int:
+        """Each channel's automatic pick, `auto_pick_hours` before its next weekly meeting,
+        once per meeting (recorded in the store, so a restart or a second poll never picks
+        again); a pick missed while the bot was down runs while the meeting is still ahead."""
+        done = 0
+        for channel in await self.club.store.auto_pick_channels():
+            meeting_at = next_meeting(channel, now)
+            if meeting_at is None or now < meeting_at - timedelta(hours=channel.auto_pick_hours):
+                continue
+            if await self.auto_pick(channel.conversation, meeting_at):
+                done += 1
+        return done
+
+    async def auto_pick(self, conversation: ConversationRef, meeting_at: datetime) -> bool:
+        """The most-voted paper becomes the session for `meeting_at`; with no votes, the
+        channel is told so. False if this meeting's pick was already made."""
+        row = await self.tables.auto_pick(conversation, meeting_at)
+        if row is None:
+            standings = await self.standings(conversation)
+            first = standings[0].paper.arxiv_id if standings else None
+            row = await self.tables.reserve_auto_pick(conversation, meeting_at, first)
+        if row.done:
+            return False
+        if row.arxiv_id is None:
+            await self._post_no_votes(conversation, meeting_at)
+        else:
+            paper = await self._paper(row.arxiv_id)
+            votes = await self.tables.votes_for(conversation, row.arxiv_id)
+            await self._start_session(conversation, paper, votes, meeting_at)
+        await self.tables.finish_auto_pick(conversation, meeting_at)
+        return True
+
+    async def _start_session(
+        self, conversation: ConversationRef, paper: Paper, votes: int, meeting_at: datetime | None
+    ) -> Session:
+        await self.tables.reserve_session(conversation, paper.arxiv_id, votes)
+        if meeting_at is not None:
+            await self.tables.set_meeting(conversation, paper.arxiv_id, meeting_at)
+        return await self._open_session(conversation, paper)
+
+    async def _post_no_votes(self, conversation: ConversationRef, meeting_at: datetime) -> None:
+        channel = await self.club.channel_settings(conversation)
+        key = f"autopick:{channel_name(conversation)}:{meeting_at.astimezone(UTC).isoformat()}"
+        meeting = meeting_at.astimezone(ZoneInfo(channel.timezone)).strftime(_MEETING_FORMAT)
+        text = (
+            f"**📚 No paper picked for the meeting on {meeting}**: no paper has votes yet; "
+            "react to a paper's post to vote."
+        )
+        chat = self.club.chat_for(conversation)
+        if await chat.find_thread(conversation, key) is None:
+            await chat.open_thread(
+                conversation,
+                Post(text=self.club.clean_text(text)),
+                thread_name=_thread_name(f"No paper picked for {meeting}"),
+                idempotency_key=key,
+            )
 
     async def present(
         self,
@@ -344,6 +406,14 @@ class ClubWorkflow:
                 f"The meeting time {meeting_at.isoformat(timespec='minutes')} is in the past; "
                 "give a future date and time as YYYY-MM-DD HH:MM."
             )
+
+
+def next_meeting(channel: ChannelSettings, moment: datetime) -> datetime | None:
+    """The channel's next weekly meeting at or after `moment`, in the channel's zone."""
+    if channel.meeting_weekday is None or channel.meeting_time is None:
+        return None
+    weekly = replace(channel, weekday=channel.meeting_weekday, time=channel.meeting_time)
+    return next_fire_after(weekly, moment).astimezone(ZoneInfo(channel.timezone))
 
 
 def parse_meeting_time(text: str, timezone: str) -> datetime:

@@ -200,6 +200,9 @@ class ChannelSettings:
     timezone: str
     digest_size: int
     topics: tuple[str, ...] = ()
+    meeting_weekday: int | None = None  # the club's weekly meeting, 0 = Monday; None: not set
+    meeting_time: str | None = None  # "HH:MM" in `timezone`
+    auto_pick_hours: int = 0  # pick the most-voted paper this long before a meeting; 0 = off
 
 
 @dataclass(frozen=True, slots=True)

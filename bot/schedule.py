@@ -30,7 +30,7 @@ from bot.store.schedule_runs import ScheduleRuns
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-Reminders = Callable[[datetime], Awaitable[int]]
+Reminders = Callable[[datetime], Awaitable[int]]  # a club job polled with the current time
 
 RETRY_DELAY = timedelta(minutes=30)
 MAX_RETRIES = 4  # then wait for next week's run (or a restart's catch-up)
@@ -130,6 +130,7 @@ class DigestScheduler:
         max_retries: int = MAX_RETRIES,
         chat_wait: timedelta = CHAT_WAIT,
         reminders: Reminders | None = None,
+        auto_picks: Reminders | None = None,
     ) -> None:
         self.club = club
         self.now = now
@@ -140,6 +141,7 @@ class DigestScheduler:
         self.max_retries = max_retries
         self.chat_wait = chat_wait
         self.reminders = reminders
+        self.auto_picks = auto_picks
         self.runs = ScheduleRuns(club.store)
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
@@ -167,9 +169,9 @@ class DigestScheduler:
         await self.load()
         self.club.settings_listeners.append(self.on_settings_changed)
         self._scheduler.start()
-        if self.reminders is not None:
+        if self.reminders is not None or self.auto_picks is not None:
             self._scheduler.add_job(
-                self._send_reminders,
+                self._club_tick,
                 "interval",
                 seconds=REMINDER_POLL.total_seconds(),
                 id="meeting-reminders",
@@ -393,13 +395,16 @@ class DigestScheduler:
                     ) from None
                 await asyncio.sleep(0.5)
 
-    async def _send_reminders(self) -> None:
-        if self.reminders is None:
-            return
-        try:
-            await self.reminders(self.now())
-        except PaperclubError as error:
-            log.warning("schedule: meeting reminders failed: %s", error)
+    async def _club_tick(self) -> None:
+        """Every minute: automatic picks due before a meeting, then meeting reminders (so a
+        session picked late still gets its reminder in the same tick)."""
+        for name, job in (("automatic picks", self.auto_picks), ("reminders", self.reminders)):
+            if job is None:
+                continue
+            try:
+                await job(self.now())
+            except PaperclubError as error:
+                log.warning("schedule: meeting %s failed: %s", name, error)
 
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
         task: asyncio.Task[Any] = asyncio.ensure_future(_logged(coroutine))

@@ -259,3 +259,112 @@ async def test_recap_turns_the_threads_questions_into_meeting_notes(club: Club) 
     with pytest.raises(NotAPaperThread):
         await club.workflow.recap(ThreadRef(TERMINAL, "nowhere"))
     assert others == []  # the paper's abstract does not answer Carol's question either
+
+
+async def test_meeting_and_automatic_pick_settings_are_validated(club: Club) -> None:
+    settings = await club.club.update_settings(
+        TERMINAL, meeting_weekday="thu", meeting_time="18:00", auto_pick_hours=24
+    )
+    assert (settings.meeting_weekday, settings.meeting_time, settings.auto_pick_hours) == (
+        3,
+        "18:00",
+        24,
+    )
+    assert (await club.club.channel_settings(TERMINAL)).auto_pick_hours == 24  # stored
+    with pytest.raises(InvalidSetting, match=r"Unknown automatic pick '200'.*from 1 to 167"):
+        await club.club.update_settings(TERMINAL, auto_pick_hours=200)
+    with pytest.raises(InvalidSetting, match="Unknown automatic pick 'soon'"):
+        await club.club.update_settings(TERMINAL, auto_pick_hours="soon")
+    with pytest.raises(InvalidSetting, match="Unknown day 'someday'"):
+        await club.club.update_settings(TERMINAL, meeting_weekday="someday")
+    with pytest.raises(InvalidSetting, match="Unknown time '18h'"):
+        await club.club.update_settings(TERMINAL, meeting_time="18h")
+    with pytest.raises(InvalidSetting, match="needs both a day and a time"):
+        await club.club.update_settings(OTHER_CHANNEL, meeting_weekday="fri")
+    with pytest.raises(InvalidSetting, match="Set the meeting's day and time first"):
+        await club.club.update_settings(OTHER_CHANNEL, auto_pick_hours=12)
+    assert (await club.club.channel_settings(TERMINAL)).auto_pick_hours == 24  # unchanged
+    cleared = await club.club.update_settings(TERMINAL, meeting_weekday="off")
+    assert (cleared.meeting_weekday, cleared.meeting_time, cleared.auto_pick_hours) == (
+        None,
+        None,
+        0,
+    )
+
+
+async def test_automatic_pick_runs_once_before_each_meeting(club: Club) -> None:
+    first, second = club.posted[:2]
+    await club.workflow.vote(await club.thread(second), ALICE)
+    await club.workflow.vote(await club.thread(second), BOB)
+    await club.workflow.vote(await club.thread(first), CAROL)
+    # Thursdays 18:00 in Tokyo (09:00 UTC), picked 24 h before: Wed 2027-03-03 09:00 UTC.
+    await club.club.update_settings(
+        TERMINAL, meeting_weekday="thu", meeting_time="18:00", auto_pick_hours=24
+    )
+
+    assert await club.workflow.send_due_auto_picks(datetime(2027, 3, 3, 8, 59, tzinfo=UTC)) == 0
+    assert not [e for e in club.entries() if str(e["key"]).startswith("session:")]
+    assert await club.workflow.send_due_auto_picks(datetime(2027, 3, 3, 9, 0, tzinfo=UTC)) == 1
+    assert await club.workflow.send_due_auto_picks(datetime(2027, 3, 3, 9, 1, tzinfo=UTC)) == 0
+    restarted = ClubWorkflow(club.club, now=club.clock)  # a restart: only the store remembers
+    assert await restarted.send_due_auto_picks(datetime(2027, 3, 4, 8, 0, tzinfo=UTC)) == 0
+
+    session = await club.workflow.session(TERMINAL, second)
+    assert session.meeting_at == datetime(2027, 3, 4, 9, 0, tzinfo=UTC)
+    assert session.votes == 2
+    roots = [e for e in club.entries() if str(e["key"]).startswith("session:")]
+    assert [r["key"] for r in roots] == [f"session:console:local/terminal:{second}"]
+    assert "• Meeting: Thu 2027-03-04 18:00 JST" in roots[0]["text"]
+    # The existing reminder fires before the picked meeting.
+    assert await club.workflow.send_due_reminders(datetime(2027, 3, 4, 8, 0, tzinfo=UTC)) == 1
+    assert "Reminder: the meeting starts in 60 min" in club.replies_in(session.thread)[-1]
+
+    # The next week's pick takes the next most-voted paper.
+    assert await club.workflow.send_due_auto_picks(datetime(2027, 3, 10, 9, 0, tzinfo=UTC)) == 1
+    following = await club.workflow.session(TERMINAL, first)
+    assert following.meeting_at == datetime(2027, 3, 11, 9, 0, tzinfo=UTC)
+
+
+async def test_an_automatic_pick_without_votes_says_so_in_the_channel(club: Club) -> None:
+    await club.club.update_settings(
+        TERMINAL, meeting_weekday="fri", meeting_time="10:00", auto_pick_hours=2
+    )
+    friday_8am_tokyo = datetime(2027, 3, 4, 23, 0, tzinfo=UTC)
+    assert await club.workflow.send_due_auto_picks(friday_8am_tokyo) == 1
+    assert await club.workflow.send_due_auto_picks(friday_8am_tokyo) == 0
+    [notice] = [e for e in club.entries() if str(e["key"]).startswith("autopick:")]
+    assert notice["root"] is None  # a top-level post in the channel
+    assert "no paper has votes yet; react to a paper's post to vote" in notice["text"]
+    assert "Fri 2027-03-05 10:00 JST" in notice["text"]
+    assert await club.workflow.standings(TERMINAL) == []
+
+
+async def test_the_scheduler_makes_a_missed_automatic_pick_and_reminds_in_one_tick(
+    club: Club,
+) -> None:
+    paper = club.posted[2]
+    await club.workflow.vote(await club.thread(paper), ALICE)
+    await club.club.update_settings(
+        TERMINAL, meeting_weekday="thu", meeting_time="18:00", auto_pick_hours=24
+    )
+    # Down through Wednesday's pick; back 30 min before Thursday's meeting.
+    clock = Clock(datetime(2027, 3, 4, 8, 30, tzinfo=UTC))
+    workflow = ClubWorkflow(club.club, now=clock)
+    scheduler = DigestScheduler(
+        club.club,
+        now=clock,
+        reminders=workflow.send_due_reminders,
+        auto_picks=workflow.send_due_auto_picks,
+    )
+    await scheduler.start()
+    try:
+        for _ in range(100):
+            if any("starts in 30 min" in e["text"] for e in club.entries()):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await scheduler.shutdown()
+    session = await club.workflow.session(TERMINAL, paper)
+    [root] = [e for e in club.entries() if e["id"] == session.thread.root_id]
+    assert root["text"].startswith(f"**📚 Reading session: {session.paper.title}**")
+    assert [t for t in club.replies_in(session.thread) if "starts in 30 min" in t]

@@ -44,6 +44,8 @@ LANGUAGE_CHOICES = [
     Choice(name="한국어", value="ko"),
 ]
 DAY_CHOICES = [Choice(name=_(day), value=index) for index, day in enumerate(DAYS)]
+NO_MEETING = -1
+MEETING_DAY_CHOICES = [*DAY_CHOICES, Choice(name=_("No meeting"), value=NO_MEETING)]
 SEARCH_HITS_SHOWN = 10
 QUESTION_SHOWN_CHARS = 1500
 APOLOGY = (
@@ -171,6 +173,9 @@ def register_commands(tree: PaperclubTree) -> None:
         timezone=_("timezone"),
         topics=_("topics"),
         size=_("size"),
+        meeting_day=_("meeting_day"),
+        meeting_time=_("meeting_time"),
+        auto_pick=_("auto_pick"),
     )
     @app_commands.describe(
         language=_("Language of summaries and answers"),
@@ -179,9 +184,13 @@ def register_commands(tree: PaperclubTree) -> None:
         timezone=_("IANA time zone such as Asia/Tokyo or Europe/Berlin"),
         topics=_("Topics to favour, comma-separated (e.g. LLM agents, diffusion)"),
         size=_("Papers per digest"),
+        meeting_day=_("Day of the club's weekly meeting"),
+        meeting_time=_("Time of the weekly meeting, HH:MM (24-hour)"),
+        auto_pick=_("Pick the most-voted paper this many hours before each meeting (0 = off)"),
     )
     @app_commands.choices(language=LANGUAGE_CHOICES)
     @app_commands.choices(day=DAY_CHOICES)
+    @app_commands.choices(meeting_day=MEETING_DAY_CHOICES)
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_channels=True)
     async def settings(
@@ -192,11 +201,15 @@ def register_commands(tree: PaperclubTree) -> None:
         timezone: str | None = None,
         topics: str | None = None,
         size: app_commands.Range[int, 1, 25] | None = None,
+        meeting_day: Choice[int] | None = None,
+        meeting_time: str | None = None,
+        auto_pick: app_commands.Range[int, 0, 167] | None = None,
     ) -> None:
         responder = await _begin(interaction, ephemeral=True)
         conversation = conversation_of(interaction)
         club = interaction.client.club
-        if all(v is None for v in (language, day, time, timezone, topics, size)):
+        options = (language, day, time, timezone, topics, size, meeting_day, meeting_time, auto_pick)
+        if all(v is None for v in options):
             current = await club.channel_settings(conversation)
         else:
             current = await club.update_settings(
@@ -207,6 +220,9 @@ def register_commands(tree: PaperclubTree) -> None:
                 timezone=timezone,
                 topics=topics,
                 digest_size=size,
+                meeting_weekday=_meeting_day(meeting_day),
+                meeting_time=meeting_time,
+                auto_pick_hours=auto_pick,
             )
         await responder.finish(describe_settings(current))
 
@@ -323,6 +339,12 @@ def describe_hits(query: str, hits: list[ArchiveHit]) -> str:
     if len(hits) > SEARCH_HITS_SHOWN:
         lines.append(f"… and {len(hits) - SEARCH_HITS_SHOWN} more: add words to narrow it down.")
     return "\n".join(lines)
+
+
+def _meeting_day(choice: Choice[int] | None) -> int | str | None:
+    if choice is None:
+        return None
+    return "off" if choice.value == NO_MEETING else choice.value
 
 
 def _command_name(interaction: discord.Interaction[PaperclubBot]) -> str:

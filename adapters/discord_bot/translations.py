@@ -79,6 +79,18 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     },
     "size": {"ja": "件数", "ko": "개수"},
     "Papers per digest": {"ja": "1回のダイジェストの論文数", "ko": "다이제스트당 논문 수"},
+    "meeting_day": {"ja": "会の曜日", "ko": "모임요일"},
+    "Day of the club's weekly meeting": {"ja": "毎週の会の曜日", "ko": "매주 모임 요일"},
+    "Time of the weekly meeting, HH:MM (24-hour)": {
+        "ja": "毎週の会の時刻 (HH:MM、24時間制)",
+        "ko": "매주 모임 시각 (HH:MM, 24시간제)",
+    },
+    "auto_pick": {"ja": "自動選出", "ko": "자동선정"},
+    "Pick the most-voted paper this many hours before each meeting (0 = off)": {
+        "ja": "各回の何時間前に最多得票の論文を自動で選ぶか (0 = オフ)",
+        "ko": "모임 몇 시간 전에 최다 득표 논문을 자동으로 고를지 (0 = 끔)",
+    },
+    "No meeting": {"ja": "会なし", "ko": "모임 없음"},
     "Monday": {"ja": "月曜日", "ko": "월요일"},
     "Tuesday": {"ja": "火曜日", "ko": "화요일"},
     "Wednesday": {"ja": "水曜日", "ko": "수요일"},

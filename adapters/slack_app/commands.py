@@ -48,6 +48,9 @@ SETTING_KEYS = {
     "topics": "topics",
     "size": "digest_size",
     "digest_size": "digest_size",
+    "meeting": "meeting",
+    "autopick": "auto_pick_hours",
+    "auto_pick": "auto_pick_hours",
 }
 
 
@@ -73,28 +76,56 @@ def parse_command(command: str, text: str) -> Invocation:
 
 
 def parse_settings(args: str) -> dict[str, str | int]:
-    """`language=ja day=fri time=09:30 timezone=Asia/Tokyo topics=llm,agents size=5`."""
+    """`language=ja day=fri time=09:30 timezone=Asia/Tokyo topics=llm,agents size=5
+    meeting=thu 18:00 autopick=24` (`meeting=off` clears the meeting)."""
     changes: dict[str, str | int] = {}
     try:
         words = shlex.split(args)
     except ValueError:
         words = args.split()
+    words = _join_meeting_time(words)
     for word in words:
         key, sep, value = word.partition("=")
         name = SETTING_KEYS.get(key.strip().lower())
         if not sep or name is None:
             raise InvalidSetting(
                 f"I don't understand '{word}'. Use key=value with these keys: "
-                "language, day, time, timezone, topics, size "
-                "(e.g. /paperclub settings language=ja day=fri time=09:30)."
+                "language, day, time, timezone, topics, size, meeting, autopick "
+                "(e.g. /paperclub settings language=ja day=fri time=09:30 "
+                "meeting=thu 18:00 autopick=24)."
             )
-        if name == "digest_size":
+        if name == "meeting":
+            changes.update(_meeting(value))
+        elif name == "digest_size":
             if not value.strip().isdigit():
                 raise InvalidSetting("The digest size must be a whole number between 1 and 25.")
             changes[name] = int(value)
         else:
             changes[name] = value
     return changes
+
+
+def _join_meeting_time(words: list[str]) -> list[str]:
+    """`meeting=thu 18:00` arrives as two words; the time belongs to the meeting."""
+    joined: list[str] = []
+    for word in words:
+        if joined and "=" not in word and joined[-1].lower().startswith("meeting="):
+            joined[-1] += " " + word
+        else:
+            joined.append(word)
+    return joined
+
+
+def _meeting(value: str) -> dict[str, str | int]:
+    parts = re.split(r"[\s@,]+", value.strip())
+    if len(parts) == 1 and parts[0].lower() in ("off", "none"):
+        return {"meeting_weekday": "off"}
+    if len(parts) != 2:
+        raise InvalidSetting(
+            f"Unknown meeting '{value[:40]}'. Give a weekday and a 24-hour time, e.g. "
+            "meeting=thu 18:00, or meeting=off."
+        )
+    return {"meeting_weekday": parts[0], "meeting_time": parts[1]}
 
 
 def split_ask(args: str) -> tuple[str, str]:

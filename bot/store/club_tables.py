@@ -32,6 +32,12 @@ class SessionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AutoPickRow:
+    arxiv_id: str | None  # None: no paper had a vote when the pick ran
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ReadingEntry:
     arxiv_id: str
     title: str
@@ -177,6 +183,47 @@ class ClubTables:
         ) as cur:
             rows = await cur.fetchall()
         return [_session(r) for r in rows]
+
+    # Automatic picks ------------------------------------------------------------------
+
+    async def auto_pick(
+        self, conversation: ConversationRef, meeting_at: datetime
+    ) -> AutoPickRow | None:
+        async with self._db.execute(
+            "SELECT arxiv_id, done FROM auto_picks WHERE platform=? AND workspace_id=? AND "
+            "channel_id=? AND meeting_at=?",
+            (*conversation_key(conversation), meeting_at.astimezone(UTC).isoformat()),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else AutoPickRow(row[0], bool(row[1]))
+
+    async def reserve_auto_pick(
+        self, conversation: ConversationRef, meeting_at: datetime, arxiv_id: str | None
+    ) -> AutoPickRow:
+        """The paper picked for this meeting: the first choice recorded wins, so a pick
+        resumed after a crash finishes with the paper it began with."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO auto_picks (platform, workspace_id, channel_id, meeting_at, "
+            "arxiv_id, created_at) VALUES (?,?,?,?,?,?)",
+            (
+                *conversation_key(conversation),
+                meeting_at.astimezone(UTC).isoformat(),
+                arxiv_id,
+                _now(),
+            ),
+        )
+        await self._db.commit()
+        row = await self.auto_pick(conversation, meeting_at)
+        assert row is not None
+        return row
+
+    async def finish_auto_pick(self, conversation: ConversationRef, meeting_at: datetime) -> None:
+        await self._db.execute(
+            "UPDATE auto_picks SET done=1 WHERE platform=? AND workspace_id=? AND channel_id=? "
+            "AND meeting_at=?",
+            (*conversation_key(conversation), meeting_at.astimezone(UTC).isoformat()),
+        )
+        await self._db.commit()
 
     # Reading lists ------------------------------------------------------------------
 

@@ -392,7 +392,9 @@ class Store:
 
     async def save_channel(self, settings: ChannelSettings) -> None:
         await self._db.execute(
-            "INSERT OR REPLACE INTO channels VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO channels (platform, workspace_id, channel_id, language, "
+            "subscribed, weekday, time, timezone, digest_size, topics_json, meeting_weekday, "
+            "meeting_time, auto_pick_hours) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 *_conv_params(settings.conversation),
                 settings.language,
@@ -402,12 +404,24 @@ class Store:
                 settings.timezone,
                 settings.digest_size,
                 json.dumps(list(settings.topics), ensure_ascii=False),
+                settings.meeting_weekday,
+                settings.meeting_time,
+                settings.auto_pick_hours,
             ),
         )
         await self._db.commit()
 
     async def subscribed_channels(self) -> list[ChannelSettings]:
         async with self._db.execute("SELECT * FROM channels WHERE subscribed=1") as cur:
+            rows = await cur.fetchall()
+        return [_channel_from_row(r) for r in rows]
+
+    async def auto_pick_channels(self) -> list[ChannelSettings]:
+        """Channels with a weekly meeting and an automatic pick before it."""
+        async with self._db.execute(
+            "SELECT * FROM channels WHERE auto_pick_hours > 0 AND meeting_weekday IS NOT NULL "
+            "AND meeting_time IS NOT NULL"
+        ) as cur:
             rows = await cur.fetchall()
         return [_channel_from_row(r) for r in rows]
 
@@ -463,4 +477,7 @@ def _channel_from_row(row: aiosqlite.Row) -> ChannelSettings:
         timezone=row["timezone"],
         digest_size=row["digest_size"],
         topics=tuple(json.loads(row["topics_json"])),
+        meeting_weekday=row["meeting_weekday"],
+        meeting_time=row["meeting_time"],
+        auto_pick_hours=row["auto_pick_hours"],
     )

@@ -156,4 +156,21 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    # 4: each channel's weekly meeting and automatic pick, and which paper was picked
+    # automatically for which meeting (so a restart never picks twice)
+    """
+    ALTER TABLE channels ADD COLUMN meeting_weekday INTEGER;
+    ALTER TABLE channels ADD COLUMN meeting_time TEXT;
+    ALTER TABLE channels ADD COLUMN auto_pick_hours INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE auto_picks (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        meeting_at TEXT NOT NULL,
+        arxiv_id TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id, meeting_at)
+    );
+    """,
 )
