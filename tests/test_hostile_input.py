@@ -43,7 +43,7 @@ from tests.loopback.openai_server import OpenAIServer, echo_model
 from tests.loopback.slack_payloads import message_event
 from tests.loopback.slack_server import FakeSlack, Workspace, eventually
 from tests.test_discord_adapter import invoke, message_calls, reply_to, thread_id_in
-from tests.test_slack_adapter import MENTION_OR_BROADCAST, Club, all_text
+from tests.test_slack_adapter import C1, MENTION_OR_BROADCAST, Club, all_text
 
 PAPER = "1605.08386"
 INJECTED = "2401.00001"  # served by the loopback arXiv with a prompt-injecting abstract
@@ -597,6 +597,8 @@ DISCORD_CASES: dict[str, tuple[str, str]] = {  # (what the member does, the text
     "paper-other-host": ("paper", "https://evil.example/abs/1605.08386"),
     "paper-loopback-ip": ("paper", "http://127.0.0.1:6379/abs/1605.08386"),
     "paper-mass-mention": ("paper", "@everyone <@123>"),
+    "settings-timezone-path": ("settings", "timezone=../../../etc/passwd"),
+    "settings-time-out-of-range": ("settings", "time=25:99"),
 }
 
 
@@ -607,10 +609,19 @@ async def test_hostile_input_through_discord(
     fake = on_discord.fake
     start = len(fake.calls)
     arxiv_before = len(world.arxiv.requests)
+    conversation = ConversationRef(
+        Platform.DISCORD, on_discord.channel["guild_id"], on_discord.channel["id"]
+    )
+    settings_before = await on_discord.club.channel_settings(conversation)
     if action == "paper":
         invocation = await invoke(fake, on_discord.channel, "paper", {"reference": text})
         await reply_to(fake, invocation, lambda t: "is not an arXiv paper reference" in t)
         assert len(world.arxiv.requests) == arxiv_before  # nothing fetched
+    elif action == "settings":
+        name, _, value = text.partition("=")
+        invocation = await invoke(fake, on_discord.channel, "settings", {name: value})
+        assert invocation.callback.json["data"]["flags"] == EPHEMERAL  # only its author sees it
+        await reply_to(fake, invocation, lambda t: "Unknown" in t)
     else:
         if action == "model":
             world.model.reply = grounded_with(text)
@@ -636,6 +647,8 @@ async def test_hostile_input_through_discord(
         assert not LIVE_MASS_MENTION.search(body), body
         if action == "paper":  # the refusal goes only to the member who asked
             assert call.json["flags"] == EPHEMERAL
+    assert await on_discord.club.channel_settings(conversation) == settings_before
+    await world.assert_promises_kept()  # the logs, the model's prompts, the settings
 
 
 @dataclass
@@ -672,6 +685,8 @@ SLACK_CASES: dict[str, tuple[str, str]] = {
     "model-answers-with-token": ("model", f"{SLACK_TOKEN} {SIGNING_SECRET} <!channel> <@U1>"),
     "paper-other-host": ("paper", "<https://evil.example/abs/1605.08386>"),
     "paper-broadcast": ("paper", "<!everyone> <@U123>"),
+    "settings-timezone-path": ("settings", "timezone=../../../etc/passwd"),
+    "settings-bad-language-and-time": ("settings", "language=xx time=25:99 day=<!channel>"),
 }
 
 
@@ -682,15 +697,19 @@ async def test_hostile_input_through_slack(
     slack = on_slack.slack
     start = len(slack.calls)
     arxiv_before = len(world.arxiv.requests)
-    if action == "paper":
-        envelope, name = await on_slack.club.command(f"paper {text}")
+    settings_before = await on_slack.club.club.channel_settings(C1)
+    if action in ("paper", "settings"):
+        envelope, name = await on_slack.club.command(f"{action} {text}")
         await slack.wait_ack(envelope)
         result = await on_slack.club.result(name)
         shown = json.dumps(result.body, ensure_ascii=False)
-        assert "is not an arXiv paper reference" in shown
+        expected = "is not an arXiv paper reference" if action == "paper" else "Unknown"
+        assert expected in shown, shown
+        assert await on_slack.club.club.channel_settings(C1) == settings_before
         assert not MENTION_OR_BROADCAST.search(shown.replace("<https://arxiv.org", "")), shown
         assert len(world.arxiv.requests) == arxiv_before
         assert not any(secret in shown for secret in SECRETS)
+        await world.assert_promises_kept()
         return
     if action == "model":
         world.model.reply = grounded_with(text)
@@ -711,3 +730,4 @@ async def test_hostile_input_through_slack(
         assert not MENTION_OR_BROADCAST.search(text_sent), text_sent
     for call in slack.calls[start:]:
         assert not any(secret in json.dumps(call.params) for secret in SECRETS)
+    await world.assert_promises_kept()
