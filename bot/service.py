@@ -39,6 +39,7 @@ from bot.errors import (
     LLMUnavailable,
     PaperclubError,
     PaperNotFound,
+    PlatformUnavailable,
 )
 from bot.i18n import SUPPORTED_LANGUAGES, label
 from bot.llm.extractive import ExtractiveEngine
@@ -514,11 +515,19 @@ class PaperClub:
             nonlocal last_edit
             if time.monotonic() - last_edit >= STREAM_EDIT_INTERVAL:
                 shown = self._without_partial_secret(so_far)
-                await chat.edit(message, self._outbound(Post(text=shown + " …")))
+                try:
+                    await chat.edit(message, self._outbound(Post(text=shown + " …")))
+                except PlatformUnavailable as error:  # a progress edit is a courtesy
+                    log.warning("streaming edit failed: %s", error)
                 last_edit = time.monotonic()
 
         evidence = await self._compose_answer(question, text, history, language, show)
-        await chat.edit(message, self._outbound(answer_post(evidence.answer, language)))
+        final = self._outbound(answer_post(evidence.answer, language))
+        try:
+            await chat.edit(message, final)
+        except PlatformUnavailable as error:
+            log.warning("final edit failed (%s); posting the answer as a new message", error)
+            await chat.reply(thread, final)
         return evidence.answer
 
     def _checked_answer(
