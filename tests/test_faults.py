@@ -22,11 +22,13 @@ from rich.console import Console
 from adapters.console import ConsoleChat
 from bot.app import TERMINAL, build_club
 from bot.config import Settings
-from bot.domain import Author, ConversationRef, Platform, SummaryEngine
+from bot.domain import Author, ConversationRef, Platform, SummaryEngine, ThreadRef
 from bot.errors import SourceUnavailable
 from bot.service import PaperClub
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.openai_server import OpenAIServer
+from tests.loopback.slack_payloads import message_event
+from tests.loopback.slack_server import eventually
 from tests.loopback.threaded import Fault
 from tests.test_discord_adapter import MESSAGES, World, invoke, reply_to
 from tests.test_discord_adapter import world as world
@@ -315,3 +317,19 @@ async def test_the_same_paper_summoned_twice_at_once_is_posted_once(club: Club) 
     assert len(club.slack.thread("T111", "C111", root.ts)) == 3  # summary, key points, tags
     rows = await posted_rows(club.club)
     assert rows == [("paper:slack:T111:C111:1605.08386", "complete")]
+
+
+async def test_slack_refusing_the_answers_edit_still_delivers_the_answer(club: Club) -> None:
+    root = await club.paper()
+    club.slack.fail_next("chat.update", status=500, error="internal_error")
+    question = "What does the paper prove about mixing?"
+    event = message_event(text=question, thread_ts=root.ts)
+    await club.slack.wait_ack(await club.slack.send_event(event))
+    thread = ThreadRef(C1, root.ts)
+    await eventually(lambda: len(club.slack.thread("T111", "C111", root.ts)) >= 5, 10)
+    placeholder, answer = club.slack.thread("T111", "C111", root.ts)[3:]
+    assert placeholder.text == "…"  # the edit Slack refused
+    assert "Sources" in answer.text or "Extractive" in answer.text, answer.text
+    assert "refused" not in answer.text
+    turns = await club.club.store.turns(thread)
+    assert [t.role for t in turns] == ["user", "assistant"]
