@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.command_text import command_prefix_for, meeting_text, reply
 from bot.domain import (
     Author,
     ChannelSettings,
@@ -38,7 +39,6 @@ _QUOTE = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 _MARKERS = re.compile(r"\s*\[\d+\]")
 MIN_SHARED_WORDS = 0.6  # share of a key point's words a paper sentence must contain to back it
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
-_MEETING_FORMAT = "%a %Y-%m-%d %H:%M %Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +90,14 @@ class MeetingNotes:
 
 
 class ClubWorkflow:
-    def __init__(self, club: PaperClub, *, now: Clock = utc_now) -> None:
+    def __init__(
+        self, club: PaperClub, *, now: Clock = utc_now, command_prefix: str | None = None
+    ) -> None:
+        """`command_prefix` is how members type a command ("/paperclub " on Slack), named
+        in posts and errors; None: each conversation's platform decides."""
         self.club = club
         self.now = now
+        self.command_prefix = command_prefix
         self.tables = ClubTables(club.store)
 
     # Votes ------------------------------------------------------------------------
@@ -138,7 +143,8 @@ class ClubWorkflow:
         if not standings:
             raise InvalidSetting(
                 "No paper in this channel has a vote yet (or every voted paper was already "
-                "picked). React to a paper's post or use /vote <arXiv id> first."
+                "picked). React to a paper's post or use "
+                f"{self._prefix(conversation)}vote <arXiv id> first."
             )
         return [
             await self._start_session(conversation, tally.paper, tally.votes, meeting_at)
@@ -188,17 +194,20 @@ class ClubWorkflow:
     async def _post_no_votes(self, conversation: ConversationRef, meeting_at: datetime) -> None:
         channel = await self.club.channel_settings(conversation)
         key = f"autopick:{channel_name(conversation)}:{meeting_at.astimezone(UTC).isoformat()}"
-        meeting = meeting_at.astimezone(ZoneInfo(channel.timezone)).strftime(_MEETING_FORMAT)
-        text = (
-            f"**📚 No paper picked for the meeting on {meeting}**: no paper has votes yet; "
-            "react to a paper's post to vote."
-        )
+        local = meeting_at.astimezone(ZoneInfo(channel.timezone))
+        meeting = meeting_text(local, channel.language)
         chat = self.club.chat_for(conversation)
         if await chat.find_thread(conversation, key) is None:
             await chat.open_thread(
                 conversation,
-                Post(text=self.club.clean_text(text)),
-                thread_name=_thread_name(f"No paper picked for {meeting}"),
+                Post(
+                    text=self.club.clean_text(
+                        reply("auto_pick_none", channel.language, meeting=meeting)
+                    )
+                ),
+                thread_name=_thread_name(
+                    reply("auto_pick_none_thread", channel.language, meeting=meeting)
+                ),
                 idempotency_key=key,
             )
 
@@ -223,7 +232,11 @@ class ClubWorkflow:
         session = await self._session(conversation, found.arxiv_id)
         await self.club.chat_for(conversation).reply(
             session.thread,
-            Post(text=self.club.clean_text(await self._session_text(session, "Presenter set"))),
+            Post(
+                text=self.club.clean_text(
+                    await self._session_text(session, "session_presenter_set")
+                )
+            ),
         )
         return session
 
@@ -238,9 +251,7 @@ class ClubWorkflow:
                 continue  # the meeting has started; a late reminder would only confuse
             session = await self._session(row.conversation, row.arxiv_id)
             minutes = max(1, round((row.meeting_at - now).total_seconds() / 60))
-            text = await self._session_text(
-                session, f"Reminder: the meeting starts in {minutes} min"
-            )
+            text = await self._session_text(session, "session_reminder", minutes=minutes)
             key = (
                 f"reminder:{channel_name(row.conversation)}:{row.arxiv_id}:"
                 f"{row.meeting_at.isoformat()}"
@@ -312,7 +323,7 @@ class ClubWorkflow:
             raise InvalidSetting(
                 f"{arxiv_id} was not posted in this channel, so it cannot be voted on or "
                 f"presented here. Pick a paper from this channel's digest, or post it here "
-                f"first with /paper {arxiv_id}."
+                f"first with {self._prefix(target.conversation)}paper {arxiv_id}."
             )
         return target.conversation, await self._paper(arxiv_id), thread
 
@@ -322,7 +333,8 @@ class ClubWorkflow:
         if thread is None:
             raise InvalidSetting(
                 f"{arxiv_id} has no thread in this channel, so there is nothing to recap. "
-                f"Open it with /paper {arxiv_id} and discuss it in its thread first."
+                f"Open it with {self._prefix(target.conversation)}paper {arxiv_id} and discuss "
+                "it in its thread first."
             )
         return thread
 
@@ -345,11 +357,12 @@ class ClubWorkflow:
             chat = self.club.chat_for(conversation)
             key = f"session:{channel_name(conversation)}:{paper.arxiv_id}"
             draft = await self._session_from_row(row, paper, ThreadRef(conversation, ""))
-            text = await self._session_text(draft, "Reading session")
+            text = await self._session_text(draft, "session_reading")
+            language = (await self.club.channel_settings(conversation)).language
             thread = await chat.find_thread(conversation, key) or await chat.open_thread(
                 conversation,
                 Post(text=self.club.clean_text(text)),
-                thread_name=_thread_name(f"Reading session: {paper.title}"),
+                thread_name=_thread_name(reply("session_thread", language, title=paper.title)),
                 idempotency_key=key,
             )
             await self.tables.set_session_root(conversation, paper.arxiv_id, thread.root_id)
@@ -358,9 +371,10 @@ class ClubWorkflow:
     async def _session(self, conversation: ConversationRef, arxiv_id: str) -> Session:
         row = await self.tables.session(conversation, arxiv_id)
         if row is None or row.root_id is None:
+            p = self._prefix(conversation)
             raise InvalidSetting(
-                f"{arxiv_id} has no reading session in this channel yet. Use /pick to pick the "
-                f"most-voted papers, or /present {arxiv_id} to present it."
+                f"{arxiv_id} has no reading session in this channel yet. Use {p}pick to pick "
+                f"the most-voted papers, or {p}present {arxiv_id} to present it."
             )
         paper = await self._paper(arxiv_id)
         return await self._session_from_row(row, paper, ThreadRef(conversation, row.root_id))
@@ -370,22 +384,31 @@ class ClubWorkflow:
         meeting = row.meeting_at.astimezone(ZoneInfo(timezone)) if row.meeting_at else None
         return Session(paper, thread, row.votes, row.presenter_name, meeting)
 
-    async def _session_text(self, session: Session, heading: str) -> str:
+    async def _session_text(self, session: Session, heading: str, **values: object) -> str:
+        """The session's card in the channel's language; `heading` is a command_text key."""
+        conversation = session.thread.conversation
+        language = (await self.club.channel_settings(conversation)).language
+        p = self._prefix(conversation)
         meeting = (
-            session.meeting_at.strftime(_MEETING_FORMAT)
+            meeting_text(session.meeting_at, language)
             if session.meeting_at
-            else "not scheduled yet (/present <paper> <YYYY-MM-DD HH:MM>)"
+            else reply("meeting_unscheduled", language, p=p)
         )
-        presenter = session.presenter or "nobody yet (/present <paper>)"
+        presenter = session.presenter or reply("presenter_none", language, p=p)
         return "\n".join(
             [
-                f"**📚 {heading}: {session.paper.title}**",
-                f"• Paper: {session.paper.abs_url}",
-                f"• Votes: {session.votes}",
-                f"• Presenter: {presenter}",
-                f"• Meeting: {meeting}",
+                f"**📚 {reply(heading, language, **values)}: {session.paper.title}**",
+                f"• {reply('session_paper', language)}: {session.paper.abs_url}",
+                f"• {reply('session_votes', language)}: {session.votes}",
+                f"• {reply('session_presenter', language)}: {presenter}",
+                f"• {reply('session_meeting', language)}: {meeting}",
             ]
         )
+
+    def _prefix(self, conversation: ConversationRef) -> str:
+        if self.command_prefix is not None:
+            return self.command_prefix
+        return command_prefix_for(conversation.platform)
 
     async def _meeting_time(
         self, conversation: ConversationRef, value: datetime | str | None
@@ -458,22 +481,29 @@ def meeting_notes(paper: Paper, turns: list[Turn], passages: tuple[Passage, ...]
 
 
 def recap_text(notes: MeetingNotes, language: str) -> str:
-    lines = [f"**📝 Meeting notes: {notes.paper.title}**", "", "**Key points**"]
+    def say(key: str) -> str:
+        return reply(key, language)
+
+    lines = [f"**📝 {reply('recap_title', language, title=notes.paper.title)}**", ""]
+    lines.append(f"**{say('recap_key_points')}**")
     for point in notes.key_points:
         where = "; ".join(_where(c) for c in point.citations)
         lines.append(f"• {point.text} ({label('sources', language)}: {where})")
     if not notes.key_points:
-        lines.append("• (none yet: no answer in this thread was backed by the paper)")
-    lines += ["", "**Open questions**"]
-    lines += [f"• {q.text} (asked by `{q.author_id}`)" for q in notes.open_questions] or ["• none"]
-    lines += ["", "**Who asked what**"]
+        lines.append(f"• {say('recap_no_key_points')}")
+    lines += ["", f"**{say('recap_open_questions')}**"]
+    asked_by = say("recap_asked_by")
+    lines += [f"• {q.text} ({asked_by} `{q.author_id}`)" for q in notes.open_questions] or [
+        f"• {say('recap_none')}"
+    ]
+    lines += ["", f"**{say('recap_who_asked')}**"]
     by_member: dict[str, list[str]] = {}
     for q in notes.asked:
         by_member.setdefault(q.author_id, []).append(q.text)
     for member, questions in by_member.items():
         lines.append(f"• `{member}`: " + " / ".join(questions))
     if not by_member:
-        lines.append("• nobody has asked anything in this thread yet")
+        lines.append(f"• {say('recap_nobody')}")
     return "\n".join(lines)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.domain import ChannelSettings, DigestReport
 from bot.store.club_tables import ReadingEntry
 
 
@@ -237,8 +239,274 @@ _REPLIES: dict[str, dict[str, str]] = {
 }
 
 
+# Posts the club's workflow makes in a channel or thread (sessions, reminders, picks,
+# recaps), and the settings and digest confirmations the adapters show.
+_REPLIES.update(
+    {
+        "session_reading": {"en": "Reading session", "ja": "読書会", "ko": "읽기 모임"},
+        "session_presenter_set": {
+            "en": "Presenter set",
+            "ja": "発表者が決まりました",
+            "ko": "발표자 지정",
+        },
+        "session_reminder": {
+            "en": "Reminder: the meeting starts in {minutes} min",
+            "ja": "リマインダー: あと {minutes} 分で会が始まります",
+            "ko": "알림: {minutes}분 후 모임이 시작됩니다",
+        },
+        "session_thread": {
+            "en": "Reading session: {title}",
+            "ja": "読書会: {title}",
+            "ko": "읽기 모임: {title}",
+        },
+        "session_paper": {"en": "Paper", "ja": "論文", "ko": "논문"},
+        "session_votes": {"en": "Votes", "ja": "得票", "ko": "득표"},
+        "session_presenter": {"en": "Presenter", "ja": "発表者", "ko": "발표자"},
+        "session_meeting": {"en": "Meeting", "ja": "日時", "ko": "일시"},
+        "presenter_none": {
+            "en": "nobody yet ({p}present <paper>)",
+            "ja": "未定 ({p}present <論文> で決めます)",
+            "ko": "미정 ({p}present <논문>으로 정합니다)",
+        },
+        "meeting_unscheduled": {
+            "en": "not scheduled yet ({p}present <paper> <YYYY-MM-DD HH:MM>)",
+            "ja": "未定 ({p}present <論文> <YYYY-MM-DD HH:MM> で決めます)",
+            "ko": "미정 ({p}present <논문> <YYYY-MM-DD HH:MM>으로 정합니다)",
+        },
+        "auto_pick_none": {
+            "en": "**📚 No paper picked for the meeting on {meeting}**: no paper has votes yet; "
+            "react to a paper's post to vote.",
+            "ja": "**📚 {meeting} の会の論文は選ばれませんでした**: まだ票の入った論文がありません。"
+            "論文の投稿にリアクションして投票してください。",
+            "ko": "**📚 {meeting} 모임 논문을 고르지 못했습니다**: 아직 표를 받은 논문이 없습니다. "
+            "논문 게시물에 반응을 달아 투표하세요.",
+        },
+        "auto_pick_none_thread": {
+            "en": "No paper picked for {meeting}",
+            "ja": "{meeting} の論文は未選出",
+            "ko": "{meeting} 논문 미선정",
+        },
+        "recap_title": {
+            "en": "Meeting notes: {title}",
+            "ja": "議事メモ: {title}",
+            "ko": "회의록: {title}",
+        },
+        "recap_key_points": {"en": "Key points", "ja": "要点", "ko": "핵심"},
+        "recap_no_key_points": {
+            "en": "(none yet: no answer in this thread was backed by the paper)",
+            "ja": "(まだありません: このスレッドに論文で裏付けられた回答はありません)",
+            "ko": "(아직 없음: 이 스레드에 논문으로 뒷받침된 답변이 없습니다)",
+        },
+        "recap_open_questions": {"en": "Open questions", "ja": "未解決の質問", "ko": "열린 질문"},
+        "recap_none": {"en": "none", "ja": "なし", "ko": "없음"},
+        "recap_asked_by": {"en": "asked by", "ja": "質問者", "ko": "질문자"},
+        "recap_who_asked": {
+            "en": "Who asked what",
+            "ja": "誰が何を質問したか",
+            "ko": "누가 무엇을 물었는지",
+        },
+        "recap_nobody": {
+            "en": "nobody has asked anything in this thread yet",
+            "ja": "このスレッドではまだ誰も質問していません",
+            "ko": "이 스레드에서는 아직 아무도 질문하지 않았습니다",
+        },
+        # settings and subscriptions
+        "settings_heading": {
+            "en": "Settings for this channel",
+            "ja": "このチャンネルの設定",
+            "ko": "이 채널의 설정",
+        },
+        "settings_saved": {
+            "en": "Settings saved",
+            "ja": "設定を保存しました",
+            "ko": "설정을 저장했습니다",
+        },
+        "subscribed": {
+            "en": "Subscribed: the weekly digest comes here",
+            "ja": "購読しました: 週間ダイジェストがここに届きます",
+            "ko": "구독했습니다: 주간 다이제스트가 여기로 옵니다",
+        },
+        "unsubscribed": {
+            "en": "Unsubscribed: no more weekly digests here",
+            "ja": "購読を解除しました: 週間ダイジェストはもう届きません",
+            "ko": "구독을 취소했습니다: 주간 다이제스트가 더 이상 오지 않습니다",
+        },
+        "settings_digest": {
+            "en": "Weekly digest: {status}, every {day} at {time} ({timezone})",
+            "ja": "週間ダイジェスト: {status}、毎週{day} {time} ({timezone})",
+            "ko": "주간 다이제스트: {status}, 매주 {day} {time} ({timezone})",
+        },
+        "digest_on": {"en": "on", "ja": "オン", "ko": "켜짐"},
+        "digest_off": {
+            "en": "off (turn it on with {p}subscribe)",
+            "ja": "オフ ({p}subscribe でオンにします)",
+            "ko": "꺼짐 ({p}subscribe로 켭니다)",
+        },
+        "settings_language": {"en": "Language: {name}", "ja": "言語: {name}", "ko": "언어: {name}"},
+        "settings_size": {
+            "en": "Papers per digest: {size}",
+            "ja": "1回のダイジェストの論文数: {size}",
+            "ko": "다이제스트당 논문 수: {size}",
+        },
+        "settings_topics": {
+            "en": "Topics: {topics}",
+            "ja": "トピック: {topics}",
+            "ko": "주제: {topics}",
+        },
+        "topics_any": {"en": "any", "ja": "指定なし", "ko": "제한 없음"},
+        "settings_meeting": {
+            "en": "Meeting: {meeting}",
+            "ja": "会: {meeting}",
+            "ko": "모임: {meeting}",
+        },
+        "meeting_weekly": {
+            "en": "every {day} at {time} ({timezone})",
+            "ja": "毎週{day} {time} ({timezone})",
+            "ko": "매주 {day} {time} ({timezone})",
+        },
+        "meeting_auto_pick": {
+            "en": "; the most-voted paper is picked {hours} h before",
+            "ja": "。{hours} 時間前に最多得票の論文を自動で選びます",
+            "ko": ". {hours}시간 전에 최다 득표 논문을 자동으로 고릅니다",
+        },
+        "meeting_not_set": {"en": "not set", "ja": "未設定", "ko": "미설정"},
+        "settings_change": {"en": "Change with", "ja": "変更するには", "ko": "변경하려면"},
+        # digest runs
+        "digest_heading": {
+            "en": "Digest {week}",
+            "ja": "ダイジェスト {week}",
+            "ko": "다이제스트 {week}",
+        },
+        "digest_dry_run": {
+            "en": "Dry run: nothing was posted. These would be picked:",
+            "ja": "試し実行: 何も投稿していません。選ばれる論文:",
+            "ko": "시험 실행: 아무것도 게시하지 않았습니다. 선정될 논문:",
+        },
+        "digest_posted": {
+            "en": "Posted {count}: {ids}",
+            "ja": "投稿 {count} 本: {ids}",
+            "ko": "게시 {count}편: {ids}",
+        },
+        "digest_already": {
+            "en": "Already posted this week: {ids}",
+            "ja": "今週すでに投稿済み: {ids}",
+            "ko": "이번 주에 이미 게시됨: {ids}",
+        },
+        "digest_failed": {
+            "en": "Failed {arxiv_id}: {reason}. Run {p}digest again to retry.",
+            "ja": "{arxiv_id} を投稿できませんでした: {reason}。{p}digest をもう一度実行してください。",
+            "ko": "{arxiv_id} 게시 실패: {reason}. {p}digest를 다시 실행하세요.",
+        },
+        "digest_source_down": {
+            "en": "Source unavailable: {source} ({reason})",
+            "ja": "利用できなかった情報源: {source} ({reason})",
+            "ko": "사용할 수 없었던 출처: {source} ({reason})",
+        },
+        "digest_empty": {
+            "en": "No new papers: {reason}.",
+            "ja": "新しい論文はありません: {reason}。",
+            "ko": "새 논문이 없습니다: {reason}.",
+        },
+    }
+)
+
+_DAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "ja": ("月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日"),
+    "ko": ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일"),
+}
+_SHORT_DAYS = {"ja": "月火水木金土日", "ko": "월화수목금토일"}
+NATIVE_LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
+PLATFORM_PREFIXES = {"slack": "/paperclub "}  # every other platform: "/"
+
+
 def reply(key: str, language: str, **values: object) -> str:
     return _pick(_REPLIES[key], language).format(**values)
+
+
+def command_prefix_for(platform: str) -> str:
+    """How members type a command on `platform`: "/" on Discord, "/paperclub " on Slack."""
+    return PLATFORM_PREFIXES.get(str(platform), "/")
+
+
+def day_name(weekday: int, language: str) -> str:
+    return _pick_days(language)[weekday]
+
+
+def meeting_text(moment: datetime, language: str) -> str:
+    """A meeting time already in the channel's zone: `Thu 2027-03-11 18:00 JST`,
+    `2027-03-11 (木) 18:00 JST`."""
+    short = _SHORT_DAYS.get(language)
+    if short is None:
+        return moment.strftime("%a %Y-%m-%d %H:%M %Z")
+    return f"{moment:%Y-%m-%d} ({short[moment.weekday()]}) {moment:%H:%M %Z}"
+
+
+def settings_lines(
+    settings: ChannelSettings, language: str, command_prefix: str = "/"
+) -> list[str]:
+    """A channel's settings, one per line, in `language`."""
+    s = settings
+    status = reply("digest_on" if s.subscribed else "digest_off", language, p=command_prefix)
+    meeting = reply("meeting_not_set", language)
+    if s.meeting_weekday is not None and s.meeting_time is not None:
+        meeting = reply(
+            "meeting_weekly",
+            language,
+            day=day_name(s.meeting_weekday, language),
+            time=s.meeting_time,
+            timezone=s.timezone,
+        )
+        if s.auto_pick_hours:
+            meeting += reply("meeting_auto_pick", language, hours=s.auto_pick_hours)
+    return [
+        reply(
+            "settings_digest",
+            language,
+            status=status,
+            day=day_name(s.weekday, language),
+            time=s.time,
+            timezone=s.timezone,
+        ),
+        reply(
+            "settings_language", language, name=NATIVE_LANGUAGE_NAMES.get(s.language, s.language)
+        ),
+        reply("settings_size", language, size=s.digest_size),
+        reply(
+            "settings_topics", language, topics=", ".join(s.topics) or reply("topics_any", language)
+        ),
+        reply("settings_meeting", language, meeting=meeting),
+    ]
+
+
+def digest_lines(
+    report: DigestReport, language: str, command_prefix: str = "/", *, dry_run: bool = False
+) -> list[str]:
+    """What a digest run did, for the member who asked for it."""
+    lines = [f"**{reply('digest_heading', language, week=report.week)}**"]
+    if dry_run:
+        lines.append(reply("digest_dry_run", language))
+        lines.extend(
+            f"{i}. {r.paper.title} ({r.paper.arxiv_id})" for i, r in enumerate(report.ranked, 1)
+        )
+    if report.posted:
+        ids = ", ".join(report.posted)
+        lines.append(reply("digest_posted", language, count=len(report.posted), ids=ids))
+    if report.already_posted:
+        lines.append(reply("digest_already", language, ids=", ".join(report.already_posted)))
+    for arxiv_id, reason in report.failed.items():
+        lines.append(
+            reply("digest_failed", language, arxiv_id=arxiv_id, reason=reason, p=command_prefix)
+        )
+    for source, reason in report.unavailable_sources.items():
+        lines.append(reply("digest_source_down", language, source=source, reason=reason))
+    if not report.posted and report.empty_reason:
+        lines.append(reply("digest_empty", language, reason=report.empty_reason))
+    return lines
+
+
+def _pick_days(language: str) -> tuple[str, ...]:
+    return _DAYS.get(language, _DAYS["en"])
 
 
 def reading_list_text(

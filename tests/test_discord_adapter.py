@@ -234,10 +234,22 @@ async def test_every_command_is_acknowledged_within_3s_and_followed_up(world: Wo
             "settings",
             {"size": 2, "language": "ja"},
             True,
-            lambda t: "Papers per digest: 2" in t,
+            lambda t: "設定を保存しました" in t and "1回のダイジェストの論文数: 2" in t,
+        ),  # the channel speaks Japanese from here on
+        (
+            world.channel_a,
+            "subscribe",
+            {},
+            True,
+            lambda t: "週間ダイジェスト: オン、毎週月曜日" in t,
         ),
-        (world.channel_a, "subscribe", {}, True, lambda t: "Weekly digest: on" in t),
-        (world.channel_a, "unsubscribe", {}, True, lambda t: "Weekly digest: off" in t),
+        (
+            world.channel_a,
+            "unsubscribe",
+            {},
+            True,
+            lambda t: "購読を解除しました" in t and "オフ (/subscribe でオンにします)" in t,
+        ),
         (world.channel_a, "help", {}, True, lambda t: "/paper" in t),
         (world.channel_a, "search", {"words": PAPER_WORD}, False, lambda t: PAPER in t),
         (
@@ -247,7 +259,7 @@ async def test_every_command_is_acknowledged_within_3s_and_followed_up(world: Wo
             False,
             lambda t: t.startswith("> What is"),
         ),
-        (world.channel_a, "digest", {}, False, lambda t: t.startswith("**Digest")),
+        (world.channel_a, "digest", {}, False, lambda t: t.startswith("**ダイジェスト")),
     ]
     for channel, command, options, ephemeral, expected in cases:
         invocation = await invoke(fake, channel, command, options)
@@ -800,3 +812,42 @@ async def test_run_bot_posts_meeting_reminders_in_the_discord_session_thread(
     text = reminder.json["content"]
     assert re.search(r"Reminder: the meeting starts in (29|30) min: Heat-bath random walks", text)
     assert "• Presenter: Ada" in text and reminder.json["allowed_mentions"] == {"parse": []}
+
+
+async def test_settings_set_the_meeting_and_automatic_pick_and_answer_in_korean(
+    world: World,
+) -> None:
+    fake = world.fake
+    [put] = fake.calls_to("PUT", "/applications/{application_id}/commands")
+    options = {
+        o["name"]: o for o in next(c for c in put.json if c["name"] == "settings")["options"]
+    }
+    assert options["auto_pick"]["min_value"] == 0 and options["auto_pick"]["max_value"] == 167
+    assert options["auto_pick"]["name_localizations"] == {"ja": "自動選出", "ko": "자동선정"}
+    assert options["meeting_day"]["choices"][3]["name_localizations"]["ko"] == "목요일"
+    assert options["meeting_day"]["choices"][-1]["name"] == "No meeting"
+
+    invocation = await invoke(
+        fake,
+        world.channel_a,
+        "settings",
+        {"language": "ko", "meeting_day": 3, "meeting_time": "18:00", "auto_pick": 24},
+    )
+    saved = await reply_to(fake, invocation, lambda t: "설정을 저장했습니다" in t)
+    text = saved.json["content"]
+    assert "모임: 매주 목요일 18:00 (UTC). 24시간 전에 최다 득표 논문을 자동으로 고릅니다" in text
+    assert "주간 다이제스트: 꺼짐 (/subscribe로 켭니다)" in text
+    settings = await world.club.channel_settings(conversation_a(world))
+    assert (settings.meeting_weekday, settings.meeting_time, settings.auto_pick_hours) == (
+        3,
+        "18:00",
+        24,
+    )
+
+    refused = await invoke(fake, world.channel_b, "settings", {"auto_pick": 12})
+    note = await reply_to(fake, refused, lambda t: "Set the meeting's day and time first" in t)
+    assert note.json["content"]
+    cleared = await invoke(fake, world.channel_a, "settings", {"meeting_day": -1})
+    await reply_to(fake, cleared, lambda t: "모임: 미설정" in t)
+    settings = await world.club.channel_settings(conversation_a(world))
+    assert (settings.meeting_weekday, settings.auto_pick_hours) == (None, 0)

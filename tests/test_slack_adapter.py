@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -162,18 +163,26 @@ async def test_every_command_is_acked_within_3_seconds_then_answered(club: Club)
         assert ack.at - envelope.sent_at < 3.0
         assert ack.payload is not None and ack.payload["text"].startswith("Working on")
     results = {
-        text: json.dumps((await club.result(name)).body)
+        text: json.dumps((await club.result(name)).body, ensure_ascii=False)
         for text, (_, name) in zip(commands, sent, strict=True)
     }
     assert "/paperclub paper" in results["help"]
-    assert "Subscribed" in results["subscribe"]
-    assert "language: ja" in results["settings language=ja day=fri time=09:30"]
-    assert "Settings for this channel" in results["settings"]
-    assert "weekly digest: off" in results["unsubscribe"]
+    # The commands run at once, so each reply is in English or, once the settings
+    # command has run, in Japanese.
+    assert either(results["subscribe"], "Subscribed: the weekly", "購読しました: 週間")
+    changed = results["settings language=ja day=fri time=09:30"]
+    assert "設定を保存しました" in changed and "言語: 日本語" in changed
+    assert "毎週金曜日 09:30 (UTC)" in changed
+    assert either(results["settings"], "Settings for this channel", "このチャンネルの設定")
+    assert either(results["unsubscribe"], "Weekly digest: off", "週間ダイジェスト: オフ")
     asked = results[f"ask {PAPER} What is a Markov basis?"]
-    assert "> What is a Markov basis?" in asked and "Extractive answer" in asked
-    assert "Dry run" in results["digest dry-run"]
+    assert "> What is a Markov basis?" in asked
+    assert either(results["digest dry-run"], "Dry run", "試し実行")
     assert "/paperclub paper" in results["nonsense"]
+
+
+def either(text: str, english: str, japanese: str) -> bool:
+    return english in text or japanese in text
 
 
 async def test_paper_posts_a_root_card_and_thread_replies(club: Club) -> None:
@@ -603,7 +612,8 @@ async def test_vote_command_counts_here_and_refuses_a_paper_of_another_channel(
         f"vote <https://arxiv.org/abs/{PAPER}>",  # a link as Slack escapes it
     )
     refused = await said(club, f"vote {PAPER}", channel="C222")
-    assert "was not posted in this channel" in refused and f"/paper {PAPER}" in refused
+    assert "was not posted in this channel" in refused
+    assert f"post it here first with /paperclub paper {PAPER}." in refused  # Slack's command
     assert "Name the paper: /paperclub vote <arXiv id or link>" in await said(club, "vote")
     assert await votes_for(club, PAPER) == 1
 
@@ -678,3 +688,43 @@ async def test_help_lists_the_workflow_commands_in_japanese(club: Club) -> None:
         assert f"`/paperclub {sub}" in shown, sub
     assert "`/paperclub recap <arXiv id>`" in shown  # Slack's commands name the paper
     assert "`/paperclub ask <arXiv id> <question>`" in shown
+
+
+async def test_meeting_and_automatic_pick_in_korean(club: Club) -> None:
+    """`/paperclub settings language=ko meeting=thu 18:00 autopick=24`, then the automatic
+    picks and the reminder speak the channel's language."""
+    shown = await said(club, "settings language=ko meeting=thu 18:00 autopick=24")
+    assert "설정을 저장했습니다" in shown
+    assert "모임: 매주 목요일 18:00 (UTC). 24시간 전에 최다 득표 논문을 자동으로 고릅니다" in shown
+    settings = await club.club.channel_settings(C1)
+    assert (settings.meeting_weekday, settings.meeting_time, settings.auto_pick_hours) == (
+        3,
+        "18:00",
+        24,
+    )
+    assert "Unknown meeting 'thu'" in await said(club, "settings meeting=thu")
+    assert "from 1 to 167" in await said(club, "settings autopick=200")
+    assert "Unknown day 'someday'" in await said(club, "settings meeting=someday 18:00")
+
+    workflow = ClubWorkflow(club.club, command_prefix="/paperclub ")
+    wednesday = datetime(2027, 3, 3, 18, 0, tzinfo=UTC)  # 24 h before Thursday's meeting
+    assert await workflow.send_due_auto_picks(wednesday) == 1
+    [notice] = club.slack.top_level("T111", "C111")
+    assert "2027-03-04 (목) 18:00 UTC 모임 논문을 고르지 못했습니다" in notice.text
+    assert "아직 표를 받은 논문이 없습니다. 논문 게시물에 반응을 달아 투표하세요." in notice.text
+
+    thread = await club.club.summon_paper(C1, PAPER)
+    await club.slack.wait_ack(await club.slack.send_event(reaction_event(item_ts=thread.root_id)))
+    await until(_has_votes(club, 1))
+    assert await workflow.send_due_auto_picks(wednesday + timedelta(days=7)) == 1
+    assert await workflow.send_due_auto_picks(wednesday + timedelta(days=7, hours=1)) == 0
+    session_root = club.slack.top_level("T111", "C111")[-1]
+    assert f"읽기 모임: {PAPER_TITLE}" in session_root.text
+    assert (
+        "• 득표: 1" in session_root.text
+        and "• 일시: 2027-03-11 (목) 18:00 UTC" in session_root.text
+    )
+    assert "• 발표자: 미정 (/paperclub present <논문>으로 정합니다)" in unescaped(session_root.text)
+    assert await workflow.send_due_reminders(datetime(2027, 3, 11, 17, 0, tzinfo=UTC)) == 1
+    reminder = club.slack.thread("T111", "C111", session_root.ts)[-1]
+    assert f"알림: 60분 후 모임이 시작됩니다: {PAPER_TITLE}" in reminder.text

@@ -20,6 +20,7 @@ from adapters.discord_bot.permissions import (
 )
 from adapters.discord_bot.responder import Responder
 from adapters.discord_bot.translations import language_of
+from bot.command_text import digest_lines, reply, settings_lines
 from bot.domain import (
     ArchiveHit,
     Author,
@@ -30,7 +31,6 @@ from bot.domain import (
     ThreadRef,
 )
 from bot.errors import NotAPaperThread, PaperclubError, PlatformUnavailable
-from bot.i18n import LANGUAGE_NAMES
 
 if TYPE_CHECKING:
     from adapters.discord_bot.client import PaperclubBot
@@ -119,7 +119,8 @@ def register_commands(tree: PaperclubTree) -> None:
         _require(interaction, OPEN_THREADS, "post the digest here")
         club = interaction.client.club
         report = await club.weekly_digest(conversation, progress=responder.progress)
-        await responder.finish(describe_digest(report))
+        language = (await club.channel_settings(conversation)).language
+        await responder.finish(describe_digest(report, language))
 
     @tree.command(
         name=_("ask"),
@@ -150,7 +151,7 @@ def register_commands(tree: PaperclubTree) -> None:
         conversation = conversation_of(interaction)
         _require(interaction, OPEN_THREADS, "post the weekly digest here")
         settings = await interaction.client.club.subscribe(conversation)
-        await responder.finish(describe_settings(settings))
+        await responder.finish(describe_settings(settings, "subscribed"))
 
     @tree.command(
         name=_("unsubscribe"), description=_("Stop the weekly paper digest in this channel")
@@ -160,7 +161,7 @@ def register_commands(tree: PaperclubTree) -> None:
     async def unsubscribe(interaction: discord.Interaction[PaperclubBot]) -> None:
         responder = await _begin(interaction, ephemeral=True)
         settings = await interaction.client.club.unsubscribe(conversation_of(interaction))
-        await responder.finish(describe_settings(settings))
+        await responder.finish(describe_settings(settings, "unsubscribed"))
 
     @tree.command(
         name=_("settings"),
@@ -208,10 +209,22 @@ def register_commands(tree: PaperclubTree) -> None:
         responder = await _begin(interaction, ephemeral=True)
         conversation = conversation_of(interaction)
         club = interaction.client.club
-        options = (language, day, time, timezone, topics, size, meeting_day, meeting_time, auto_pick)
+        options = (
+            language,
+            day,
+            time,
+            timezone,
+            topics,
+            size,
+            meeting_day,
+            meeting_time,
+            auto_pick,
+        )
+        heading = "settings_heading"
         if all(v is None for v in options):
             current = await club.channel_settings(conversation)
         else:
+            heading = "settings_saved"
             current = await club.update_settings(
                 conversation,
                 language=language.value if language else None,
@@ -224,7 +237,7 @@ def register_commands(tree: PaperclubTree) -> None:
                 meeting_time=meeting_time,
                 auto_pick_hours=auto_pick,
             )
-        await responder.finish(describe_settings(current))
+        await responder.finish(describe_settings(current, heading))
 
     @settings.autocomplete("timezone")
     async def timezone_choices(
@@ -293,34 +306,15 @@ def matching_timezones(typed: str, limit: int = 25) -> list[str]:
     return (starts + contains)[:limit]
 
 
-def describe_settings(settings: ChannelSettings) -> str:
-    digest = "on" if settings.subscribed else "off (use /subscribe)"
-    topics = ", ".join(settings.topics) or "any (set with /settings topics)"
-    return "\n".join(
-        (
-            f"**paperclub in <#{settings.conversation.channel_id}>**",
-            f"Weekly digest: {digest}, every {DAYS[settings.weekday]} at {settings.time} "
-            f"({settings.timezone})",
-            f"Language: {LANGUAGE_NAMES.get(settings.language, settings.language)}",
-            f"Papers per digest: {settings.digest_size}",
-            f"Topics: {topics}",
-        )
-    )
+def describe_settings(settings: ChannelSettings, heading: str = "settings_heading") -> str:
+    """The channel's settings in its own language; `heading` is a bot.command_text key."""
+    language = settings.language
+    title = f"**{reply(heading, language)}** (<#{settings.conversation.channel_id}>)"
+    return "\n".join([title, *settings_lines(settings, language, "/")])
 
 
-def describe_digest(report: DigestReport) -> str:
-    lines = [f"**Digest {report.week}**"]
-    if report.posted:
-        lines.append(f"Posted {len(report.posted)}: {', '.join(report.posted)}")
-    if report.already_posted:
-        lines.append(f"Already here: {', '.join(report.already_posted)}")
-    for arxiv_id, reason in report.failed.items():
-        lines.append(f"Could not post {arxiv_id}: {reason}")
-    for source, reason in report.unavailable_sources.items():
-        lines.append(f"Source unavailable: {source} ({reason})")
-    if not report.posted and report.empty_reason:
-        lines.append(f"Nothing new: {report.empty_reason}.")
-    return "\n".join(lines)
+def describe_digest(report: DigestReport, language: str) -> str:
+    return "\n".join(digest_lines(report, language, "/"))
 
 
 def describe_hits(query: str, hits: list[ArchiveHit]) -> str:

@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass
 
 from adapters.slack_app.mrkdwn import from_slack
+from bot.command_text import digest_lines, reply, settings_lines
 from bot.domain import ArchiveHit, ChannelSettings, DigestReport, ThreadRef
 from bot.errors import InvalidSetting
 
@@ -37,7 +38,6 @@ SUBCOMMANDS = (
 )
 COMMAND_NAMES = (MAIN_COMMAND, *(f"/{s}" for s in SUBCOMMANDS if s != "help"))
 COMMAND_PATTERN = re.compile(r"^/(" + "|".join(n[1:] for n in COMMAND_NAMES) + r")$")
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SETTING_KEYS = {
     "language": "language",
     "day": "weekday",
@@ -205,38 +205,27 @@ def link(label: str, url: str) -> str:
     return f"[{safe}]({url})"
 
 
-def settings_text(s: ChannelSettings, heading: str = "Settings for this channel") -> str:
-    topics = ", ".join(s.topics) if s.topics else "(any)"
-    status = "on" if s.subscribed else "off"
-    return (
-        f"**{heading}**\n"
-        f"- weekly digest: {status}, {WEEKDAY_NAMES[s.weekday]} {s.time} ({s.timezone})\n"
-        f"- language: {s.language}\n"
-        f"- digest size: {s.digest_size}\n"
-        f"- topics: {topics}\n"
-        "Change with `/paperclub settings language=ja day=fri time=09:30 "
-        "timezone=Asia/Tokyo topics=llm,agents size=5`."
+SETTINGS_EXAMPLE = (
+    "/paperclub settings language=ja day=fri time=09:30 timezone=Asia/Tokyo "
+    "topics=llm,agents size=5 meeting=thu 18:00 autopick=24"
+)
+
+
+def settings_text(s: ChannelSettings, heading: str = "settings_heading") -> str:
+    """The channel's settings in its own language; `heading` is a bot.command_text key."""
+    language = s.language
+    lines = settings_lines(s, language, COMMAND_PREFIX)
+    return "\n".join(
+        [
+            f"**{reply(heading, language)}**",
+            *(f"- {line}" for line in lines),
+            f"{reply('settings_change', language)} `{SETTINGS_EXAMPLE}`.",
+        ]
     )
 
 
-def digest_text(report: DigestReport, *, dry_run: bool) -> str:
-    lines = [f"**Digest {report.week}**"]
-    if dry_run:
-        lines.append("Dry run: nothing was posted. These would be picked:")
-        lines.extend(
-            f"{i}. {r.paper.title} ({r.paper.arxiv_id})" for i, r in enumerate(report.ranked, 1)
-        )
-    if report.posted:
-        lines.append(f"Posted {len(report.posted)}: {', '.join(report.posted)}")
-    if report.already_posted:
-        lines.append(f"Already posted this week: {', '.join(report.already_posted)}")
-    for arxiv_id, reason in report.failed.items():
-        lines.append(f"Failed {arxiv_id}: {reason}. Run /paperclub digest again to retry.")
-    for source, reason in report.unavailable_sources.items():
-        lines.append(f"Source unavailable: {source} ({reason})")
-    if report.empty_reason:
-        lines.append(f"No new papers: {report.empty_reason}.")
-    return "\n".join(lines)
+def digest_text(report: DigestReport, language: str, *, dry_run: bool) -> str:
+    return "\n".join(digest_lines(report, language, COMMAND_PREFIX, dry_run=dry_run))
 
 
 def search_text(query: str, hits: list[ArchiveHit]) -> str:

@@ -39,7 +39,7 @@ from adapters.slack_app.commands import (
 from adapters.slack_app.dedupe import SeenEvents
 from adapters.slack_app.mrkdwn import escape, from_slack
 from bot.club import ClubWorkflow, PaperInChannel, Session
-from bot.command_text import reading_list_text
+from bot.command_text import meeting_text, reading_list_text
 from bot.command_text import reply as reply_text
 from bot.domain import Author, ConversationRef, Platform, ThreadRef
 from bot.errors import NotAPaperThread, PaperclubError
@@ -48,7 +48,6 @@ from bot.service import PaperClub
 
 log = logging.getLogger(__name__)
 
-MEETING_FORMAT = "%a %Y-%m-%d %H:%M %Z"
 RESPONSE_URL_USES = 5  # Slack: at most 5 posts to a response_url, within 30 minutes
 PROGRESS_INTERVAL = 2.0
 SORRY = (
@@ -130,7 +129,7 @@ def build_slack_app(
         request_verification_enabled=signing_secret is not None,
     )
     seen = SeenEvents()
-    workflow = ClubWorkflow(club)
+    workflow = ClubWorkflow(club, command_prefix=COMMAND_PREFIX)
     commands = _Commands(club, chat, workflow)
 
     @app.command(COMMAND_PATTERN)
@@ -252,7 +251,8 @@ class _Commands:
         report = await self._club.weekly_digest(
             conversation, dry_run=dry_run, progress=reply.progress
         )
-        return Post(text=digest_text(report, dry_run=dry_run))
+        language = await self._language(conversation)
+        return Post(text=digest_text(report, language, dry_run=dry_run))
 
     async def _ask(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
@@ -268,13 +268,13 @@ class _Commands:
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         settings = await self._club.subscribe(conversation)
-        return Post(text=settings_text(settings, "Subscribed: the weekly digest comes here"))
+        return Post(text=settings_text(settings, "subscribed"))
 
     async def _unsubscribe(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         settings = await self._club.unsubscribe(conversation)
-        return Post(text=settings_text(settings, "Unsubscribed: no more weekly digests here"))
+        return Post(text=settings_text(settings, "unsubscribed"))
 
     async def _settings(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
@@ -283,7 +283,7 @@ class _Commands:
         if not changes:
             return Post(text=settings_text(await self._club.channel_settings(conversation)))
         settings = await self._club.update_settings(conversation, **changes)  # type: ignore[arg-type]
-        return Post(text=settings_text(settings, "Settings saved"))
+        return Post(text=settings_text(settings, "settings_saved"))
 
     async def _search(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
@@ -330,7 +330,7 @@ class _Commands:
         )
         language = await self._language(conversation)
         meeting = (
-            session.meeting_at.strftime(MEETING_FORMAT)
+            meeting_text(session.meeting_at, language)
             if session.meeting_at
             else reply_text("no_meeting_time", language)
         )
