@@ -79,9 +79,12 @@ _PAPER_LINES = (
     HelpLine(
         "{p}settings",
         {
-            "en": "language (en, ja, ko), day, time, time zone, topics, digest size",
-            "ja": "言語 (en, ja, ko)・曜日・時刻・タイムゾーン・トピック・件数",
-            "ko": "언어 (en, ja, ko), 요일, 시각, 시간대, 주제, 다이제스트 크기",
+            "en": "language (en, ja, ko), day, time, time zone, topics, digest size; the "
+            "weekly meeting and an automatic pick of the most-voted paper before it",
+            "ja": "言語 (en, ja, ko)・曜日・時刻・タイムゾーン・トピック・件数、毎週の会と"
+            "その前の最多得票論文の自動選出",
+            "ko": "언어 (en, ja, ko), 요일, 시각, 시간대, 주제, 다이제스트 크기, 매주 모임과 "
+            "그 전의 최다 득표 논문 자동 선정",
         },
     ),
     HelpLine(

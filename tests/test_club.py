@@ -368,3 +368,22 @@ async def test_the_scheduler_makes_a_missed_automatic_pick_and_reminds_in_one_ti
     [root] = [e for e in club.entries() if e["id"] == session.thread.root_id]
     assert root["text"].startswith(f"**📚 Reading session: {session.paper.title}**")
     assert [t for t in club.replies_in(session.thread) if "starts in 30 min" in t]
+
+
+async def test_an_automatic_pick_cut_short_resumes_with_the_paper_it_chose(club: Club) -> None:
+    first, second = club.posted[:2]
+    await club.workflow.vote(await club.thread(first), ALICE)
+    await club.club.update_settings(
+        TERMINAL, meeting_weekday="thu", meeting_time="18:00", auto_pick_hours=24
+    )
+    meeting = datetime(2027, 3, 4, 9, 0, tzinfo=UTC)
+    # The bot chose `first` for Thursday's meeting and was killed before opening its session.
+    await club.workflow.tables.reserve_auto_pick(TERMINAL, meeting, first)
+    await club.workflow.vote(await club.thread(second), BOB)  # votes shift while it is down
+    await club.workflow.vote(await club.thread(second), CAROL)
+
+    restarted = ClubWorkflow(club.club, now=club.clock)
+    assert await restarted.send_due_auto_picks(datetime(2027, 3, 3, 12, 0, tzinfo=UTC)) == 1
+    assert (await restarted.session(TERMINAL, first)).meeting_at == meeting
+    assert [t.paper.arxiv_id for t in await restarted.standings(TERMINAL)] == [second]
+    assert await restarted.send_due_auto_picks(datetime(2027, 3, 3, 12, 1, tzinfo=UTC)) == 0
