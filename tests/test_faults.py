@@ -332,5 +332,9 @@ async def test_slack_refusing_the_answers_edit_still_delivers_the_answer(club: C
     assert placeholder.text == "…"  # the edit Slack refused
     assert "Sources" in answer.text or "Extractive" in answer.text, answer.text
     assert "refused" not in answer.text
-    turns = await club.club.store.turns(thread)
+    for _ in range(50):  # the turns are stored just after the answer is posted
+        turns = await club.club.store.turns(thread)
+        if len(turns) == 2:
+            break
+        await asyncio.sleep(0.1)
     assert [t.role for t in turns] == ["user", "assistant"]
