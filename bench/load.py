@@ -51,7 +51,7 @@ from tests.loopback.openai_server import OpenAIServer
 from tests.loopback.slack_payloads import message_event
 from tests.loopback.slack_server import Call, FakeSlack, Workspace
 
-SLACK_TOKEN = "xoxb-bench-load"
+SLACK_TOKEN = "xoxb-bench"
 MESSAGES = "/channels/{channel_id}/messages"
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
 CALLBACK = "/interactions/{interaction_id}/{token}/callback"

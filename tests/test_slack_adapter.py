@@ -52,7 +52,7 @@ from tests.loopback.slack_server import (
 
 PAPER = "1605.08386"
 PAPER_TITLE = "Heat-bath random walks with Markov bases"
-TOKEN = "xoxb-loopback-org"
+TOKEN = "xoxb-fake"
 SECRET = "loopback-signing-secret"
 C1 = ConversationRef(Platform.SLACK, "T111", "C111")
 REPO = Path(__file__).resolve().parents[1]

@@ -122,7 +122,7 @@ class FakeSlack:
 
     app_token: str = "xapp-1-A111-loopback"
     workspaces: list[Workspace] = field(
-        default_factory=lambda: [Workspace("T111", "Club One", "xoxb-loopback-T111")]
+        default_factory=lambda: [Workspace("T111", "Club One", "xoxb-fake-T111")]
     )
     calls: list[Call] = field(default_factory=list)
     acks: list[Ack] = field(default_factory=list)
