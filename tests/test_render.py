@@ -72,3 +72,32 @@ def test_paper_thread_holds_every_field_a_member_expects() -> None:
     assert values["カテゴリ"] == "cs.CL"
     texts = "\n".join(p.text for p in thread.replies)
     assert "要約" in texts and "Q1. 何？" in texts and "`#llm`" in texts
+
+
+async def test_an_abstract_only_extractive_post_still_has_key_points() -> None:
+    from bot.llm.extractive import ExtractiveEngine
+    from bot.reading.model import Passage, PaperText, TextSource
+
+    moment = datetime(2016, 5, 26, tzinfo=UTC)
+    abstract = (
+        "Graphs on lattice points are studied whose edges come from a finite set of allowed "
+        "moves of arbitrary length. We show that the diameter of these graphs on fibers of a "
+        "fixed integer matrix can be bounded from above by a constant. We then study the "
+        "mixing behaviour of heat-bath random walks on these graphs."
+    )
+    paper = Paper(
+        "1605.08386",
+        1,
+        "Heat-bath random walks",
+        ("C. Stanley",),
+        abstract,
+        moment,
+        moment,
+        "math.CO",
+    )
+    text = PaperText(
+        paper.arxiv_id, TextSource.ABSTRACT, paper.title, (Passage(abstract, "Abstract"),)
+    )
+    summary = await ExtractiveEngine().summarise(paper, text, "en")
+    assert len(summary.key_points) >= 2
+    assert all(pair.answer in abstract for pair in summary.key_points)  # verbatim sentences

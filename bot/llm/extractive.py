@@ -45,7 +45,17 @@ _KEY_POINTS: tuple[tuple[str, dict[str, str], tuple[str, ...]], ...] = (
             "ja": "著者は何を提案していますか？",
             "ko": "저자들은 무엇을 제안하나요?",
         },
-        ("we propose", "we introduce", "we present", "we develop", "this paper", "we describe"),
+        (
+            "we propose",
+            "we introduce",
+            "we present",
+            "we develop",
+            "this paper",
+            "we describe",
+            "we study",
+            "are studied",
+            "we investigate",
+        ),
     ),
     (
         "method",
@@ -54,7 +64,7 @@ _KEY_POINTS: tuple[tuple[str, dict[str, str], tuple[str, ...]], ...] = (
             "ja": "手法はどのように機能しますか？",
             "ko": "방법은 어떻게 작동하나요?",
         },
-        ("by ", "consists", "architecture", "train", "framework", "mechanism", "based on"),
+        ("consists", "architecture", "train", "framework", "mechanism", "based on", "we then"),
     ),
     (
         "finding",
@@ -255,21 +265,29 @@ class ExtractiveEngine:
     def _key_points(
         self, sentences: list[_Sentence], language: str, used: set[str]
     ) -> list[QAPair]:
+        """One verbatim sentence per key-point question whose cue words it carries.
+
+        Sentences already in the TL;DR are kept for last: with only an abstract to read,
+        a short list that repeats the TL;DR beats an empty one.
+        """
         pairs: list[QAPair] = []
-        taken = set(used)
+        taken: set[str] = set()
         for _, questions, cues in _KEY_POINTS:
-            match = next(
-                (
-                    s
-                    for s in sentences
-                    if s.text not in taken and any(cue in s.text.lower() for cue in cues)
-                ),
-                None,
-            )
+            fitting = [
+                s
+                for s in sentences
+                if s.text not in taken and any(cue in s.text.lower() for cue in cues)
+            ]
+            match = next((s for s in fitting if s.text not in used), None)
+            if match is None and len(sentences) <= len(used) + 2:
+                match = next(iter(fitting), None)
             if match is None:
                 continue
             taken.add(match.text)
             pairs.append(QAPair(questions.get(language, questions["en"]), match.text))
+        if not pairs and sentences:
+            questions = _KEY_POINTS[1][1]  # "What do the authors propose?"
+            pairs.append(QAPair(questions.get(language, questions["en"]), sentences[0].text))
         return pairs
 
     def _tags(self, paper: Paper, limit: int = 6) -> list[str]:
