@@ -41,6 +41,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.discord_bot import PaperclubBot
 from adapters.slack_app import SlackChat, build_slack_app, make_client
+from bench.loop_lag import LoopLag
 from bot.app import build_club
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform, ThreadRef
@@ -69,27 +70,6 @@ QUESTIONS = (
 class Asked:
     thread: ThreadRef
     sent_at: list[float] = field(default_factory=list)
-
-
-class LoopLag:
-    def __init__(self, tick: float = 0.01) -> None:
-        self.tick = tick
-        self.peak = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            started = time.perf_counter()
-            await asyncio.sleep(self.tick)
-            self.peak = max(self.peak, time.perf_counter() - started - self.tick)
-
-    def __enter__(self) -> LoopLag:
-        self._task = asyncio.create_task(self._run())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
 
 
 def percentiles(values: list[float], unit: str = "ms") -> str:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack_app import SlackChat, build_slack_app, make_client
+from bench.loop_lag import LoopLag
 from bot.app import build_club
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform, ThreadRef
@@ -45,27 +46,6 @@ QUESTIONS = (
     "How is the method evaluated?",
     "What are the limitations?",
 )
-
-
-class LoopLag:
-    def __init__(self, tick: float = 0.01) -> None:
-        self.tick = tick
-        self.peak = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            started = time.perf_counter()
-            await asyncio.sleep(self.tick)
-            self.peak = max(self.peak, time.perf_counter() - started - self.tick)
-
-    def __enter__(self) -> LoopLag:
-        self._task = asyncio.create_task(self._run())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
 
 
 def answered(slack: FakeSlack, setup_ts: set[str]) -> int:

@@ -1,0 +1,27 @@
+"""Peak event-loop lag: how late a 10 ms timer fires while the benchmark runs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+class LoopLag:
+    def __init__(self, tick: float = 0.01) -> None:
+        self.tick = tick
+        self.peak = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(self.tick)
+            self.peak = max(self.peak, time.perf_counter() - started - self.tick)
+
+    def __enter__(self) -> LoopLag:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
