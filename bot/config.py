@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = 60.0
     llm_retries: int = 2
+    # Output bounds sent with every model request (the field is `max_tokens` unless the
+    # endpoint wants `max_completion_tokens`, as OpenAI's reasoning models do).
+    llm_max_answer_tokens: int = Field(default=1_200, ge=64, le=32_000)
+    llm_max_summary_tokens: int = Field(default=4_000, ge=256, le=64_000)
+    llm_max_query_tokens: int = Field(default=256, ge=16, le=4_000)
+    llm_max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "PAPERCLUB_OPENAI_API_KEY")
     )
