@@ -3,6 +3,12 @@
 Summaries use structured output (a JSON schema). We parse and validate what comes
 back ourselves: a malformed answer is retried once, then `LLMUnavailable` tells the
 service to degrade to the extractive engine and say so in the post.
+
+What the model writes is bounded and cleaned here (bot/llm/bounds.py, reasoning.py):
+every request carries `max_tokens` (or `max_completion_tokens`), reasoning blocks are
+taken out of answers and summaries, every summary field is clipped, and any protocol
+or decoding failure of the endpoint (HTTP errors, a garbled SSE event, invalid UTF-8)
+is an `LLMUnavailable` with a reason, never a stray exception.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from bot.answering import build_answer_messages, parse_rewritten_queries, rewrit
 from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
 from bot.errors import LLMUnavailable
 from bot.i18n import LANGUAGE_NAMES
+from bot.llm.bounds import SUMMARY_LIMITS, ModelLimits, SummaryLimits, clip_summary_fields
+from bot.llm.reasoning import ReasoningFilter, strip_reasoning
 from bot.reading.model import PaperText, Passage
 
 log = logging.getLogger(__name__)
@@ -63,6 +71,10 @@ Return JSON with:
 
 _MAX_PAPER_CHARS = 24_000
 _LATIN = re.compile(r"[A-Za-z]")
+_MAX_JSON_DEPTH_ERRORS = (RecursionError,)  # json.loads of "[[[[..." a million deep
+_STREAM_PROTOCOL_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+"""A chunk that is not what the protocol says (pydantic, json and decode errors are
+ValueErrors): the endpoint is broken, which to the service is "unavailable"."""
 _PAPER_TAG = re.compile(
     r"</?\s*paper\b[^>]*>", re.IGNORECASE
 )  # no closing our block early  # keeps the summary prompt well inside small local models' context
@@ -78,20 +90,24 @@ class OpenAIEngine:
         *,
         usage: UsageSink | None = None,
         key_point_count: int = 10,
+        limits: ModelLimits | None = None,
+        summary_limits: SummaryLimits = SUMMARY_LIMITS,
     ) -> None:
         self._client = client
         self._model = model
         self._usage = usage
         self._key_point_count = key_point_count
+        self.limits = limits or ModelLimits()
+        self._summary_limits = summary_limits
         self.name = f"openai:{model}"
 
     async def summarise(self, paper: Paper, text: PaperText, language: str) -> Summary:
         messages = summary_messages(paper, text, language, self._key_point_count)
         last_error = ""
         for _attempt in range(2):
-            content = await self._complete(messages, "summary")
+            content = await self._complete(messages, "summary", self.limits.summary_tokens)
             try:
-                data = parse_summary_json(content)
+                data = parse_summary_json(content, self._summary_limits)
             except ValueError as error:
                 last_error = str(error)
                 log.warning("model returned an unusable summary for %s: %s", paper.arxiv_id, error)
@@ -110,9 +126,15 @@ class OpenAIEngine:
             )
         raise LLMUnavailable(f"the model returned malformed JSON twice ({last_error})")
 
-    async def complete(self, messages: list[dict[str, str]], purpose: str) -> str:
-        """One non-streamed completion (used for query rewriting and recaps)."""
-        return await self._complete(messages, purpose, structured=False)
+    async def complete(
+        self, messages: list[dict[str, str]], purpose: str, *, max_tokens: int | None = None
+    ) -> str:
+        """One non-streamed completion (query rewriting, recaps), its reasoning taken out.
+
+        Bounded by `max_tokens`, else by the answer limit.
+        """
+        tokens = max_tokens if max_tokens is not None else self.limits.answer_tokens
+        return await self._complete(messages, purpose, tokens, structured=False)
 
     async def answer(
         self,
@@ -130,36 +152,75 @@ class OpenAIEngine:
         if len(_LATIN.findall(question)) >= len(question) // 2:
             return []
         try:
-            reply = await self.complete(rewrite_queries_messages(question), "query rewrite")
+            reply = await self.complete(
+                rewrite_queries_messages(question),
+                "query rewrite",
+                max_tokens=self.limits.query_tokens,
+            )
         except LLMUnavailable:
             return []
         return parse_rewritten_queries(reply)
 
-    async def stream(self, messages: list[dict[str, str]], purpose: str) -> AsyncIterator[str]:
+    async def stream(
+        self, messages: list[dict[str, str]], purpose: str, *, max_tokens: int | None = None
+    ) -> AsyncIterator[str]:
+        """The model's reply as it arrives, reasoning blocks and `reasoning_content` left out.
+
+        Bounded by `max_tokens` (else the answer limit); how long the caller keeps reading
+        is the caller's to bound, and leaving early closes the HTTP response.
+        """
+        tokens = max_tokens if max_tokens is not None else self.limits.answer_tokens
+        bound = self.limits.request(tokens)
+        reasoning = ReasoningFilter()
+        shown = False
         try:
             stream = await self._client.chat.completions.create(
                 model=self._model,
                 messages=cast("list[ChatCompletionMessageParam]", messages),
                 stream=True,
                 stream_options={"include_usage": True},
+                **bound,
             )
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    await self._record(
-                        purpose, chunk.usage.prompt_tokens, chunk.usage.completion_tokens
-                    )
-                for choice in chunk.choices:
-                    if choice.delta.content:
-                        yield choice.delta.content
+            async with stream:
+                async for chunk in stream:
+                    tokens_used = _token_counts(chunk.usage)
+                    if tokens_used is not None:
+                        await self._record(purpose, *tokens_used)
+                    for choice in chunk.choices:
+                        if choice.finish_reason == "length":
+                            log.info("the model's %s reached its %d-token bound", purpose, tokens)
+                        if _has_reasoning_delta(choice.delta):
+                            reasoning.saw_reasoning = True
+                        if not isinstance(choice.delta.content, str) or not choice.delta.content:
+                            continue
+                        visible = reasoning.feed(choice.delta.content)
+                        if visible:
+                            shown = True
+                            yield visible
+            rest = reasoning.finish()
+            if rest:
+                shown = True
+                yield rest
         except openai.APIError as error:
             raise LLMUnavailable(_describe(error)) from error
+        except UnicodeDecodeError as error:  # the client decodes SSE lines as strict UTF-8
+            raise LLMUnavailable("the model's answer stream was not valid UTF-8") from error
         except json.JSONDecodeError as error:  # the openai client lets a garbled chunk through
             raise LLMUnavailable("the model's answer stream was not valid JSON") from error
+        except (*_STREAM_PROTOCOL_ERRORS, *_MAX_JSON_DEPTH_ERRORS) as error:
+            raise LLMUnavailable("the model's answer stream was malformed") from error
+        if not shown and reasoning.saw_reasoning:
+            raise LLMUnavailable("the model wrote only its reasoning, no answer")
 
     async def _complete(
-        self, messages: list[dict[str, str]], purpose: str, *, structured: bool = True
+        self,
+        messages: list[dict[str, str]],
+        purpose: str,
+        max_tokens: int,
+        *,
+        structured: bool = True,
     ) -> str:
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = self.limits.request(max_tokens)
         if structured:
             kwargs["response_format"] = {
                 "type": "json_schema",
@@ -171,18 +232,22 @@ class OpenAIEngine:
                 messages=cast("list[ChatCompletionMessageParam]", messages),
                 **kwargs,
             )
+            tokens = _token_counts(response.usage)
+            choices = list(response.choices)
+            message = choices[0].message if choices else None
+            refused = bool(getattr(message, "refusal", None))
+            content = getattr(message, "content", None)
         except openai.APIError as error:
             raise LLMUnavailable(_describe(error)) from error
-        if response.usage is not None:
-            await self._record(
-                purpose, response.usage.prompt_tokens, response.usage.completion_tokens
-            )
-        if not response.choices:
+        except (*_STREAM_PROTOCOL_ERRORS, *_MAX_JSON_DEPTH_ERRORS) as error:
+            raise LLMUnavailable("the model endpoint's response was malformed") from error
+        if tokens is not None:
+            await self._record(purpose, *tokens)
+        if message is None:
             raise LLMUnavailable("the model returned no choices")
-        message = response.choices[0].message
-        if getattr(message, "refusal", None):
+        if refused:
             raise LLMUnavailable("the model refused the request")
-        return message.content or ""
+        return strip_reasoning(content) if isinstance(content, str) else ""
 
     async def _record(self, purpose: str, tokens_in: int, tokens_out: int) -> None:
         if self._usage is not None:
@@ -205,40 +270,52 @@ def summary_messages(
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def parse_summary_json(content: str) -> dict[str, Any]:
-    """Validate the model's summary JSON; raise ValueError saying what is wrong."""
-    text = content.strip()
+def parse_summary_json(content: str, limits: SummaryLimits = SUMMARY_LIMITS) -> dict[str, Any]:
+    """Validate the model's summary JSON, clipped to `limits`; raise ValueError saying what is wrong.
+
+    Reasoning blocks, a Markdown code fence or prose around the one JSON object are tolerated.
+    """
+    text = strip_reasoning(content).strip()
     if text.startswith("```"):
         text = text.strip("`").removeprefix("json").strip()
     try:
-        data = json.loads(text)
+        data = _loads_object(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"not JSON: {error.msg}") from error
+    except RecursionError as error:
+        raise ValueError("not JSON: nested too deeply") from error
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
-    tldr = data.get("tldr")
-    if not isinstance(tldr, str) or not tldr.strip():
-        raise ValueError("missing tldr")
-    pairs = data.get("key_points")
-    if not isinstance(pairs, list) or not pairs:
-        raise ValueError("missing key_points")
-    key_points = []
-    for pair in pairs:
-        if not isinstance(pair, dict) or not all(
-            isinstance(pair.get(k), str) and pair[k].strip() for k in ("question", "answer")
-        ):
-            raise ValueError("a key point lacks a question or an answer")
-        key_points.append((pair["question"].strip(), pair["answer"].strip()))
-    tags = data.get("tags", [])
-    if not isinstance(tags, list):
-        raise ValueError("tags is not a list")
-    title = data.get("title_translated", "")
-    return {
-        "tldr": tldr.strip(),
-        "key_points": key_points,
-        "tags": [str(t).strip().lower().lstrip("#") for t in tags if str(t).strip()][:8],
-        "title_translated": title.strip() if isinstance(title, str) else "",
-    }
+    return clip_summary_fields(data, limits)
+
+
+def _loads_object(text: str) -> Any:
+    """`json.loads`, or else the outermost {...} in `text` (a local model's "Here is the JSON:")."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        first, last = text.find("{"), text.rfind("}")
+        if first < 0 or last <= first or (first, last) == (0, len(text) - 1):
+            raise
+        return json.loads(text[first : last + 1])
+
+
+def _token_counts(usage: object) -> tuple[int, int] | None:
+    """(prompt, completion) tokens of a usage object; a TypeError/ValueError if garbled."""
+    if usage is None:
+        return None
+    prompt, completion = getattr(usage, "prompt_tokens", 0), getattr(usage, "completion_tokens", 0)
+    if not isinstance(prompt, int) or not isinstance(completion, int):
+        raise TypeError("usage token counts are not integers")
+    return max(prompt, 0), max(completion, 0)
+
+
+def _has_reasoning_delta(delta: object) -> bool:
+    """vLLM and DeepSeek send `reasoning_content`, Ollama and OpenRouter `reasoning`."""
+    extra = getattr(delta, "model_extra", None) or {}
+    return any(
+        isinstance(extra.get(k), str) and extra[k] for k in ("reasoning_content", "reasoning")
+    )
 
 
 def _describe(error: openai.APIError) -> str:
