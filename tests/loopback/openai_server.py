@@ -9,6 +9,16 @@ a deterministic "echo model" that only says what the prompt contains:
   quoting it verbatim.
 Every request body is recorded; `faults` script HTTP errors or slow answers, and
 `cut_stream_after` drops the connection in the middle of a stream.
+
+A hostile or broken model, for the bounds tests (all off by default):
+- `reasoning`: streamed first as `delta.reasoning_content` (vLLM/DeepSeek style; the
+  non-streamed message carries it too); `<think>` blocks are just part of `reply`;
+- `invalid_utf8_at` / `malformed_event_at` / `error_event_at`: the streamed chunk at that
+  index carries a raw 0xFF byte / is an SSE event whose data is not JSON / is an
+  `{"error": ...}` event;
+- `endless`: after the reply, this piece is streamed again and again until the client
+  goes away (`stream_outcomes` then records "disconnected" and `endless_sent` the count);
+- `raw_body`: the bytes of a non-streamed response, verbatim (e.g. not UTF-8).
 """
 
 from __future__ import annotations
@@ -60,6 +70,15 @@ class OpenAIServer(ThreadedServer):
         self.cut_stream_after: int | None = None
         self.chunk_delay = 0.0  # seconds between streamed chunks (a model generating slowly)
         self.chunk_chars: int | None = None  # stream fixed-size pieces (as tokens split words)
+        self.reasoning: str | None = None
+        self.invalid_utf8_at: int | None = None
+        self.malformed_event_at: int | None = None
+        self.error_event_at: int | None = None
+        self.endless: str | None = None
+        self.endless_limit = 1_000_000  # pieces; a safety stop if a client never lets go
+        self.endless_sent = 0
+        self.raw_body: bytes | None = None
+        self.stream_outcomes: list[str] = []  # per streamed request: "done", "cut", "disconnected"
 
     @property
     def base_url(self) -> str:
@@ -88,6 +107,13 @@ class OpenAIServer(ThreadedServer):
         completion_tokens = len(content.split())
         created = int(time.time())
         if not body.get("stream"):
+            if self.raw_body is not None:
+                return web.Response(
+                    body=self.raw_body, headers={"Content-Type": "application/json"}
+                )
+            message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+            if self.reasoning is not None:
+                message["reasoning_content"] = self.reasoning
             return _json(
                 {
                     "id": "chatcmpl-loopback",
@@ -97,7 +123,7 @@ class OpenAIServer(ThreadedServer):
                     "choices": [
                         {
                             "index": 0,
-                            "message": {"role": "assistant", "content": content, "refusal": None},
+                            "message": message,
                             "finish_reason": "stop",
                         }
                     ],
@@ -110,17 +136,49 @@ class OpenAIServer(ThreadedServer):
             )
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        pieces = re.findall(r"\S+\s*", content)
+        try:
+            outcome = await self._stream(request, response, body, created, content)
+        except (ConnectionError, RuntimeError):  # the client closed the connection
+            outcome = "disconnected"
+        self.stream_outcomes.append(outcome)
+        return response
+
+    def _pieces(self, text: str) -> list[str]:
         if self.chunk_chars:
             size = self.chunk_chars
-            pieces = [content[i : i + size] for i in range(0, len(content), size)]
-        for index, piece in enumerate(pieces):
+            return [text[i : i + size] for i in range(0, len(text), size)]
+        return re.findall(r"\S+\s*", text)
+
+    async def _stream(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        body: dict[str, Any],
+        created: int,
+        content: str,
+    ) -> str:
+        import asyncio
+
+        prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body["messages"])
+        completion_tokens = len(content.split())
+        deltas = [{"reasoning_content": p} for p in self._pieces(self.reasoning or "")]
+        deltas += [{"content": piece} for piece in self._pieces(content)]
+        for index, delta in enumerate(deltas):
             if self.cut_stream_after is not None and index >= self.cut_stream_after:
                 request.transport.close()  # type: ignore[union-attr]
-                return response
-            await response.write(_sse(_chunk(body, created, {"content": piece}, None)))
+                return "cut"
+            await response.write(self._event(index, _chunk(body, created, delta, None)))
             if self.chunk_delay:
                 await asyncio.sleep(self.chunk_delay)
+        if self.endless is not None:
+            event = _sse(_chunk(body, created, {"content": self.endless}, None))
+            for _ in range(self.endless_limit):
+                await response.write(event)
+                self.endless_sent += 1
+                if self.endless_sent % 256 == 0:
+                    await asyncio.sleep(0)  # let the loop notice a closed connection
+                if request.transport is None or request.transport.is_closing():
+                    return "disconnected"
         await response.write(_sse(_chunk(body, created, {}, "stop")))
         if body.get("stream_options", {}).get("include_usage"):
             usage_chunk = _chunk(body, created, {}, None)
@@ -132,7 +190,18 @@ class OpenAIServer(ThreadedServer):
             }
             await response.write(_sse(usage_chunk))
         await response.write(b"data: [DONE]\n\n")
-        return response
+        return "done"
+
+    def _event(self, index: int, payload: dict[str, Any]) -> bytes:
+        if index == self.malformed_event_at:
+            return b'data: {"id": "chatcmpl-loopback", "choices": [{"delta": {"content": "\n\n'
+        if index == self.error_event_at:
+            return _sse({"error": {"message": "The server had an error", "type": "server_error"}})
+        event = _sse(payload)
+        if index == self.invalid_utf8_at:
+            quote = event.index(b'": "', event.index(b'"delta"')) + len(b'": "')
+            event = event[:quote] + b"\xff" + event[quote:]
+        return event
 
 
 def _chunk(
