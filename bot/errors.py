@@ -88,3 +88,31 @@ class PaperUnreadable(PaperclubError):
         )
         self.what = what
         self.reason = reason
+
+
+class StoreUnavailable(PaperclubError):
+    """The database cannot be used: damaged, newer than this code, read-only, disk full,
+    or held by another paperclub process. One sentence naming the file and what to do.
+
+    `kind` is one of the KINDS below, for code that must tell them apart (the message
+    is what a person reads).
+    """
+
+    KINDS = (
+        "damaged",
+        "newer",
+        "older",
+        "missing",
+        "permissions",
+        "disk_full",
+        "io",
+        "busy",
+        "in_use",
+    )
+
+    def __init__(self, path: str, problem: str, what_to_do: str, kind: str) -> None:
+        super().__init__(f"The database {path} {problem}: {what_to_do}.")
+        self.path = path
+        self.problem = problem
+        self.what_to_do = what_to_do
+        self.kind = kind

@@ -7,6 +7,7 @@ queries never see another's rows.
 from __future__ import annotations
 
 import json
+import os
 from array import array
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,9 @@ from bot.domain import (
     ThreadRef,
     Turn,
 )
+from bot.errors import StoreUnavailable
+from bot.store import writer_lock
+from bot.store.faults import PERMISSIONS, StoreConnection, damaged, shown_path, translate
 from bot.store.migrations import MIGRATIONS
 
 
@@ -67,17 +71,90 @@ class Store:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: Path | str) -> AsyncIterator[Store]:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(path, timeout=30) as db:
+    async def open(cls, path: Path | str, *, read_only: bool = False) -> AsyncIterator[Store]:
+        """The store at `path`, migrated to this code's schema, for as long as the block runs.
+
+        Refused with one StoreUnavailable (naming the file and what to do) when the file is
+        damaged, was written by a newer paperclub (checked before anything is written, so
+        such a file is left exactly as it was), cannot be written, or is open for writing
+        in another paperclub process (see bot/store/writer_lock.py). Later storage faults
+        (a full disk ...) raise the same error from the statement that met them.
+
+        `read_only=True` takes no writer lock, so it works beside a running `paperclub run`
+        (`schedule list`, `usage`, `export`); it needs a database already at this schema.
+        """
+        if str(path) == ":memory:":
+            async with cls._connect(":memory:", ":memory:", read_only=False) as store:
+                yield store
+            return
+        path = Path(path)
+        shown = shown_path(path)
+        if read_only:
+            if not path.is_file():
+                raise StoreUnavailable(
+                    shown,
+                    "does not exist",
+                    "check PAPERCLUB_DB_PATH, or run a paperclub command that writes "
+                    "(such as `paperclub run`) to create it",
+                    "missing",
+                )
+            async with cls._connect(path.absolute().as_uri() + "?mode=ro", shown, True) as store:
+                yield store
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise (translate(error, shown) or error) from error
+        if path.exists() and not os.access(path, os.W_OK):  # SQLite would open it read-only
+            raise StoreUnavailable(shown, "is read-only for this user", PERMISSIONS, "permissions")
+        key = writer_lock.acquire(path)
+        try:
+            async with cls._connect(str(path), shown, read_only=False) as store:
+                yield store
+        finally:
+            writer_lock.release(key)
+
+    @classmethod
+    @asynccontextmanager
+    async def _connect(cls, target: str, shown: str, read_only: bool) -> AsyncIterator[Store]:
+        # StoreConnection turns SQLite's faults into StoreUnavailable, here and later.
+        async with aiosqlite.connect(
+            target, timeout=30, factory=StoreConnection, uri=read_only
+        ) as db:
             db.row_factory = aiosqlite.Row
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA synchronous=NORMAL")
-            await db.execute("PRAGMA busy_timeout=10000")
-            await db.execute("PRAGMA foreign_keys=ON")
             store = cls(db)
-            await store._migrate()
+            # Reads only, before any PRAGMA or migration that writes: a file this code
+            # must not use is left byte for byte as it was.
+            version = await store.schema_version()
+            if version > len(MIGRATIONS):
+                raise StoreUnavailable(
+                    shown,
+                    f"was written by a newer paperclub (schema {version}; this version knows "
+                    f"up to {len(MIGRATIONS)}) and was left unchanged",
+                    "upgrade paperclub (pip install -U paperclub) to use it",
+                    "newer",
+                )
+            problems = await db.execute_fetchall("PRAGMA quick_check")
+            verdict = "; ".join(str(row[0]) for row in problems)
+            if verdict != "ok":
+                raise damaged(shown, verdict[:200])
+            await db.execute("PRAGMA busy_timeout=10000")
+            if read_only:
+                if version < len(MIGRATIONS):
+                    raise StoreUnavailable(
+                        shown,
+                        f"has an older schema ({version}; this version needs "
+                        f"{len(MIGRATIONS)}) and was opened read-only",
+                        "run a paperclub command that writes (such as `paperclub run`) once "
+                        "to upgrade it",
+                        "older",
+                    )
+                await db.execute("PRAGMA query_only=ON")
+            else:
+                await db.execute("PRAGMA journal_mode=WAL")
+                await db.execute("PRAGMA synchronous=NORMAL")
+                await db.execute("PRAGMA foreign_keys=ON")
+                await store._migrate()
             yield store
 
     async def _migrate(self) -> None:
