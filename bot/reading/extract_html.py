@@ -10,7 +10,8 @@ texts become passages of their own, after the paragraph that calls them).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString
@@ -44,12 +45,20 @@ _TEX_NOISE = re.compile(
 )
 MIN_ARTICLE_WORDS = 80
 MIN_FIGURE_WORDS = 8
+# Caps on what one page may cost. A long arXiv paper is ~30,000 elements, ~1,500
+# passages and ~600,000 characters of text; a page past the element cap is refused
+# before BeautifulSoup builds its tree (about 2 KB of Python objects per element, so
+# 500,000 elements is already ~1 GB), and the extracted text stops at the other two.
+MAX_ELEMENTS = 500_000
+MAX_CHARS = 3_000_000
+MAX_PASSAGES = 20_000
 
 
 @dataclass(frozen=True, slots=True)
 class HtmlPaper:
     title: str
     passages: list[Passage]
+    notes: list[str] = field(default_factory=list)
 
 
 def readable_tex(tex: str) -> str:
@@ -117,13 +126,30 @@ def _heading(section: Tag) -> str:
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, *, max_chars: int = MAX_CHARS, max_passages: int = MAX_PASSAGES) -> None:
         self.passages: list[Passage] = []
+        self.chars = 0
+        self.max_chars = max_chars
+        self.max_passages = max_passages
+        self.full = False  # a cap was reached: the rest of the page is not read
+
+    def append(self, passage: Passage) -> None:
+        if self.full:
+            return
+        if len(self.passages) >= self.max_passages or self.chars >= self.max_chars:
+            self.full = True
+            return
+        room = self.max_chars - self.chars
+        if len(passage.text) > room:
+            passage = Passage(passage.text[:room], passage.section, passage.page, passage.kind)
+            self.full = True
+        self.chars += len(passage.text)
+        self.passages.append(passage)
 
     def add(self, text: str, section: str, kind: str = "body") -> None:
         text = " ".join(text.split())
         if text:
-            self.passages.append(Passage(text=text, section=section, kind=kind))
+            self.append(Passage(text=text, section=section, kind=kind))
 
     def paragraph(self, node: Tag, section: str) -> None:
         notes = [n.extract() for n in node.find_all(class_="ltx_note")]
@@ -145,7 +171,7 @@ class _Walker:
             if line:
                 rows.append(line)
         if rows:
-            self.passages.append(Passage("\n".join(rows), section, kind="table"))
+            self.append(Passage("\n".join(rows), section, kind="table"))
 
     def figure(self, node: Tag, section: str) -> None:
         """Captions, table cells, then any other text drawn in the figure (example prompts)."""
@@ -163,15 +189,22 @@ class _Walker:
         if len(words) >= MIN_FIGURE_WORDS and wordy >= 0.6 * len(words):
             self.add(rest, section, "figure")
 
-    def walk(self, node: Tag, section: str) -> None:
-        for child in node.children:
+    def walk(self, root: Tag, section: str) -> None:
+        """Document order, with an explicit stack: a page nested 10,000 deep is fine."""
+        stack: list[tuple[Iterator[object], str]] = [(iter(root.children), section)]
+        while stack and not self.full:
+            children, section = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                continue
             if not isinstance(child, Tag):
                 continue
             if child.name == "section" or _has_class(child, "ltx_appendix"):
                 heading = _heading(child)
                 paragraph_level = _has_class(child, "ltx_paragraph")
                 name = f"{section} > {heading}" if paragraph_level and section else heading
-                self.walk(child, name or section)
+                stack.append((iter(child.children), name or section))
             elif child.name in _HEADING_TAGS or child.name == "h1":
                 continue
             elif child.name == "figure" or _has_class(child, "ltx_float"):
@@ -183,11 +216,26 @@ class _Walker:
             elif child.name == "table" and _has_class(child, "ltx_tabular"):
                 self.table(child, section)
             else:
-                self.walk(child, section)
+                stack.append((iter(child.children), section))
 
 
-def passages_from_html(html: str) -> HtmlPaper:
-    """Raises PaperUnreadable for arXiv's "No HTML" page or a page with no paper in it."""
+def passages_from_html(
+    html: str,
+    *,
+    max_elements: int = MAX_ELEMENTS,
+    max_chars: int = MAX_CHARS,
+    max_passages: int = MAX_PASSAGES,
+) -> HtmlPaper:
+    """Raises PaperUnreadable for arXiv's "No HTML" page or a page with no paper in it.
+
+    Also for a page with more than `max_elements` elements (counted, cheaply, as its
+    `<` characters before any tree is built); the text read stops at `max_chars`
+    characters or `max_passages` passages, with a note.
+    """
+    if html.count("<") > max_elements:
+        raise PaperUnreadable(
+            "arXiv HTML", f"the page has more than the {max_elements:,} elements read of a paper"
+        )
     soup = BeautifulSoup(html, "lxml")
     if _is_no_html(soup):
         raise PaperUnreadable("arXiv HTML", "arXiv has no HTML rendering of this paper")
@@ -196,7 +244,7 @@ def passages_from_html(html: str) -> HtmlPaper:
     title_node = article.find(class_="ltx_title_document")
     title = _text(title_node) if isinstance(title_node, Tag) else ""
     _prepare(soup)
-    walker = _Walker()
+    walker = _Walker(max_chars=max_chars, max_passages=max_passages)
     abstract = article.find(class_="ltx_abstract")
     if isinstance(abstract, Tag):
         abstract.extract()
@@ -208,4 +256,10 @@ def passages_from_html(html: str) -> HtmlPaper:
     words = sum(len(p.text.split()) for p in walker.passages)
     if words < MIN_ARTICLE_WORDS:
         raise PaperUnreadable("arXiv HTML", f"the page holds only {words} words of text")
-    return HtmlPaper(title=title, passages=walker.passages)
+    notes = []
+    if walker.full:
+        notes.append(
+            f"only the first {len(walker.passages):,} passages ({walker.chars:,} characters) "
+            "of the arXiv HTML were read"
+        )
+    return HtmlPaper(title=title, passages=walker.passages, notes=notes)

@@ -46,6 +46,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 TOC_MIN_ENTRIES = 5
 MAX_HEADING_WORDS = 12
 MAX_CAPTION_LINES = 8
+# Caps on the text kept of one PDF: a 120-page paper is ~500,000 characters and ~1,500
+# passages, so these only bind on a hostile or pathological file, whose pages past the
+# cap are not read at all.
+MAX_CHARS = 3_000_000
+MAX_PASSAGES = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +61,19 @@ class PdfPaper:
     notes: list[str] = field(default_factory=list)
 
 
-def _page_lines(document: pdfium.PdfDocument, notes: list[str]) -> list[list[str]]:
+def _page_lines(
+    document: pdfium.PdfDocument, notes: list[str], max_chars: int = MAX_CHARS
+) -> list[list[str]]:
     pages: list[list[str]] = []
     unreadable: list[int] = []
+    chars = 0
     for index in range(len(document)):
+        if chars >= max_chars:
+            notes.append(
+                f"only the first {index} pages of the PDF were read "
+                f"(the {max_chars:,}-character cap)"
+            )
+            break
         try:
             text = document[index].get_textpage().get_text_range()
         except Exception as error:  # one broken page must not lose the whole paper
@@ -67,6 +81,8 @@ def _page_lines(document: pdfium.PdfDocument, notes: list[str]) -> list[list[str
             unreadable.append(index + 1)
             pages.append([])
             continue
+        text = text[: max_chars - chars]
+        chars += len(text)
         lines = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
         pages.append([" ".join(line.split()) for line in lines if line.strip()])
     if unreadable:
@@ -205,7 +221,13 @@ def _paper_title(document: pdfium.PdfDocument, pages: list[list[str]]) -> str:
     return pages[0][0] if pages and pages[0] else ""
 
 
-def passages_from_pdf(data: bytes, *, max_pages: int = 120) -> PdfPaper:
+def passages_from_pdf(
+    data: bytes,
+    *,
+    max_pages: int = 120,
+    max_chars: int = MAX_CHARS,
+    max_passages: int = MAX_PASSAGES,
+) -> PdfPaper:
     """Raises PaperUnreadable for a damaged file or one without any text layer."""
     try:
         document = pdfium.PdfDocument(data)
@@ -216,7 +238,7 @@ def passages_from_pdf(data: bytes, *, max_pages: int = 120) -> PdfPaper:
         total = len(document)
         if total > max_pages:
             notes.append(f"only the first {max_pages} of {total} pages were read")
-        lines_by_page = _page_lines_limited(document, notes, max_pages)
+        lines_by_page = _page_lines_limited(document, notes, max_pages, max_chars)
         pages = _drop_running_furniture(lines_by_page)
         title = _paper_title(document, pages)
     finally:
@@ -224,17 +246,20 @@ def passages_from_pdf(data: bytes, *, max_pages: int = 120) -> PdfPaper:
     passages = _passages(pages)
     if not any(p.text for p in passages):
         raise PaperUnreadable("PDF", "it has no text layer (a scanned paper?)")
+    if len(passages) > max_passages:
+        notes.append(f"only the first {max_passages:,} passages of the PDF were kept")
+        passages = passages[:max_passages]
     return PdfPaper(title=title, passages=passages, pages=total, notes=notes)
 
 
 def _page_lines_limited(
-    document: pdfium.PdfDocument, notes: list[str], max_pages: int
+    document: pdfium.PdfDocument, notes: list[str], max_pages: int, max_chars: int
 ) -> list[list[str]]:
     if len(document) <= max_pages:
-        return _page_lines(document, notes)
+        return _page_lines(document, notes, max_chars)
     for index in range(len(document) - 1, max_pages - 1, -1):
         document.del_page(index)
-    return _page_lines(document, notes)
+    return _page_lines(document, notes, max_chars)
 
 
 class _PassageBuilder:
