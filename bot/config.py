@@ -50,6 +50,17 @@ class Settings(BaseSettings):
         "https://raw.githubusercontent.com/dair-ai/ML-Papers-of-the-Week/main/README.md"
     )
     curated_list_week: str = "window"  # "window", "latest" or a YYYY-MM-DD day of the week wanted
+    # Full texts: one download's deadline across its redirects, retries and waits, its
+    # size cap (compressed, as sent) and unzipped; each parse runs in a worker process
+    # with a wall-clock deadline and an address-space limit, and keeps at most so much.
+    fulltext_deadline_seconds: float = Field(default=60.0, gt=0)
+    fulltext_max_bytes: int = Field(default=40_000_000, ge=1_000)
+    fulltext_max_unzipped_bytes: int = Field(default=100_000_000, ge=1_000)
+    parse_timeout_seconds: float = Field(default=60.0, gt=0)
+    parse_memory_mb: int = Field(default=1536, ge=128)
+    parse_max_elements: int = Field(default=500_000, ge=100)
+    parse_max_chars: int = Field(default=3_000_000, ge=1_000)
+    parse_max_passages: int = Field(default=20_000, ge=10)
     digest_size: int = Field(default=10, ge=1, le=25)
     digest_window_days: int = Field(default=7, ge=1, le=31)
     digest_concurrency: int = Field(default=4, ge=1, le=16)

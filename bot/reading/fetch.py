@@ -1,8 +1,11 @@
 """A paper's full text: arXiv HTML first, then the PDF, then the abstract alone.
 
 Only the configured HTML and PDF bases are ever requested (redirects are followed only
-within their hosts); every download has a size cap, a timeout and a few retries that
-honour Retry-After. Parsing runs in a worker thread, never on the event loop.
+within their hosts); every download has a size cap, a timeout per attempt, a few
+retries that honour Retry-After, and one total deadline across all its redirects,
+retries and waits (a server dripping a byte a second is cut there). Bodies arrive
+still compressed; decompressing (with a cap on the inflated size) and parsing happen
+in a bounded worker process (bot.reading.worker), never on the event loop.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from bot.errors import PaperUnreadable
-from bot.reading.extract_html import passages_from_html
-from bot.reading.extract_pdf import passages_from_pdf
+from bot.reading.extract_html import HtmlPaper, passages_from_html
+from bot.reading.extract_pdf import PdfPaper, passages_from_pdf
 from bot.reading.extract_text import passages_from_markdown, passages_from_text
 from bot.reading.model import PaperText, Passage, TextSource
+from bot.reading.worker import Kind, ParseLimits, parse_isolated
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +34,15 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 30.0  # seconds: a server asking for longer is treated as unavailable
 MAX_REDIRECTS = 3
 LOCAL_SUFFIXES = (".pdf", ".html", ".htm", ".txt", ".md", ".markdown")
+# Decoded by us, off the loop and with a cap (bot.reading.worker.decompress).
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 @dataclass(frozen=True, slots=True)
 class _Fetched:
     body: bytes | None
     reason: str  # why body is None, for the notes
+    encoding: str = ""  # the body's Content-Encoding, not yet decoded
 
 
 def _retry_after(headers: Mapping[str, str], attempt: int, backoff: float) -> float:
@@ -44,6 +51,26 @@ def _retry_after(headers: Mapping[str, str], attempt: int, backoff: float) -> fl
 
 
 async def _download(
+    http: aiohttp.ClientSession,
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float,  # noqa: ASYNC109 (aiohttp's per-request timeout)
+    retries: int,
+    backoff: float,
+    deadline: float,
+) -> _Fetched:
+    """The body of `url`, or why not, within `deadline` seconds in all."""
+    try:
+        async with asyncio.timeout(deadline):
+            return await _attempts(
+                http, url, max_bytes=max_bytes, timeout=timeout, retries=retries, backoff=backoff
+            )
+    except TimeoutError:
+        return _Fetched(None, f"timed out: no complete answer within {deadline:g} s")
+
+
+async def _attempts(
     http: aiohttp.ClientSession,
     url: str,
     *,
@@ -62,7 +89,8 @@ async def _download(
                     target,
                     allow_redirects=False,
                     timeout=aiohttp.ClientTimeout(total=timeout),
-                    headers={"User-Agent": USER_AGENT},
+                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+                    auto_decompress=False,
                 ) as response:
                     if response.status in (301, 302, 303, 307, 308):
                         location = urljoin(target, response.headers.get("Location", ""))
@@ -85,7 +113,8 @@ async def _download(
                         body.extend(piece)
                         if len(body) > max_bytes:
                             return _Fetched(None, f"larger than the {_megabytes(max_bytes)} cap")
-                    return _Fetched(bytes(body), "")
+                    encoding = response.headers.get("Content-Encoding", "")
+                    return _Fetched(bytes(body), "", encoding)
             else:
                 return _Fetched(None, "too many redirects")
         except (TimeoutError, aiohttp.ClientError) as error:
@@ -120,22 +149,38 @@ async def fetch_paper_text(
     timeout: float,  # noqa: ASYNC109 (seconds per download attempt)
     retries: int = 2,
     backoff: float = 1.0,
+    deadline: float | None = None,
+    limits: ParseLimits | None = None,
 ) -> PaperText:
-    """The best text we can get; never raises for a missing or broken full text."""
+    """The best text we can get; never raises for a missing, broken or hostile full text.
+
+    `deadline` bounds each download (HTML, PDF) in all, across redirects, retries and
+    their waits (default: three attempts' worth); `limits` bound each parse.
+    """
+    total = deadline if deadline is not None else timeout * 3
+    parse_limits = limits or ParseLimits()
 
     async def get(base: str) -> _Fetched:
         url = _versioned(base, arxiv_id, version)
         return await _download(
-            http, url, max_bytes=max_bytes, timeout=timeout, retries=retries, backoff=backoff
+            http,
+            url,
+            max_bytes=max_bytes,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            deadline=total,
         )
+
+    async def parse(kind: Kind, fetched: _Fetched) -> HtmlPaper | PdfPaper:
+        assert fetched.body is not None
+        return await parse_isolated(kind, fetched.body, fetched.encoding, parse_limits)
 
     html = await get(html_base)
     html_reason = html.reason
     if html.body is not None:
         try:
-            parsed = await asyncio.to_thread(
-                passages_from_html, html.body.decode("utf-8", errors="replace")
-            )
+            parsed = await parse("html", html)
         except PaperUnreadable as error:
             html_reason = error.reason
         else:
@@ -144,13 +189,14 @@ async def fetch_paper_text(
                 source=TextSource.HTML,
                 title=title or parsed.title,
                 passages=tuple(parsed.passages),
+                notes=tuple(parsed.notes),
             )
 
     pdf = await get(pdf_base)
     pdf_reason = pdf.reason
     if pdf.body is not None:
         try:
-            paper = await asyncio.to_thread(passages_from_pdf, pdf.body)
+            paper = await parse("pdf", pdf)
         except PaperUnreadable as error:
             pdf_reason = error.reason
         else:
@@ -174,8 +220,7 @@ async def fetch_paper_text(
     )
 
 
-def load_local_file(path: str | Path, *, max_bytes: int = 50_000_000) -> PaperText:
-    """A local .pdf, .html, .txt or .md file (blocking: call it via asyncio.to_thread)."""
+def _read_local(path: str | Path, max_bytes: int) -> tuple[Path, str, bytes]:
     file = Path(path).expanduser()
     suffix = file.suffix.lower()
     if suffix not in LOCAL_SUFFIXES:
@@ -187,25 +232,59 @@ def load_local_file(path: str | Path, *, max_bytes: int = 50_000_000) -> PaperTe
         data = file.read_bytes()
     except OSError as error:
         raise PaperUnreadable("file", f"'{file}' cannot be opened ({error.strerror})") from error
-    key = "file:" + hashlib.sha256(data).hexdigest()
+    return file, suffix, data
+
+
+def _plain_text(suffix: str, data: bytes) -> tuple[str, list[Passage]]:
+    text = data.decode("utf-8", errors="replace")
+    if suffix in (".md", ".markdown"):
+        return passages_from_markdown(text)
+    return "", passages_from_text(text)
+
+
+def _local_paper(
+    file: Path, data: bytes, title: str, passages: list[Passage], notes: tuple[str, ...]
+) -> PaperText:
+    if not passages:
+        raise PaperUnreadable("file", f"'{file.name}' holds no text")
+    return PaperText(
+        key="file:" + hashlib.sha256(data).hexdigest(),
+        source=TextSource.FILE,
+        title=title or file.stem,
+        passages=tuple(passages),
+        notes=notes,
+    )
+
+
+def load_local_file(path: str | Path, *, max_bytes: int = 50_000_000) -> PaperText:
+    """A local .pdf, .html, .txt or .md file, parsed in this process (blocking).
+
+    The bot itself uses `read_local_file`, which parses PDF and HTML in a bounded worker.
+    """
+    file, suffix, data = _read_local(path, max_bytes)
     notes: tuple[str, ...] = ()
     if suffix == ".pdf":
         pdf = passages_from_pdf(data)
         title, passages, notes = pdf.title, pdf.passages, tuple(pdf.notes)
     elif suffix in (".html", ".htm"):
         parsed = passages_from_html(data.decode("utf-8", errors="replace"))
-        title, passages = parsed.title, parsed.passages
-    elif suffix in (".md", ".markdown"):
-        title, passages = passages_from_markdown(data.decode("utf-8", errors="replace"))
+        title, passages, notes = parsed.title, parsed.passages, tuple(parsed.notes)
     else:
-        passages = passages_from_text(data.decode("utf-8", errors="replace"))
-        title = ""
-    if not passages:
-        raise PaperUnreadable("file", f"'{file.name}' holds no text")
-    return PaperText(
-        key=key,
-        source=TextSource.FILE,
-        title=title or file.stem,
-        passages=tuple(passages),
-        notes=notes,
-    )
+        title, passages = _plain_text(suffix, data)
+    return _local_paper(file, data, title, passages, notes)
+
+
+async def read_local_file(
+    path: str | Path, *, max_bytes: int = 50_000_000, limits: ParseLimits | None = None
+) -> PaperText:
+    """`load_local_file` off the event loop, PDF and HTML parsed in a bounded worker."""
+    file, suffix, data = await asyncio.to_thread(_read_local, path, max_bytes)
+    if suffix in (".txt", ".md", ".markdown"):
+        title, passages = await asyncio.to_thread(_plain_text, suffix, data)
+        return _local_paper(file, data, title, passages, ())
+    kind: Kind = "pdf" if suffix == ".pdf" else "html"
+    try:
+        paper = await parse_isolated(kind, data, "", limits or ParseLimits())
+    except PaperUnreadable as error:
+        raise PaperUnreadable("file", f"'{file.name}': {error.reason}") from error
+    return _local_paper(file, data, paper.title, paper.passages, tuple(paper.notes))

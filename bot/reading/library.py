@@ -3,8 +3,9 @@
 Full texts are cached in the store (so a restart or another channel does not fetch
 again); an abstract-only fallback is kept only in memory for a while, so a paper
 whose HTML and PDF were briefly unreachable gets its full text on a later try.
-Indexes live in a small in-memory LRU and are built in a worker thread; chunk
-embeddings (seconds of CPU per paper) are kept in the store too.
+Parsing runs in a bounded worker process (bot.reading.worker). Indexes live in a small
+in-memory LRU and are built in a worker thread; chunk embeddings (seconds of CPU per
+paper) are kept in the store too.
 """
 
 from __future__ import annotations
@@ -19,13 +20,25 @@ import aiohttp
 from bot.config import Settings
 from bot.domain import Paper
 from bot.reading.chunking import chunk_passages
-from bot.reading.fetch import fetch_paper_text, load_local_file
+from bot.reading.fetch import fetch_paper_text, read_local_file
 from bot.reading.model import PaperText, TextSource, paper_text_from_json, paper_text_to_json
+from bot.reading.worker import ParseLimits
 from bot.retrieval import Embedder, PaperIndex
 from bot.store import Store
 
 ABSTRACT_RETRY_SECONDS = 3600.0
-MAX_DOWNLOAD_BYTES = 40_000_000
+MAX_DOWNLOAD_BYTES = 40_000_000  # the default of Settings.fulltext_max_bytes
+
+
+def parse_limits(settings: Settings) -> ParseLimits:
+    return ParseLimits(
+        memory_bytes=settings.parse_memory_mb * 2**20,
+        deadline=settings.parse_timeout_seconds,
+        max_decompressed_bytes=settings.fulltext_max_unzipped_bytes,
+        max_elements=settings.parse_max_elements,
+        max_chars=settings.parse_max_chars,
+        max_passages=settings.parse_max_passages,
+    )
 
 
 class PaperLibrary:
@@ -46,6 +59,7 @@ class PaperLibrary:
         self._abstract_only: dict[str, tuple[float, PaperText]] = {}
         self._indexes: OrderedDict[str, PaperIndex] = OrderedDict()
         self._cached_indexes = cached_indexes
+        self._limits = parse_limits(settings)
         self.downloads = 0
 
     async def text(self, paper: Paper) -> PaperText:
@@ -65,8 +79,10 @@ class PaperLibrary:
                 http=self._http,
                 html_base=self._settings.arxiv_html_url,
                 pdf_base=self._settings.arxiv_pdf_url,
-                max_bytes=MAX_DOWNLOAD_BYTES,
+                max_bytes=self._settings.fulltext_max_bytes,
                 timeout=self._settings.arxiv_timeout_seconds,
+                deadline=self._settings.fulltext_deadline_seconds,
+                limits=self._limits,
             )
             if text.source is TextSource.ABSTRACT:
                 self._abstract_only[paper.arxiv_id] = (time.monotonic(), text)
@@ -77,7 +93,7 @@ class PaperLibrary:
             return text
 
     async def local_file(self, path: Path) -> PaperText:
-        return await asyncio.to_thread(load_local_file, path)
+        return await read_local_file(path, limits=self._limits)
 
     async def index(self, text: PaperText) -> PaperIndex:
         """The retrieval index of `text`, built once (off the event loop) and kept in an LRU."""
