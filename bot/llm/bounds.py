@@ -80,9 +80,13 @@ ELLIPSIS = "…"
 def clip_text(text: str, limit: int) -> str:
     """`text` on one line, without control characters, at most `limit` characters.
 
+    Only the first `16 * limit` characters or so are read: past that, text kept out by
+    runs of whitespace or control characters is hostile anyway.
+
     A cut ends at a sentence end if one is in the last 40 %, else at a word boundary in
     the last 20 %, else mid-word (Japanese has no spaces); then an ellipsis.
     """
+    text = text[: 16 * limit + 1_024]  # what could survive: no regex over a megabyte
     text = _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
     if len(text) <= limit:
         return text
