@@ -186,14 +186,16 @@ class OpenAIEngine:
                     tokens_used = _token_counts(chunk.usage)
                     if tokens_used is not None:
                         await self._record(purpose, *tokens_used)
-                    for choice in chunk.choices:
-                        if choice.finish_reason == "length":
+                    for choice in chunk.choices or ():
+                        if getattr(choice, "finish_reason", None) == "length":
                             log.info("the model's %s reached its %d-token bound", purpose, tokens)
-                        if _has_reasoning_delta(choice.delta):
+                        delta = getattr(choice, "delta", None)  # some servers end with none
+                        if _has_reasoning_delta(delta):
                             reasoning.saw_reasoning = True
-                        if not isinstance(choice.delta.content, str) or not choice.delta.content:
+                        content = getattr(delta, "content", None)
+                        if not isinstance(content, str) or not content:
                             continue
-                        visible = reasoning.feed(choice.delta.content)
+                        visible = reasoning.feed(content)
                         if visible:
                             shown = True
                             yield visible
