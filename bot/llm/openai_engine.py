@@ -20,8 +20,8 @@ from openai.types.chat import ChatCompletionMessageParam
 from bot.answering import build_answer_messages, parse_rewritten_queries, rewrite_queries_messages
 from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
 from bot.errors import LLMUnavailable
-from bot.i18n import LANGUAGE_NAMES
 from bot.reading.model import PaperText, Passage
+from bot.text.i18n import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
 
