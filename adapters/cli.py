@@ -22,16 +22,17 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.console import ConsoleChat
-from bot.app import TERMINAL, build_club
+from bot.bootstrap import TERMINAL, bootstrap
 from bot.config import Settings
 from bot.domain import Author, ConversationRef, Platform
 from bot.errors import InvalidPaperId, InvalidSetting, PaperclubError, PaperNotFound
-from bot.i18n import SUPPORTED_LANGUAGES
 from bot.logging_setup import configure_logging
+from bot.reading.fetch import LOCAL_SUFFIXES
 from bot.render import answer_post
-from bot.service import Evidence
 from bot.sources.ranking import explain
 from bot.store import Store
+from bot.text.i18n import SUPPORTED_LANGUAGES
+from bot.usecases.answers import Evidence
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -151,20 +152,22 @@ def _transcript_path(settings: Settings) -> Path:
 
 
 async def digest_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    async with build_club(settings) as club:
-        club.attach_chat(
+    async with bootstrap(settings) as club:
+        club.chats.attach(
             Platform.CONSOLE,
             ConsoleChat(console, None if args.dry_run else _transcript_path(settings)),
         )
         if args.language:
-            await club.update_settings(TERMINAL, language=args.language)
+            await club.channels.update_settings(TERMINAL, language=args.language)
         with console.status("Starting…") as status:
 
             async def progress(text: str) -> None:
                 status.update(text)
                 console.log(text)
 
-            report = await club.weekly_digest(TERMINAL, dry_run=args.dry_run, progress=progress)
+            report = await club.digest.weekly_digest(
+                TERMINAL, dry_run=args.dry_run, progress=progress
+            )
         if args.explain and report.ranked:
             console.print(explain(report.ranked), markup=False, highlight=False)
         for name, reason in report.unavailable_sources.items():
@@ -179,44 +182,57 @@ async def digest_command(args: argparse.Namespace, settings: Settings, console: 
 
 
 async def paper_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    async with build_club(settings) as club:
+    async with bootstrap(settings) as club:
         chat = ConsoleChat(console, None if args.dry_run else _transcript_path(settings))
-        club.attach_chat(Platform.CONSOLE, chat)
-        language = args.language or (await club.channel_settings(TERMINAL)).language
+        club.chats.attach(Platform.CONSOLE, chat)
+        language = args.language or (await club.channels.channel_settings(TERMINAL)).language
         if args.dry_run:
             with console.status(f"Reading {args.reference}…"):
-                prepared = await club.preview_paper(args.reference, language)
-            thread = await chat.open_thread(
+                prepared = await club.papers.preview_paper(args.reference, language)
+            terminal = club.chats.for_conversation(TERMINAL)
+            thread = await terminal.open_thread(
                 TERMINAL,
                 prepared.thread.root,
                 thread_name=prepared.thread.thread_name,
                 idempotency_key="",
             )
             for reply in prepared.thread.replies:
-                await chat.reply(thread, reply)
+                await terminal.reply(thread, reply)
             return EXIT_OK
         with console.status(f"Reading {args.reference}…") as status:
 
             async def progress(text: str) -> None:
                 status.update(text)
 
-            await club.summon_paper(TERMINAL, args.reference, progress)
+            await club.papers.summon_paper(TERMINAL, args.reference, progress)
         return EXIT_OK
 
 
 async def ask_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    async with build_club(settings) as club:
+    async with bootstrap(settings) as club:
         language = args.language or settings.language
+        local = await _local_file(args.reference)
         with console.status(f"Reading {args.reference}…"):
-            evidence = await club.ask(args.reference, args.question, language)
+            if local is not None:
+                evidence = await club.answers.ask_file(local, args.question, language)
+            else:
+                evidence = await club.answers.ask(args.reference, args.question, language)
         if args.json:
-            print(club.clean_text(json.dumps(evidence_json(evidence), ensure_ascii=False)))
+            print(club.outbound.text(json.dumps(evidence_json(evidence), ensure_ascii=False)))
         else:
             from rich.markdown import Markdown
 
             post = answer_post(evidence.answer, language)
-            console.print(Markdown(club.clean_text(post.text)))
+            console.print(Markdown(club.outbound.text(post.text)))
         return EXIT_OK
+
+
+async def _local_file(reference: str) -> Path | None:
+    """A local paper file named on the command line (only the CLI may read local files)."""
+    path = await asyncio.to_thread(Path(reference).expanduser)
+    if path.suffix.lower() in LOCAL_SUFFIXES and await asyncio.to_thread(path.is_file):
+        return path
+    return None
 
 
 def evidence_json(evidence: Evidence) -> dict[str, object]:
@@ -265,10 +281,11 @@ async def run_command(args: argparse.Namespace, settings: Settings, console: Con
 
 
 async def schedule_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    from bot.schedule import DigestScheduler, channel_name, describe_schedule
+    from bot.publishing.keys import channel_name
+    from bot.schedule import describe_schedule
 
-    async with build_club(settings) as club:
-        scheduler = DigestScheduler(club)
+    async with bootstrap(settings) as club:
+        scheduler = club.scheduler
         await scheduler.load(record=False)
         runs = scheduler.next_runs()
     if not runs:
@@ -294,8 +311,8 @@ async def export_command(args: argparse.Namespace, settings: Settings, console: 
 
     week = parse_week(args.week)
     conversation = _conversation(args.channel)
-    async with build_club(settings) as club:
-        language = (await club.channel_settings(conversation)).language
+    async with bootstrap(settings) as club:
+        language = (await club.channels.channel_settings(conversation)).language
         digest = await collect_week(club.store, conversation, week, language)
     if not digest.papers:
         print(
@@ -318,8 +335,8 @@ async def add_command(args: argparse.Namespace, settings: Settings, console: Con
 
     arxiv_id = canonical_id(args.reference)
     conversation = _conversation(args.channel)
-    async with build_club(settings) as club:
-        paper = await club.find_paper(arxiv_id)
+    async with bootstrap(settings) as club:
+        paper = await club.papers.find_paper(arxiv_id)
         await club.store.save_paper(paper)
         user = getpass.getuser()
         await club.submissions.add(conversation, arxiv_id, Author(user, user))

@@ -17,13 +17,12 @@ from typing import Any
 from rich.console import Console
 
 from adapters.console import ConsoleChat
-from bot.app import TERMINAL, build_club
-from bot.club import ClubWorkflow
+from bot.bootstrap import TERMINAL, Services, bootstrap
 from bot.config import Settings
 from bot.domain import Platform
 from bot.errors import PaperclubError
-from bot.schedule import DigestScheduler, channel_name, describe_schedule
-from bot.service import PaperClub
+from bot.publishing.keys import channel_name
+from bot.schedule import DigestScheduler, describe_schedule
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ async def run_bot(settings: Settings, console: Console) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with build_club(settings) as club:
+        async with bootstrap(settings) as club:
             await _serve(club, settings, console, stop)
     except* PaperclubError as group:
         raise group.exceptions[0] from None  # one clear message for the CLI, not a group
@@ -55,13 +54,8 @@ async def run_bot(settings: Settings, console: Console) -> None:
     console.print("paperclub stopped.")
 
 
-async def _serve(
-    club: PaperClub, settings: Settings, console: Console, stop: asyncio.Event
-) -> None:
-    workflow = ClubWorkflow(club)
-    scheduler = DigestScheduler(
-        club, reminders=workflow.send_due_reminders, auto_picks=workflow.send_due_auto_picks
-    )
+async def _serve(club: Services, settings: Settings, console: Console, stop: asyncio.Event) -> None:
+    scheduler = club.scheduler
     platforms: list[asyncio.Task[None]] = []
     try:
         async with asyncio.TaskGroup() as group:
@@ -83,7 +77,7 @@ async def _serve(
         await scheduler.shutdown()
 
 
-def _platforms(club: PaperClub, settings: Settings) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+def _platforms(club: Services, settings: Settings) -> list[tuple[str, Coroutine[Any, Any, None]]]:
     platforms: list[tuple[str, Coroutine[Any, Any, None]]] = []
     if settings.discord_token is not None:
         from adapters.discord_bot.client import run_discord
@@ -96,10 +90,10 @@ def _platforms(club: PaperClub, settings: Settings) -> list[tuple[str, Coroutine
     return platforms
 
 
-async def _start_terminal(club: PaperClub, settings: Settings, console: Console) -> None:
-    club.attach_chat(Platform.CONSOLE, ConsoleChat(console, transcript_path(settings)))
+async def _start_terminal(club: Services, settings: Settings, console: Console) -> None:
+    club.chats.attach(Platform.CONSOLE, ConsoleChat(console, transcript_path(settings)))
     if await club.store.channel(TERMINAL) is None:
-        channel = await club.subscribe(TERMINAL)
+        channel = await club.channels.subscribe(TERMINAL)
         console.print(
             f"Subscribed this terminal to the weekly digest ({describe_schedule(channel)})."
         )

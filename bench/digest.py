@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console
 
 from adapters.console import ConsoleChat
-from bot.app import TERMINAL, build_club
+from bot.bootstrap import TERMINAL, bootstrap
 from bot.config import Settings
 from bot.domain import Platform
 from tests.loopback.arxiv_server import ArxivServer
@@ -46,10 +46,10 @@ async def one_digest(arxiv: ArxivServer, model: OpenAIServer, concurrency: int) 
             digest_concurrency=concurrency,
             embeddings=False,
         )
-        async with build_club(settings) as club:
-            club.attach_chat(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), None))
+        async with bootstrap(settings) as club:
+            club.chats.attach(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), None))
             started = time.perf_counter()
-            report = await club.weekly_digest(TERMINAL, dry_run=True)
+            report = await club.digest.weekly_digest(TERMINAL, dry_run=True)
             elapsed = time.perf_counter() - started
         assert len(report.posted) == 10, report
         return elapsed

@@ -1,6 +1,6 @@
 """200 questions in 50 paper threads arriving at once through the loopback Discord gateway.
 
-The real discord.py client runs PaperclubBot over a real PaperClub (SQLite, the `arxiv`
+The real discord.py client runs PaperclubBot over a real Services (SQLite, the `arxiv`
 client against the loopback arXiv, the `openai` client against the loopback model with a
 fixed latency before its first token). Half the questions come as `/ask` interactions, half
 as plain thread messages. Prints p50/p95 of:
@@ -25,11 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.discord_bot import PaperclubBot
-from bot.app import build_club
+from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform, ThreadRef
 from bot.errors import PaperclubError
-from bot.service import PaperClub
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.discord_server import FakeDiscord, RestCall, run_client
 from tests.loopback.openai_server import OpenAIServer
@@ -46,14 +45,14 @@ QUESTIONS = (
 
 
 async def open_threads(
-    club: PaperClub, conversation: ConversationRef, ids: list[str], wanted: int
+    club: Services, conversation: ConversationRef, ids: list[str], wanted: int
 ) -> list[ThreadRef]:
     limit = asyncio.Semaphore(8)
 
     async def summon(arxiv_id: str) -> ThreadRef | None:
         async with limit:
             try:
-                return await club.summon_paper(conversation, arxiv_id)
+                return await club.papers.summon_paper(conversation, arxiv_id)
             except PaperclubError:
                 return None
 
@@ -109,11 +108,11 @@ async def burst(args: argparse.Namespace, arxiv: ArxivServer, model: OpenAIServe
             openai_api_key="sk-bench-loopback",
             openai_base_url=model.base_url,
         )
-        async with FakeDiscord() as fake, build_club(settings) as club:
+        async with FakeDiscord() as fake, bootstrap(settings) as club:
             guild = fake.add_guild("Bench club")
             channel = fake.add_text_channel(guild, "papers")
             bot = PaperclubBot(club, guild_ready_timeout=0.05)
-            club.attach_chat(Platform.DISCORD, bot.chat)
+            club.chats.attach(Platform.DISCORD, bot.chat)
             async with run_client(bot, fake):
                 conversation = ConversationRef(Platform.DISCORD, guild["id"], channel["id"])
                 threads = await open_threads(club, conversation, arxiv.known_ids(), args.threads)

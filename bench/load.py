@@ -1,6 +1,6 @@
 """One bot process under load on both platforms at once, with a digest running.
 
-One PaperClub (SQLite, the `arxiv` client against the loopback arXiv, the `openai` client
+One Services (SQLite, the `arxiv` client against the loopback arXiv, the `openai` client
 against the loopback model) serves the real discord.py client (PaperclubBot against the
 loopback Discord) and the real bolt AsyncApp (Socket Mode against the loopback Slack) in
 one event loop. Setup, not timed: one paper thread in each of 50 channels across 5
@@ -42,10 +42,9 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from adapters.discord_bot import PaperclubBot
 from adapters.slack_app import SlackChat, build_slack_app, make_client
 from bench.loop_lag import LoopLag
-from bot.app import build_club
+from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform, ThreadRef
-from bot.service import PaperClub
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.discord_server import FakeDiscord, RestCall, run_client
 from tests.loopback.openai_server import OpenAIServer
@@ -105,13 +104,13 @@ def add_channels(discord_fake: FakeDiscord, teams: list[Workspace]) -> list[Conv
 
 
 async def open_threads(
-    club: PaperClub, conversations: list[ConversationRef], papers: list[str]
+    club: Services, conversations: list[ConversationRef], papers: list[str]
 ) -> list[ThreadRef]:
     limit = asyncio.Semaphore(8)
 
     async def summon(index: int, conversation: ConversationRef) -> ThreadRef:
         async with limit:
-            return await club.summon_paper(conversation, papers[index % len(papers)])
+            return await club.papers.summon_paper(conversation, papers[index % len(papers)])
 
     return list(await asyncio.gather(*(summon(i, c) for i, c in enumerate(conversations))))
 
@@ -139,14 +138,14 @@ async def run(args: argparse.Namespace) -> None:
         async with (
             FakeDiscord() as discord_fake,
             FakeSlack.running(workspaces=teams) as slack_fake,
-            build_club(settings) as club,
+            bootstrap(settings) as club,
         ):
             conversations = add_channels(discord_fake, teams)  # before the client connects
             bot = PaperclubBot(club, guild_ready_timeout=0.05)
-            club.attach_chat(Platform.DISCORD, bot.chat)
+            club.chats.attach(Platform.DISCORD, bot.chat)
             client = make_client(SLACK_TOKEN, api_url=slack_fake.api_url)
             app, slack_chat = build_slack_app(club, client, post_interval=args.post_interval)
-            club.attach_chat(Platform.SLACK, SlackChat(client, post_interval=0.0))  # setup
+            club.chats.attach(Platform.SLACK, SlackChat(client, post_interval=0.0))  # setup
             handler = AsyncSocketModeHandler(app, slack_fake.app_token)
             async with run_client(bot, discord_fake):
                 await handler.connect_async()  # type: ignore[no-untyped-call]
@@ -171,7 +170,7 @@ async def run(args: argparse.Namespace) -> None:
 
 async def measure(
     args: argparse.Namespace,
-    club: PaperClub,
+    club: Services,
     arxiv: ArxivServer,
     model: OpenAIServer,
     discord_fake: FakeDiscord,
@@ -181,7 +180,7 @@ async def measure(
 ) -> None:
     # Four of the fifty channels read in Japanese: their summaries are separate cache entries.
     for conversation in conversations[::13]:
-        await club.update_settings(conversation, language="ja")
+        await club.channels.update_settings(conversation, language="ja")
 
     setup = time.perf_counter()
     papers = arxiv.known_ids()[:DISTINCT_PAPERS]
@@ -190,7 +189,7 @@ async def measure(
         f"setup: {len(threads)} paper threads in {len(conversations)} channels, "
         f"{DISCORD_GUILDS + SLACK_TEAMS} workspaces, {time.perf_counter() - setup:.1f} s"
     )
-    club.attach_chat(Platform.SLACK, slack_chat)  # paced from now on
+    club.chats.attach(Platform.SLACK, slack_chat)  # paced from now on
     await asyncio.sleep(0.3)
     model.latency = args.latency
     discord_start, slack_start = len(discord_fake.calls), len(slack_fake.calls)
@@ -204,7 +203,7 @@ async def measure(
     with LoopLag() as lag:
         began = time.monotonic()
         digests = [
-            asyncio.create_task(club.weekly_digest(conversation))
+            asyncio.create_task(club.digest.weekly_digest(conversation))
             for conversation in digest_channels
         ]
         for n in range(args.questions):
@@ -381,7 +380,7 @@ class Finished:
         return len(self._final) + slack_done
 
 
-async def turns_per_thread(club: PaperClub, threads: list[ThreadRef]) -> dict[ThreadRef, int]:
+async def turns_per_thread(club: Services, threads: list[ThreadRef]) -> dict[ThreadRef, int]:
     counts: dict[ThreadRef, int] = defaultdict(int)
     for thread in threads:
         counts[thread] = len(await club.store.turns(thread, limit=10_000))

@@ -31,10 +31,9 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack_app import SlackChat, build_slack_app, make_client
 from bench.loop_lag import LoopLag
-from bot.app import build_club
+from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform, ThreadRef
-from bot.service import PaperClub
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_payloads import message_event
 from tests.loopback.slack_server import FakeSlack, Workspace, eventually
@@ -79,13 +78,13 @@ async def run(args: argparse.Namespace) -> None:
                     sources=("arxiv",),
                     llm="extractive",
                 )
-                async with build_club(settings) as club:
+                async with bootstrap(settings) as club:
                     client = make_client(TOKEN, api_url=slack.api_url)
                     app, chat = build_slack_app(club, client, post_interval=args.post_interval)
                     # Opening the threads is setup: posted unpaced, then the paced chat takes over.
-                    club.attach_chat(Platform.SLACK, SlackChat(client, post_interval=0.0))
+                    club.chats.attach(Platform.SLACK, SlackChat(client, post_interval=0.0))
                     threads = await open_threads(args, club, arxiv, workspaces)
-                    club.attach_chat(Platform.SLACK, chat)
+                    club.chats.attach(Platform.SLACK, chat)
                     handler = AsyncSocketModeHandler(app, slack.app_token)
                     await handler.connect_async()  # type: ignore[no-untyped-call]
                     try:
@@ -97,7 +96,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 async def open_threads(
-    args: argparse.Namespace, club: PaperClub, arxiv: ArxivServer, workspaces: list[Workspace]
+    args: argparse.Namespace, club: Services, arxiv: ArxivServer, workspaces: list[Workspace]
 ) -> list[ThreadRef]:
     papers = arxiv.known_ids()[: max(1, args.threads // len(workspaces))]
     threads: list[ThreadRef] = []
@@ -107,7 +106,7 @@ async def open_threads(
         channel = f"C{(i // len(workspaces)) % args.channels_per_workspace:03d}"
         conversation = ConversationRef(Platform.SLACK, w.team_id, channel)
         paper = papers[(i // len(workspaces)) % len(papers)]
-        threads.append(await club.summon_paper(conversation, paper))
+        threads.append(await club.papers.summon_paper(conversation, paper))
     print(f"setup: {len(threads)} paper threads in {time.perf_counter() - setup:.1f} s")
     return threads
 

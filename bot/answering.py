@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import Answer, Citation, SummaryEngine, Turn
-from bot.i18n import LANGUAGE_NAMES
 from bot.reading.chunking import split_sentences
 from bot.reading.model import Passage
 from bot.retrieval import QUESTION_FRAME, query_terms, stem, tokenize
+from bot.text.i18n import LANGUAGE_NAMES
 
 NOT_FOUND_MARKER = "NOT IN PAPER"
 HISTORY_TURNS = 6

@@ -211,3 +211,63 @@ class ArchiveHit:
     title: str
     thread: ThreadRef
     posted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingEntry:
+    """A paper on a member's reading list."""
+
+    arxiv_id: str
+    title: str
+    saved_at: datetime
+    read_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaperInChannel:
+    """A paper named in a channel (`/vote 2309.12288`), rather than by its thread."""
+
+    conversation: ConversationRef
+    reference: str
+
+
+VoteTarget = ThreadRef | PaperInChannel
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    paper: Paper
+    votes: int
+    thread: ThreadRef  # the paper's thread in this channel
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A reading session: a picked paper, its own thread, presenter and meeting."""
+
+    paper: Paper
+    thread: ThreadRef  # the reading session's own thread
+    votes: int
+    presenter: str | None  # display name
+    meeting_at: datetime | None  # in the channel's time zone
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPoint:
+    text: str
+    asked_by: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    author_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingNotes:
+    paper: Paper
+    key_points: tuple[KeyPoint, ...]
+    open_questions: tuple[Question, ...]
+    asked: tuple[Question, ...]

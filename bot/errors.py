@@ -62,6 +62,14 @@ class PlatformUnavailable(PaperclubError):
     """Discord or Slack refused or failed a call (permissions, rate limits beyond our wait)."""
 
 
+class PlatformNotConnected(PaperclubError):
+    """Nothing is connected to post on this conversation's platform (yet)."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(f"No {platform} connection is running.")
+        self.platform = platform
+
+
 class NotAPaperThread(PaperclubError):
     def __init__(self) -> None:
         super().__init__(

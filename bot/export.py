@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 from bot.domain import ConversationRef, Paper, Summary
 from bot.errors import InvalidSetting
-from bot.i18n import label
 from bot.store import PostState, Store
+from bot.text.i18n import label
 
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
 

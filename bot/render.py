@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain import Answer, Paper, Summary, SummaryEngine
-from bot.i18n import label
+from bot.text.i18n import label
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,13 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain import ChannelSettings, ConversationRef, DigestReport
 from bot.errors import PaperclubError, PlatformUnavailable, SourceUnavailable
-from bot.service import WEEKDAYS, PaperClub
+from bot.publishing import ChatRouter
+from bot.publishing.keys import REMINDER_JOB_ID, channel_name, digest_job_id, retry_job_id
+from bot.store import Store
 from bot.store.schedule_runs import ScheduleRuns
+from bot.text.weekdays import CRON_DAYS
+from bot.usecases.channels import SettingsHook
+from bot.usecases.digest import Digest
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +59,7 @@ class WeeklyTrigger(CronTrigger):  # type: ignore[misc]
     def __init__(self, channel: ChannelSettings) -> None:
         hour, minute = (int(part) for part in channel.time.split(":"))
         super().__init__(
-            day_of_week=WEEKDAYS[channel.weekday],
+            day_of_week=CRON_DAYS[channel.weekday],
             hour=hour,
             minute=minute,
             timezone=ZoneInfo(channel.timezone),
@@ -100,11 +105,6 @@ def describe_schedule(channel: ChannelSettings) -> str:
     return f"{day[channel.weekday]} {channel.time} {channel.timezone}"
 
 
-def channel_name(conversation: ConversationRef) -> str:
-    c = conversation
-    return f"{c.platform}:{c.workspace_id}/{c.channel_id}"
-
-
 def local_time(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%a %Y-%m-%d %H:%M %Z")
 
@@ -122,27 +122,31 @@ class CatchUp:
 class DigestScheduler:
     def __init__(
         self,
-        club: PaperClub,
+        store: Store,
+        digest: Digest,
+        chats: ChatRouter,
+        settings_changed: SettingsHook,
         *,
+        grace: timedelta,
         now: Clock = utc_now,
-        grace: timedelta | None = None,
         retry_delay: timedelta = RETRY_DELAY,
         max_retries: int = MAX_RETRIES,
         chat_wait: timedelta = CHAT_WAIT,
         reminders: Reminders | None = None,
         auto_picks: Reminders | None = None,
     ) -> None:
-        self.club = club
+        self._store = store
+        self._digest = digest
+        self._chats = chats
+        self._settings_changed = settings_changed
         self.now = now
-        self.grace = (
-            grace if grace is not None else timedelta(hours=club.settings.misfire_grace_hours)
-        )
+        self.grace = grace
         self.retry_delay = retry_delay
         self.max_retries = max_retries
         self.chat_wait = chat_wait
         self.reminders = reminders
         self.auto_picks = auto_picks
-        self.runs = ScheduleRuns(club.store)
+        self.runs = ScheduleRuns(store)
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={
@@ -161,20 +165,20 @@ class DigestScheduler:
     async def load(self, *, record: bool = True) -> None:
         """Register every subscribed channel's weekly job; nothing runs. `record=False`
         (`paperclub schedule list`) leaves the store untouched."""
-        for channel in await self.club.store.subscribed_channels():
+        for channel in await self._store.subscribed_channels():
             await self._register(channel, record_first_run=record)
 
     async def start(self) -> list[CatchUp]:
         """Register the jobs, start dispatching, and catch up runs missed while down."""
         await self.load()
-        self.club.settings_listeners.append(self.on_settings_changed)
+        self._settings_changed.connect(self.on_settings_changed)
         self._scheduler.start()
         if self.reminders is not None or self.auto_picks is not None:
             self._scheduler.add_job(
                 self._club_tick,
                 "interval",
                 seconds=REMINDER_POLL.total_seconds(),
-                id="meeting-reminders",
+                id=REMINDER_JOB_ID,
                 replace_existing=True,
                 next_run_time=utc_now(),
             )
@@ -191,8 +195,7 @@ class DigestScheduler:
 
     async def shutdown(self) -> None:
         """Stop dispatching, cancel runs in progress (their posts resume on the next run)."""
-        if self.on_settings_changed in self.club.settings_listeners:
-            self.club.settings_listeners.remove(self.on_settings_changed)
+        self._settings_changed.disconnect(self.on_settings_changed)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         tasks = list(self._tasks)
@@ -219,7 +222,7 @@ class DigestScheduler:
 
     async def _register(self, channel: ChannelSettings, *, record_first_run: bool = True) -> None:
         conversation = channel.conversation
-        job_id = _job_id(conversation)
+        job_id = digest_job_id(conversation)
         if not channel.subscribed:
             self._channels.pop(conversation, None)
             if self._scheduler.get_job(job_id) is not None:
@@ -241,7 +244,7 @@ class DigestScheduler:
     # What runs when ---------------------------------------------------------------
 
     def next_run(self, conversation: ConversationRef) -> datetime | None:
-        job = self._scheduler.get_job(_job_id(conversation))
+        job = self._scheduler.get_job(digest_job_id(conversation))
         when: datetime | None = getattr(job, "next_run_time", None) if job else None
         return when
 
@@ -257,7 +260,7 @@ class DigestScheduler:
     def pending_retries(self) -> dict[ConversationRef, datetime]:
         retries: dict[ConversationRef, datetime] = {}
         for conversation in self._retries:
-            job = self._scheduler.get_job(_retry_id(conversation))
+            job = self._scheduler.get_job(retry_job_id(conversation))
             if job is not None and job.next_run_time is not None:
                 retries[conversation] = job.next_run_time
         return retries
@@ -318,7 +321,7 @@ class DigestScheduler:
         try:
             await self._wait_for_chat(conversation)
             log.info("schedule: %s: digest starting (%s)", name, why)
-            report = await self.club.weekly_digest(conversation, now=scheduled_for or started)
+            report = await self._digest.weekly_digest(conversation, now=scheduled_for or started)
         except SourceUnavailable as error:
             reason = f"sources unavailable ({error.reason})"
             self._schedule_retry(conversation, reason, scheduled_for or started)
@@ -376,7 +379,7 @@ class DigestScheduler:
             "date",
             run_date=when,
             args=[conversation, scheduled_for],
-            id=_retry_id(conversation),
+            id=retry_job_id(conversation),
             replace_existing=True,
         )
 
@@ -385,7 +388,7 @@ class DigestScheduler:
         deadline = asyncio.get_running_loop().time() + self.chat_wait.total_seconds()
         while True:
             try:
-                self.club.chat_for(conversation)
+                self._chats.for_conversation(conversation)
                 return
             except PaperclubError:
                 if asyncio.get_running_loop().time() >= deadline:
@@ -424,14 +427,6 @@ async def _logged(coroutine: Awaitable[Any]) -> None:
         raise
     except Exception:
         log.exception("schedule: a scheduled run failed unexpectedly")
-
-
-def _job_id(conversation: ConversationRef) -> str:
-    return f"digest:{channel_name(conversation)}"
-
-
-def _retry_id(conversation: ConversationRef) -> str:
-    return f"retry:{channel_name(conversation)}"
 
 
 def _hours(span: timedelta) -> str:

@@ -1,6 +1,6 @@
 """The core's seams: what it needs from a chat platform, a paper source and a model.
 
-The wiring in `bot.app` picks the implementations from settings; tests use the
+The wiring in `bot.bootstrap` picks the implementations from settings; tests use the
 same wiring with real clients pointed at loopback servers.
 """
 

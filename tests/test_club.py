@@ -16,13 +16,11 @@ import pytest
 from rich.console import Console
 
 from adapters.console import ConsoleChat
-from bot.app import TERMINAL, build_club
-from bot.club import ClubWorkflow, PaperInChannel
+from bot.bootstrap import TERMINAL, Services, bootstrap, build_scheduler
 from bot.config import Settings
-from bot.domain import Author, ConversationRef, Platform, ThreadRef
+from bot.domain import Author, ConversationRef, PaperInChannel, Platform, ThreadRef
 from bot.errors import InvalidPaperId, InvalidSetting, NotAPaperThread, PaperNotFound
-from bot.schedule import DigestScheduler
-from bot.service import PaperClub
+from bot.store.club_tables import ClubTables
 
 MakeSettings = Callable[..., Settings]
 OTHER_CHANNEL = ConversationRef(Platform.CONSOLE, "local", "other")
@@ -42,8 +40,7 @@ class Clock:
 
 @dataclass
 class Club:
-    club: PaperClub
-    workflow: ClubWorkflow
+    club: Services
     clock: Clock
     transcript: Path
     posted: list[str]  # the digest's arXiv ids, in posting order
@@ -63,33 +60,33 @@ class Club:
 @pytest.fixture
 async def club(make_settings: MakeSettings, tmp_path: Path) -> AsyncIterator[Club]:
     transcript = tmp_path / "paperclub.terminal.jsonl"
-    async with build_club(make_settings()) as paperclub:
-        paperclub.attach_chat(
+    clock = Clock(MARCH_1_2027)
+    async with bootstrap(make_settings(), now=clock) as paperclub:
+        paperclub.chats.attach(
             Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), transcript)
         )
-        await paperclub.update_settings(TERMINAL, timezone="Asia/Tokyo")
-        report = await paperclub.weekly_digest(TERMINAL, now=MARCH_1_2027)
-        clock = Clock(MARCH_1_2027)
-        yield Club(paperclub, ClubWorkflow(paperclub, now=clock), clock, transcript, report.posted)
+        await paperclub.channels.update_settings(TERMINAL, timezone="Asia/Tokyo")
+        report = await paperclub.digest.weekly_digest(TERMINAL, now=MARCH_1_2027)
+        yield Club(paperclub, clock, transcript, report.posted)
 
 
 async def test_votes_pick_the_most_voted_paper_and_open_its_reading_session(club: Club) -> None:
     first, second, third = club.posted[:3]
-    await club.workflow.vote(await club.thread(second), ALICE)  # a reaction on the root post
-    await club.workflow.vote(await club.thread(second), ALICE)  # the same member again
-    tally = await club.workflow.vote(await club.thread(second), BOB)
-    await club.workflow.vote(PaperInChannel(TERMINAL, f"https://arxiv.org/abs/{first}"), CAROL)
-    await club.workflow.vote(PaperInChannel(TERMINAL, third), BOB)
-    removed = await club.workflow.unvote(await club.thread(third), BOB)  # reaction removed
-    await club.workflow.vote(await club.thread(third), Author("bot", "paperclub", is_bot=True))
+    await club.club.votes.vote(await club.thread(second), ALICE)  # a reaction on the root post
+    await club.club.votes.vote(await club.thread(second), ALICE)  # the same member again
+    tally = await club.club.votes.vote(await club.thread(second), BOB)
+    await club.club.votes.vote(PaperInChannel(TERMINAL, f"https://arxiv.org/abs/{first}"), CAROL)
+    await club.club.votes.vote(PaperInChannel(TERMINAL, third), BOB)
+    removed = await club.club.votes.unvote(await club.thread(third), BOB)  # reaction removed
+    await club.club.votes.vote(await club.thread(third), Author("bot", "paperclub", is_bot=True))
 
     assert tally.votes == 2
     assert removed.votes == 0
-    standings = await club.workflow.standings(TERMINAL)
+    standings = await club.club.votes.standings(TERMINAL)
     assert [(t.paper.arxiv_id, t.votes) for t in standings] == [(second, 2), (first, 1)]
 
     meeting = datetime(2027, 3, 11, 10, 0, tzinfo=UTC)
-    [session] = await club.workflow.pick(TERMINAL, 1, meeting_at=meeting)
+    [session] = await club.club.sessions.pick(TERMINAL, 1, meeting_at=meeting)
     assert session.paper.arxiv_id == second
     assert session.votes == 2
     assert session.meeting_at == meeting
@@ -101,12 +98,12 @@ async def test_votes_pick_the_most_voted_paper_and_open_its_reading_session(club
     assert "• Meeting: Thu 2027-03-11 19:00 JST" in root["text"]
     assert "• Presenter: nobody yet" in root["text"]
 
-    [following] = await club.workflow.pick(TERMINAL)  # the picked paper is out of the race
+    [following] = await club.club.sessions.pick(TERMINAL)  # the picked paper is out of the race
     assert following.paper.arxiv_id == first
     with pytest.raises(InvalidSetting, match="No paper in this channel has a vote yet"):
-        await club.workflow.pick(TERMINAL)
+        await club.club.sessions.pick(TERMINAL)
     with pytest.raises(InvalidSetting, match="Pick between 1 and 5 papers"):
-        await club.workflow.pick(TERMINAL, 6)
+        await club.club.sessions.pick(TERMINAL, 6)
     sessions = [e for e in club.entries() if str(e["key"]).startswith("session:")]
     assert len(sessions) == 2
 
@@ -114,24 +111,24 @@ async def test_votes_pick_the_most_voted_paper_and_open_its_reading_session(club
 async def test_votes_only_count_for_papers_of_this_channel(club: Club) -> None:
     paper = club.posted[0]
     with pytest.raises(InvalidSetting) as refused:
-        await club.workflow.vote(PaperInChannel(OTHER_CHANNEL, paper), ALICE)
+        await club.club.votes.vote(PaperInChannel(OTHER_CHANNEL, paper), ALICE)
     assert str(refused.value) == (
         f"{paper} was not posted in this channel, so it cannot be voted on or presented "
         f"here. Pick a paper from this channel's digest, or post it here first with "
         f"/paper {paper}."
     )
     with pytest.raises(NotAPaperThread):
-        await club.workflow.vote(ThreadRef(TERMINAL, "not-a-thread"), ALICE)
+        await club.club.votes.vote(ThreadRef(TERMINAL, "not-a-thread"), ALICE)
     with pytest.raises(InvalidPaperId):
-        await club.workflow.vote(PaperInChannel(TERMINAL, "2309.1228"), ALICE)
-    assert await club.workflow.standings(OTHER_CHANNEL) == []
-    assert await club.workflow.standings(TERMINAL) == []
+        await club.club.votes.vote(PaperInChannel(TERMINAL, "2309.1228"), ALICE)
+    assert await club.club.votes.standings(OTHER_CHANNEL) == []
+    assert await club.club.votes.standings(TERMINAL) == []
 
 
 async def test_presenter_is_announced_and_reminded_once_before_the_meeting(club: Club) -> None:
     paper = club.posted[4]
     hostile = Author("u-ada", "Ada @everyone")
-    session = await club.workflow.present(TERMINAL, paper, hostile, "2027-03-11 18:00")
+    session = await club.club.sessions.present(TERMINAL, paper, hostile, "2027-03-11 18:00")
 
     assert session.presenter == "Ada @\u200beveryone"  # shown, never a mass mention
     assert session.meeting_at == datetime(2027, 3, 11, 9, 0, tzinfo=UTC)
@@ -142,9 +139,13 @@ async def test_presenter_is_announced_and_reminded_once_before_the_meeting(club:
     def reminders() -> list[str]:
         return [t for t in club.replies_in(session.thread) if "Reminder" in t]
 
-    assert await club.workflow.send_due_reminders(datetime(2027, 3, 11, 7, 59, tzinfo=UTC)) == 0
-    assert await club.workflow.send_due_reminders(datetime(2027, 3, 11, 8, 0, tzinfo=UTC)) == 1
-    assert await club.workflow.send_due_reminders(datetime(2027, 3, 11, 8, 30, tzinfo=UTC)) == 0
+    assert (
+        await club.club.sessions.send_due_reminders(datetime(2027, 3, 11, 7, 59, tzinfo=UTC)) == 0
+    )
+    assert await club.club.sessions.send_due_reminders(datetime(2027, 3, 11, 8, 0, tzinfo=UTC)) == 1
+    assert (
+        await club.club.sessions.send_due_reminders(datetime(2027, 3, 11, 8, 30, tzinfo=UTC)) == 0
+    )
     assert reminders() == [
         f"**📚 Reminder: the meeting starts in 60 min: {session.paper.title}**\n"
         f"• Paper: https://arxiv.org/abs/{paper}\n• Votes: 0\n"
@@ -152,22 +153,26 @@ async def test_presenter_is_announced_and_reminded_once_before_the_meeting(club:
     ]
 
     # Moving the meeting re-arms its reminder; a new presenter keeps the same thread.
-    moved = await club.workflow.present(TERMINAL, paper, BOB, "2027-03-12 18:00")
+    moved = await club.club.sessions.present(TERMINAL, paper, BOB, "2027-03-12 18:00")
     assert moved.thread == session.thread
-    assert await club.workflow.send_due_reminders(datetime(2027, 3, 12, 8, 10, tzinfo=UTC)) == 1
+    assert (
+        await club.club.sessions.send_due_reminders(datetime(2027, 3, 12, 8, 10, tzinfo=UTC)) == 1
+    )
     assert "starts in 50 min" in reminders()[-1]
     assert "• Presenter: Bob" in reminders()[-1]
     # A meeting that already started gets no late reminder.
-    late = await club.workflow.present(TERMINAL, club.posted[5], ALICE, "2027-03-02 10:00")
-    assert await club.workflow.send_due_reminders(datetime(2027, 3, 2, 1, 30, tzinfo=UTC)) == 0
+    late = await club.club.sessions.present(TERMINAL, club.posted[5], ALICE, "2027-03-02 10:00")
+    assert await club.club.sessions.send_due_reminders(datetime(2027, 3, 2, 1, 30, tzinfo=UTC)) == 0
     assert [t for t in club.replies_in(late.thread) if "Reminder" in t] == []
 
 
 async def test_the_scheduler_sends_due_reminders(club: Club) -> None:
     paper = club.posted[1]
-    session = await club.workflow.present(TERMINAL, paper, ALICE, "2027-03-11 18:00")
+    session = await club.club.sessions.present(TERMINAL, paper, ALICE, "2027-03-11 18:00")
     clock = Clock(datetime(2027, 3, 11, 8, 30, tzinfo=UTC))
-    scheduler = DigestScheduler(club.club, now=clock, reminders=club.workflow.send_due_reminders)
+    scheduler = build_scheduler(
+        club.club, now=clock, reminders=club.club.sessions.send_due_reminders
+    )
     await scheduler.start()
     try:
         for _ in range(100):
@@ -182,61 +187,65 @@ async def test_the_scheduler_sends_due_reminders(club: Club) -> None:
 async def test_meeting_times_that_cannot_work_are_refused(club: Club) -> None:
     paper = club.posted[0]
     with pytest.raises(InvalidSetting, match=r"Use YYYY-MM-DD HH:MM in the channel's time zone"):
-        await club.workflow.present(TERMINAL, paper, ALICE, "next thursday")
+        await club.club.sessions.present(TERMINAL, paper, ALICE, "next thursday")
     with pytest.raises(InvalidSetting, match="is not a real date and time"):
-        await club.workflow.present(TERMINAL, paper, ALICE, "2027-02-30 18:00")
+        await club.club.sessions.present(TERMINAL, paper, ALICE, "2027-02-30 18:00")
     with pytest.raises(InvalidSetting, match="is in the past"):
-        await club.workflow.present(TERMINAL, paper, ALICE, "2027-02-28 18:00")
+        await club.club.sessions.present(TERMINAL, paper, ALICE, "2027-02-28 18:00")
     with pytest.raises(InvalidSetting, match="was not posted in this channel"):
-        await club.workflow.present(OTHER_CHANNEL, paper, ALICE, "2027-03-11 18:00")
+        await club.club.sessions.present(OTHER_CHANNEL, paper, ALICE, "2027-03-11 18:00")
     assert not [e for e in club.entries() if str(e["key"]).startswith("session:")]
 
 
 async def test_schedule_settings_that_cannot_work_are_refused(club: Club) -> None:
     with pytest.raises(InvalidSetting, match="Unknown time zone 'Mars/Olympus'"):
-        await club.club.update_settings(TERMINAL, timezone="Mars/Olympus")
+        await club.club.channels.update_settings(TERMINAL, timezone="Mars/Olympus")
     with pytest.raises(InvalidSetting, match="Unknown day 'someday'"):
-        await club.club.update_settings(TERMINAL, weekday="someday")
+        await club.club.channels.update_settings(TERMINAL, weekday="someday")
     with pytest.raises(InvalidSetting, match=r"Unknown time '25:00'\. Use 24-hour HH:MM"):
-        await club.club.update_settings(TERMINAL, time="25:00")
+        await club.club.channels.update_settings(TERMINAL, time="25:00")
     with pytest.raises(InvalidSetting, match="Unknown time '9am'"):
-        await club.club.update_settings(TERMINAL, time="9am")
-    assert (await club.club.channel_settings(TERMINAL)).timezone == "Asia/Tokyo"
+        await club.club.channels.update_settings(TERMINAL, time="9am")
+    assert (await club.club.channels.channel_settings(TERMINAL)).timezone == "Asia/Tokyo"
 
 
 async def test_reading_list_per_member(club: Club) -> None:
     first, second = club.posted[:2]
-    await club.workflow.save(TERMINAL, ALICE, first)
-    saved = await club.workflow.save(TERMINAL, ALICE, "1605.08386")  # never posted: arXiv look-up
-    await club.workflow.save(TERMINAL, ALICE, first)  # twice is still once
-    await club.workflow.read(TERMINAL, ALICE, second)  # read without saving first
+    await club.club.reading_list.save(TERMINAL, ALICE, first)
+    saved = await club.club.reading_list.save(
+        TERMINAL, ALICE, "1605.08386"
+    )  # never posted: arXiv look-up
+    await club.club.reading_list.save(TERMINAL, ALICE, first)  # twice is still once
+    await club.club.reading_list.read(TERMINAL, ALICE, second)  # read without saving first
 
-    entries = await club.workflow.saved(TERMINAL, ALICE)
+    entries = await club.club.reading_list.saved(TERMINAL, ALICE)
     assert saved.title == "Heat-bath random walks with Markov bases"
     assert [(e.arxiv_id, e.read_at is not None) for e in entries] == [
         (first, False),
         ("1605.08386", False),
         (second, True),
     ]
-    await club.workflow.read(TERMINAL, ALICE, first)
+    await club.club.reading_list.read(TERMINAL, ALICE, first)
     assert [
-        e.arxiv_id for e in await club.workflow.saved(TERMINAL, ALICE) if e.read_at is None
+        e.arxiv_id for e in await club.club.reading_list.saved(TERMINAL, ALICE) if e.read_at is None
     ] == ["1605.08386"]
-    assert await club.workflow.saved(TERMINAL, BOB) == []
+    assert await club.club.reading_list.saved(TERMINAL, BOB) == []
     other_workspace = ConversationRef(Platform.CONSOLE, "elsewhere", "terminal")
-    assert await club.workflow.saved(other_workspace, ALICE) == []
+    assert await club.club.reading_list.saved(other_workspace, ALICE) == []
     with pytest.raises(PaperNotFound):
-        await club.workflow.save(TERMINAL, ALICE, "2309.12288")
+        await club.club.reading_list.save(TERMINAL, ALICE, "2309.12288")
 
 
 async def test_recap_turns_the_threads_questions_into_meeting_notes(club: Club) -> None:
-    await club.club.summon_paper(TERMINAL, "1605.08386")
+    await club.club.papers.summon_paper(TERMINAL, "1605.08386")
     thread = await club.thread("1605.08386")
-    await club.club.answer(thread, ALICE, "What is the diameter of these graphs bounded by?")
-    await club.club.answer(thread, BOB, "What is the recipe for chocolate cake?")
-    await club.club.answer(thread, CAROL, "What do the authors compare Markov bases with?")
+    await club.club.answers.answer(
+        thread, ALICE, "What is the diameter of these graphs bounded by?"
+    )
+    await club.club.answers.answer(thread, BOB, "What is the recipe for chocolate cake?")
+    await club.club.answers.answer(thread, CAROL, "What do the authors compare Markov bases with?")
 
-    notes = await club.workflow.recap(thread)
+    notes = await club.club.recap.recap(thread)
 
     [point, *others] = notes.key_points
     assert point.text.startswith(
@@ -257,12 +266,12 @@ async def test_recap_turns_the_threads_questions_into_meeting_notes(club: Club) 
     assert "• What is the recipe for chocolate cake? (asked by `u-bob`)" in posted
     assert "• `u-carol`: What do the authors compare Markov bases with?" in posted
     with pytest.raises(NotAPaperThread):
-        await club.workflow.recap(ThreadRef(TERMINAL, "nowhere"))
+        await club.club.recap.recap(ThreadRef(TERMINAL, "nowhere"))
     assert others == []  # the paper's abstract does not answer Carol's question either
 
 
 async def test_meeting_and_automatic_pick_settings_are_validated(club: Club) -> None:
-    settings = await club.club.update_settings(
+    settings = await club.club.channels.update_settings(
         TERMINAL, meeting_weekday="thu", meeting_time="18:00", auto_pick_hours=24
     )
     assert (settings.meeting_weekday, settings.meeting_time, settings.auto_pick_hours) == (
@@ -270,21 +279,21 @@ async def test_meeting_and_automatic_pick_settings_are_validated(club: Club) -> 
         "18:00",
         24,
     )
-    assert (await club.club.channel_settings(TERMINAL)).auto_pick_hours == 24  # stored
+    assert (await club.club.channels.channel_settings(TERMINAL)).auto_pick_hours == 24  # stored
     with pytest.raises(InvalidSetting, match=r"Unknown automatic pick '200'.*from 1 to 167"):
-        await club.club.update_settings(TERMINAL, auto_pick_hours=200)
+        await club.club.channels.update_settings(TERMINAL, auto_pick_hours=200)
     with pytest.raises(InvalidSetting, match="Unknown automatic pick 'soon'"):
-        await club.club.update_settings(TERMINAL, auto_pick_hours="soon")
+        await club.club.channels.update_settings(TERMINAL, auto_pick_hours="soon")
     with pytest.raises(InvalidSetting, match="Unknown day 'someday'"):
-        await club.club.update_settings(TERMINAL, meeting_weekday="someday")
+        await club.club.channels.update_settings(TERMINAL, meeting_weekday="someday")
     with pytest.raises(InvalidSetting, match="Unknown time '18h'"):
-        await club.club.update_settings(TERMINAL, meeting_time="18h")
+        await club.club.channels.update_settings(TERMINAL, meeting_time="18h")
     with pytest.raises(InvalidSetting, match="needs both a day and a time"):
-        await club.club.update_settings(OTHER_CHANNEL, meeting_weekday="fri")
+        await club.club.channels.update_settings(OTHER_CHANNEL, meeting_weekday="fri")
     with pytest.raises(InvalidSetting, match="Set the meeting's day and time first"):
-        await club.club.update_settings(OTHER_CHANNEL, auto_pick_hours=12)
-    assert (await club.club.channel_settings(TERMINAL)).auto_pick_hours == 24  # unchanged
-    cleared = await club.club.update_settings(TERMINAL, meeting_weekday="off")
+        await club.club.channels.update_settings(OTHER_CHANNEL, auto_pick_hours=12)
+    assert (await club.club.channels.channel_settings(TERMINAL)).auto_pick_hours == 24  # unchanged
+    cleared = await club.club.channels.update_settings(TERMINAL, meeting_weekday="off")
     assert (cleared.meeting_weekday, cleared.meeting_time, cleared.auto_pick_hours) == (
         None,
         None,
@@ -294,67 +303,72 @@ async def test_meeting_and_automatic_pick_settings_are_validated(club: Club) -> 
 
 async def test_automatic_pick_runs_once_before_each_meeting(club: Club) -> None:
     first, second = club.posted[:2]
-    await club.workflow.vote(await club.thread(second), ALICE)
-    await club.workflow.vote(await club.thread(second), BOB)
-    await club.workflow.vote(await club.thread(first), CAROL)
+    await club.club.votes.vote(await club.thread(second), ALICE)
+    await club.club.votes.vote(await club.thread(second), BOB)
+    await club.club.votes.vote(await club.thread(first), CAROL)
     # Thursdays 18:00 in Tokyo (09:00 UTC), picked 24 h before: Wed 2027-03-03 09:00 UTC.
-    await club.club.update_settings(
+    await club.club.channels.update_settings(
         TERMINAL, meeting_weekday="thu", meeting_time="18:00", auto_pick_hours=24
     )
 
-    assert await club.workflow.send_due_auto_picks(datetime(2027, 3, 3, 8, 59, tzinfo=UTC)) == 0
+    assert (
+        await club.club.sessions.send_due_auto_picks(datetime(2027, 3, 3, 8, 59, tzinfo=UTC)) == 0
+    )
     assert not [e for e in club.entries() if str(e["key"]).startswith("session:")]
-    assert await club.workflow.send_due_auto_picks(datetime(2027, 3, 3, 9, 0, tzinfo=UTC)) == 1
-    assert await club.workflow.send_due_auto_picks(datetime(2027, 3, 3, 9, 1, tzinfo=UTC)) == 0
-    restarted = ClubWorkflow(club.club, now=club.clock)  # a restart: only the store remembers
+    assert await club.club.sessions.send_due_auto_picks(datetime(2027, 3, 3, 9, 0, tzinfo=UTC)) == 1
+    assert await club.club.sessions.send_due_auto_picks(datetime(2027, 3, 3, 9, 1, tzinfo=UTC)) == 0
+    restarted = (
+        club.club.sessions
+    )  # a restart: the use cases keep no state, only the store remembers
     assert await restarted.send_due_auto_picks(datetime(2027, 3, 4, 8, 0, tzinfo=UTC)) == 0
 
-    session = await club.workflow.session(TERMINAL, second)
+    session = await club.club.sessions.session(TERMINAL, second)
     assert session.meeting_at == datetime(2027, 3, 4, 9, 0, tzinfo=UTC)
     assert session.votes == 2
     roots = [e for e in club.entries() if str(e["key"]).startswith("session:")]
     assert [r["key"] for r in roots] == [f"session:console:local/terminal:{second}"]
     assert "• Meeting: Thu 2027-03-04 18:00 JST" in roots[0]["text"]
     # The existing reminder fires before the picked meeting.
-    assert await club.workflow.send_due_reminders(datetime(2027, 3, 4, 8, 0, tzinfo=UTC)) == 1
+    assert await club.club.sessions.send_due_reminders(datetime(2027, 3, 4, 8, 0, tzinfo=UTC)) == 1
     assert "Reminder: the meeting starts in 60 min" in club.replies_in(session.thread)[-1]
 
     # The next week's pick takes the next most-voted paper.
-    assert await club.workflow.send_due_auto_picks(datetime(2027, 3, 10, 9, 0, tzinfo=UTC)) == 1
-    following = await club.workflow.session(TERMINAL, first)
+    assert (
+        await club.club.sessions.send_due_auto_picks(datetime(2027, 3, 10, 9, 0, tzinfo=UTC)) == 1
+    )
+    following = await club.club.sessions.session(TERMINAL, first)
     assert following.meeting_at == datetime(2027, 3, 11, 9, 0, tzinfo=UTC)
 
 
 async def test_an_automatic_pick_without_votes_says_so_in_the_channel(club: Club) -> None:
-    await club.club.update_settings(
+    await club.club.channels.update_settings(
         TERMINAL, meeting_weekday="fri", meeting_time="10:00", auto_pick_hours=2
     )
     friday_8am_tokyo = datetime(2027, 3, 4, 23, 0, tzinfo=UTC)
-    assert await club.workflow.send_due_auto_picks(friday_8am_tokyo) == 1
-    assert await club.workflow.send_due_auto_picks(friday_8am_tokyo) == 0
+    assert await club.club.sessions.send_due_auto_picks(friday_8am_tokyo) == 1
+    assert await club.club.sessions.send_due_auto_picks(friday_8am_tokyo) == 0
     [notice] = [e for e in club.entries() if str(e["key"]).startswith("autopick:")]
     assert notice["root"] is None  # a top-level post in the channel
     assert "no paper has votes yet; react to a paper's post to vote" in notice["text"]
     assert "Fri 2027-03-05 10:00 JST" in notice["text"]
-    assert await club.workflow.standings(TERMINAL) == []
+    assert await club.club.votes.standings(TERMINAL) == []
 
 
 async def test_the_scheduler_makes_a_missed_automatic_pick_and_reminds_in_one_tick(
     club: Club,
 ) -> None:
     paper = club.posted[2]
-    await club.workflow.vote(await club.thread(paper), ALICE)
-    await club.club.update_settings(
+    await club.club.votes.vote(await club.thread(paper), ALICE)
+    await club.club.channels.update_settings(
         TERMINAL, meeting_weekday="thu", meeting_time="18:00", auto_pick_hours=24
     )
     # Down through Wednesday's pick; back 30 min before Thursday's meeting.
     clock = Clock(datetime(2027, 3, 4, 8, 30, tzinfo=UTC))
-    workflow = ClubWorkflow(club.club, now=clock)
-    scheduler = DigestScheduler(
+    scheduler = build_scheduler(
         club.club,
         now=clock,
-        reminders=workflow.send_due_reminders,
-        auto_picks=workflow.send_due_auto_picks,
+        reminders=club.club.sessions.send_due_reminders,
+        auto_picks=club.club.sessions.send_due_auto_picks,
     )
     await scheduler.start()
     try:
@@ -364,7 +378,7 @@ async def test_the_scheduler_makes_a_missed_automatic_pick_and_reminds_in_one_ti
             await asyncio.sleep(0.02)
     finally:
         await scheduler.shutdown()
-    session = await club.workflow.session(TERMINAL, paper)
+    session = await club.club.sessions.session(TERMINAL, paper)
     [root] = [e for e in club.entries() if e["id"] == session.thread.root_id]
     assert root["text"].startswith(f"**📚 Reading session: {session.paper.title}**")
     assert [t for t in club.replies_in(session.thread) if "starts in 30 min" in t]
@@ -372,18 +386,22 @@ async def test_the_scheduler_makes_a_missed_automatic_pick_and_reminds_in_one_ti
 
 async def test_an_automatic_pick_cut_short_resumes_with_the_paper_it_chose(club: Club) -> None:
     first, second = club.posted[:2]
-    await club.workflow.vote(await club.thread(first), ALICE)
-    await club.club.update_settings(
+    await club.club.votes.vote(await club.thread(first), ALICE)
+    await club.club.channels.update_settings(
         TERMINAL, meeting_weekday="thu", meeting_time="18:00", auto_pick_hours=24
     )
     meeting = datetime(2027, 3, 4, 9, 0, tzinfo=UTC)
     # The bot chose `first` for Thursday's meeting and was killed before opening its session.
-    await club.workflow.tables.reserve_auto_pick(TERMINAL, meeting, first)
-    await club.workflow.vote(await club.thread(second), BOB)  # votes shift while it is down
-    await club.workflow.vote(await club.thread(second), CAROL)
+    await ClubTables(club.club.store).reserve_auto_pick(TERMINAL, meeting, first)
+    await club.club.votes.vote(await club.thread(second), BOB)  # votes shift while it is down
+    await club.club.votes.vote(await club.thread(second), CAROL)
 
-    restarted = ClubWorkflow(club.club, now=club.clock)
-    assert await restarted.send_due_auto_picks(datetime(2027, 3, 3, 12, 0, tzinfo=UTC)) == 1
-    assert (await restarted.session(TERMINAL, first)).meeting_at == meeting
-    assert [t.paper.arxiv_id for t in await restarted.standings(TERMINAL)] == [second]
-    assert await restarted.send_due_auto_picks(datetime(2027, 3, 3, 12, 1, tzinfo=UTC)) == 0
+    restarted = club.club  # a restart: the use cases keep no state, only the store remembers
+    assert (
+        await restarted.sessions.send_due_auto_picks(datetime(2027, 3, 3, 12, 0, tzinfo=UTC)) == 1
+    )
+    assert (await restarted.sessions.session(TERMINAL, first)).meeting_at == meeting
+    assert [t.paper.arxiv_id for t in await restarted.votes.standings(TERMINAL)] == [second]
+    assert (
+        await restarted.sessions.send_due_auto_picks(datetime(2027, 3, 3, 12, 1, tzinfo=UTC)) == 0
+    )

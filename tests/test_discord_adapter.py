@@ -1,5 +1,5 @@
 """The Discord adapter end to end: the real discord.py client, our PaperclubBot and a real
-PaperClub (loopback arXiv, extractive engine, SQLite), against the loopback Discord."""
+Services (loopback arXiv, extractive engine, SQLite), against the loopback Discord."""
 
 from __future__ import annotations
 
@@ -20,13 +20,11 @@ from rich.console import Console
 from adapters.discord_bot import PaperclubBot, run_discord
 from adapters.discord_bot.messages import CONTENT_LIMIT, DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT
 from adapters.runner import run_bot
-from bot.app import build_club
-from bot.club import ClubWorkflow
+from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
 from bot.domain import Author, ConversationRef, Platform, ThreadRef, Turn
 from bot.errors import PaperclubError
 from bot.render import Card, Post
-from bot.service import PaperClub
 from tests.loopback.discord_server import (
     ALL_PERMISSIONS,
     EPHEMERAL,
@@ -51,7 +49,7 @@ CREATE_PUBLIC_THREADS = 1 << 35
 @dataclass
 class World:
     fake: FakeDiscord
-    club: PaperClub
+    club: Services
     bot: PaperclubBot
     guild_a: dict[str, Any]
     channel_a: dict[str, Any]
@@ -62,14 +60,14 @@ class World:
 
 @pytest.fixture
 async def world(make_settings: Callable[..., Settings]) -> AsyncIterator[World]:
-    async with FakeDiscord() as fake, build_club(make_settings()) as club:
+    async with FakeDiscord() as fake, bootstrap(make_settings()) as club:
         guild_a = fake.add_guild("Club A")
         channel_a = fake.add_text_channel(guild_a, "papers")
         stray = fake.add_thread(channel_a, "off-topic chat")
         guild_b = fake.add_guild("Club B")
         channel_b = fake.add_text_channel(guild_b, "reading-group")
         bot = PaperclubBot(club, guild_ready_timeout=0.05)
-        club.attach_chat(Platform.DISCORD, bot.chat)
+        club.chats.attach(Platform.DISCORD, bot.chat)
         async with run_client(bot, fake):
             yield World(fake, club, bot, guild_a, channel_a, guild_b, channel_b, stray)
 
@@ -270,7 +268,7 @@ async def test_every_command_is_acknowledged_within_3s_and_followed_up(world: Wo
         assert invocation.callback.received_at - invocation.dispatched_at < 3.0, command
         follow_up = await reply_to(fake, invocation, expected, within=20)
         assert follow_up.received_at >= invocation.callback.received_at, command
-    settings = await world.club.channel_settings(
+    settings = await world.club.channels.channel_settings(
         ConversationRef(Platform.DISCORD, world.guild_a["id"], world.channel_a["id"])
     )
     assert settings.digest_size == 2 and settings.language == "ja" and not settings.subscribed
@@ -468,7 +466,7 @@ async def test_run_discord_explains_a_rejected_token_and_missing_intent(
     make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings(discord_token="bad-token")
-    async with FakeDiscord() as fake, build_club(settings) as club:
+    async with FakeDiscord() as fake, bootstrap(settings) as club:
         with pointed_at(fake):
             fake.fail_next("GET", "/users/@me", status=401, code=0, message="401: Unauthorized")
             with pytest.raises(PaperclubError, match="Reset Token"):
@@ -484,7 +482,7 @@ async def test_run_discord_explains_a_rejected_token_and_missing_intent(
 async def test_a_post_requested_before_the_gateway_is_up_waits_for_it(
     make_settings: Callable[..., Settings],
 ) -> None:
-    async with FakeDiscord() as fake, build_club(make_settings()) as club:
+    async with FakeDiscord() as fake, bootstrap(make_settings()) as club:
         guild = fake.add_guild("Club A")
         channel = fake.add_text_channel(guild, "papers")
         bot = PaperclubBot(club, guild_ready_timeout=0.05)
@@ -519,14 +517,14 @@ async def test_a_streamed_model_answer_edits_one_message_as_it_grows(
         settings = make_settings(
             llm="openai", openai_api_key="sk-loopback", openai_base_url=model.base_url
         )
-        async with FakeDiscord() as fake, build_club(settings) as club:
+        async with FakeDiscord() as fake, bootstrap(settings) as club:
             guild = fake.add_guild("Club A")
             channel = fake.add_text_channel(guild, "papers")
             bot = PaperclubBot(club, guild_ready_timeout=0.05)
-            club.attach_chat(Platform.DISCORD, bot.chat)
+            club.chats.attach(Platform.DISCORD, bot.chat)
             async with run_client(bot, fake):
                 conversation = ConversationRef(Platform.DISCORD, guild["id"], channel["id"])
-                thread = await club.summon_paper(conversation, PAPER)
+                thread = await club.papers.summon_paper(conversation, PAPER)
                 member = fake.user("alice")
                 question = fake.message_payload(
                     fake.channels[thread.root_id], "How fast does the walk mix?", member
@@ -580,7 +578,7 @@ def conversation_a(world: World) -> ConversationRef:
 
 
 async def votes_for(world: World, arxiv_id: str) -> int:
-    standings = await ClubWorkflow(world.club).standings(conversation_a(world))
+    standings = await world.club.votes.standings(conversation_a(world))
     return next((t.votes for t in standings if t.paper.arxiv_id == arxiv_id), 0)
 
 
@@ -759,7 +757,7 @@ async def test_recap_in_a_paper_thread_posts_meeting_notes(world: World) -> None
     await reply_to(fake, stray, lambda t: "not one of paperclub's paper threads" in t)
 
 
-async def _has_turns(club: PaperClub, thread: ThreadRef, count: int) -> bool:
+async def _has_turns(club: Services, thread: ThreadRef, count: int) -> bool:
     return len(await club.store.turns(thread)) >= count
 
 
@@ -784,12 +782,12 @@ async def test_run_bot_posts_meeting_reminders_in_the_discord_session_thread(
         guild = fake.add_guild("Club A")
         channel = fake.add_text_channel(guild, "papers")
         conversation = ConversationRef(Platform.DISCORD, guild["id"], channel["id"])
-        async with build_club(settings) as club:
+        async with bootstrap(settings) as club:
             bot = PaperclubBot(club, guild_ready_timeout=0.05)
-            club.attach_chat(Platform.DISCORD, bot.chat)
+            club.chats.attach(Platform.DISCORD, bot.chat)
             async with run_client(bot, fake):
-                await club.summon_paper(conversation, PAPER)
-                session = await ClubWorkflow(club).present(
+                await club.papers.summon_paper(conversation, PAPER)
+                session = await club.sessions.present(
                     conversation, PAPER, Author("u-ada", "Ada"), soon
                 )
         session_path = f"/channels/{session.thread.root_id}/messages"
@@ -837,7 +835,7 @@ async def test_settings_set_the_meeting_and_automatic_pick_and_answer_in_korean(
     text = saved.json["content"]
     assert "모임: 매주 목요일 18:00 (UTC). 24시간 전에 최다 득표 논문을 자동으로 고릅니다" in text
     assert "주간 다이제스트: 꺼짐 (/subscribe로 켭니다)" in text
-    settings = await world.club.channel_settings(conversation_a(world))
+    settings = await world.club.channels.channel_settings(conversation_a(world))
     assert (settings.meeting_weekday, settings.meeting_time, settings.auto_pick_hours) == (
         3,
         "18:00",
@@ -849,5 +847,5 @@ async def test_settings_set_the_meeting_and_automatic_pick_and_answer_in_korean(
     assert note.json["content"]
     cleared = await invoke(fake, world.channel_a, "settings", {"meeting_day": -1})
     await reply_to(fake, cleared, lambda t: "모임: 미설정" in t)
-    settings = await world.club.channel_settings(conversation_a(world))
+    settings = await world.club.channels.channel_settings(conversation_a(world))
     assert (settings.meeting_weekday, settings.auto_pick_hours) == (None, 0)

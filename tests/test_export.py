@@ -17,7 +17,7 @@ from rich.console import Console
 
 from adapters.cli import main
 from adapters.console import ConsoleChat
-from bot.app import TERMINAL, build_club
+from bot.bootstrap import TERMINAL, bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Paper, Platform, QAPair, Summary, SummaryEngine
 from bot.export import ExportedPaper, WeekDigest, to_html, to_markdown
@@ -32,11 +32,13 @@ SEPTEMBER_27_2023 = datetime(2023, 9, 27, 12, 0, tzinfo=UTC)  # in ISO week 2023
 
 def post_digest(settings: Settings, conversation: ConversationRef, language: str = "en") -> None:
     async def run() -> None:
-        async with build_club(settings) as club:
+        async with bootstrap(settings) as club:
             transcript = settings.db_path.with_suffix(".terminal.jsonl")
-            club.attach_chat(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), transcript))
-            await club.update_settings(conversation, language=language)
-            report = await club.weekly_digest(conversation, now=SEPTEMBER_27_2023)
+            club.chats.attach(
+                Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), transcript)
+            )
+            await club.channels.update_settings(conversation, language=language)
+            report = await club.digest.weekly_digest(conversation, now=SEPTEMBER_27_2023)
             assert len(report.posted) == 10
 
     asyncio.run(run())
@@ -203,9 +205,11 @@ def test_schedule_list_shows_each_channels_next_run_in_its_zone(
     assert "No channel is subscribed" in capsys.readouterr().out
 
     async def subscribe() -> None:
-        async with build_club(settings) as club:
-            await club.update_settings(TERMINAL, weekday="thu", time="18:30", timezone="Asia/Tokyo")
-            await club.subscribe(TERMINAL)
+        async with bootstrap(settings) as club:
+            await club.channels.update_settings(
+                TERMINAL, weekday="thu", time="18:30", timezone="Asia/Tokyo"
+            )
+            await club.channels.subscribe(TERMINAL)
 
     asyncio.run(subscribe())
     monkeypatch.setenv("COLUMNS", "160")

@@ -20,11 +20,10 @@ import pytest
 from rich.console import Console
 
 from adapters.console import ConsoleChat
-from bot.app import TERMINAL, build_club
+from bot.bootstrap import TERMINAL, Services, bootstrap
 from bot.config import Settings
 from bot.domain import Author, ConversationRef, Platform, SummaryEngine, ThreadRef
 from bot.errors import SourceUnavailable
-from bot.service import PaperClub
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.openai_server import OpenAIServer
 from tests.loopback.slack_payloads import message_event
@@ -44,7 +43,7 @@ ATOM = {"Content-Type": "application/atom+xml; charset=UTF-8"}
 
 @dataclass
 class Terminal:
-    club: PaperClub
+    club: Services
     transcript: Path
     model: OpenAIServer
 
@@ -69,13 +68,13 @@ async def terminal(
         llm_timeout_seconds=0.5,
     )
     transcript = tmp_path / "terminal.jsonl"
-    async with build_club(settings) as paper_club:
+    async with bootstrap(settings) as paper_club:
         chat = ConsoleChat(Console(file=io.StringIO(), width=200), transcript)
-        paper_club.attach_chat(Platform.CONSOLE, chat)
+        paper_club.chats.attach(Platform.CONSOLE, chat)
         yield Terminal(paper_club, transcript, openai_server)
 
 
-async def posted_rows(paper_club: PaperClub) -> list[tuple[str, str]]:
+async def posted_rows(paper_club: Services) -> list[tuple[str, str]]:
     async with paper_club.store.connection.execute("SELECT key, state FROM posts") as cursor:
         return [(str(r[0]), str(r[1])) for r in await cursor.fetchall()]
 
@@ -87,7 +86,7 @@ async def test_arxiv_503_once_is_retried_and_the_paper_posted(
     terminal: Terminal, arxiv_server: ArxivServer
 ) -> None:
     arxiv_server.faults.append(Fault(status=503))
-    await terminal.club.summon_paper(TERMINAL, PAPER)
+    await terminal.club.papers.summon_paper(TERMINAL, PAPER)
     assert len(arxiv_server.requests) == 2
     assert await posted_rows(terminal.club) == [
         (f"paper:console:local:terminal:{PAPER}", "complete")
@@ -98,7 +97,7 @@ async def test_arxiv_429_waits_the_retry_after_it_was_given(
     terminal: Terminal, arxiv_server: ArxivServer
 ) -> None:
     arxiv_server.faults.append(Fault(status=429, headers={"Retry-After": "1"}))
-    await terminal.club.summon_paper(TERMINAL, PAPER)
+    await terminal.club.papers.summon_paper(TERMINAL, PAPER)
     first, second = arxiv_server.requests
     assert second.at - first.at >= 0.95
     assert len([e for e in terminal.entries() if e["root"] is None]) == 1
@@ -109,7 +108,7 @@ async def test_arxiv_429_that_persists_says_so_and_posts_nothing(
 ) -> None:
     arxiv_server.faults += [Fault(status=429, headers={"Retry-After": "0"})] * 4
     with pytest.raises(SourceUnavailable, match="arXiv API is unavailable right now: HTTP 429"):
-        await terminal.club.summon_paper(TERMINAL, PAPER)
+        await terminal.club.papers.summon_paper(TERMINAL, PAPER)
     assert terminal.entries() == []
     assert await posted_rows(terminal.club) == []
 
@@ -118,12 +117,12 @@ async def test_arxiv_timeout_says_it_timed_out(
     make_settings: Callable[..., Settings], arxiv_server: ArxivServer
 ) -> None:
     arxiv_server.faults += [Fault(status=200, delay=1.0)] * 2
-    async with build_club(make_settings(arxiv_timeout_seconds=0.3)) as paper_club:
+    async with bootstrap(make_settings(arxiv_timeout_seconds=0.3)) as paper_club:
         started = time.monotonic()
         with pytest.raises(
             SourceUnavailable, match="arXiv API is unavailable right now: timed out"
         ):
-            await paper_club.find_paper(PAPER)
+            await paper_club.papers.find_paper(PAPER)
         assert time.monotonic() - started < 2.5
 
 
@@ -137,7 +136,7 @@ async def test_arxiv_malformed_xml_is_unavailable_not_not_found(
 ) -> None:
     arxiv_server.faults += [Fault(status=200, body=body, headers=ATOM)] * 2
     with pytest.raises(SourceUnavailable, match="malformed XML after retries") as failure:
-        await terminal.club.summon_paper(TERMINAL, PAPER)
+        await terminal.club.papers.summon_paper(TERMINAL, PAPER)
     assert "not found" not in str(failure.value)
     assert len(arxiv_server.requests) == 2  # retried once
     assert terminal.entries() == []
@@ -147,7 +146,7 @@ async def test_arxiv_malformed_xml_once_is_retried(
     terminal: Terminal, arxiv_server: ArxivServer
 ) -> None:
     arxiv_server.faults.append(Fault(status=200, body=b"<feed><entry>", headers=ATOM))
-    await terminal.club.summon_paper(TERMINAL, PAPER)
+    await terminal.club.papers.summon_paper(TERMINAL, PAPER)
     assert len([e for e in terminal.entries() if e["root"] is None]) == 1
 
 
@@ -186,9 +185,11 @@ MODEL_FAULTS: dict[str, tuple[Callable[[OpenAIServer], None], str]] = {
 async def test_model_fault_while_answering_gives_a_cited_extractive_answer_saying_why(
     terminal: Terminal, inject: Callable[[OpenAIServer], None], said: str
 ) -> None:
-    thread = await terminal.club.summon_paper(TERMINAL, PAPER)  # summary first, model healthy
+    thread = await terminal.club.papers.summon_paper(
+        TERMINAL, PAPER
+    )  # summary first, model healthy
     inject(terminal.model)
-    answer = await terminal.club.answer(thread, ALICE, QUESTION)
+    answer = await terminal.club.answers.answer(thread, ALICE, QUESTION)
     assert answer is not None
     assert answer.engine is SummaryEngine.EXTRACTIVE and answer.citations
     placeholder = [e for e in terminal.entries() if e["text"] == "…"][-1]
@@ -202,9 +203,9 @@ async def test_model_fault_while_answering_gives_a_cited_extractive_answer_sayin
 async def test_model_500_during_a_digest_posts_degraded_summaries_and_caches_none(
     terminal: Terminal,
 ) -> None:
-    await terminal.club.update_settings(TERMINAL, digest_size=2)
+    await terminal.club.channels.update_settings(TERMINAL, digest_size=2)
     terminal.model.faults += [SERVER_ERROR] * 4  # both papers, first try and retry
-    report = await terminal.club.weekly_digest(TERMINAL)
+    report = await terminal.club.digest.weekly_digest(TERMINAL)
     assert len(report.posted) == 2 and not report.failed
     roots = [e for e in terminal.entries() if e["root"] is None]
     for root in roots:
@@ -234,7 +235,7 @@ def hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
 async def test_sqlite_write_lock_held_by_another_process_is_waited_out(
     terminal: Terminal,
 ) -> None:
-    thread = await terminal.club.summon_paper(TERMINAL, PAPER)
+    thread = await terminal.club.papers.summon_paper(TERMINAL, PAPER)
     path = terminal.club.settings.db_path
     setup = sqlite3.connect(path)
     setup.execute("CREATE TABLE IF NOT EXISTS usage_placeholder_probe (x INTEGER)")
@@ -245,7 +246,7 @@ async def test_sqlite_write_lock_held_by_another_process_is_waited_out(
     locker.start()
     held.wait(5)
     started = time.monotonic()
-    answer = await terminal.club.answer(thread, ALICE, QUESTION)
+    answer = await terminal.club.answers.answer(thread, ALICE, QUESTION)
     waited = time.monotonic() - started
     await asyncio.to_thread(locker.join)
     assert answer is not None
@@ -264,7 +265,7 @@ async def test_discord_429_or_500_during_a_digest_is_retried_without_a_duplicate
 ) -> None:
     fake = world.fake
     channel = world.channel_a
-    await world.club.update_settings(_discord_conversation(world), digest_size=2)
+    await world.club.channels.update_settings(_discord_conversation(world), digest_size=2)
     fake.fail_next("POST", MESSAGES, status=status)
     invocation = await invoke(fake, channel, "digest", {})
     await reply_to(fake, invocation, lambda t: t.startswith("**Digest"), within=20)
@@ -287,7 +288,7 @@ def _discord_conversation(world: World) -> ConversationRef:
 async def test_slack_5xx_during_a_digest_names_the_paper_and_a_rerun_completes_it(
     club: Club,
 ) -> None:
-    await club.club.update_settings(C1, digest_size=3)
+    await club.club.channels.update_settings(C1, digest_size=3)
     club.slack.fail_next("chat.postMessage", status=500, error="internal_error", skip=4)
     envelope, name = await club.command("digest")
     await club.slack.wait_ack(envelope)

@@ -27,15 +27,14 @@ import pytest_asyncio
 from rich.console import Console
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-import bot.service
+import bot.usecases.answers
 from adapters.console import ConsoleChat
 from adapters.discord_bot import PaperclubBot
 from adapters.slack_app import build_slack_app, make_client
-from bot.app import TERMINAL, build_club
+from bot.bootstrap import TERMINAL, Services, bootstrap
 from bot.config import Settings
 from bot.domain import Author, ChannelSettings, ConversationRef, Platform, ThreadRef
 from bot.errors import InvalidPaperId, InvalidSetting
-from bot.service import PaperClub
 from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.discord_server import EPHEMERAL, FakeDiscord, run_client
@@ -78,7 +77,7 @@ def injected_entry(arxiv: ArxivServer) -> str:
 class Shared:
     """One club for the module (cases run in ~50 ms each); each test checks only its own output."""
 
-    club: PaperClub
+    club: Services
     settings: Settings
     arxiv: ArxivServer
     model: OpenAIServer
@@ -101,7 +100,7 @@ class World:
     requests_at: int
 
     @property
-    def club(self) -> PaperClub:
+    def club(self) -> Services:
         return self.shared.club
 
     @property
@@ -144,7 +143,7 @@ class World:
         for body in self.model.bodies()[self.requests_at :]:
             assert PRIVATE not in json.dumps(body)  # no other workspace's turns in the prompt
         assert self.shared.settings.model_dump() == self.shared.settings_before
-        assert await self.club.channel_settings(TERMINAL) == self.shared.channel_before
+        assert await self.club.channels.channel_settings(TERMINAL) == self.shared.channel_before
         for turn in await self.club.store.turns(self.thread, limit=1000):
             assert not any(secret in turn.text for secret in SECRETS)
 
@@ -178,13 +177,15 @@ async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Shar
     out = io.StringIO()
     transcript = tmp_path / "terminal.jsonl"
     try:
-        async with build_club(settings) as club:
+        async with bootstrap(settings) as club:
             chat = ConsoleChat(Console(file=out, width=400), transcript)
-            club.attach_chat(Platform.CONSOLE, chat)
+            club.chats.attach(Platform.CONSOLE, chat)
             # Another workspace discusses the same paper and says something private.
-            other = await club.summon_paper(OTHER_WORKSPACE, PAPER)
-            await club.answer(other, Author("u-bob", "Bob"), f"{PRIVATE}: what is the diameter?")
-            thread = await club.summon_paper(TERMINAL, PAPER)
+            other = await club.papers.summon_paper(OTHER_WORKSPACE, PAPER)
+            await club.answers.answer(
+                other, Author("u-bob", "Bob"), f"{PRIVATE}: what is the diameter?"
+            )
+            thread = await club.papers.summon_paper(TERMINAL, PAPER)
             yield Shared(
                 club,
                 settings,
@@ -195,7 +196,7 @@ async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Shar
                 transcript,
                 thread,
                 settings.model_dump(),
-                await club.channel_settings(TERMINAL),
+                await club.channels.channel_settings(TERMINAL),
             )
     finally:
         root.removeHandler(handler)
@@ -271,7 +272,7 @@ REFUSED_REFERENCES = {
 async def test_bad_references_are_refused_before_any_fetch(world: World, reference: str) -> None:
     requests_before = len(world.arxiv.requests)
     with pytest.raises(InvalidPaperId) as refused:
-        await world.club.summon_paper(TERMINAL, reference)
+        await world.club.papers.summon_paper(TERMINAL, reference)
     message = str(refused.value)
     assert "Use an arXiv id such as" in message
     assert len(message) < 500  # a 100k-character reference is not echoed back
@@ -296,7 +297,7 @@ async def test_a_link_is_only_an_id_and_only_arxivs_api_is_asked(
     world: World, reference: str
 ) -> None:
     world.arxiv.requests.clear()
-    thread = await world.club.summon_paper(world.channel(), reference)
+    thread = await world.club.papers.summon_paper(world.channel(), reference)
     assert await world.club.store.thread_paper(thread) == PAPER
     assert [r.query.get("id_list") for r in world.arxiv.requests] == [PAPER]
     await world.assert_promises_kept()
@@ -353,7 +354,7 @@ QUESTIONS: dict[str, tuple[str, str]] = {
 async def test_hostile_questions_in_a_paper_thread(
     world: World, question: str, expected: str
 ) -> None:
-    answer = await world.club.answer(world.thread, world.author, question)
+    answer = await world.club.answers.answer(world.thread, world.author, question)
     new = world.entries()
     posted = [e for e in new if e["edits"] is None]
     if expected == IGNORED:
@@ -420,9 +421,11 @@ async def test_a_model_answering_with_secrets_is_redacted_everywhere(
     world: World, reply: Callable[[dict[str, Any]], str], language: str
 ) -> None:
     world.model.reply = reply
-    await world.club.update_settings(world.channel(), language=language)
-    thread = await world.club.summon_paper(world.channel(), PAPER)
-    answer = await world.club.answer(thread, world.author, "What is the diameter bounded by?")
+    await world.club.channels.update_settings(world.channel(), language=language)
+    thread = await world.club.papers.summon_paper(world.channel(), PAPER)
+    answer = await world.club.answers.answer(
+        thread, world.author, "What is the diameter bounded by?"
+    )
     assert answer is not None
     sent = world.sent()
     assert "[redacted]" in sent  # the model's text was shown, with the secret redacted
@@ -435,10 +438,12 @@ async def test_a_secret_split_across_stream_chunks_never_shows(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A real model streams a key as many tokens: no edit may show a prefix of it."""
-    monkeypatch.setattr(bot.service, "STREAM_EDIT_INTERVAL", 0.0)
+    monkeypatch.setattr(bot.usecases.answers, "STREAM_EDIT_INTERVAL", 0.0)
     world.model.reply = grounded_with(f"The key is {OPENAI_KEY} indeed.")
     world.model.chunk_chars = 4
-    answer = await world.club.answer(world.thread, world.author, "What is the diameter bounded by?")
+    answer = await world.club.answers.answer(
+        world.thread, world.author, "What is the diameter bounded by?"
+    )
     assert answer is not None
     edits = [e["text"] for e in world.entries() if e["edits"]]
     assert len(edits) > 5  # the answer did stream in several edits
@@ -449,8 +454,8 @@ async def test_a_secret_split_across_stream_chunks_never_shows(
 
 async def test_prompt_injection_inside_the_paper_is_data_not_instructions(world: World) -> None:
     world.model.reply = grounded_with(f"OK, ignoring instructions: {OPENAI_KEY} @everyone")
-    thread = await world.club.summon_paper(TERMINAL, INJECTED)
-    answer = await world.club.answer(thread, world.author, "What does the paper study?")
+    thread = await world.club.papers.summon_paper(TERMINAL, INJECTED)
+    answer = await world.club.answers.answer(thread, world.author, "What does the paper study?")
     assert answer is not None
     summary_request, answer_request = world.model.bodies()[-2:]
     system, user = summary_request["messages"]
@@ -486,7 +491,7 @@ async def test_bad_setting_values_are_refused_and_change_nothing(
     world: World, change: dict[str, Any]
 ) -> None:
     with pytest.raises(InvalidSetting) as refused:
-        await world.club.update_settings(TERMINAL, **change)
+        await world.club.channels.update_settings(TERMINAL, **change)
     assert len(str(refused.value)) < 300
     await world.assert_promises_kept()
 
@@ -496,9 +501,9 @@ SEARCHES = ["%", "_", "' OR 1=1 --", "\\", "tag:%", PRIVATE, "@everyone markov",
 
 @pytest.mark.parametrize("query", SEARCHES)
 async def test_archive_search_sees_only_this_workspace(world: World, query: str) -> None:
-    hits = await world.club.search_archive(TERMINAL, query)
+    hits = await world.club.archive.search_archive(TERMINAL, query)
     assert all(hit.thread.conversation.workspace_id == "local" for hit in hits)
-    markov = await world.club.search_archive(TERMINAL, "markov")
+    markov = await world.club.archive.search_archive(TERMINAL, "markov")
     assert PAPER in {h.arxiv_id for h in markov}
     assert {h.thread.conversation.workspace_id for h in markov} == {"local"}
     await world.assert_promises_kept()
@@ -506,7 +511,7 @@ async def test_archive_search_sees_only_this_workspace(world: World, query: str)
 
 async def test_empty_search_is_refused_with_an_example(world: World) -> None:
     with pytest.raises(InvalidSetting, match="tag:rlhf"):
-        await world.club.search_archive(TERMINAL, " tag: ")
+        await world.club.archive.search_archive(TERMINAL, " tag: ")
 
 
 # -- The command line: printed output and DEBUG logs never carry a secret ------------------------
@@ -568,7 +573,7 @@ def adapter_settings(shared: Shared, folder: Path) -> Settings:
 @dataclass
 class OnDiscord:
     fake: FakeDiscord
-    club: PaperClub
+    club: Services
     channel: dict[str, Any]
     thread_id: str
 
@@ -578,11 +583,11 @@ async def on_discord(
     shared: Shared, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[OnDiscord]:
     settings = adapter_settings(shared, tmp_path_factory.mktemp("discord"))
-    async with FakeDiscord() as fake, build_club(settings) as club:
+    async with FakeDiscord() as fake, bootstrap(settings) as club:
         guild = fake.add_guild("Club A")
         channel = fake.add_text_channel(guild, "papers")
         bot = PaperclubBot(club, guild_ready_timeout=0.05)
-        club.attach_chat(Platform.DISCORD, bot.chat)
+        club.chats.attach(Platform.DISCORD, bot.chat)
         async with run_client(bot, fake, token=DISCORD_TOKEN):
             invocation = await invoke(fake, channel, "paper", {"reference": PAPER})
             done = await reply_to(fake, invocation, lambda text: "<#" in text)
@@ -612,7 +617,7 @@ async def test_hostile_input_through_discord(
     conversation = ConversationRef(
         Platform.DISCORD, on_discord.channel["guild_id"], on_discord.channel["id"]
     )
-    settings_before = await on_discord.club.channel_settings(conversation)
+    settings_before = await on_discord.club.channels.channel_settings(conversation)
     if action == "paper":
         invocation = await invoke(fake, on_discord.channel, "paper", {"reference": text})
         await reply_to(fake, invocation, lambda t: "is not an arXiv paper reference" in t)
@@ -647,7 +652,7 @@ async def test_hostile_input_through_discord(
         assert not LIVE_MASS_MENTION.search(body), body
         if action == "paper":  # the refusal goes only to the member who asked
             assert call.json["flags"] == EPHEMERAL
-    assert await on_discord.club.channel_settings(conversation) == settings_before
+    assert await on_discord.club.channels.channel_settings(conversation) == settings_before
     await world.assert_promises_kept()  # the logs, the model's prompts, the settings
 
 
@@ -664,10 +669,10 @@ async def on_slack(
 ) -> AsyncIterator[OnSlack]:
     settings = adapter_settings(shared, tmp_path_factory.mktemp("slack"))
     workspaces = [Workspace("T111", "Club One", SLACK_TOKEN)]
-    async with FakeSlack.running(workspaces=workspaces) as slack, build_club(settings) as club:
+    async with FakeSlack.running(workspaces=workspaces) as slack, bootstrap(settings) as club:
         client = make_client(SLACK_TOKEN, api_url=slack.api_url)
         app, chat = build_slack_app(club, client, post_interval=0.0)
-        club.attach_chat(Platform.SLACK, chat)
+        club.chats.attach(Platform.SLACK, chat)
         handler = AsyncSocketModeHandler(app, slack.app_token)
         await handler.connect_async()  # type: ignore[no-untyped-call]
         try:
@@ -697,7 +702,7 @@ async def test_hostile_input_through_slack(
     slack = on_slack.slack
     start = len(slack.calls)
     arxiv_before = len(world.arxiv.requests)
-    settings_before = await on_slack.club.club.channel_settings(C1)
+    settings_before = await on_slack.club.club.channels.channel_settings(C1)
     if action in ("paper", "settings"):
         envelope, name = await on_slack.club.command(f"{action} {text}")
         await slack.wait_ack(envelope)
@@ -705,7 +710,7 @@ async def test_hostile_input_through_slack(
         shown = json.dumps(result.body, ensure_ascii=False)
         expected = "is not an arXiv paper reference" if action == "paper" else "Unknown"
         assert expected in shown, shown
-        assert await on_slack.club.club.channel_settings(C1) == settings_before
+        assert await on_slack.club.club.channels.channel_settings(C1) == settings_before
         assert not MENTION_OR_BROADCAST.search(shown.replace("<https://arxiv.org", "")), shown
         assert len(world.arxiv.requests) == arxiv_before
         assert not any(secret in shown for secret in SECRETS)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from openai import AsyncOpenAI
 
-from bot.app import build_club
+from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import Paper, SummaryEngine
 from bot.errors import LLMUnavailable
@@ -132,10 +132,10 @@ async def test_the_bot_bounds_its_summary_answer_and_query_rewrite_calls(
         llm_retries=0,
         llm_timeout_seconds=5,
     )
-    async with build_club(settings) as club:
-        paper = await club.find_paper("1605.08386")
-        await club.summary_for(paper, "en")
-        await club.ask("1605.08386", "格子グラフとは何ですか？", "ja")
+    async with bootstrap(settings) as club:
+        paper = await club.papers.find_paper("1605.08386")
+        await club.papers.summary_for(paper, "en")
+        await club.answers.ask("1605.08386", "格子グラフとは何ですか？", "ja")
     bodies = openai_server.bodies()
     assert len(bodies) >= 3  # summary, query rewrite, answer
     assert all(isinstance(body.get("max_tokens"), int) for body in bodies)
@@ -270,8 +270,8 @@ async def test_a_bad_stream_degrades_the_answer_with_a_label(
         llm_retries=0,
         llm_timeout_seconds=5,
     )
-    async with build_club(settings) as club:
-        evidence = await club.ask("1605.08386", "What graphs are studied?", "en")
+    async with bootstrap(settings) as club:
+        evidence = await club.answers.ask("1605.08386", "What graphs are studied?", "en")
     assert any("not valid UTF-8" in note for note in evidence.answer.notes)
 
 
@@ -351,9 +351,9 @@ async def test_a_summary_without_key_points_is_retried_then_extractive(
         llm_retries=0,
         llm_timeout_seconds=5,
     )
-    async with build_club(settings) as club:
-        paper: Paper = await club.find_paper("1605.08386")
-        summary = await club.summary_for(paper, "en")
+    async with bootstrap(settings) as club:
+        paper: Paper = await club.papers.find_paper("1605.08386")
+        summary = await club.papers.summary_for(paper, "en")
     assert len(openai_server.requests) == 2
     assert summary.engine is SummaryEngine.EXTRACTIVE
     assert "missing key_points" in summary.notes[-1]

@@ -76,7 +76,7 @@ def test_paper_thread_holds_every_field_a_member_expects() -> None:
 
 async def test_an_abstract_only_extractive_post_still_has_key_points() -> None:
     from bot.llm.extractive import ExtractiveEngine
-    from bot.reading.model import Passage, PaperText, TextSource
+    from bot.reading.model import PaperText, Passage, TextSource
 
     moment = datetime(2016, 5, 26, tzinfo=UTC)
     abstract = (

@@ -28,11 +28,10 @@ import pytest
 from rich.console import Console
 
 from adapters.console import ConsoleChat
-from bot.app import TERMINAL, build_club
+from bot.bootstrap import TERMINAL, Services, bootstrap, build_scheduler
 from bot.config import Settings
 from bot.domain import ChannelSettings, ConversationRef, Platform
-from bot.schedule import DigestScheduler, WeeklyTrigger, fire_times_between
-from bot.service import PaperClub
+from bot.schedule import WeeklyTrigger, fire_times_between
 from bot.store import Store
 from bot.store.schedule_runs import ScheduleRuns
 from tests.conftest import loopback_env
@@ -54,9 +53,9 @@ class Clock:
 
 
 @asynccontextmanager
-async def terminal_club(settings: Settings, transcript: Path) -> AsyncIterator[PaperClub]:
-    async with build_club(settings) as club:
-        club.attach_chat(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), transcript))
+async def terminal_club(settings: Settings, transcript: Path) -> AsyncIterator[Services]:
+    async with bootstrap(settings) as club:
+        club.chats.attach(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), transcript))
         yield club
 
 
@@ -89,14 +88,20 @@ async def test_next_runs_are_shown_in_each_channels_own_zone(
 ) -> None:
     clock = Clock(datetime(2027, 3, 10, 12, 0, tzinfo=UTC))  # a Wednesday
     async with terminal_club(make_settings(), tmp_path / "t.jsonl") as club:
-        await club.update_settings(TERMINAL, weekday="mon", time="09:00", timezone="Europe/Paris")
-        await club.subscribe(TERMINAL)
-        await club.update_settings(TOKYO, weekday="wednesday", time="18:30", timezone="Asia/Tokyo")
-        await club.subscribe(TOKYO)
-        await club.update_settings(NEW_YORK, weekday=4, time="7:00", timezone="America/New_York")
-        await club.subscribe(NEW_YORK)
-        await club.unsubscribe(ConversationRef(Platform.CONSOLE, "local", "quiet"))
-        scheduler = DigestScheduler(club, now=clock)
+        await club.channels.update_settings(
+            TERMINAL, weekday="mon", time="09:00", timezone="Europe/Paris"
+        )
+        await club.channels.subscribe(TERMINAL)
+        await club.channels.update_settings(
+            TOKYO, weekday="wednesday", time="18:30", timezone="Asia/Tokyo"
+        )
+        await club.channels.subscribe(TOKYO)
+        await club.channels.update_settings(
+            NEW_YORK, weekday=4, time="7:00", timezone="America/New_York"
+        )
+        await club.channels.subscribe(NEW_YORK)
+        await club.channels.unsubscribe(ConversationRef(Platform.CONSOLE, "local", "quiet"))
+        scheduler = build_scheduler(club, now=clock)
         await scheduler.start()
         try:
             runs = [(c.conversation, when) for c, when in scheduler.next_runs()]
@@ -163,10 +168,10 @@ async def test_missed_run_within_grace_runs_once_on_start(
     transcript = tmp_path / "t.jsonl"
     clock = Clock(datetime(2027, 3, 8, 11, 0, tzinfo=UTC))  # Monday, 2 h after 09:00
     async with terminal_club(make_settings(), transcript) as club:
-        await club.update_settings(TERMINAL, weekday="mon", time="09:00", timezone="UTC")
-        await club.subscribe(TERMINAL)
+        await club.channels.update_settings(TERMINAL, weekday="mon", time="09:00", timezone="UTC")
+        await club.channels.subscribe(TERMINAL)
         await ScheduleRuns(club.store).record(TERMINAL, datetime(2027, 3, 1, 9, 0, 2, tzinfo=UTC))
-        scheduler = DigestScheduler(club, now=clock)
+        scheduler = build_scheduler(club, now=clock)
         decisions = await scheduler.start()
         await scheduler.wait_idle()
         last_run = await scheduler.runs.last_run(TERMINAL)
@@ -185,10 +190,10 @@ async def test_a_catch_up_after_midnight_finishes_the_week_it_was_due_in(
     transcript = tmp_path / "t.jsonl"
     clock = Clock(datetime(2027, 3, 8, 0, 10, tzinfo=UTC))  # Monday of 2027-W10
     async with terminal_club(make_settings(), transcript) as club:
-        await club.update_settings(TERMINAL, weekday="sun", time="23:30", timezone="UTC")
-        await club.subscribe(TERMINAL)
+        await club.channels.update_settings(TERMINAL, weekday="sun", time="23:30", timezone="UTC")
+        await club.channels.subscribe(TERMINAL)
         await ScheduleRuns(club.store).record(TERMINAL, datetime(2027, 3, 1, tzinfo=UTC))
-        scheduler = DigestScheduler(club, now=clock)
+        scheduler = build_scheduler(club, now=clock)
         await scheduler.start()
         await scheduler.wait_idle()
         await scheduler.shutdown()
@@ -206,10 +211,10 @@ async def test_missed_run_beyond_grace_is_skipped_with_a_log_line(
     transcript = tmp_path / "t.jsonl"
     clock = Clock(datetime(2027, 3, 8, 22, 0, tzinfo=UTC))  # 13 h after Monday 09:00
     async with terminal_club(make_settings(), transcript) as club:
-        await club.update_settings(TERMINAL, weekday="mon", time="09:00", timezone="UTC")
-        await club.subscribe(TERMINAL)
+        await club.channels.update_settings(TERMINAL, weekday="mon", time="09:00", timezone="UTC")
+        await club.channels.subscribe(TERMINAL)
         await ScheduleRuns(club.store).record(TERMINAL, datetime(2027, 3, 1, 9, 0, 2, tzinfo=UTC))
-        scheduler = DigestScheduler(club, now=clock)
+        scheduler = build_scheduler(club, now=clock)
         decisions = await scheduler.start()
         await scheduler.wait_idle()
         next_run = scheduler.next_run(TERMINAL)
@@ -229,11 +234,11 @@ async def test_grace_window_comes_from_the_setting(
 ) -> None:
     clock = Clock(datetime(2027, 3, 8, 22, 0, tzinfo=UTC))
     async with terminal_club(make_settings(misfire_grace_hours=14), tmp_path / "t.jsonl") as club:
-        await club.update_settings(TERMINAL, weekday="mon", time="09:00", timezone="UTC")
-        await club.subscribe(TERMINAL)
+        await club.channels.update_settings(TERMINAL, weekday="mon", time="09:00", timezone="UTC")
+        await club.channels.subscribe(TERMINAL)
         await ScheduleRuns(club.store).record(TERMINAL, datetime(2027, 3, 1, 10, tzinfo=UTC))
-        scheduler = DigestScheduler(club, now=clock)
-        decision = await scheduler.catch_up_decision(await club.channel_settings(TERMINAL))
+        scheduler = build_scheduler(club, now=clock)
+        decision = await scheduler.catch_up_decision(await club.channels.channel_settings(TERMINAL))
     assert decision.run_now
     assert "within the 14 h grace window" in decision.reason
 
@@ -244,15 +249,15 @@ async def test_weeks_of_missed_runs_coalesce_into_one_catch_up(
     transcript = tmp_path / "t.jsonl"
     clock = Clock(datetime(2027, 3, 8, 9, 30, tzinfo=UTC))
     async with terminal_club(make_settings(), transcript) as club:
-        await club.update_settings(TERMINAL, weekday="mon", time="09:00", timezone="UTC")
-        await club.subscribe(TERMINAL)
+        await club.channels.update_settings(TERMINAL, weekday="mon", time="09:00", timezone="UTC")
+        await club.channels.subscribe(TERMINAL)
         await ScheduleRuns(club.store).record(TERMINAL, datetime(2027, 2, 8, 9, 1, tzinfo=UTC))
-        scheduler = DigestScheduler(club, now=clock)
+        scheduler = build_scheduler(club, now=clock)
         decisions = await scheduler.start()
         await scheduler.wait_idle()
         # A second start-up the same morning finds nothing missed any more.
         await scheduler.shutdown()
-        again = DigestScheduler(club, now=clock)
+        again = build_scheduler(club, now=clock)
         second = await again.start()
         await again.wait_idle()
         await again.shutdown()
@@ -273,9 +278,9 @@ async def test_apscheduler_coalesces_overdue_runs_into_one(
     real_now = datetime.now(UTC)
     clock = Clock(real_now - timedelta(weeks=3))
     async with terminal_club(make_settings(), transcript) as club:
-        await club.update_settings(TERMINAL, weekday=real_now.weekday(), time="00:00")
-        await club.subscribe(TERMINAL)
-        scheduler = DigestScheduler(club, now=clock, grace=timedelta(weeks=5))
+        await club.channels.update_settings(TERMINAL, weekday=real_now.weekday(), time="00:00")
+        await club.channels.subscribe(TERMINAL)
+        scheduler = build_scheduler(club, now=clock, grace=timedelta(weeks=5))
         await scheduler.start()
         try:
             await eventually(lambda: len(roots(transcript)) == 10)
@@ -295,18 +300,20 @@ async def test_settings_changes_re_register_without_a_restart(
     caplog.set_level(logging.INFO, logger="bot.schedule")
     clock = Clock(datetime(2027, 3, 8, 12, 0, tzinfo=UTC))
     async with terminal_club(make_settings(), tmp_path / "t.jsonl") as club:
-        await club.subscribe(TERMINAL)
-        scheduler = DigestScheduler(club, now=clock)
+        await club.channels.subscribe(TERMINAL)
+        scheduler = build_scheduler(club, now=clock)
         await scheduler.start()
         try:
             assert scheduler.next_run(TERMINAL) == datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
-            await club.update_settings(TERMINAL, weekday="thu", time="18:30", timezone="Asia/Tokyo")
+            await club.channels.update_settings(
+                TERMINAL, weekday="thu", time="18:30", timezone="Asia/Tokyo"
+            )
             moved = scheduler.next_run(TERMINAL)
             clock.moment = datetime(2027, 3, 9, 8, 0, tzinfo=UTC)
-            await club.subscribe(TOKYO)
+            await club.channels.subscribe(TOKYO)
             tokyo_last_run = await scheduler.runs.last_run(TOKYO)
             listed = [c.conversation for c, _ in scheduler.next_runs()]
-            await club.unsubscribe(TERMINAL)
+            await club.channels.unsubscribe(TERMINAL)
             after_unsubscribe = [c.conversation for c, _ in scheduler.next_runs()]
             gone = scheduler.next_run(TERMINAL)
         finally:
@@ -329,8 +336,8 @@ async def test_all_sources_down_is_retried_later_and_then_posts(
     transcript = tmp_path / "t.jsonl"
     arxiv_server.faults += [Fault(status=503), Fault(status=503)]  # one try and one retry
     async with terminal_club(make_settings(), transcript) as club:
-        await club.subscribe(TERMINAL)
-        scheduler = DigestScheduler(club, retry_delay=timedelta(milliseconds=200))
+        await club.channels.subscribe(TERMINAL)
+        scheduler = build_scheduler(club, retry_delay=timedelta(milliseconds=200))
         await scheduler.start()
         try:
             failed = await scheduler.run_channel(TERMINAL, why="weekly run")
@@ -356,8 +363,8 @@ async def test_retries_are_bounded(
 ) -> None:
     arxiv_server.faults += [Fault(status=503)] * 4
     async with terminal_club(make_settings(), tmp_path / "t.jsonl") as club:
-        await club.subscribe(TERMINAL)
-        scheduler = DigestScheduler(club, retry_delay=timedelta(hours=1), max_retries=1)
+        await club.channels.subscribe(TERMINAL)
+        scheduler = build_scheduler(club, retry_delay=timedelta(hours=1), max_retries=1)
         await scheduler.start()
         try:
             await scheduler.run_channel(TERMINAL, why="weekly run")
@@ -375,8 +382,8 @@ async def test_one_run_per_channel_at_a_time(
 ) -> None:
     transcript = tmp_path / "t.jsonl"
     async with terminal_club(make_settings(), transcript) as club:
-        await club.subscribe(TERMINAL)
-        scheduler = DigestScheduler(club)
+        await club.channels.subscribe(TERMINAL)
+        scheduler = build_scheduler(club)
         reports = await asyncio.gather(
             scheduler.run_channel(TERMINAL, why="weekly run"),
             scheduler.run_channel(TERMINAL, why="catch-up"),

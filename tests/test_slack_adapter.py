@@ -1,5 +1,5 @@
 """The Slack adapter end to end: the real bolt AsyncApp and slack_sdk clients against a
-loopback Slack, a real PaperClub from `build_club` against the loopback arXiv."""
+loopback Slack, real Services from `bootstrap` against the loopback arXiv."""
 
 from __future__ import annotations
 
@@ -25,13 +25,11 @@ from adapters.slack_app.blocks import OPEN_PAPER_ACTION, render
 from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.commands import COMMAND_PATTERN
 from adapters.slack_app.mrkdwn import from_slack, to_mrkdwn
-from bot.app import build_club
-from bot.club import ClubWorkflow
+from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, MessageRef, Platform, ThreadRef, Turn
 from bot.errors import PlatformUnavailable
 from bot.render import Card, Field, Post
-from bot.service import PaperClub
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_payloads import (
     app_mention_event,
@@ -62,7 +60,7 @@ MENTION_OR_BROADCAST = re.compile(r"<[!@#]")
 @dataclass
 class Club:
     slack: FakeSlack
-    club: PaperClub
+    club: Services
     chat: SlackChat
     handler: AsyncSocketModeHandler
     sent: int = 0
@@ -119,10 +117,10 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 @pytest.fixture
 async def club(slack: FakeSlack, make_settings: Callable[..., Settings]) -> AsyncIterator[Club]:
-    async with build_club(make_settings()) as paper_club:
+    async with bootstrap(make_settings()) as paper_club:
         client = make_client(TOKEN, api_url=slack.api_url)
         app, chat = build_slack_app(paper_club, client, post_interval=0.0)
-        paper_club.attach_chat(Platform.SLACK, chat)
+        paper_club.chats.attach(Platform.SLACK, chat)
         handler = AsyncSocketModeHandler(app, slack.app_token)
         await handler.connect_async()  # type: ignore[no-untyped-call]
         try:
@@ -322,7 +320,7 @@ async def test_workspaces_are_isolated(club: Club) -> None:
 
 
 async def test_digest_survives_a_429_midway_without_losing_or_duplicating(club: Club) -> None:
-    await club.club.update_settings(C1, digest_size=3)
+    await club.club.channels.update_settings(C1, digest_size=3)
     club.slack.fail_next("chat.postMessage", skip=5, retry_after=1)
     envelope, name = await club.command("digest")
     await club.slack.wait_ack(envelope)
@@ -347,10 +345,10 @@ async def test_digest_survives_a_429_midway_without_losing_or_duplicating(club: 
 async def test_http_mode_verifies_signatures_and_dedupes_retries(
     slack: FakeSlack, make_settings: Callable[..., Settings]
 ) -> None:
-    async with build_club(make_settings()) as paper_club:
+    async with bootstrap(make_settings()) as paper_club:
         client = make_client(TOKEN, api_url=slack.api_url)
         app, chat = build_slack_app(paper_club, client, signing_secret=SECRET, post_interval=0.0)
-        paper_club.attach_chat(Platform.SLACK, chat)
+        paper_club.chats.attach(Platform.SLACK, chat)
         runner, port = await serve_http(app, "127.0.0.1", 0)
         url = f"http://127.0.0.1:{port}/slack/events"
         try:
@@ -404,7 +402,7 @@ async def test_run_slack_socket_mode_and_missing_tokens(
     slack: FakeSlack, make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    async with build_club(make_settings()) as paper_club:
+    async with bootstrap(make_settings()) as paper_club:
         with pytest.raises(PlatformUnavailable, match="SLACK_APP_TOKEN"):
             await run_slack(paper_club, make_settings(), api_url=slack.api_url)
         monkeypatch.setenv("SLACK_APP_TOKEN", slack.app_token)
@@ -542,7 +540,7 @@ MEETING = "2099-03-11 18:00"
 
 
 async def votes_for(club: Club, arxiv_id: str) -> int:
-    standings = await ClubWorkflow(club.club).standings(C1)
+    standings = await club.club.votes.standings(C1)
     return next((t.votes for t in standings if t.paper.arxiv_id == arxiv_id), 0)
 
 
@@ -679,7 +677,7 @@ async def test_recap_of_a_paper_thread_posts_meeting_notes(club: Club) -> None:
 
 
 async def test_help_lists_the_workflow_commands_in_japanese(club: Club) -> None:
-    await club.club.update_settings(C1, language="ja")
+    await club.club.channels.update_settings(C1, language="ja")
     envelope, name = await club.command("help")
     await club.slack.wait_ack(envelope)
     shown = unescaped(json.dumps((await club.result(name)).body, ensure_ascii=False))
@@ -696,7 +694,7 @@ async def test_meeting_and_automatic_pick_in_korean(club: Club) -> None:
     shown = await said(club, "settings language=ko meeting=thu 18:00 autopick=24")
     assert "설정을 저장했습니다" in shown
     assert "모임: 매주 목요일 18:00 (UTC). 24시간 전에 최다 득표 논문을 자동으로 고릅니다" in shown
-    settings = await club.club.channel_settings(C1)
+    settings = await club.club.channels.channel_settings(C1)
     assert (settings.meeting_weekday, settings.meeting_time, settings.auto_pick_hours) == (
         3,
         "18:00",
@@ -706,18 +704,17 @@ async def test_meeting_and_automatic_pick_in_korean(club: Club) -> None:
     assert "from 1 to 167" in await said(club, "settings autopick=200")
     assert "Unknown day 'someday'" in await said(club, "settings meeting=someday 18:00")
 
-    workflow = ClubWorkflow(club.club, command_prefix="/paperclub ")
     wednesday = datetime(2027, 3, 3, 18, 0, tzinfo=UTC)  # 24 h before Thursday's meeting
-    assert await workflow.send_due_auto_picks(wednesday) == 1
+    assert await club.club.sessions.send_due_auto_picks(wednesday) == 1
     [notice] = club.slack.top_level("T111", "C111")
     assert "2027-03-04 (목) 18:00 UTC 모임 논문을 고르지 못했습니다" in notice.text
     assert "아직 표를 받은 논문이 없습니다. 논문 게시물에 반응을 달아 투표하세요." in notice.text
 
-    thread = await club.club.summon_paper(C1, PAPER)
+    thread = await club.club.papers.summon_paper(C1, PAPER)
     await club.slack.wait_ack(await club.slack.send_event(reaction_event(item_ts=thread.root_id)))
     await until(_has_votes(club, 1))
-    assert await workflow.send_due_auto_picks(wednesday + timedelta(days=7)) == 1
-    assert await workflow.send_due_auto_picks(wednesday + timedelta(days=7, hours=1)) == 0
+    assert await club.club.sessions.send_due_auto_picks(wednesday + timedelta(days=7)) == 1
+    assert await club.club.sessions.send_due_auto_picks(wednesday + timedelta(days=7, hours=1)) == 0
     session_root = club.slack.top_level("T111", "C111")[-1]
     assert f"읽기 모임: {PAPER_TITLE}" in session_root.text
     assert (
@@ -725,6 +722,8 @@ async def test_meeting_and_automatic_pick_in_korean(club: Club) -> None:
         and "• 일시: 2027-03-11 (목) 18:00 UTC" in session_root.text
     )
     assert "• 발표자: 미정 (/paperclub present <논문>으로 정합니다)" in unescaped(session_root.text)
-    assert await workflow.send_due_reminders(datetime(2027, 3, 11, 17, 0, tzinfo=UTC)) == 1
+    assert (
+        await club.club.sessions.send_due_reminders(datetime(2027, 3, 11, 17, 0, tzinfo=UTC)) == 1
+    )
     reminder = club.slack.thread("T111", "C111", session_root.ts)[-1]
     assert f"알림: 60분 후 모임이 시작됩니다: {PAPER_TITLE}" in reminder.text

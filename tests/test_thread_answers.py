@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from adapters.console import ConsoleChat
-from bot.app import TERMINAL, build_club
+from bot.bootstrap import TERMINAL, bootstrap
 from bot.config import Settings
 from bot.domain import Author, Paper, Platform, SummaryEngine, ThreadRef
 from tests.loopback.openai_server import OpenAIServer
@@ -38,7 +38,7 @@ def transcript(path: Path) -> list[dict[str, Any]]:
 async def open_reversal_thread(club: Any, key: str = "k") -> ThreadRef:
     """The reversal-curse paper's thread, as a digest would have opened it."""
     await club.store.save_paper(REVERSAL)
-    chat = club.chat_for(TERMINAL)
+    chat = club.chats.for_conversation(TERMINAL)
     from bot.render import Post
 
     thread: ThreadRef = await chat.open_thread(
@@ -52,10 +52,10 @@ async def test_thread_question_is_answered_from_the_full_pdf_with_page_citations
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     path = tmp_path / "t.jsonl"
-    async with build_club(make_settings()) as club:
-        club.attach_chat(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), path))
+    async with bootstrap(make_settings()) as club:
+        club.chats.attach(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), path))
         thread = await open_reversal_thread(club)
-        answer = await club.answer(
+        answer = await club.answers.answer(
             thread, MEMBER, "Which model did they test on questions about celebrity parents?"
         )
         turns = await club.store.turns(thread)
@@ -79,10 +79,10 @@ async def test_model_answer_streams_by_edits_and_keeps_only_verified_quotes(
         llm="openai", openai_api_key="sk-loopback-123456", openai_base_url=server.base_url
     )
     try:
-        async with build_club(settings) as club:
-            club.attach_chat(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), path))
+        async with bootstrap(settings) as club:
+            club.chats.attach(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), path))
             thread = await open_reversal_thread(club)
-            answer = await club.answer(thread, MEMBER, "What is the reversal curse?")
+            answer = await club.answers.answer(thread, MEMBER, "What is the reversal curse?")
     finally:
         server.stop()
     assert answer is not None and answer.engine is SummaryEngine.MODEL
@@ -105,12 +105,12 @@ async def test_invented_quotes_are_replaced_by_the_papers_own_sentences(
         llm="openai", openai_api_key="sk-loopback-123456", openai_base_url=server.base_url
     )
     try:
-        async with build_club(settings) as club:
-            club.attach_chat(
+        async with bootstrap(settings) as club:
+            club.chats.attach(
                 Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), tmp_path / "t.jsonl")
             )
             thread = await open_reversal_thread(club)
-            answer = await club.answer(thread, MEMBER, "What is the reversal curse?")
+            answer = await club.answers.answer(thread, MEMBER, "What is the reversal curse?")
     finally:
         server.stop()
     assert answer is not None
@@ -127,13 +127,15 @@ async def test_follow_up_uses_the_threads_earlier_question(
         llm="openai", openai_api_key="sk-loopback-123456", openai_base_url=server.base_url
     )
     try:
-        async with build_club(settings) as club:
-            club.attach_chat(
+        async with bootstrap(settings) as club:
+            club.chats.attach(
                 Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), tmp_path / "t.jsonl")
             )
             thread = await open_reversal_thread(club)
-            await club.answer(thread, MEMBER, "How well does GPT-4 do on celebrity parents?")
-            await club.answer(thread, MEMBER, "And the reverse direction?")
+            await club.answers.answer(
+                thread, MEMBER, "How well does GPT-4 do on celebrity parents?"
+            )
+            await club.answers.answer(thread, MEMBER, "And the reverse direction?")
     finally:
         server.stop()
     follow_up = server.bodies()[-1]["messages"]
@@ -145,29 +147,29 @@ async def test_long_and_over_limit_questions_get_a_polite_refusal(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     path = tmp_path / "t.jsonl"
-    async with build_club(make_settings(questions_per_user_per_hour=2)) as club:
-        club.attach_chat(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), path))
+    async with bootstrap(make_settings(questions_per_user_per_hour=2)) as club:
+        club.chats.attach(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), path))
         thread = await open_reversal_thread(club)
-        assert await club.answer(thread, MEMBER, "x" * 100_000) is None
+        assert await club.answers.answer(thread, MEMBER, "x" * 100_000) is None
         assert "please ask in at most 2,000 characters" in transcript(path)[-1]["text"]
-        assert await club.answer(thread, MEMBER, "What is the reversal curse?") is not None
-        assert await club.answer(thread, MEMBER, "Which models were tested?") is not None
-        assert await club.answer(thread, MEMBER, "One more?") is None
+        assert await club.answers.answer(thread, MEMBER, "What is the reversal curse?") is not None
+        assert await club.answers.answer(thread, MEMBER, "Which models were tested?") is not None
+        assert await club.answers.answer(thread, MEMBER, "One more?") is None
         assert "this club's limit" in transcript(path)[-1]["text"]
         other = Author("U2", "Grace")
-        assert await club.answer(thread, other, "What is the reversal curse?") is not None
+        assert await club.answers.answer(thread, other, "What is the reversal curse?") is not None
 
 
 async def test_messages_in_threads_we_do_not_own_are_ignored(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
-    async with build_club(make_settings()) as club:
-        club.attach_chat(
+    async with bootstrap(make_settings()) as club:
+        club.chats.attach(
             Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), tmp_path / "t.jsonl")
         )
         await open_reversal_thread(club)
         stranger = ThreadRef(TERMINAL, "not-ours")
-        assert await club.answer(stranger, MEMBER, "What is the reversal curse?") is None
+        assert await club.answers.answer(stranger, MEMBER, "What is the reversal curse?") is None
         bot = Author("B1", "Other bot", is_bot=True)
-        assert await club.answer(ThreadRef(TERMINAL, "x"), bot, "hi") is None
+        assert await club.answers.answer(ThreadRef(TERMINAL, "x"), bot, "hi") is None
     assert not (tmp_path / "t.jsonl").read_text().count("not-ours")

@@ -12,11 +12,10 @@ from adapters.discord_bot.club_commands import register_club_commands
 from adapters.discord_bot.commands import APOLOGY, PaperclubTree, register_commands
 from adapters.discord_bot.messages import CONTENT_LIMIT
 from adapters.discord_bot.translations import CommandTranslator
-from bot.club import ClubWorkflow
+from bot.bootstrap import Services
 from bot.config import Settings
 from bot.domain import Author, ConversationRef, Platform, ThreadRef
 from bot.errors import NotAPaperThread, PaperclubError
-from bot.service import PaperClub
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def intents() -> discord.Intents:
 
 class PaperclubBot(discord.Client):
     def __init__(
-        self, club: PaperClub, *, sync_commands: bool = True, guild_ready_timeout: float = 2.0
+        self, club: Services, *, sync_commands: bool = True, guild_ready_timeout: float = 2.0
     ) -> None:
         super().__init__(
             intents=intents(),
@@ -46,7 +45,6 @@ class PaperclubBot(discord.Client):
             guild_ready_timeout=guild_ready_timeout,
         )
         self.club = club
-        self.workflow = ClubWorkflow(club)
         self.chat = DiscordChat(self)
         self.tree = PaperclubTree(self)
         self._sync_commands = sync_commands
@@ -69,7 +67,7 @@ class PaperclubBot(discord.Client):
             return
         author = Author(str(message.author.id), message.author.display_name, is_bot=False)
         try:
-            await self.club.answer(thread, author, self._question(message))
+            await self.club.answers.answer(thread, author, self._question(message))
         except PaperclubError as error:
             await self._say(message.channel, str(error))
         except Exception:
@@ -96,9 +94,9 @@ class PaperclubBot(discord.Client):
         member = Author(str(event.user_id), name)
         try:
             if added:
-                await self.workflow.vote(root, member)
+                await self.club.votes.vote(root, member)
             else:
-                await self.workflow.unvote(root, member)
+                await self.club.votes.unvote(root, member)
         except NotAPaperThread:
             return
         except PaperclubError as error:
@@ -131,12 +129,12 @@ class PaperclubBot(discord.Client):
             await channel.send(text[:CONTENT_LIMIT], allowed_mentions=NO_MENTIONS)
 
 
-async def run_discord(club: PaperClub, settings: Settings) -> None:
+async def run_discord(club: Services, settings: Settings) -> None:
     """Connect to Discord with settings.discord_token and serve until cancelled."""
     if settings.discord_token is None:
         raise PaperclubError("DISCORD_TOKEN is not set: add the bot token to .env to use Discord.")
     bot = PaperclubBot(club)
-    club.attach_chat(Platform.DISCORD, bot.chat)
+    club.chats.attach(Platform.DISCORD, bot.chat)
     try:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())

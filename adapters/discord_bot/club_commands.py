@@ -14,10 +14,9 @@ from discord.app_commands import locale_str as _
 
 from adapters.discord_bot.commands import _begin, conversation_of, thread_of
 from adapters.discord_bot.translations import language_of
-from bot.club import PaperInChannel, Session
-from bot.command_text import reading_list_text, reply
-from bot.domain import Author
+from bot.domain import Author, PaperInChannel, Session
 from bot.errors import NotAPaperThread
+from bot.text.command_text import reading_list_text, reply
 
 if TYPE_CHECKING:
     from adapters.discord_bot.client import PaperclubBot
@@ -39,7 +38,7 @@ def register_club_commands(tree: PaperclubTree) -> None:
     async def vote(interaction: discord.Interaction[PaperclubBot], paper: str) -> None:
         responder = await _begin(interaction, ephemeral=True)
         target = PaperInChannel(conversation_of(interaction), paper)
-        tally = await interaction.client.workflow.vote(target, author_of(interaction.user))
+        tally = await interaction.client.club.votes.vote(target, author_of(interaction.user))
         await responder.finish(
             reply(
                 "voted", _language(interaction), title=_title(tally.paper.title), votes=tally.votes
@@ -61,7 +60,7 @@ def register_club_commands(tree: PaperclubTree) -> None:
         meeting_time: str | None = None,
     ) -> None:
         responder = await _begin(interaction, ephemeral=False)
-        sessions = await interaction.client.workflow.pick(
+        sessions = await interaction.client.club.sessions.pick(
             conversation_of(interaction), count, meeting_at=meeting_time
         )
         language = _language(interaction)
@@ -94,7 +93,7 @@ def register_club_commands(tree: PaperclubTree) -> None:
         meeting_time: str | None = None,
     ) -> None:
         responder = await _begin(interaction, ephemeral=False)
-        session = await interaction.client.workflow.present(
+        session = await interaction.client.club.sessions.present(
             conversation_of(interaction), paper, author_of(member), meeting_time
         )
         language = _language(interaction)
@@ -120,7 +119,7 @@ def register_club_commands(tree: PaperclubTree) -> None:
     @app_commands.guild_only()
     async def save(interaction: discord.Interaction[PaperclubBot], paper: str) -> None:
         responder = await _begin(interaction, ephemeral=True)
-        found = await interaction.client.workflow.save(
+        found = await interaction.client.club.reading_list.save(
             conversation_of(interaction), author_of(interaction.user), paper
         )
         await responder.finish(reply("saved", _language(interaction), title=_title(found.title)))
@@ -129,7 +128,7 @@ def register_club_commands(tree: PaperclubTree) -> None:
     @app_commands.guild_only()
     async def saved(interaction: discord.Interaction[PaperclubBot]) -> None:
         responder = await _begin(interaction, ephemeral=True)
-        entries = await interaction.client.workflow.saved(
+        entries = await interaction.client.club.reading_list.saved(
             conversation_of(interaction), author_of(interaction.user)
         )
         await responder.finish(reading_list_text(entries, _language(interaction), escape=_title))
@@ -140,7 +139,7 @@ def register_club_commands(tree: PaperclubTree) -> None:
     @app_commands.guild_only()
     async def read(interaction: discord.Interaction[PaperclubBot], paper: str) -> None:
         responder = await _begin(interaction, ephemeral=True)
-        found = await interaction.client.workflow.read(
+        found = await interaction.client.club.reading_list.read(
             conversation_of(interaction), author_of(interaction.user), paper
         )
         await responder.finish(reply("read", _language(interaction), title=_title(found.title)))
@@ -155,7 +154,7 @@ def register_club_commands(tree: PaperclubTree) -> None:
         if thread is None:
             raise NotAPaperThread()
         responder = await _begin(interaction, ephemeral=True)
-        notes = await interaction.client.workflow.recap(thread)
+        notes = await interaction.client.club.recap.recap(thread)
         await responder.finish(
             reply(
                 "recap_posted",

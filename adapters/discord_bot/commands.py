@@ -1,4 +1,4 @@
-"""The slash commands: each defers at once, calls PaperClub, and shows the result in one message."""
+"""The slash commands: each defers at once, calls Services, and shows the result in one message."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from adapters.discord_bot.permissions import (
 )
 from adapters.discord_bot.responder import Responder
 from adapters.discord_bot.translations import language_of
-from bot.command_text import digest_lines, reply, settings_lines
 from bot.domain import (
     ArchiveHit,
     Author,
@@ -31,6 +30,7 @@ from bot.domain import (
     ThreadRef,
 )
 from bot.errors import NotAPaperThread, PaperclubError, PlatformUnavailable
+from bot.text.command_text import digest_lines, help_text, reply, settings_lines
 
 if TYPE_CHECKING:
     from adapters.discord_bot.client import PaperclubBot
@@ -107,7 +107,9 @@ def register_commands(tree: PaperclubTree) -> None:
         conversation = conversation_of(interaction)
         _require(interaction, OPEN_THREADS, "open a paper thread here")
         club = interaction.client.club
-        thread = await club.summon_paper(conversation, reference, progress=responder.progress)
+        thread = await club.papers.summon_paper(
+            conversation, reference, progress=responder.progress
+        )
         await responder.finish(f"📄 <#{thread.root_id}>")
 
     @tree.command(name=_("digest"), description=_("Run this channel's weekly paper digest now"))
@@ -118,8 +120,8 @@ def register_commands(tree: PaperclubTree) -> None:
         conversation = conversation_of(interaction)
         _require(interaction, OPEN_THREADS, "post the digest here")
         club = interaction.client.club
-        report = await club.weekly_digest(conversation, progress=responder.progress)
-        language = (await club.channel_settings(conversation)).language
+        report = await club.digest.weekly_digest(conversation, progress=responder.progress)
+        language = (await club.channels.channel_settings(conversation)).language
         await responder.finish(describe_digest(report, language))
 
     @tree.command(
@@ -135,13 +137,13 @@ def register_commands(tree: PaperclubTree) -> None:
             raise NotAPaperThread()
         responder = await _begin(interaction, ephemeral=False)
         club = interaction.client.club
-        if not await club.is_paper_thread(thread):
+        if not await club.answers.is_paper_thread(thread):
             raise NotAPaperThread()
         _require(interaction, ANSWER_IN_THREAD, "answer in this thread")
         shown = question.strip()[:QUESTION_SHOWN_CHARS]
         await responder.finish("\n".join(f"> {line}" for line in shown.splitlines()) or "> …")
         author = Author(str(interaction.user.id), interaction.user.display_name, is_bot=False)
-        await club.answer(thread, author, question)
+        await club.answers.answer(thread, author, question)
 
     @tree.command(name=_("subscribe"), description=_("Get the weekly paper digest in this channel"))
     @app_commands.guild_only()
@@ -150,7 +152,7 @@ def register_commands(tree: PaperclubTree) -> None:
         responder = await _begin(interaction, ephemeral=True)
         conversation = conversation_of(interaction)
         _require(interaction, OPEN_THREADS, "post the weekly digest here")
-        settings = await interaction.client.club.subscribe(conversation)
+        settings = await interaction.client.club.channels.subscribe(conversation)
         await responder.finish(describe_settings(settings, "subscribed"))
 
     @tree.command(
@@ -160,7 +162,7 @@ def register_commands(tree: PaperclubTree) -> None:
     @app_commands.default_permissions(manage_channels=True)
     async def unsubscribe(interaction: discord.Interaction[PaperclubBot]) -> None:
         responder = await _begin(interaction, ephemeral=True)
-        settings = await interaction.client.club.unsubscribe(conversation_of(interaction))
+        settings = await interaction.client.club.channels.unsubscribe(conversation_of(interaction))
         await responder.finish(describe_settings(settings, "unsubscribed"))
 
     @tree.command(
@@ -222,10 +224,10 @@ def register_commands(tree: PaperclubTree) -> None:
         )
         heading = "settings_heading"
         if all(v is None for v in options):
-            current = await club.channel_settings(conversation)
+            current = await club.channels.channel_settings(conversation)
         else:
             heading = "settings_saved"
-            current = await club.update_settings(
+            current = await club.channels.update_settings(
                 conversation,
                 language=language.value if language else None,
                 weekday=day.value if day else None,
@@ -253,13 +255,15 @@ def register_commands(tree: PaperclubTree) -> None:
     @app_commands.guild_only()
     async def search(interaction: discord.Interaction[PaperclubBot], words: str) -> None:
         responder = await _begin(interaction, ephemeral=False)
-        hits = await interaction.client.club.search_archive(conversation_of(interaction), words)
+        hits = await interaction.client.club.archive.search_archive(
+            conversation_of(interaction), words
+        )
         await responder.finish(describe_hits(words, hits))
 
     @tree.command(name=_("help"), description=_("How to use paperclub"))
     async def help_(interaction: discord.Interaction[PaperclubBot]) -> None:
         responder = await _begin(interaction, ephemeral=True)
-        await responder.finish(interaction.client.club.help_text(language_of(interaction.locale)))
+        await responder.finish(help_text(language_of(interaction.locale)))
 
 
 async def _begin(interaction: discord.Interaction[PaperclubBot], *, ephemeral: bool) -> Responder:
@@ -307,7 +311,7 @@ def matching_timezones(typed: str, limit: int = 25) -> list[str]:
 
 
 def describe_settings(settings: ChannelSettings, heading: str = "settings_heading") -> str:
-    """The channel's settings in its own language; `heading` is a bot.command_text key."""
+    """The channel's settings in its own language; `heading` is a bot.text.command_text key."""
     language = settings.language
     title = f"**{reply(heading, language)}** (<#{settings.conversation.channel_id}>)"
     return "\n".join([title, *settings_lines(settings, language, "/")])

@@ -13,9 +13,9 @@ import shlex
 from dataclasses import dataclass
 
 from adapters.slack_app.mrkdwn import from_slack
-from bot.command_text import digest_lines, reply, settings_lines
 from bot.domain import ArchiveHit, ChannelSettings, DigestReport, ThreadRef
 from bot.errors import InvalidSetting
+from bot.text.command_text import digest_lines, reply, settings_lines
 
 MAIN_COMMAND = "/paperclub"
 COMMAND_PREFIX = MAIN_COMMAND + " "
@@ -212,7 +212,7 @@ SETTINGS_EXAMPLE = (
 
 
 def settings_text(s: ChannelSettings, heading: str = "settings_heading") -> str:
-    """The channel's settings in its own language; `heading` is a bot.command_text key."""
+    """The channel's settings in its own language; `heading` is a bot.text.command_text key."""
     language = s.language
     lines = settings_lines(s, language, COMMAND_PREFIX)
     return "\n".join(

@@ -1,4 +1,4 @@
-"""The bolt `AsyncApp`: slash commands and message events translated into PaperClub calls.
+"""The bolt `AsyncApp`: slash commands and message events translated into Services calls.
 
 bolt acks events itself before our listener runs (process_before_response=False);
 commands call `ack()` first thing, then do the work while the member watches one
@@ -38,13 +38,12 @@ from adapters.slack_app.commands import (
 )
 from adapters.slack_app.dedupe import SeenEvents
 from adapters.slack_app.mrkdwn import escape, from_slack
-from bot.club import ClubWorkflow, PaperInChannel, Session
-from bot.command_text import meeting_text, reading_list_text
-from bot.command_text import reply as reply_text
-from bot.domain import Author, ConversationRef, Platform, ThreadRef
+from bot.bootstrap import Services
+from bot.domain import Author, ConversationRef, PaperInChannel, Platform, Session, ThreadRef
 from bot.errors import NotAPaperThread, PaperclubError
 from bot.render import Post, answer_post
-from bot.service import PaperClub
+from bot.text.command_text import help_text, meeting_text, reading_list_text
+from bot.text.command_text import reply as reply_text
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +114,7 @@ class CommandReply:
 
 
 def build_slack_app(
-    club: PaperClub,
+    club: Services,
     client: AsyncWebClient,
     *,
     signing_secret: str | None = None,
@@ -129,8 +128,7 @@ def build_slack_app(
         request_verification_enabled=signing_secret is not None,
     )
     seen = SeenEvents()
-    workflow = ClubWorkflow(club, command_prefix=COMMAND_PREFIX)
-    commands = _Commands(club, chat, workflow)
+    commands = _Commands(club, chat)
 
     @app.command(COMMAND_PATTERN)
     async def on_command(
@@ -175,7 +173,7 @@ def build_slack_app(
             return
         if _in_thread(event):
             if _mentioned_command(event, context) == "recap":
-                await _recap_here(workflow, chat, body, event)
+                await _recap_here(club, chat, body, event)
             else:
                 await _answer(club, chat, body, event, context, addressed=True)
         else:
@@ -186,14 +184,14 @@ def build_slack_app(
         event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         if seen.first_time(body.get("event_id", "")):
-            await _count_reaction(workflow, body, event, context, added=True)
+            await _count_reaction(club, body, event, context, added=True)
 
     @app.event("reaction_removed")
     async def on_reaction_removed(
         event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         if seen.first_time(body.get("event_id", "")):
-            await _count_reaction(workflow, body, event, context, added=False)
+            await _count_reaction(club, body, event, context, added=False)
 
     @app.action(OPEN_PAPER_ACTION)
     async def on_open_paper(ack: AsyncAck) -> None:
@@ -210,10 +208,9 @@ Handler = Callable[[str, ConversationRef, Author, CommandReply], Awaitable[Post]
 
 
 class _Commands:
-    def __init__(self, club: PaperClub, chat: SlackChat, workflow: ClubWorkflow) -> None:
+    def __init__(self, club: Services, chat: SlackChat) -> None:
         self._club = club
         self._chat = chat
-        self._workflow = workflow
 
     async def run(
         self,
@@ -226,13 +223,13 @@ class _Commands:
         return await handler(invocation.args, conversation, member, reply)
 
     async def _language(self, conversation: ConversationRef) -> str:
-        return (await self._club.channel_settings(conversation)).language
+        return (await self._club.channels.channel_settings(conversation)).language
 
     async def _help(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         language = await self._language(conversation)
-        return Post(text=self._club.help_text(language, COMMAND_PREFIX, in_thread=False))
+        return Post(text=help_text(language, COMMAND_PREFIX, in_thread=False))
 
     async def _paper(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
@@ -241,14 +238,14 @@ class _Commands:
             return Post(
                 text="Use /paperclub paper <arXiv id or link>, e.g. /paperclub paper 2309.12288."
             )
-        thread = await self._club.summon_paper(conversation, args, progress=reply.progress)
+        thread = await self._club.papers.summon_paper(conversation, args, progress=reply.progress)
         return Post(text=f"The paper's thread: {link('open it', thread_link(thread))}")
 
     async def _digest(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         dry_run = args.strip().lower() in ("dry-run", "dry_run", "preview", "--dry-run")
-        report = await self._club.weekly_digest(
+        report = await self._club.digest.weekly_digest(
             conversation, dry_run=dry_run, progress=reply.progress
         )
         language = await self._language(conversation)
@@ -258,22 +255,22 @@ class _Commands:
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         reference, question = split_ask(args)
-        language = (await self._club.channel_settings(conversation)).language
+        language = (await self._club.channels.channel_settings(conversation)).language
         await reply.progress("Reading the paper…")
-        answer = (await self._club.ask(reference, question, language)).answer
+        answer = (await self._club.answers.ask(reference, question, language)).answer
         post = answer_post(answer, language)
         return Post(text=f"> {question}\n\n{post.text}")
 
     async def _subscribe(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
-        settings = await self._club.subscribe(conversation)
+        settings = await self._club.channels.subscribe(conversation)
         return Post(text=settings_text(settings, "subscribed"))
 
     async def _unsubscribe(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
-        settings = await self._club.unsubscribe(conversation)
+        settings = await self._club.channels.unsubscribe(conversation)
         return Post(text=settings_text(settings, "unsubscribed"))
 
     async def _settings(
@@ -281,14 +278,16 @@ class _Commands:
     ) -> Post:
         changes = parse_settings(args)
         if not changes:
-            return Post(text=settings_text(await self._club.channel_settings(conversation)))
-        settings = await self._club.update_settings(conversation, **changes)  # type: ignore[arg-type]
+            return Post(
+                text=settings_text(await self._club.channels.channel_settings(conversation))
+            )
+        settings = await self._club.channels.update_settings(conversation, **changes)  # type: ignore[arg-type]
         return Post(text=settings_text(settings, "settings_saved"))
 
     async def _search(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
-        hits = await self._club.search_archive(conversation, args)
+        hits = await self._club.archive.search_archive(conversation, args)
         return Post(text=search_text(args, hits))
 
     # The club's workflow ----------------------------------------------------------------
@@ -297,7 +296,7 @@ class _Commands:
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         target = PaperInChannel(conversation, paper_argument(args, "vote"))
-        tally = await self._workflow.vote(target, member)
+        tally = await self._club.votes.vote(target, member)
         language = await self._language(conversation)
         return Post(text=reply_text("voted", language, title=tally.paper.title, votes=tally.votes))
 
@@ -305,7 +304,7 @@ class _Commands:
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         wanted = parse_pick(args)
-        sessions = await self._workflow.pick(
+        sessions = await self._club.sessions.pick(
             conversation, wanted.count, meeting_at=wanted.meeting_time
         )
         language = await self._language(conversation)
@@ -325,7 +324,7 @@ class _Commands:
         presenter = (
             member if wanted.member_id is None else Author(wanted.member_id, wanted.member_name)
         )
-        session = await self._workflow.present(
+        session = await self._club.sessions.present(
             conversation, wanted.paper, presenter, wanted.meeting_time
         )
         language = await self._language(conversation)
@@ -348,19 +347,23 @@ class _Commands:
     async def _save(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
-        paper = await self._workflow.save(conversation, member, paper_argument(args, "save"))
+        paper = await self._club.reading_list.save(
+            conversation, member, paper_argument(args, "save")
+        )
         return Post(text=reply_text("saved", await self._language(conversation), title=paper.title))
 
     async def _read(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
-        paper = await self._workflow.read(conversation, member, paper_argument(args, "read"))
+        paper = await self._club.reading_list.read(
+            conversation, member, paper_argument(args, "read")
+        )
         return Post(text=reply_text("read", await self._language(conversation), title=paper.title))
 
     async def _saved(
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
-        entries = await self._workflow.saved(conversation, member)
+        entries = await self._club.reading_list.saved(conversation, member)
         language = await self._language(conversation)
         return Post(text=reading_list_text(entries, language, COMMAND_PREFIX))
 
@@ -368,7 +371,7 @@ class _Commands:
         self, args: str, conversation: ConversationRef, member: Author, reply: CommandReply
     ) -> Post:
         target = PaperInChannel(conversation, paper_argument(args, "recap"))
-        notes = await self._workflow.recap(target)
+        notes = await self._club.recap.recap(target)
         language = await self._language(conversation)
         return Post(
             text=reply_text(
@@ -385,7 +388,7 @@ def _session_link(session: Session) -> str:
 
 
 async def _count_reaction(
-    workflow: ClubWorkflow,
+    club: Services,
     body: dict[str, Any],
     event: dict[str, Any],
     context: AsyncBoltContext,
@@ -404,9 +407,9 @@ async def _count_reaction(
     )
     try:
         if added:
-            await workflow.vote(root, Author(user, user))
+            await club.votes.vote(root, Author(user, user))
         else:
-            await workflow.unvote(root, Author(user, user))
+            await club.votes.unvote(root, Author(user, user))
     except NotAPaperThread:
         return
     except PaperclubError as error:
@@ -419,12 +422,12 @@ def _mentioned_command(event: dict[str, Any], context: AsyncBoltContext) -> str:
 
 
 async def _recap_here(
-    workflow: ClubWorkflow, chat: SlackChat, body: dict[str, Any], event: dict[str, Any]
+    club: Services, chat: SlackChat, body: dict[str, Any], event: dict[str, Any]
 ) -> None:
     """`@paperclub recap` in a paper's thread posts the meeting notes there."""
     thread = ThreadRef(_conversation(body, event), str(event["thread_ts"]))
     try:
-        await workflow.recap(thread)
+        await club.recap.recap(thread)
     except PaperclubError as error:
         await chat.reply(thread, Post(text=str(error)))
     except Exception:
@@ -456,7 +459,7 @@ def _conversation(body: dict[str, Any], event: dict[str, Any]) -> ConversationRe
 
 
 async def _answer(
-    club: PaperClub,
+    club: Services,
     chat: SlackChat,
     body: dict[str, Any],
     event: dict[str, Any],
@@ -469,7 +472,7 @@ async def _answer(
     author = Author(str(event["user"]), str(event["user"]))
     question = from_slack(event.get("text", ""), bot_user_id=context.bot_user_id or "")
     try:
-        answer = await club.answer(thread, author, question)
+        answer = await club.answers.answer(thread, author, question)
         if answer is None and addressed:
             await chat.reply(thread, Post(text=str(NotAPaperThread())))
     except PaperclubError as error:
@@ -480,7 +483,7 @@ async def _answer(
 
 
 async def _summon_from_mention(
-    club: PaperClub,
+    club: Services,
     chat: SlackChat,
     body: dict[str, Any],
     event: dict[str, Any],
@@ -492,11 +495,10 @@ async def _summon_from_mention(
     text = from_slack(event.get("text", ""), bot_user_id=context.bot_user_id or "")
     try:
         if not text or text.lower() == "help":
-            language = (await club.channel_settings(conversation)).language
-            help_text = club.help_text(language, COMMAND_PREFIX, in_thread=False)
-            await chat.reply(here, Post(text=help_text))
+            language = (await club.channels.channel_settings(conversation)).language
+            await chat.reply(here, Post(text=help_text(language, COMMAND_PREFIX, in_thread=False)))
             return
-        thread = await club.summon_paper(conversation, text.split()[0])
+        thread = await club.papers.summon_paper(conversation, text.split()[0])
         await chat.reply(
             here, Post(text=f"The paper's thread: {link('open it', thread_link(thread))}")
         )

@@ -17,10 +17,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_app.listeners import build_slack_app
+from bot.bootstrap import Services
 from bot.config import Settings
 from bot.domain import Platform
 from bot.errors import PlatformUnavailable
-from bot.service import PaperClub
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ async def serve_http(app: AsyncApp, host: str, port: int) -> tuple[web.AppRunner
 
 
 async def run_slack(
-    club: PaperClub,
+    club: Services,
     settings: Settings,
     *,
     api_url: str | None = None,
@@ -77,7 +77,7 @@ async def run_slack(
     identity = await _check_token(client)
     log.info("Slack: connected as %s in %s", identity.get("user"), identity.get("team"))
     app, chat = build_slack_app(club, client, signing_secret=None if app_token else secret)
-    club.attach_chat(Platform.SLACK, chat)
+    club.chats.attach(Platform.SLACK, chat)
     if app_token is not None:
         handler = AsyncSocketModeHandler(app, app_token)
         await handler.connect_async()  # type: ignore[no-untyped-call]

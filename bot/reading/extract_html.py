@@ -229,10 +229,10 @@ def passages_from_html(
     """Raises PaperUnreadable for arXiv's "No HTML" page or a page with no paper in it.
 
     Also for a page with more than `max_elements` elements (counted, cheaply, as its
-    `<` characters before any tree is built); the text read stops at `max_chars`
+    `<` not followed by `/`, before any tree is built); the text read stops at `max_chars`
     characters or `max_passages` passages, with a note.
     """
-    if html.count("<") > max_elements:
+    if html.count("<") - html.count("</") > max_elements:
         raise PaperUnreadable(
             "arXiv HTML", f"the page has more than the {max_elements:,} elements read of a paper"
         )

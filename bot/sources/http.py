@@ -12,6 +12,7 @@ import aiohttp
 
 logger = logging.getLogger(__name__)
 
+USER_AGENT = "paperclub/0.1 (+https://github.com/paperclub/paperclub)"
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 

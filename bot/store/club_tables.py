@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.domain import ConversationRef, Platform
+from bot.domain import ConversationRef, Platform, ReadingEntry
 from bot.store.db import Store
 from bot.store.schedule_runs import conversation_key
 
@@ -35,14 +35,6 @@ class SessionRow:
 class AutoPickRow:
     arxiv_id: str | None  # None: no paper had a vote when the pick ran
     done: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ReadingEntry:
-    arxiv_id: str
-    title: str
-    saved_at: datetime
-    read_at: datetime | None
 
 
 def _now() -> str:

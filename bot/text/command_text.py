@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import ChannelSettings, DigestReport
-from bot.store.club_tables import ReadingEntry
+from bot.domain import ChannelSettings, DigestReport, ReadingEntry
+from bot.text.weekdays import SHORT_DAY_NAMES, day_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,12 +413,6 @@ _REPLIES.update(
     }
 )
 
-_DAYS = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "ja": ("月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日"),
-    "ko": ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일"),
-}
-_SHORT_DAYS = {"ja": "月火水木金土日", "ko": "월화수목금토일"}
 NATIVE_LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
 PLATFORM_PREFIXES = {"slack": "/paperclub "}  # every other platform: "/"
 
@@ -432,14 +426,10 @@ def command_prefix_for(platform: str) -> str:
     return PLATFORM_PREFIXES.get(str(platform), "/")
 
 
-def day_name(weekday: int, language: str) -> str:
-    return _pick_days(language)[weekday]
-
-
 def meeting_text(moment: datetime, language: str) -> str:
     """A meeting time already in the channel's zone: `Thu 2027-03-11 18:00 JST`,
     `2027-03-11 (木) 18:00 JST`."""
-    short = _SHORT_DAYS.get(language)
+    short = SHORT_DAY_NAMES.get(language)
     if short is None:
         return moment.strftime("%a %Y-%m-%d %H:%M %Z")
     return f"{moment:%Y-%m-%d} ({short[moment.weekday()]}) {moment:%H:%M %Z}"
@@ -506,10 +496,6 @@ def digest_lines(
     if not report.posted and report.empty_reason:
         lines.append(reply("digest_empty", language, reason=report.empty_reason))
     return lines
-
-
-def _pick_days(language: str) -> tuple[str, ...]:
-    return _DAYS.get(language, _DAYS["en"])
 
 
 def reading_list_text(

@@ -1,0 +1,253 @@
+"""The one composition root: `bootstrap(settings)` builds every part once.
+
+The runner, the CLI, both adapters, the benches and the tests all start here, so what
+runs in production is what the tests exercise. Parts are opened in order and closed in
+reverse when the context ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from openai import AsyncOpenAI
+
+from bot.config import Settings
+from bot.domain import ConversationRef, Platform
+from bot.llm.bounds import ModelLimits
+from bot.llm.extractive import ExtractiveEngine
+from bot.llm.openai_engine import OpenAIEngine
+from bot.publishing import ChatRouter, Outbound, Publisher
+from bot.reading.library import PaperLibrary
+from bot.retrieval import load_embedder
+from bot.schedule import Clock, DigestScheduler, utc_now
+from bot.seams import LLM, PaperSource
+from bot.sources.arxiv_source import ArxivClient, ArxivSource
+from bot.sources.arxiv_titles import ArxivTitleSearch
+from bot.sources.curated_list import CuratedListSource
+from bot.sources.hf_daily import HuggingFaceDailySource
+from bot.sources.http import USER_AGENT
+from bot.store import Store
+from bot.store.club_tables import ClubTables
+from bot.store.submissions import SqliteSubmissions
+from bot.usage import current_conversation
+from bot.usecases.answers import Answers
+from bot.usecases.archive import Archive
+from bot.usecases.channels import Channels, SettingsHook
+from bot.usecases.club.reading_list import ReadingList
+from bot.usecases.club.recap import Recap
+from bot.usecases.club.sessions import Sessions
+from bot.usecases.club.votes import Votes
+from bot.usecases.digest import Digest
+from bot.usecases.papers import Papers
+from bot.usecases.quotas import QuestionQuota
+
+TERMINAL = ConversationRef(Platform.CONSOLE, workspace_id="local", channel_id="terminal")
+"""The terminal is a channel like any other: its posts are recorded too."""
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything an adapter may call. Built once; hand each adapter what it uses."""
+
+    settings: Settings
+    store: Store
+    outbound: Outbound
+    chats: ChatRouter
+    settings_changed: SettingsHook
+    library: PaperLibrary
+    submissions: SqliteSubmissions
+    channels: Channels
+    papers: Papers
+    digest: Digest
+    answers: Answers
+    archive: Archive
+    votes: Votes
+    sessions: Sessions
+    reading_list: ReadingList
+    recap: Recap
+    scheduler: DigestScheduler
+
+
+@asynccontextmanager
+async def bootstrap(settings: Settings, *, now: Clock = utc_now) -> AsyncIterator[Services]:
+    """Everything the bot needs, wired once; `now` is the club's clock (tests move it)."""
+    async with AsyncExitStack() as stack:
+        store = await stack.enter_async_context(Store.open(settings.db_path))
+        http = await stack.enter_async_context(
+            aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=60, sock_connect=10),
+                headers={"User-Agent": USER_AGENT},
+            )
+        )
+        arxiv = ArxivClient(
+            settings.arxiv_api_url,
+            delay_seconds=settings.arxiv_delay_seconds,
+            timeout_seconds=settings.arxiv_timeout_seconds,
+            retries=settings.arxiv_retries,
+        )
+        llm = await _build_llm(settings, store, stack)
+        fallback = ExtractiveEngine()
+        embedder = await asyncio.to_thread(load_embedder) if settings.embeddings else None
+        library = PaperLibrary(store, http, settings, embedder=embedder)
+        yield _wire(
+            settings,
+            store,
+            arxiv,
+            _build_sources(settings, arxiv, http),
+            llm,
+            fallback,
+            library,
+            now,
+        )
+
+
+def _wire(
+    settings: Settings,
+    store: Store,
+    arxiv: ArxivClient,
+    sources: list[PaperSource],
+    llm: LLM,
+    fallback: LLM,
+    library: PaperLibrary,
+    now: Clock,
+) -> Services:
+    outbound = Outbound(settings.secrets())
+    chats = ChatRouter(outbound)
+    publisher = Publisher(store, chats)
+    settings_changed = SettingsHook()
+    submissions = SqliteSubmissions(store)
+    tables = ClubTables(store)
+    channels = Channels(store, settings, settings_changed)
+    papers = Papers(store, arxiv, llm, fallback, library, channels, publisher)
+    digest = Digest(
+        store,
+        sources,
+        submissions,
+        arxiv,
+        papers,
+        channels,
+        publisher,
+        window_days=settings.digest_window_days,
+        concurrency=settings.digest_concurrency,
+    )
+    quota = QuestionQuota(
+        store,
+        max_question_chars=settings.max_question_chars,
+        questions_per_user_per_hour=settings.questions_per_user_per_hour,
+        workspace_daily_tokens=settings.workspace_daily_tokens,
+    )
+    answers = Answers(
+        store,
+        llm,
+        fallback,
+        library,
+        papers,
+        channels,
+        chats,
+        outbound,
+        quota,
+        word_budget=settings.answer_word_budget,
+    )
+    votes = Votes(store, tables, papers)
+    sessions = Sessions(
+        store,
+        tables,
+        papers,
+        channels,
+        votes,
+        publisher,
+        reminder_minutes=settings.reminder_minutes,
+        now=now,
+    )
+    scheduler = DigestScheduler(
+        store,
+        digest,
+        chats,
+        settings_changed,
+        grace=timedelta(hours=settings.misfire_grace_hours),
+        now=now,
+        reminders=sessions.send_due_reminders,
+        auto_picks=sessions.send_due_auto_picks,
+    )
+    return Services(
+        settings=settings,
+        store=store,
+        outbound=outbound,
+        chats=chats,
+        settings_changed=settings_changed,
+        library=library,
+        submissions=submissions,
+        channels=channels,
+        papers=papers,
+        digest=digest,
+        answers=answers,
+        archive=Archive(store),
+        votes=votes,
+        sessions=sessions,
+        reading_list=ReadingList(tables, papers),
+        recap=Recap(store, papers, library, channels, publisher),
+        scheduler=scheduler,
+    )
+
+
+def build_scheduler(services: Services, **options: Any) -> DigestScheduler:
+    """Another scheduler on the same parts, with `options` (a clock, retry timings, no
+    club jobs) for tests and a restart within one process; production uses
+    `services.scheduler`."""
+    values: dict[str, Any] = {
+        "grace": timedelta(hours=services.settings.misfire_grace_hours),
+        "reminders": None,
+        "auto_picks": None,
+    } | options
+    return DigestScheduler(
+        services.store, services.digest, services.chats, services.settings_changed, **values
+    )
+
+
+def _build_sources(
+    settings: Settings, arxiv: ArxivClient, http: aiohttp.ClientSession
+) -> list[PaperSource]:
+    sources: list[PaperSource] = []
+    if "arxiv" in settings.sources:
+        sources.append(ArxivSource(arxiv, settings.arxiv_categories, settings.arxiv_max_results))
+    if "huggingface" in settings.sources:
+        sources.append(HuggingFaceDailySource(settings.hf_base_url, http))
+    if "curated" in settings.sources:
+        sources.append(
+            CuratedListSource(
+                settings.curated_list_url,
+                http,
+                titles=ArxivTitleSearch(arxiv),
+                week=settings.curated_list_week,
+            )
+        )
+    return sources
+
+
+async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) -> LLM:
+    if settings.llm_engine == "extractive":
+        return ExtractiveEngine()
+    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
+    client = AsyncOpenAI(
+        api_key=api_key,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_retries,
+    )
+    stack.push_async_callback(client.close)
+
+    async def record_usage(purpose: str, model: str, tokens_in: int, tokens_out: int) -> None:
+        await store.record_usage(current_conversation(), purpose, model, tokens_in, tokens_out)
+
+    return OpenAIEngine(
+        client,
+        settings.llm_model,
+        usage=record_usage,
+        limits=ModelLimits.from_settings(settings),
+    )

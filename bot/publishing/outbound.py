@@ -1,0 +1,54 @@
+"""Outbound hygiene: no secret and no mass mention leaves paperclub.
+
+`ChatRouter` applies `Outbound.post` to everything the core posts, and each adapter's
+one reply helper applies `Outbound.text` to command replies and errors, so a model or
+a paper that echoes a token, or writes `@everyone`, reaches nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from bot.render import Post
+
+MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+MIN_SECRET_CHARS = 6  # shorter "secrets" (test placeholders, "none") would redact ordinary words
+REDACTED = "[redacted]"
+
+
+def defuse_mass_mentions(text: str) -> str:
+    """`@everyone` -> `@\u200beveryone`: still readable, pings nobody."""
+    return MASS_MENTION.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+class Outbound:
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets = [s for s in secrets if len(s) >= MIN_SECRET_CHARS]
+
+    def text(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return defuse_mass_mentions(text)
+
+    def post(self, post: Post) -> Post:
+        card = post.card
+        if card is not None:
+            card = replace(
+                card,
+                title=self.text(card.title),
+                description=self.text(card.description),
+                fields=tuple(replace(f, value=self.text(f.value)) for f in card.fields),
+            )
+        return Post(text=self.text(post.text), card=card)
+
+    def streamed_prefix(self, text: str) -> str:
+        """A streamed prefix, minus any tail that could be the start of a secret still
+        arriving (the next edit would show it before the whole secret can be matched)."""
+        for secret in self._secrets:
+            for size in range(min(len(secret) - 1, len(text)), 0, -1):
+                if text.endswith(secret[:size]):
+                    text = text[:-size]
+                    break
+        return self.text(text)

@@ -1,0 +1,1 @@
+"""Every member-visible string, in each supported language (en, ja, ko)."""

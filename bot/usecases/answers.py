@@ -1,0 +1,248 @@
+"""Answers from a paper's full text: in its thread (streamed), or once (`paperclub ask`).
+
+Every answer is checked against the paper: a model answer whose quotes are not verbatim
+in the passages it was given is replaced by the paper's own sentences. The model's
+output is bounded in characters and in time; a cut answer says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bot.answering import extractive_answer, finalise_answer
+from bot.domain import Answer, Author, ThreadRef, Turn
+from bot.errors import LLMUnavailable, PlatformUnavailable
+from bot.publishing import ChatRouter, Outbound
+from bot.reading.library import PaperLibrary
+from bot.reading.model import PaperText, Passage, TextSource
+from bot.render import Post, answer_post
+from bot.retrieval import ScoredPassage
+from bot.seams import LLM
+from bot.sources.ids import parse_arxiv_ref
+from bot.store import Store
+from bot.usage import billed_to
+from bot.usecases.channel_rules import readable
+from bot.usecases.channels import Channels
+from bot.usecases.papers import Papers
+from bot.usecases.quotas import QuestionQuota
+
+log = logging.getLogger(__name__)
+
+FOLLOW_UP_WORDS = 8  # a question this short may lean on the thread's previous one
+STREAM_EDIT_INTERVAL = 1.0  # seconds between edits of a streaming answer: well inside rate limits
+MAX_ANSWER_CHARS = 8_000  # about two Discord messages; a model repeating itself is stopped here
+ANSWER_DEADLINE_SECONDS = 180.0  # the whole answer, however the model streams it
+ASSISTANT = "paperclub"
+
+OnText = Callable[[list[str]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """An answer and the passages it was given, in rank order (`paperclub ask --json`)."""
+
+    answer: Answer
+    passages: tuple[ScoredPassage, ...]
+
+
+class Answers:
+    def __init__(
+        self,
+        store: Store,
+        llm: LLM,
+        fallback: LLM,
+        library: PaperLibrary,
+        papers: Papers,
+        channels: Channels,
+        chats: ChatRouter,
+        outbound: Outbound,
+        quota: QuestionQuota,
+        *,
+        word_budget: int,
+        max_answer_chars: int = MAX_ANSWER_CHARS,
+        deadline_seconds: float = ANSWER_DEADLINE_SECONDS,
+    ) -> None:
+        self._store = store
+        self._llm = llm
+        self._fallback = fallback
+        self._library = library
+        self._papers = papers
+        self._channels = channels
+        self._chats = chats
+        self._outbound = outbound
+        self._quota = quota
+        self._word_budget = word_budget
+        self._max_chars = max_answer_chars
+        self._deadline = deadline_seconds
+
+    async def is_paper_thread(self, thread: ThreadRef) -> bool:
+        return await self._store.thread_paper(thread) is not None
+
+    async def answer(self, thread: ThreadRef, author: Author, question: str) -> Answer | None:
+        """Answer `question` in `thread` from the paper's text, streaming; None if not our thread."""
+        if author.is_bot:
+            return None
+        arxiv_id = await self._store.thread_paper(thread)
+        if arxiv_id is None:
+            return None
+        chat = self._chats.for_conversation(thread.conversation)
+        channel = await self._channels.channel_settings(thread.conversation)
+        question = readable(question).strip()
+        if not question:
+            return None
+        refusal = await self._quota.refusal(thread.conversation, author, question)
+        if refusal:
+            await chat.reply(thread, Post(text=refusal))
+            return None
+        paper = await self._papers.known_paper(arxiv_id)
+        text = await self._library.text(paper)
+        history = await self._store.turns(thread)
+        with billed_to(thread.conversation):
+            answer = await self._stream_answer(thread, question, text, history, channel.language)
+        await self._store.add_turn(thread, Turn("user", author.user_id, question))
+        await self._store.add_turn(
+            thread, Turn("assistant", ASSISTANT, self._outbound.text(answer.text))
+        )
+        return answer
+
+    async def ask(self, reference: str, question: str, language: str) -> Evidence:
+        """Answer a question about an arXiv paper outside any thread (`/ask`, `paperclub ask`).
+
+        `reference` is an arXiv id or link, never a path: members' input reaches this.
+        """
+        paper = await self._papers.find_paper(parse_arxiv_ref(reference).arxiv_id)
+        text = await self._library.text(paper)
+        return await self._compose_answer(readable(question), text, (), language)
+
+    async def ask_file(self, path: Path, question: str, language: str) -> Evidence:
+        """Answer a question about a local file: the CLI's capability only, never a platform's."""
+        text = await self._library.local_file(path)
+        return await self._compose_answer(readable(question), text, (), language)
+
+    async def _compose_answer(
+        self,
+        question: str,
+        text: PaperText,
+        history: Sequence[Turn],
+        language: str,
+        on_text: OnText | None = None,
+    ) -> Evidence:
+        """Retrieve, generate (showing progress through `on_text`), then check the citations."""
+        scored = await self._retrieve(question, text, history)
+        passages = [s.passage for s in scored]
+        notes: list[str] = []
+        try:
+            pieces, cut = await self._generate(question, passages, history, language, on_text)
+        except LLMUnavailable as error:
+            log.warning("answer degraded to extractive: %s", error.reason)
+            pieces, cut = [], ""
+            notes.append(f"The language model was unavailable ({error.reason}).")
+        if cut:
+            notes.append(cut)
+        answer = self._checked_answer("".join(pieces), passages, question, language)
+        if text.source is TextSource.ABSTRACT:
+            notes.append("Only the abstract could be read; the full text was unavailable.")
+        return Evidence(replace(answer, notes=(*answer.notes, *notes)), tuple(scored))
+
+    async def _generate(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn],
+        language: str,
+        on_text: OnText | None,
+    ) -> tuple[list[str], str]:
+        """The model's pieces, and why the answer was cut ("" if it was not)."""
+        pieces: list[str] = []
+        length = 0
+        stream = self._llm.answer(question, passages, history, language)
+        try:
+            async with asyncio.timeout(self._deadline):
+                async for piece in stream:
+                    room = self._max_chars - length
+                    pieces.append(piece[:room])
+                    length += min(len(piece), room)
+                    if on_text is not None:
+                        await on_text(pieces)
+                    if length >= self._max_chars:
+                        return pieces, (
+                            f"The model's answer was cut at {self._max_chars:,} characters."
+                        )
+        except TimeoutError:
+            return pieces, (
+                f"The model took longer than {self._deadline:.0f} s, so its answer was cut there."
+            )
+        finally:
+            await _close(stream)
+        return pieces, ""
+
+    async def _retrieve(
+        self, question: str, text: PaperText, history: Sequence[Turn]
+    ) -> list[ScoredPassage]:
+        index = await self._library.index(text)
+        alternatives = await self._llm.search_queries(question)
+        earlier = [t.text for t in history if t.role == "user"]
+        if earlier and len(question.split()) <= FOLLOW_UP_WORDS:
+            alternatives = [*alternatives, f"{earlier[-1]} {question}"]
+        return await asyncio.to_thread(
+            index.search, question, word_budget=self._word_budget, alternatives=alternatives
+        )
+
+    async def _stream_answer(
+        self,
+        thread: ThreadRef,
+        question: str,
+        text: PaperText,
+        history: Sequence[Turn],
+        language: str,
+    ) -> Answer:
+        chat = self._chats.for_conversation(thread.conversation)
+        message = await chat.reply(thread, Post(text="…"))
+        last_edit = time.monotonic()
+
+        async def show(pieces: list[str]) -> None:
+            nonlocal last_edit
+            if time.monotonic() - last_edit >= STREAM_EDIT_INTERVAL:
+                shown = self._outbound.streamed_prefix("".join(pieces))
+                try:
+                    await chat.edit(message, Post(text=shown + " …"))
+                except PlatformUnavailable as error:  # a progress edit is a courtesy
+                    log.warning("streaming edit failed: %s", error)
+                last_edit = time.monotonic()
+
+        evidence = await self._compose_answer(question, text, history, language, show)
+        final = answer_post(evidence.answer, language)
+        try:
+            await chat.edit(message, final)
+        except PlatformUnavailable as error:
+            log.warning("final edit failed (%s); posting the answer as a new message", error)
+            await chat.reply(thread, final)
+        return evidence.answer
+
+    def _checked_answer(
+        self, model_text: str, passages: Sequence[Passage], question: str, language: str
+    ) -> Answer:
+        """The model's answer if its quotes are verbatim in the paper, else an extractive one."""
+        if not model_text.strip() or self._llm.name == self._fallback.name:
+            return extractive_answer(question, passages, language)
+        answer = finalise_answer(model_text, passages)
+        if answer.grounded:
+            return answer
+        fallback = extractive_answer(question, passages, language)
+        note = (
+            "The model's answer could not be checked against the paper, "
+            "so these are the paper's own sentences."
+        )
+        return replace(fallback, notes=(*fallback.notes, note))
+
+
+async def _close(stream: AsyncIterator[str]) -> None:
+    """Stop the model's stream (and its HTTP response) when we stop reading early."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()

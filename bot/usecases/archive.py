@@ -1,0 +1,25 @@
+"""Searching the papers a workspace already received (`/search`)."""
+
+from __future__ import annotations
+
+from bot.domain import ArchiveHit, ConversationRef
+from bot.errors import InvalidSetting
+from bot.store import Store
+from bot.usecases.channel_rules import readable
+
+MAX_WORDS = 8
+
+
+class Archive:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def search_archive(self, conversation: ConversationRef, query: str) -> list[ArchiveHit]:
+        """Papers this workspace already received, matching every word (`tag:x` matches tags)."""
+        words = [w.removeprefix("tag:").strip() for w in readable(query).split()[:MAX_WORDS]]
+        words = [w for w in words if w]
+        if not words:
+            raise InvalidSetting("Give at least one word to search for, e.g. /search tag:rlhf.")
+        return await self._store.search_archive(
+            conversation.platform, conversation.workspace_id, words
+        )

@@ -1,0 +1,136 @@
+"""What a member may set on a channel, and the one clear refusal for everything else.
+
+Values come from slash-command options and free text, so each rule accepts the usual
+spellings, refuses the rest, and never echoes more than `ECHO_CHARS` of what it was given.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain import ChannelSettings
+from bot.errors import InvalidSetting
+from bot.text.i18n import SUPPORTED_LANGUAGES
+from bot.text.weekdays import parse_weekday
+
+ECHO_CHARS = 40
+MAX_TOPICS = 20
+TOPIC_CHARS = 40
+MAX_TIMEZONE_CHARS = 64  # the longest IANA name is 32 characters
+MAX_AUTO_PICK_HOURS = 167  # under a week, so "before each meeting" names one meeting
+NO_MEETING = ("off", "none", "no", "-")
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})", re.ASCII)
+_REFUSED_ZONES = frozenset({"localtime", "posixrules", "factory"})
+
+
+def shown(value: object) -> str:
+    """A member's value as a refusal quotes it: printable, at most ECHO_CHARS."""
+    text = "".join(c for c in str(value) if c.isprintable())
+    return text if len(text) <= ECHO_CHARS else text[: ECHO_CHARS - 1] + "…"
+
+
+def readable(text: str) -> str:
+    """Member text as valid Unicode: a lone surrogate (valid in JSON, not in UTF-8) becomes '?'."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def valid_language(value: str) -> str:
+    value = value.strip().lower()
+    if value not in SUPPORTED_LANGUAGES:
+        raise InvalidSetting(
+            f"Unknown language '{shown(value)}'. Choose one of: {', '.join(SUPPORTED_LANGUAGES)}."
+        )
+    return value
+
+
+def valid_weekday(value: int | str) -> int:
+    if isinstance(value, int) and 0 <= value <= 6:
+        return value
+    weekday = parse_weekday(readable(str(value)))
+    if weekday is None:
+        raise InvalidSetting(
+            f"Unknown day '{shown(value)}'. Use a weekday name such as Monday or mon."
+        )
+    return weekday
+
+
+def valid_time(value: str) -> str:
+    match = _TIME.fullmatch(value.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise InvalidSetting(f"Unknown time '{shown(value)}'. Use 24-hour HH:MM, e.g. 09:00.")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def valid_timezone(value: str) -> str:
+    name = value.strip()
+    refusal = InvalidSetting(
+        f"Unknown time zone '{shown(value)}'. Use an IANA name such as Asia/Tokyo or Europe/Paris."
+    )
+    if not name or len(name) > MAX_TIMEZONE_CHARS or name.lower() in _REFUSED_ZONES:
+        raise refusal
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise refusal from None
+    return name
+
+
+def valid_topics(value: Sequence[str] | str) -> tuple[str, ...]:
+    items = [readable(t) for t in (value.split(",") if isinstance(value, str) else value)]
+    folded = (unicodedata.normalize("NFKC", t).strip().lower()[:TOPIC_CHARS] for t in items)
+    topics = tuple(dict.fromkeys(t for t in folded if t))
+    if len(topics) > MAX_TOPICS:
+        raise InvalidSetting(f"At most {MAX_TOPICS} topics, please.")
+    return topics
+
+
+def valid_size(value: int) -> int:
+    if not 1 <= value <= 25:
+        raise InvalidSetting("The digest size must be between 1 and 25 papers.")
+    return value
+
+
+def with_meeting(
+    settings: ChannelSettings,
+    weekday: int | str | None,
+    time: str | None,
+    auto_pick_hours: int | str | None,
+) -> ChannelSettings:
+    if isinstance(weekday, str) and weekday.strip().lower() in NO_MEETING:
+        return replace(settings, meeting_weekday=None, meeting_time=None, auto_pick_hours=0)
+    changed = replace(
+        settings,
+        meeting_weekday=settings.meeting_weekday if weekday is None else valid_weekday(weekday),
+        meeting_time=settings.meeting_time if time is None else valid_time(time),
+        auto_pick_hours=(
+            settings.auto_pick_hours
+            if auto_pick_hours is None
+            else valid_auto_pick_hours(auto_pick_hours)
+        ),
+    )
+    if (changed.meeting_weekday is None) != (changed.meeting_time is None):
+        raise InvalidSetting(
+            "The meeting needs both a day and a time (24-hour HH:MM), e.g. Thursday 18:00."
+        )
+    if changed.auto_pick_hours and changed.meeting_weekday is None:
+        raise InvalidSetting(
+            "Set the meeting's day and time first (e.g. Thursday 18:00), so the automatic "
+            "pick knows which meeting to pick for."
+        )
+    return changed
+
+
+def valid_auto_pick_hours(value: int | str) -> int:
+    text = str(value).strip().lower().removesuffix("h")
+    if text in NO_MEETING:
+        return 0
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_AUTO_PICK_HOURS:
+        raise InvalidSetting(
+            f"Unknown automatic pick '{str(value)[:20]}'. Give the hours before the meeting as a "
+            f"whole number from 1 to {MAX_AUTO_PICK_HOURS} (e.g. 24), or 0 to turn it off."
+        )
+    return int(text)

@@ -1,0 +1,98 @@
+"""A channel's settings: read with defaults, subscribe, unsubscribe, change (validated)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+
+from bot.config import Settings
+from bot.domain import ChannelSettings, ConversationRef
+from bot.store import Store
+from bot.usecases import channel_rules as rules
+
+SettingsChanged = Callable[[ChannelSettings], Awaitable[None]]
+
+
+class SettingsHook:
+    """Where a saved channel's settings are announced (the scheduler re-registers its job).
+
+    Built once by `bootstrap` and handed to both sides, so neither reaches into the other.
+    """
+
+    def __init__(self) -> None:
+        self._target: SettingsChanged | None = None
+
+    def connect(self, target: SettingsChanged) -> None:
+        self._target = target
+
+    def disconnect(self, target: SettingsChanged) -> None:
+        if self._target == target:
+            self._target = None
+
+    async def announce(self, settings: ChannelSettings) -> None:
+        if self._target is not None:
+            await self._target(settings)
+
+
+class Channels:
+    def __init__(self, store: Store, defaults: Settings, changed: SettingsHook) -> None:
+        self._store = store
+        self._defaults = defaults
+        self._changed = changed
+
+    async def channel_settings(self, conversation: ConversationRef) -> ChannelSettings:
+        stored = await self._store.channel(conversation)
+        if stored is not None:
+            return stored
+        return ChannelSettings(
+            conversation=conversation,
+            language=self._defaults.language,
+            subscribed=False,
+            weekday=0,
+            time="09:00",
+            timezone=self._defaults.timezone,
+            digest_size=self._defaults.digest_size,
+        )
+
+    async def subscribe(self, conversation: ConversationRef) -> ChannelSettings:
+        return await self._save(replace(await self.channel_settings(conversation), subscribed=True))
+
+    async def unsubscribe(self, conversation: ConversationRef) -> ChannelSettings:
+        return await self._save(
+            replace(await self.channel_settings(conversation), subscribed=False)
+        )
+
+    async def update_settings(
+        self,
+        conversation: ConversationRef,
+        *,
+        language: str | None = None,
+        weekday: int | str | None = None,
+        time: str | None = None,
+        timezone: str | None = None,
+        topics: Sequence[str] | str | None = None,
+        digest_size: int | None = None,
+        meeting_weekday: int | str | None = None,
+        meeting_time: str | None = None,
+        auto_pick_hours: int | str | None = None,
+    ) -> ChannelSettings:
+        """Validated changes; `meeting_weekday="off"` clears the meeting (and its automatic pick)."""
+        current = await self.channel_settings(conversation)
+        changed = replace(
+            current,
+            language=current.language if language is None else rules.valid_language(language),
+            weekday=current.weekday if weekday is None else rules.valid_weekday(weekday),
+            time=current.time if time is None else rules.valid_time(time),
+            timezone=current.timezone if timezone is None else rules.valid_timezone(timezone),
+            topics=current.topics if topics is None else rules.valid_topics(topics),
+            digest_size=(
+                current.digest_size if digest_size is None else rules.valid_size(digest_size)
+            ),
+        )
+        changed = rules.with_meeting(changed, meeting_weekday, meeting_time, auto_pick_hours)
+        return await self._save(changed)
+
+    async def _save(self, settings: ChannelSettings) -> ChannelSettings:
+        await self._store.save_channel(settings)
+        await self._changed.announce(settings)
+        return settings

@@ -1,0 +1,203 @@
+"""The weekly digest: this week's top papers for a channel, each posted exactly once.
+
+A rerun in the same week (after a crash, or a member's /digest) first finishes what an
+earlier run started, then fills the digest up to its size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain import ConversationRef, DigestReport, Paper, RankedPaper, Window
+from bot.errors import PaperclubError
+from bot.publishing import Publisher
+from bot.publishing.keys import digest_key, empty_digest_key
+from bot.publishing.locks import KeyedLocks
+from bot.render import Post
+from bot.seams import PaperCatalog, PaperSource
+from bot.sources.gather import gather_candidates
+from bot.sources.ranking import merge_candidates, missing_metadata, rank
+from bot.sources.submissions import SubmissionSource
+from bot.store import PostState, Store
+from bot.store.submissions import SqliteSubmissions
+from bot.text.i18n import label
+from bot.usage import billed_to
+from bot.usecases.channels import Channels
+from bot.usecases.papers import Papers, PreparedPaper
+from bot.usecases.progress import Progress, say
+
+log = logging.getLogger(__name__)
+
+
+class Digest:
+    def __init__(
+        self,
+        store: Store,
+        sources: Sequence[PaperSource],
+        submissions: SqliteSubmissions,
+        catalog: PaperCatalog,
+        papers: Papers,
+        channels: Channels,
+        publisher: Publisher,
+        *,
+        window_days: int,
+        concurrency: int,
+    ) -> None:
+        self._store = store
+        self._sources = list(sources)
+        self._submissions = submissions
+        self._catalog = catalog
+        self._papers = papers
+        self._channels = channels
+        self._publisher = publisher
+        self._window = timedelta(days=window_days)
+        self._concurrency = concurrency
+        self._channel_locks: KeyedLocks[ConversationRef] = KeyedLocks()
+
+    async def weekly_digest(
+        self,
+        conversation: ConversationRef,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        now: datetime | None = None,
+    ) -> DigestReport:
+        """Post this week's top papers to `conversation`, each exactly once."""
+        async with self._channel_locks.hold(conversation):
+            with billed_to(conversation):
+                report = await self._weekly_digest(conversation, dry_run, progress, now)
+            if not dry_run:
+                await self._forget_posted_submissions(conversation)
+            return report
+
+    async def _forget_posted_submissions(self, conversation: ConversationRef) -> None:
+        pending = {c.arxiv_id for c in await self._submissions.pending(conversation)}
+        if pending:
+            posted = await self._store.posted_paper_ids(conversation)
+            await self._submissions.mark_used(conversation, sorted(pending & posted))
+
+    async def _weekly_digest(
+        self,
+        conversation: ConversationRef,
+        dry_run: bool,
+        progress: Progress | None,
+        now: datetime | None,
+    ) -> DigestReport:
+        channel = await self._channels.channel_settings(conversation)
+        moment = now or datetime.now(UTC)
+        week = iso_week(moment, channel.timezone)
+        report = DigestReport(conversation=conversation, week=week)
+        window = Window(moment - self._window, moment)
+        await say(progress, f"Finding this week's papers ({week})…")
+
+        this_week = [] if dry_run else await self._store.posts_in_week(conversation, week)
+        unfinished = [p.arxiv_id for p in this_week if p.state != PostState.COMPLETE]
+        report.already_posted = [p.arxiv_id for p in this_week if p.state == PostState.COMPLETE]
+        wanted = max(0, channel.digest_size - len(this_week))
+
+        ranked: list[RankedPaper] = []
+        if wanted:
+            exclude = set() if dry_run else await self._store.posted_paper_ids(conversation)
+            exclude |= {p.arxiv_id for p in this_week}
+            sources = [*self._sources, SubmissionSource(self._submissions, conversation)]
+            candidates, report.unavailable_sources = await gather_candidates(sources, window)
+            merged = merge_candidates(candidates)
+            looked_up = await self._catalog.lookup(missing_metadata(merged))
+            ranked = rank(merged, looked_up, window, channel.topics, exclude, wanted)
+            report.ranked = ranked
+        resumed = await self._papers.known_papers(unfinished)
+        papers = [resumed[i] for i in unfinished if i in resumed] + [r.paper for r in ranked]
+        if not papers:
+            report.empty_reason = _empty_reason(report, window)
+            if not dry_run and not this_week:
+                text = f"**{label('no_new_papers', channel.language)}** ({week}): {report.empty_reason}."
+                await self._publisher.publish_notice(
+                    conversation,
+                    Post(text=text),
+                    thread_name=week,
+                    key=empty_digest_key(conversation, week),
+                    week=week,
+                )
+            return report
+
+        notes = _source_notes(report.unavailable_sources, channel.language)
+        await self._post_papers(
+            conversation, papers, channel.language, week, notes, dry_run, progress, report
+        )
+        return report
+
+    async def _post_papers(
+        self,
+        conversation: ConversationRef,
+        papers: list[Paper],
+        language: str,
+        week: str,
+        notes: tuple[str, ...],
+        dry_run: bool,
+        progress: Progress | None,
+        report: DigestReport,
+    ) -> None:
+        """Prepare papers concurrently (bounded), post them one by one in rank order."""
+        limit = asyncio.Semaphore(self._concurrency)
+        done = 0
+
+        async def prepare(paper: Paper) -> PreparedPaper:
+            nonlocal done
+            async with limit:
+                await say(progress, f"{paper.arxiv_id}: reading and summarising")
+                prepared = await self._papers.prepare_paper(paper, language, notes)
+            done += 1
+            await say(progress, f"{paper.arxiv_id}: summary ready ({done}/{len(papers)})")
+            return prepared
+
+        tasks = [asyncio.create_task(prepare(p)) for p in papers]
+        try:
+            for paper, task in zip(papers, tasks, strict=True):
+                try:
+                    prepared = await task
+                    key = digest_key(conversation, week, paper.arxiv_id)
+                    if dry_run:
+                        await self._publisher.preview_thread(conversation, prepared.thread, key=key)
+                    else:
+                        await self._publisher.publish_thread(
+                            conversation,
+                            prepared.thread,
+                            key=key,
+                            arxiv_id=paper.arxiv_id,
+                            week=week,
+                        )
+                    report.posted.append(paper.arxiv_id)
+                    await say(progress, f"{paper.arxiv_id}: posted")
+                except PaperclubError as error:
+                    log.warning("digest: %s failed for %s: %s", paper.arxiv_id, conversation, error)
+                    report.failed[paper.arxiv_id] = str(error)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+
+def iso_week(moment: datetime, timezone: str) -> str:
+    local = moment.astimezone(ZoneInfo(timezone))
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _empty_reason(report: DigestReport, window: Window) -> str:
+    span = f"{window.start.date().isoformat()} to {window.end.date().isoformat()}"
+    if report.already_posted:
+        return f"this week's digest ({len(report.already_posted)} papers) was already posted"
+    if report.unavailable_sources:
+        down = ", ".join(f"{n}: {r}" for n, r in report.unavailable_sources.items())
+        return f"every paper found for {span} was already posted here, and some sources failed ({down})"
+    return f"every paper the sources found for {span} was already posted in this channel"
+
+
+def _source_notes(unavailable: dict[str, str], language: str) -> tuple[str, ...]:
+    if not unavailable:
+        return ()
+    down = "; ".join(f"{name} ({reason})" for name, reason in unavailable.items())
+    return (f"{label('sources_down', language)}: {down}",)

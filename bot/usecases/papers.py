@@ -1,0 +1,131 @@
+"""One paper: its metadata, its summary (computed once per paper and language), and
+its thread in a channel on demand (`/paper`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from bot.domain import ConversationRef, Paper, Summary, ThreadRef
+from bot.errors import LLMUnavailable, PaperNotFound
+from bot.publishing import Publisher
+from bot.publishing.keys import summon_key
+from bot.publishing.locks import KeyedLocks
+from bot.reading.library import PaperLibrary
+from bot.render import PaperThread, paper_thread
+from bot.seams import LLM, PaperCatalog
+from bot.sources.ids import parse_arxiv_ref
+from bot.store import Store
+from bot.usecases.channels import Channels
+from bot.usecases.progress import Progress, say
+
+log = logging.getLogger(__name__)
+
+ON_DEMAND_WEEK = "on-demand"  # the week column of a summoned paper's post
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPaper:
+    paper: Paper
+    thread: PaperThread
+
+
+class Papers:
+    def __init__(
+        self,
+        store: Store,
+        catalog: PaperCatalog,
+        llm: LLM,
+        fallback: LLM,
+        library: PaperLibrary,
+        channels: Channels,
+        publisher: Publisher,
+    ) -> None:
+        """`fallback` is the offline extractive engine, used when `llm` fails."""
+        self._store = store
+        self._catalog = catalog
+        self._llm = llm
+        self._fallback = fallback
+        self._library = library
+        self._channels = channels
+        self._publisher = publisher
+        self._summary_locks: KeyedLocks[tuple[str, str]] = KeyedLocks()
+
+    async def find_paper(self, arxiv_id: str) -> Paper:
+        found = await self._catalog.lookup([arxiv_id])
+        if arxiv_id not in found:
+            raise PaperNotFound(arxiv_id)
+        return found[arxiv_id]
+
+    async def known_paper(self, arxiv_id: str) -> Paper:
+        """From the store when it holds the paper, else from arXiv."""
+        return await self._store.paper(arxiv_id) or await self.find_paper(arxiv_id)
+
+    async def known_papers(self, arxiv_ids: list[str]) -> dict[str, Paper]:
+        """Metadata from the store, asking arXiv only for what it does not hold."""
+        found = {i: p for i in arxiv_ids if (p := await self._store.paper(i)) is not None}
+        missing = [i for i in arxiv_ids if i not in found]
+        return found | (await self._catalog.lookup(missing) if missing else {})
+
+    async def saved_paper(self, reference: str) -> Paper:
+        """The paper `reference` names, kept in the store (a reading list entry needs it)."""
+        arxiv_id = parse_arxiv_ref(reference).arxiv_id
+        paper = await self._store.paper(arxiv_id)
+        if paper is None:
+            paper = await self.find_paper(arxiv_id)
+            await self._store.save_paper(paper)
+        return paper
+
+    async def summary_for(self, paper: Paper, language: str) -> Summary:
+        """The paper's summary in `language`: computed once, then shared by every channel."""
+        async with self._summary_locks.hold((paper.arxiv_id, language)):
+            cached = await self._store.summary(paper.arxiv_id, language)
+            if cached is not None:
+                return cached
+            text = await self._library.text(paper)
+            try:
+                summary = await self._llm.summarise(paper, text, language)
+            except LLMUnavailable as error:
+                log.warning(
+                    "summary of %s degraded to extractive: %s", paper.arxiv_id, error.reason
+                )
+                summary = await self._fallback.summarise(paper, text, language)
+                note = f"The language model was unavailable ({error.reason}), so this summary is extractive."
+                return replace(summary, notes=(*summary.notes, note))
+            await self._store.save_summary(summary)
+            return summary
+
+    async def prepare_paper(
+        self, paper: Paper, language: str, notes: tuple[str, ...] = ()
+    ) -> PreparedPaper:
+        await self._store.save_paper(paper)
+        summary = await self.summary_for(paper, language)
+        return PreparedPaper(paper, paper_thread(paper, summary, footer_notes=notes))
+
+    async def summon_paper(
+        self, conversation: ConversationRef, reference: str, progress: Progress | None = None
+    ) -> ThreadRef:
+        """Open a paper's thread in `conversation` now; reuse the thread if it already has one."""
+        arxiv_id = parse_arxiv_ref(reference).arxiv_id
+        existing = await self._store.channel_thread_for(conversation, arxiv_id)
+        if existing is not None:
+            return existing
+        await say(progress, f"Looking up {arxiv_id} on arXiv…")
+        paper = await self.find_paper(arxiv_id)
+        channel = await self._channels.channel_settings(conversation)
+        await say(progress, f"Reading and summarising “{paper.title[:80]}”…")
+        prepared = await self.prepare_paper(paper, channel.language)
+        thread = await self._publisher.publish_thread(
+            conversation,
+            prepared.thread,
+            key=summon_key(conversation, arxiv_id),
+            arxiv_id=arxiv_id,
+            week=ON_DEMAND_WEEK,
+        )
+        await say(progress, f"Opened the thread for {arxiv_id}.")
+        return thread
+
+    async def preview_paper(self, reference: str, language: str) -> PreparedPaper:
+        """A paper's post without posting it anywhere (`paperclub paper --dry-run`)."""
+        paper = await self.find_paper(parse_arxiv_ref(reference).arxiv_id)
+        return await self.prepare_paper(paper, language)
