@@ -110,8 +110,14 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "PAPERCLUB_SLACK_SIGNING_SECRET"),
     )
     slack_http_port: int = 3000
+    slack_api_url: str = "https://slack.com/api/"  # GovSlack: https://slack-gov.com/api/
+    # Who may run the club's admin commands (subscribe, unsubscribe, settings, digest,
+    # pick, present): "managers" (Discord: Manage Server or Manage Channels; Slack:
+    # workspace admins and owners, plus `slack_admin_users`) or "everyone".
+    admin_rule: Literal["managers", "everyone"] = "managers"
+    slack_admin_users: Annotated[tuple[str, ...], NoDecode] = ()
 
-    @field_validator("arxiv_categories", "sources", mode="before")
+    @field_validator("arxiv_categories", "sources", "slack_admin_users", mode="before")
     @classmethod
     def _split_lists(cls, value: object) -> object:
         return _csv(value)
