@@ -4,7 +4,8 @@
 Each chain of runs kills the process at seeded points (after the k-th model request,
 while summaries are being written; or m transcript lines after the run's first post,
 between a root and its replies or between replies, with a few milliseconds of jitter),
-restarts it, and finally lets it finish. Afterwards every paper appears exactly once in
+restarts it, and finally lets it finish. A process is stopped (SIGSTOP) the moment its
+kill point is seen, so the number of kills does not depend on how loaded the machine is. Afterwards every paper appears exactly once in
 the channel, every thread has each of its replies exactly once, and SQLite's integrity
 check passes. Chains run in parallel, each in its own directory.
 """
@@ -102,6 +103,9 @@ def run_chain(chain: Chain, env: dict[str, str], model: OpenAIServer) -> None:
                 goal = chain.lines() + m
                 reached = wait_until(lambda: chain.lines() >= goal, process)  # noqa: B023
         if reached:
+            # Frozen the moment the point is seen, so however loaded the machine is, the
+            # run cannot finish before the kill lands (the count of kills stays seeded).
+            process.send_signal(signal.SIGSTOP)
             time.sleep(rng.uniform(0.0, 0.03))
             process.send_signal(signal.SIGKILL)
             process.wait()

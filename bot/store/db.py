@@ -52,6 +52,17 @@ class PostRecord:
     fresh: bool = False  # True when this reservation created the row just now
 
 
+# A summary's searchable words: its TL;DR, translated title, key points and tags, never
+# the JSON around them (a search for "key_points" or "engine" must not match every paper).
+_SUMMARY_TEXT = (
+    "IFNULL(json_extract(payload_json, '$.tldr'), '') || ' ' || "
+    "IFNULL(json_extract(payload_json, '$.title_translated'), '') || ' ' || "
+    "IFNULL((SELECT group_concat(value, ' ') FROM json_each(payload_json, '$.tags')), '') "
+    "|| ' ' || IFNULL((SELECT group_concat(json_extract(value, '$[0]') || ' ' || "
+    "json_extract(value, '$[1]'), ' ') FROM json_each(payload_json, '$.key_points')), '')"
+)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -403,14 +414,15 @@ class Store:
         sql = (
             "SELECT t.platform, t.workspace_id, t.channel_id, t.root_id, t.arxiv_id, t.created_at, "
             "p.title FROM threads t JOIN papers p ON p.arxiv_id = t.arxiv_id "
-            "LEFT JOIN summaries s ON s.arxiv_id = t.arxiv_id "
+            f"LEFT JOIN (SELECT arxiv_id, {_SUMMARY_TEXT} AS words FROM summaries) s "
+            "ON s.arxiv_id = t.arxiv_id "
             "WHERE t.platform=? AND t.workspace_id=?"
         )
         params: list[Any] = [str(platform), workspace_id]
         for word in words:
             sql += (
                 " AND (p.title LIKE ? ESCAPE '\\' OR p.abstract LIKE ? ESCAPE '\\' OR "
-                "IFNULL(s.payload_json, '') LIKE ? ESCAPE '\\' OR t.arxiv_id = ?)"
+                "IFNULL(s.words, '') LIKE ? ESCAPE '\\' OR t.arxiv_id = ?)"
             )
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             params += [pattern, pattern, pattern, word]

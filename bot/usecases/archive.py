@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot.domain import ArchiveHit, ConversationRef
 from bot.errors import InvalidSetting
 from bot.store import Store
 from bot.usecases.channel_rules import readable
 
 MAX_WORDS = 8
+MAX_WORD_CHARS = 64  # longer is no word anyone searches for (and SQLite caps LIKE patterns)
 
 
 class Archive:
@@ -16,8 +19,9 @@ class Archive:
 
     async def search_archive(self, conversation: ConversationRef, query: str) -> list[ArchiveHit]:
         """Papers this workspace already received, matching every word (`tag:x` matches tags)."""
-        words = [w.removeprefix("tag:").strip() for w in readable(query).split()[:MAX_WORDS]]
-        words = [w for w in words if w]
+        folded = unicodedata.normalize("NFKC", readable(query))  # full-width Ｒ → R
+        words = [w.removeprefix("tag:").strip() for w in folded.split()[:MAX_WORDS]]
+        words = [w[:MAX_WORD_CHARS] for w in words if w]
         if not words:
             raise InvalidSetting("Give at least one word to search for, e.g. /search tag:rlhf.")
         return await self._store.search_archive(
