@@ -259,7 +259,7 @@ def evidence_json(evidence: Evidence) -> dict[str, object]:
 async def usage_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from rich.table import Table
 
-    async with Store.open(settings.db_path) as store:
+    async with Store.open(settings.db_path, read_only=_only_reads(settings)) as store:
         rows = await store.usage_by_week()
     if not rows:
         console.print("No model usage recorded yet (the extractive engine uses no tokens).")
@@ -284,7 +284,7 @@ async def schedule_command(args: argparse.Namespace, settings: Settings, console
     from bot.publishing.keys import channel_name
     from bot.schedule import describe_schedule
 
-    async with bootstrap(settings) as club:
+    async with bootstrap(settings, read_only=_only_reads(settings)) as club:
         scheduler = club.scheduler
         await scheduler.load(record=False)
         runs = scheduler.next_runs()
@@ -311,7 +311,7 @@ async def export_command(args: argparse.Namespace, settings: Settings, console: 
 
     week = parse_week(args.week)
     conversation = _conversation(args.channel)
-    async with bootstrap(settings) as club:
+    async with bootstrap(settings, read_only=_only_reads(settings)) as club:
         language = (await club.channels.channel_settings(conversation)).language
         digest = await collect_week(club.store, conversation, week, language)
     if not digest.papers:
@@ -346,6 +346,12 @@ async def add_command(args: argparse.Namespace, settings: Settings, console: Con
         highlight=False,
     )
     return EXIT_OK
+
+
+def _only_reads(settings: Settings) -> bool:
+    """Commands that only read open an existing database read-only, so they work beside
+    a running `paperclub run` (which holds the writer lock); a missing one is created."""
+    return settings.db_path.is_file()
 
 
 def _conversation(text: str | None) -> ConversationRef:

@@ -75,10 +75,18 @@ class Services:
 
 
 @asynccontextmanager
-async def bootstrap(settings: Settings, *, now: Clock = utc_now) -> AsyncIterator[Services]:
-    """Everything the bot needs, wired once; `now` is the club's clock (tests move it)."""
+async def bootstrap(
+    settings: Settings, *, now: Clock = utc_now, read_only: bool = False
+) -> AsyncIterator[Services]:
+    """Everything the bot needs, wired once; `now` is the club's clock (tests move it).
+
+    `read_only` opens the database without taking the writer lock, so commands that only
+    read (`schedule list`, `export`) work beside a running bot.
+    """
     async with AsyncExitStack() as stack:
-        store = await stack.enter_async_context(Store.open(settings.db_path))
+        store = await stack.enter_async_context(
+            Store.open(settings.db_path, read_only=read_only)
+        )
         http = await stack.enter_async_context(
             aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=60, sock_connect=10),

@@ -267,8 +267,12 @@ def test_a_read_only_file_is_refused_with_fix_the_permissions(
     db.chmod(0o444)
     before = db.read_bytes()
     env = loopback_env(arxiv_server, tmp_path)
-    result = paperclub("schedule", "list", env=env, cwd=tmp_path, prefix=as_ordinary_user())
+    result = paperclub("digest", "--dry-run", env=env, cwd=tmp_path, prefix=as_ordinary_user())
     assert_clean_refusal(result, db, "is read-only for this user", "fix the permissions")
+    assert db.read_bytes() == before
+    # A command that only reads opens it read-only, and works.
+    listed = paperclub("schedule", "list", env=env, cwd=tmp_path, prefix=as_ordinary_user())
+    assert listed.returncode == 0, listed.stderr
     assert db.read_bytes() == before
 
 

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.domain import ConversationRef, MessageRef, ThreadRef
+from bot.errors import PlatformUnavailable
 from bot.render import Post
 
 
@@ -82,10 +83,17 @@ class ConsoleChat:
         if post.card is not None:
             entry["title"] = post.card.title
         if self._transcript is not None:
-            with self._transcript.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                with self._transcript.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as error:
+                raise PlatformUnavailable(
+                    f"The terminal transcript {self._transcript} cannot be written "
+                    f"({error.strerror}): free disk space or fix its permissions, then run "
+                    "again; what was already posted is kept."
+                ) from None
         if key:
             self._keys[key] = entry
         return message_id

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import ConversationRef, DigestReport, Paper, RankedPaper, Window
-from bot.errors import PaperclubError
+from bot.errors import PaperclubError, StoreUnavailable
 from bot.publishing import Publisher
 from bot.publishing.keys import digest_key, empty_digest_key
 from bot.publishing.locks import KeyedLocks
@@ -172,6 +172,8 @@ class Digest:
                         )
                     report.posted.append(paper.arxiv_id)
                     await say(progress, f"{paper.arxiv_id}: posted")
+                except StoreUnavailable:
+                    raise  # every later paper would fail the same way: say it once
                 except PaperclubError as error:
                     log.warning("digest: %s failed for %s: %s", paper.arxiv_id, conversation, error)
                     report.failed[paper.arxiv_id] = str(error)
