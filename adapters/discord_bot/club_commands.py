@@ -1,51 +1,74 @@
 """The club's slash commands: /vote, /pick, /present, /save, /saved, /read, /recap.
 
-Each defers at once, calls ClubWorkflow, and words the result in the member's Discord
-language; an error from bot.errors reaches the member ephemerally (PaperclubTree.on_error).
+Each defers at once, calls the club's use cases, and words the result in the member's Discord
+language; an error from bot.errors reaches the member ephemerally (errors.InteractionErrors).
+/pick and /present change the club's sessions, so they follow the admin rule.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
+from discord.ext import commands
 
-from adapters.discord_bot.commands import _begin, conversation_of, thread_of
-from adapters.discord_bot.translations import language_of
-from bot.domain import Author, PaperInChannel, Session
+from adapters.discord_bot.interactions import (
+    AdminGate,
+    author_of,
+    conversation_of,
+    member_language,
+    thread_of,
+)
+from adapters.discord_bot.responder import Replies
+from adapters.discord_bot.wording import session_link, title
+from bot.domain import PaperInChannel
 from bot.errors import NotAPaperThread
 from bot.text.command_text import reading_list_text, reply
-
-if TYPE_CHECKING:
-    from adapters.discord_bot.client import PaperclubBot
-    from adapters.discord_bot.commands import PaperclubTree
-
+from bot.usecases.club.reading_list import ReadingList
+from bot.usecases.club.recap import Recap
+from bot.usecases.club.sessions import Sessions
+from bot.usecases.club.votes import Votes
 
 PAPER_HERE = "An arXiv id or link of a paper posted in this channel"
 ANY_PAPER = "The paper's arXiv id or link"
 MEETING_TIME = "Meeting time, YYYY-MM-DD HH:MM in the channel's time zone"
 
 
-def register_club_commands(tree: PaperclubTree) -> None:
-    @tree.command(
+class ClubCommands(commands.Cog):
+    """Votes, reading sessions and their presenters, reading lists and meeting notes."""
+
+    def __init__(
+        self,
+        replies: Replies,
+        admins: AdminGate,
+        votes: Votes,
+        sessions: Sessions,
+        reading_list: ReadingList,
+        recap: Recap,
+    ) -> None:
+        self._replies = replies
+        self._admins = admins
+        self._votes = votes
+        self._sessions = sessions
+        self._reading_list = reading_list
+        self._recap = recap
+
+    @app_commands.command(
         name=_("vote"), description=_("Vote for a paper posted in this channel to read it next")
     )
     @app_commands.rename(paper=_("paper"))
     @app_commands.describe(paper=_(PAPER_HERE))
     @app_commands.guild_only()
-    async def vote(interaction: discord.Interaction[PaperclubBot], paper: str) -> None:
-        responder = await _begin(interaction, ephemeral=True)
+    async def vote(self, interaction: discord.Interaction, paper: str) -> None:
+        responder = await self._replies.begin(interaction, ephemeral=True)
         target = PaperInChannel(conversation_of(interaction), paper)
-        tally = await interaction.client.club.votes.vote(target, author_of(interaction.user))
+        tally = await self._votes.vote(target, author_of(interaction.user))
+        language = member_language(interaction)
         await responder.finish(
-            reply(
-                "voted", _language(interaction), title=_title(tally.paper.title), votes=tally.votes
-            )
+            reply("voted", language, title=title(tally.paper.title), votes=tally.votes)
         )
 
-    @tree.command(
+    @app_commands.command(
         name=_("pick"),
         description=_(
             "Announce the most-voted papers for the next session and open reading-session threads"
@@ -54,30 +77,33 @@ def register_club_commands(tree: PaperclubTree) -> None:
     @app_commands.rename(count=_("count"), meeting_time=_("meeting_time"))
     @app_commands.describe(count=_("How many papers to pick (1-5)"), meeting_time=_(MEETING_TIME))
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_channels=True)
     async def pick(
-        interaction: discord.Interaction[PaperclubBot],
+        self,
+        interaction: discord.Interaction,
         count: app_commands.Range[int, 1, 5] = 1,
         meeting_time: str | None = None,
     ) -> None:
-        responder = await _begin(interaction, ephemeral=False)
-        sessions = await interaction.client.club.sessions.pick(
+        self._admins.require(interaction)
+        responder = await self._replies.begin(interaction, ephemeral=False)
+        sessions = await self._sessions.pick(
             conversation_of(interaction), count, meeting_at=meeting_time
         )
-        language = _language(interaction)
+        language = member_language(interaction)
         await responder.finish(
             "\n".join(
                 reply(
                     "picked",
                     language,
-                    title=_title(s.paper.title),
+                    title=title(s.paper.title),
                     votes=s.votes,
-                    link=_link(s),
+                    link=session_link(s),
                 )
                 for s in sessions
             )
         )
 
-    @tree.command(
+    @app_commands.command(
         name=_("present"),
         description=_("Make a member the presenter of a paper and set the meeting time"),
     )
@@ -86,17 +112,20 @@ def register_club_commands(tree: PaperclubTree) -> None:
         paper=_(PAPER_HERE), member=_("Who presents the paper"), meeting_time=_(MEETING_TIME)
     )
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_channels=True)
     async def present(
-        interaction: discord.Interaction[PaperclubBot],
+        self,
+        interaction: discord.Interaction,
         paper: str,
         member: discord.Member,
         meeting_time: str | None = None,
     ) -> None:
-        responder = await _begin(interaction, ephemeral=False)
-        session = await interaction.client.club.sessions.present(
+        self._admins.require(interaction)
+        responder = await self._replies.begin(interaction, ephemeral=False)
+        session = await self._sessions.present(
             conversation_of(interaction), paper, author_of(member), meeting_time
         )
-        language = _language(interaction)
+        language = member_language(interaction)
         meeting = (
             discord.utils.format_dt(session.meeting_at, "F")
             if session.meeting_at
@@ -107,75 +136,67 @@ def register_club_commands(tree: PaperclubTree) -> None:
                 "presenter",
                 language,
                 presenter=discord.utils.escape_markdown(session.presenter or member.display_name),
-                title=_title(session.paper.title),
+                title=title(session.paper.title),
                 meeting=meeting,
-                link=_link(session),
+                link=session_link(session),
             )
         )
 
-    @tree.command(name=_("save"), description=_("Save a paper to your reading list"))
+    @app_commands.command(name=_("save"), description=_("Save a paper to your reading list"))
     @app_commands.rename(paper=_("paper"))
     @app_commands.describe(paper=_(ANY_PAPER))
     @app_commands.guild_only()
-    async def save(interaction: discord.Interaction[PaperclubBot], paper: str) -> None:
-        responder = await _begin(interaction, ephemeral=True)
-        found = await interaction.client.club.reading_list.save(
+    async def save(self, interaction: discord.Interaction, paper: str) -> None:
+        responder = await self._replies.begin(interaction, ephemeral=True)
+        found = await self._reading_list.save(
             conversation_of(interaction), author_of(interaction.user), paper
         )
-        await responder.finish(reply("saved", _language(interaction), title=_title(found.title)))
+        await responder.finish(
+            reply("saved", member_language(interaction), title=title(found.title))
+        )
 
-    @tree.command(name=_("saved"), description=_("Show your reading list"))
+    @app_commands.command(name=_("saved"), description=_("Show your reading list"))
     @app_commands.guild_only()
-    async def saved(interaction: discord.Interaction[PaperclubBot]) -> None:
-        responder = await _begin(interaction, ephemeral=True)
-        entries = await interaction.client.club.reading_list.saved(
+    async def saved(self, interaction: discord.Interaction) -> None:
+        responder = await self._replies.begin(interaction, ephemeral=True)
+        entries = await self._reading_list.saved(
             conversation_of(interaction), author_of(interaction.user)
         )
-        await responder.finish(reading_list_text(entries, _language(interaction), escape=_title))
+        await responder.finish(
+            reading_list_text(entries, member_language(interaction), escape=title)
+        )
 
-    @tree.command(name=_("read"), description=_("Mark a paper on your reading list as read"))
+    @app_commands.command(
+        name=_("read"), description=_("Mark a paper on your reading list as read")
+    )
     @app_commands.rename(paper=_("paper"))
     @app_commands.describe(paper=_(ANY_PAPER))
     @app_commands.guild_only()
-    async def read(interaction: discord.Interaction[PaperclubBot], paper: str) -> None:
-        responder = await _begin(interaction, ephemeral=True)
-        found = await interaction.client.club.reading_list.read(
+    async def read(self, interaction: discord.Interaction, paper: str) -> None:
+        responder = await self._replies.begin(interaction, ephemeral=True)
+        found = await self._reading_list.read(
             conversation_of(interaction), author_of(interaction.user), paper
         )
-        await responder.finish(reply("read", _language(interaction), title=_title(found.title)))
+        await responder.finish(
+            reply("read", member_language(interaction), title=title(found.title))
+        )
 
-    @tree.command(
+    @app_commands.command(
         name=_("recap"),
         description=_("In a paper's thread: turn its discussion into meeting notes"),
     )
     @app_commands.guild_only()
-    async def recap(interaction: discord.Interaction[PaperclubBot]) -> None:
+    async def recap(self, interaction: discord.Interaction) -> None:
         thread = thread_of(interaction)
         if thread is None:
             raise NotAPaperThread()
-        responder = await _begin(interaction, ephemeral=True)
-        notes = await interaction.client.club.recap.recap(thread)
+        responder = await self._replies.begin(interaction, ephemeral=True)
+        notes = await self._recap.recap(thread)
         await responder.finish(
             reply(
                 "recap_posted",
-                _language(interaction),
+                member_language(interaction),
                 points=len(notes.key_points),
                 questions=len(notes.open_questions),
             )
         )
-
-
-def author_of(user: discord.User | discord.Member) -> Author:
-    return Author(str(user.id), user.display_name, is_bot=user.bot)
-
-
-def _language(interaction: discord.Interaction[PaperclubBot]) -> str:
-    return language_of(interaction.locale)
-
-
-def _title(text: str) -> str:
-    return discord.utils.escape_markdown(" ".join(text.split()))
-
-
-def _link(session: Session) -> str:
-    return f"<#{session.thread.root_id}>"

@@ -1,4 +1,9 @@
-"""One interaction's visible reply: deferred at once, then edited for progress and the result."""
+"""The adapter's one way to show text it wrote itself: every interaction reply, follow-up,
+error and channel note goes through `Replies`, which cleans it with `Outbound.text` first.
+
+`Outbound.text` removes configured secrets and defuses @everyone/@here; discord.py's
+`allowed_mentions` (none) is the second guard, so nothing the adapter sends can ping.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from contextlib import suppress
 import discord
 
 from adapters.discord_bot.messages import CONTENT_LIMIT, EMPTY
+from bot.publishing import Outbound
 from bot.render import split_text
 
 logger = logging.getLogger(__name__)
@@ -16,6 +22,34 @@ logger = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 TOKEN_LIFETIME_SECONDS = 14 * 60  # Discord invalidates the token after 15 min; keep a margin
 PROGRESS_INTERVAL_SECONDS = 1.0
+RESPONDER_KEY = "paperclub.responder"
+
+
+class Replies:
+    """Makes a Responder for each interaction, and says things in channels; both cleaned."""
+
+    def __init__(self, outbound: Outbound) -> None:
+        self._outbound = outbound
+
+    async def begin(self, interaction: discord.Interaction, *, ephemeral: bool) -> Responder:
+        """Acknowledge `interaction` at once (Discord's 3 s) and return its Responder."""
+        responder = Responder(interaction, self._outbound, ephemeral=ephemeral)
+        await responder.defer()
+        return responder
+
+    def of(self, interaction: discord.Interaction) -> Responder:
+        """The interaction's Responder if a command began one, else an ephemeral one."""
+        responder = interaction.extras.get(RESPONDER_KEY)
+        if isinstance(responder, Responder):
+            return responder
+        return Responder(interaction, self._outbound, ephemeral=True)
+
+    async def say(self, channel: discord.abc.Messageable, text: str) -> None:
+        """A short note in a channel or thread (an error answering a message); best effort."""
+        with suppress(discord.HTTPException):
+            await channel.send(
+                self._outbound.text(text)[:CONTENT_LIMIT], allowed_mentions=NO_MENTIONS
+            )
 
 
 class Responder:
@@ -25,14 +59,17 @@ class Responder:
     goes to the channel as a normal message instead.
     """
 
-    def __init__(self, interaction: discord.Interaction, *, ephemeral: bool) -> None:
+    def __init__(
+        self, interaction: discord.Interaction, outbound: Outbound, *, ephemeral: bool
+    ) -> None:
         self.interaction = interaction
         self.ephemeral = ephemeral
+        self._outbound = outbound
         self._started = time.monotonic()
         self._last_progress = 0.0
 
     async def defer(self) -> None:
-        self.interaction.extras["responder"] = self
+        self.interaction.extras[RESPONDER_KEY] = self
         await self.interaction.response.defer(thinking=True, ephemeral=self.ephemeral)
         self._started = time.monotonic()
 
@@ -43,13 +80,13 @@ class Responder:
             return
         self._last_progress = now
         try:
-            await self._edit(f"⏳ {status}"[:CONTENT_LIMIT])
+            await self._edit(self._clean(f"⏳ {status}")[:CONTENT_LIMIT])
         except discord.HTTPException as error:
             # Progress is a courtesy: a failed edit must not stop the work it reports on.
             logger.warning("progress edit failed: %s", error)
 
     async def finish(self, text: str) -> None:
-        first, *rest = split_text(text, CONTENT_LIMIT) or [EMPTY]
+        first, *rest = split_text(self._clean(text), CONTENT_LIMIT) or [EMPTY]
         if self._expired():
             await self._post_to_channel([first, *rest])
             return
@@ -61,7 +98,7 @@ class Responder:
 
     async def fail(self, text: str) -> None:
         """Show `text` to the member who asked, and only to them."""
-        text = text[:CONTENT_LIMIT]
+        text = self._clean(text)[:CONTENT_LIMIT]
         if not self.interaction.response.is_done():
             await self.interaction.response.send_message(
                 text, ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -74,6 +111,9 @@ class Responder:
             with suppress(discord.HTTPException):
                 await self.interaction.delete_original_response()
             await self.interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    def _clean(self, text: str) -> str:
+        return self._outbound.text(text)
 
     async def _edit(self, content: str) -> None:
         await self.interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)

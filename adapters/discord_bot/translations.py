@@ -34,6 +34,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "ko": "이 스레드의 논문에 대해 질문합니다 (답변은 논문을 인용합니다)",
     },
     "question": {"ja": "質問内容", "ko": "질문내용"},
+    "Outside a paper's thread: the paper's arXiv id or link": {
+        "ja": "論文スレッドの外で使うとき: 論文の arXiv ID またはリンク",
+        "ko": "논문 스레드 밖에서 쓸 때: 논문의 arXiv ID 또는 링크",
+    },
     "Your question about the paper": {
         "ja": "論文についての質問",
         "ko": "논문에 대한 질문",

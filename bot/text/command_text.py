@@ -413,6 +413,20 @@ _REPLIES.update(
     }
 )
 
+# Discord's admin commands, refused by the server-side check (settings.admin_rule).
+_REPLIES.update(
+    {
+        "admin_only": {
+            "en": "Only members who can **Manage Channels** here may use /{command}. "
+            "Ask a server admin or moderator to run it, or to give you that permission.",
+            "ja": "/{command} を使えるのは、このチャンネルで **チャンネルの管理** 権限を持つメンバーだけです。"
+            "サーバーの管理者かモデレーターに実行を頼むか、権限を付与してもらってください。",
+            "ko": "/{command} 명령은 이 채널에서 **채널 관리하기** 권한이 있는 멤버만 쓸 수 있습니다. "
+            "서버 관리자나 운영진에게 실행을 부탁하거나 권한을 받으세요.",
+        },
+    }
+)
+
 NATIVE_LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "ko": "한국어"}
 PLATFORM_PREFIXES = {"slack": "/paperclub "}  # every other platform: "/"
 
@@ -522,3 +536,41 @@ def reading_list_text(
 
 def _pick(texts: dict[str, str], language: str) -> str:
     return texts.get(language, texts["en"])
+
+
+# The Slack adapter's refusals.
+_REPLIES.update(
+    {
+        "slack_managers_only": {
+            "en": (
+                "Only workspace admins and owners, and members listed in "
+                "PAPERCLUB_SLACK_ADMIN_USERS, can run {command}. Ask one of them to run it, "
+                "or ask whoever runs the bot to add you to that list."
+            ),
+            "ja": (
+                "{command} を実行できるのは、ワークスペースの管理者とオーナー、"
+                "PAPERCLUB_SLACK_ADMIN_USERS に登録されたメンバーだけです。"
+                "その人たちに実行を頼むか、ボットの運用者に登録を頼んでください。"
+            ),
+            "ko": (
+                "{command}는 워크스페이스 관리자와 소유자, PAPERCLUB_SLACK_ADMIN_USERS에 "
+                "등록된 멤버만 실행할 수 있습니다. 그분들께 실행을 부탁하거나, 봇 운영자에게 "
+                "목록에 추가해 달라고 요청하세요."
+            ),
+        },
+        "slack_other_workspace": {
+            "en": (
+                "paperclub is installed for another Slack workspace and does nothing here. "
+                "Ask whoever runs the bot to install it for this workspace."
+            ),
+            "ja": (
+                "paperclub は別の Slack ワークスペース用にインストールされているため、"
+                "ここでは動作しません。ボットの運用者にこのワークスペースへのインストールを頼んでください。"
+            ),
+            "ko": (
+                "paperclub은 다른 Slack 워크스페이스용으로 설치되어 있어 여기서는 동작하지 않습니다. "
+                "봇 운영자에게 이 워크스페이스에 설치해 달라고 요청하세요."
+            ),
+        },
+    }
+)
