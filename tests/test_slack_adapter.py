@@ -119,7 +119,10 @@ async def slack() -> AsyncIterator[FakeSlack]:
 async def club(slack: FakeSlack, make_settings: Callable[..., Settings]) -> AsyncIterator[Club]:
     async with bootstrap(make_settings()) as paper_club:
         client = make_client(TOKEN, api_url=slack.api_url)
-        app, chat = build_slack_app(paper_club, client, post_interval=0.0)
+        # One token installed in both workspaces (an org-wide install).
+        app, chat = build_slack_app(
+            paper_club, client, post_interval=0.0, workspaces=("T111", "T222")
+        )
         paper_club.chats.attach(Platform.SLACK, chat)
         handler = AsyncSocketModeHandler(app, slack.app_token)
         await handler.connect_async()  # type: ignore[no-untyped-call]

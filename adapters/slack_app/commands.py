@@ -230,7 +230,7 @@ def digest_text(report: DigestReport, language: str, *, dry_run: bool) -> str:
 
 def search_text(query: str, hits: list[ArchiveHit]) -> str:
     if not hits:
-        return f"No paper in this workspace's archive matches “{query}”."
+        return f"No paper posted in this channel matches “{query}”."
     lines = [f"**{len(hits)} paper(s) matching “{query}”**"]
     for hit in hits:
         when = hit.posted_at.date().isoformat()

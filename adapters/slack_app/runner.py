@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -16,7 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_app.listeners import build_slack_app
+from adapters.slack_app.app import build_slack_app
 from bot.bootstrap import Services
 from bot.config import Settings
 from bot.domain import Platform
@@ -25,6 +28,7 @@ from bot.errors import PlatformUnavailable
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+_TIMESTAMP = re.compile(r"[0-9]{1,15}")
 
 
 def make_client(token: str, *, api_url: str | None = None) -> AsyncWebClient:
@@ -45,6 +49,7 @@ def make_client(token: str, *, api_url: str | None = None) -> AsyncWebClient:
 async def serve_http(app: AsyncApp, host: str, port: int) -> tuple[web.AppRunner, int]:
     """bolt's aiohttp server (signature + 5-minute timestamp check) on our own runner."""
     server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=host)
+    server.web_app.middlewares.append(_reject_malformed_timestamp)
     runner = web.AppRunner(server.web_app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -52,11 +57,23 @@ async def serve_http(app: AsyncApp, host: str, port: int) -> tuple[web.AppRunner
     return runner, int(runner.addresses[0][1])
 
 
+@web.middleware
+async def _reject_malformed_timestamp(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A request-timestamp that is not an integer is unsigned, not a crash: bolt's
+    verifier calls int() on it and answers 500, so it is refused here with 401."""
+    timestamp = request.headers.get("X-Slack-Request-Timestamp")
+    if timestamp is not None and not _TIMESTAMP.fullmatch(timestamp):
+        return web.json_response({"error": "invalid request"}, status=401)
+    return await handler(request)
+
+
 async def run_slack(
     club: Services,
     settings: Settings,
     *,
-    api_url: str | None = None,
+    api_url: str | None = None,  # default: settings.slack_api_url (PAPERCLUB_SLACK_API_URL)
     http_host: str = "0.0.0.0",
 ) -> None:
     """Run until cancelled. Needs SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN (Socket Mode) or
@@ -73,10 +90,17 @@ async def run_slack(
         raise PlatformUnavailable(
             "Set SLACK_APP_TOKEN (Socket Mode, recommended) or SLACK_SIGNING_SECRET (HTTP mode)."
         )
-    client = make_client(settings.slack_bot_token.get_secret_value(), api_url=api_url)
+    client = make_client(
+        settings.slack_bot_token.get_secret_value(), api_url=api_url or settings.slack_api_url
+    )
     identity = await _check_token(client)
     log.info("Slack: connected as %s in %s", identity.get("user"), identity.get("team"))
-    app, chat = build_slack_app(club, client, signing_secret=None if app_token else secret)
+    app, chat = build_slack_app(
+        club,
+        client,
+        signing_secret=None if app_token else secret,
+        workspaces={identity.get("team_id", "")},
+    )
     club.chats.attach(Platform.SLACK, chat)
     if app_token is not None:
         handler = AsyncSocketModeHandler(app, app_token)

@@ -84,6 +84,10 @@ class Workspace:
     bot_token: str
     bot_user_id: str = "W111"
     bot_id: str = "B111"
+    # users.info flags per member; W222 (the payload builders' default member) is an admin.
+    members: dict[str, dict[str, bool]] = field(
+        default_factory=lambda: {"W222": {"is_admin": True}}
+    )
 
 
 @dataclass
@@ -147,6 +151,7 @@ class FakeSlack:
             "chat.delete": self._delete,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.history": self._history,
+            "users.info": self._users_info,
         }
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -475,6 +480,29 @@ class FakeSlack:
                 "messages": [m.as_api(with_metadata=with_metadata) for m in newest_first],
                 "has_more": False,
                 "response_metadata": {"next_cursor": ""},
+            }
+        )
+
+    async def _users_info(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        user = str(params.get("user", ""))
+        if not user:
+            return web.json_response({"ok": False, "error": "user_not_found"})
+        flags = w.members.get(user, {})
+        return web.json_response(
+            {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "team_id": w.team_id,
+                    "name": user.lower(),
+                    "is_bot": False,
+                    "is_admin": flags.get("is_admin", False),
+                    "is_owner": flags.get("is_owner", False),
+                    "is_primary_owner": flags.get("is_primary_owner", False),
+                },
             }
         )
 

@@ -1,0 +1,70 @@
+"""The bolt `AsyncApp`, assembled from one module per feature.
+
+bolt acks events itself before our listener runs (process_before_response=False);
+commands call `ack()` first thing, then do the work while the member watches one
+private reply being edited through the command's `response_url`.
+
+    slash.py     /paperclub <sub>: admin check, dispatch table (command_handlers.py)
+    messages.py  questions in paper threads, mentions of the bot
+    reactions.py votes
+    actions.py   the paper card's button
+    guard.py     the one last-resort handler, and the installed-workspace gate
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_app import actions, messages, reactions, slash
+from adapters.slack_app.admins import Managers
+from adapters.slack_app.chat import SlackChat
+from adapters.slack_app.dedupe import SeenEvents
+from adapters.slack_app.guard import workspace_gate
+from bot.bootstrap import Services
+
+log = logging.getLogger(__name__)
+
+
+def build_slack_app(
+    services: Services,
+    client: AsyncWebClient,
+    *,
+    signing_secret: str | None = None,
+    post_interval: float = 1.0,
+    workspaces: Collection[str] | None = None,
+) -> tuple[AsyncApp, SlackChat]:
+    """The bolt app and the Chat it posts through. `signing_secret` is required for HTTP
+    mode. `workspaces`: the team ids served (the installed workspace; None: whichever
+    auth.test names for the bot token, asked on the first request)."""
+    chat = SlackChat(client, post_interval=post_interval)
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=signing_secret is not None,
+    )
+    app.use(workspace_gate(services.outbound, client, workspaces))
+    seen = SeenEvents()
+    slash.register(app, services, Managers(services.settings))
+    messages.register(
+        app,
+        chat,
+        seen,
+        outbound=services.outbound,
+        answers=services.answers,
+        papers=services.papers,
+        channels=services.channels,
+        recap=services.recap,
+    )
+    reactions.register(app, seen, services.votes)
+    actions.register(app)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack listener failed (%s)", body.get("type"), exc_info=error)
+
+    return app, chat

@@ -1,0 +1,248 @@
+"""`/paperclub <sub>`: one handler per sub-command, found in an explicit table.
+
+Each group of handlers is built with the services it uses and nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from adapters.slack_app.commands import (
+    COMMAND_PREFIX,
+    digest_text,
+    link,
+    paper_argument,
+    parse_pick,
+    parse_present,
+    parse_settings,
+    search_text,
+    settings_text,
+    split_ask,
+    thread_link,
+)
+from bot.bootstrap import Services
+from bot.domain import Author, ConversationRef, PaperInChannel, Session
+from bot.render import Post, answer_post
+from bot.text.command_text import help_text, meeting_text, reading_list_text
+from bot.text.command_text import reply as reply_text
+from bot.usecases.answers import Answers
+from bot.usecases.archive import Archive
+from bot.usecases.channels import Channels
+from bot.usecases.club.reading_list import ReadingList
+from bot.usecases.club.recap import Recap
+from bot.usecases.club.sessions import Sessions
+from bot.usecases.club.votes import Votes
+from bot.usecases.digest import Digest
+from bot.usecases.papers import Papers
+
+Progress = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A sub-command's arguments, where it was typed, by whom, and how to show progress."""
+
+    args: str
+    conversation: ConversationRef
+    member: Author
+    progress: Progress
+
+
+Handler = Callable[[Request], Awaitable[Post]]
+
+
+def command_table(services: Services) -> dict[str, Handler]:
+    """Every sub-command in `commands.SUBCOMMANDS`, and the handler that runs it."""
+    papers = PaperCommands(
+        services.channels, services.papers, services.digest, services.answers, services.archive
+    )
+    club = ClubCommands(
+        services.channels, services.votes, services.sessions, services.reading_list, services.recap
+    )
+    return {
+        "help": papers.help,
+        "paper": papers.paper,
+        "digest": papers.digest,
+        "ask": papers.ask,
+        "subscribe": papers.subscribe,
+        "unsubscribe": papers.unsubscribe,
+        "settings": papers.settings,
+        "search": papers.search,
+        "vote": club.vote,
+        "pick": club.pick,
+        "present": club.present,
+        "save": club.save,
+        "read": club.read,
+        "saved": club.saved,
+        "recap": club.recap,
+    }
+
+
+async def _language(channels: Channels, conversation: ConversationRef) -> str:
+    return (await channels.channel_settings(conversation)).language
+
+
+class PaperCommands:
+    def __init__(
+        self, channels: Channels, papers: Papers, digest: Digest, answers: Answers, archive: Archive
+    ) -> None:
+        self._channels = channels
+        self._papers = papers
+        self._digest = digest
+        self._answers = answers
+        self._archive = archive
+
+    async def help(self, request: Request) -> Post:
+        language = await _language(self._channels, request.conversation)
+        return Post(text=help_text(language, COMMAND_PREFIX, in_thread=False))
+
+    async def paper(self, request: Request) -> Post:
+        if not request.args:
+            return Post(
+                text="Use /paperclub paper <arXiv id or link>, e.g. /paperclub paper 2309.12288."
+            )
+        thread = await self._papers.summon_paper(
+            request.conversation, request.args, progress=request.progress
+        )
+        return Post(text=f"The paper's thread: {link('open it', thread_link(thread))}")
+
+    async def digest(self, request: Request) -> Post:
+        dry_run = request.args.strip().lower() in ("dry-run", "dry_run", "preview", "--dry-run")
+        report = await self._digest.weekly_digest(
+            request.conversation, dry_run=dry_run, progress=request.progress
+        )
+        language = await _language(self._channels, request.conversation)
+        return Post(text=digest_text(report, language, dry_run=dry_run))
+
+    async def ask(self, request: Request) -> Post:
+        """Only an arXiv id or link: `Answers.ask` refuses paths before anything is read."""
+        reference, question = split_ask(request.args)
+        language = await _language(self._channels, request.conversation)
+        await request.progress("Reading the paper…")
+        answer = (await self._answers.ask(reference, question, language)).answer
+        post = answer_post(answer, language)
+        return Post(text=f"> {question}\n\n{post.text}")
+
+    async def subscribe(self, request: Request) -> Post:
+        settings = await self._channels.subscribe(request.conversation)
+        return Post(text=settings_text(settings, "subscribed"))
+
+    async def unsubscribe(self, request: Request) -> Post:
+        settings = await self._channels.unsubscribe(request.conversation)
+        return Post(text=settings_text(settings, "unsubscribed"))
+
+    async def settings(self, request: Request) -> Post:
+        changes = parse_settings(request.args)
+        if not changes:
+            return Post(
+                text=settings_text(await self._channels.channel_settings(request.conversation))
+            )
+        settings = await self._channels.update_settings(request.conversation, **changes)  # type: ignore[arg-type]
+        return Post(text=settings_text(settings, "settings_saved"))
+
+    async def search(self, request: Request) -> Post:
+        """Only this channel's threads: a member may not be able to see the others."""
+        hits = await self._archive.search_archive(request.conversation, request.args)
+        here = [hit for hit in hits if hit.thread.conversation == request.conversation]
+        return Post(text=search_text(request.args, here))
+
+
+class ClubCommands:
+    def __init__(
+        self,
+        channels: Channels,
+        votes: Votes,
+        sessions: Sessions,
+        reading_list: ReadingList,
+        recap: Recap,
+    ) -> None:
+        self._channels = channels
+        self._votes = votes
+        self._sessions = sessions
+        self._reading_list = reading_list
+        self._recap = recap
+
+    async def vote(self, request: Request) -> Post:
+        target = PaperInChannel(request.conversation, paper_argument(request.args, "vote"))
+        tally = await self._votes.vote(target, request.member)
+        language = await _language(self._channels, request.conversation)
+        return Post(text=reply_text("voted", language, title=tally.paper.title, votes=tally.votes))
+
+    async def pick(self, request: Request) -> Post:
+        wanted = parse_pick(request.args)
+        sessions = await self._sessions.pick(
+            request.conversation, wanted.count, meeting_at=wanted.meeting_time
+        )
+        language = await _language(self._channels, request.conversation)
+        return Post(
+            text="\n".join(
+                reply_text(
+                    "picked", language, title=s.paper.title, votes=s.votes, link=_session_link(s)
+                )
+                for s in sessions
+            )
+        )
+
+    async def present(self, request: Request) -> Post:
+        wanted = parse_present(request.args)
+        presenter = (
+            request.member
+            if wanted.member_id is None
+            else Author(wanted.member_id, wanted.member_name)
+        )
+        session = await self._sessions.present(
+            request.conversation, wanted.paper, presenter, wanted.meeting_time
+        )
+        language = await _language(self._channels, request.conversation)
+        meeting = (
+            meeting_text(session.meeting_at, language)
+            if session.meeting_at
+            else reply_text("no_meeting_time", language)
+        )
+        return Post(
+            text=reply_text(
+                "presenter",
+                language,
+                presenter=session.presenter or presenter.display_name,
+                title=session.paper.title,
+                meeting=meeting,
+                link=_session_link(session),
+            )
+        )
+
+    async def save(self, request: Request) -> Post:
+        paper = await self._reading_list.save(
+            request.conversation, request.member, paper_argument(request.args, "save")
+        )
+        language = await _language(self._channels, request.conversation)
+        return Post(text=reply_text("saved", language, title=paper.title))
+
+    async def read(self, request: Request) -> Post:
+        paper = await self._reading_list.read(
+            request.conversation, request.member, paper_argument(request.args, "read")
+        )
+        language = await _language(self._channels, request.conversation)
+        return Post(text=reply_text("read", language, title=paper.title))
+
+    async def saved(self, request: Request) -> Post:
+        entries = await self._reading_list.saved(request.conversation, request.member)
+        language = await _language(self._channels, request.conversation)
+        return Post(text=reading_list_text(entries, language, COMMAND_PREFIX))
+
+    async def recap(self, request: Request) -> Post:
+        target = PaperInChannel(request.conversation, paper_argument(request.args, "recap"))
+        notes = await self._recap.recap(target)
+        language = await _language(self._channels, request.conversation)
+        return Post(
+            text=reply_text(
+                "recap_posted",
+                language,
+                points=len(notes.key_points),
+                questions=len(notes.open_questions),
+            )
+        )
+
+
+def _session_link(session: Session) -> str:
+    return link(session.paper.title, thread_link(session.thread))

@@ -1,0 +1,42 @@
+"""Reactions on a paper's root message are votes; removing one takes the vote back."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.app.async_app import AsyncApp
+
+from adapters.slack_app.dedupe import SeenEvents
+from adapters.slack_app.guard import Incoming, last_resort
+from adapters.slack_app.payloads import event_id, reaction_vote
+from adapters.slack_app.replies import LogOnly
+from bot.errors import NotAPaperThread
+from bot.usecases.club.votes import Votes
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, seen: SeenEvents, votes: Votes) -> None:
+    async def count(incoming: Incoming, *, added: bool) -> None:
+        if not seen.first_time(event_id(incoming.body)):
+            return
+        vote = reaction_vote(incoming.body, incoming.event, incoming.bot_user_id)
+        if vote is None:
+            return
+        try:
+            if added:
+                await votes.vote(vote.root, vote.member)
+            else:
+                await votes.unvote(vote.root, vote.member)
+        except NotAPaperThread:
+            return  # a reaction on any other message is an ordinary reaction
+
+    @app.event("reaction_added")
+    @last_resort("reaction", lambda _: LogOnly("reaction"))
+    async def on_reaction_added(incoming: Incoming, reply: LogOnly) -> None:
+        await count(incoming, added=True)
+
+    @app.event("reaction_removed")
+    @last_resort("reaction", lambda _: LogOnly("reaction"))
+    async def on_reaction_removed(incoming: Incoming, reply: LogOnly) -> None:
+        await count(incoming, added=False)

@@ -1,0 +1,57 @@
+"""The slash command listener: ack within 3 s, check who may run it, dispatch, reply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt.app.async_app import AsyncApp
+
+from adapters.slack_app.admins import Managers, needs_manager
+from adapters.slack_app.command_handlers import Request, command_table
+from adapters.slack_app.commands import COMMAND_PATTERN, COMMAND_PREFIX, parse_command
+from adapters.slack_app.guard import Incoming, last_resort
+from adapters.slack_app.mrkdwn import escape
+from adapters.slack_app.payloads import command_origin
+from adapters.slack_app.replies import CommandReply
+from bot.bootstrap import Services
+from bot.publishing import Outbound
+from bot.render import Post
+from bot.text.command_text import reply as reply_text
+
+
+def register(app: AsyncApp, services: Services, managers: Managers) -> None:
+    table = command_table(services)
+    channels = services.channels
+
+    @app.command(COMMAND_PATTERN)
+    @last_resort("/paperclub", command_reply(services.outbound))
+    async def on_command(incoming: Incoming, reply: CommandReply) -> None:
+        invocation = parse_command(incoming.body["command"], incoming.body.get("text", ""))
+        await reply.acknowledge(f"Working on `{COMMAND_PREFIX}{escape(invocation.sub)}`…")
+        origin = command_origin(incoming.body)
+        if needs_manager(invocation) and not await managers.allows(
+            incoming.client, origin.conversation.workspace_id, origin.member.user_id
+        ):
+            language = (await channels.channel_settings(origin.conversation)).language
+            refusal = reply_text(
+                "slack_managers_only", language, command=f"{COMMAND_PREFIX}{invocation.sub}"
+            )
+            await reply.say(Post(text=refusal))
+            return
+        request = Request(invocation.args, origin.conversation, origin.member, reply.progress)
+        await reply.say(await table[invocation.sub](request))
+
+
+def command_reply(outbound: Outbound) -> Callable[[Incoming], CommandReply]:
+    def make(incoming: Incoming) -> CommandReply:
+        origin = command_origin(incoming.body)
+        return CommandReply(
+            outbound,
+            incoming.ack,
+            incoming.respond,
+            incoming.client,
+            origin.conversation,
+            origin.member.user_id,
+        )
+
+    return make
