@@ -371,11 +371,18 @@ class FakeDiscord:
         user: dict[str, Any] | None = None,
         locale: str = "en-US",
         app_permissions: int = ALL_PERMISSIONS,
+        member_permissions: int | None = None,
     ) -> dict[str, Any]:
-        """The `d` of an INTERACTION_CREATE for slash command `/command` in `channel`."""
+        """The `d` of an INTERACTION_CREATE for slash command `/command` in `channel`.
+
+        The member's resolved permissions are the fixture's (every permission up to bit 30,
+        Manage Channels and Administrator among them) unless `member_permissions` is given.
+        """
         interaction = load_fixture("interaction_create_slash_command.json")
         token = f"tok-{self.snowflake()}"
         member = interaction["member"]
+        if member_permissions is not None:
+            member["permissions"] = str(member_permissions)
         member["user"] = user or self.user("member")
         member["flags"] = 0
         member["roles"] = []
