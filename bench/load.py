@@ -144,7 +144,12 @@ async def run(args: argparse.Namespace) -> None:
             bot = PaperclubBot(club, guild_ready_timeout=0.05)
             club.chats.attach(Platform.DISCORD, bot.chat)
             client = make_client(SLACK_TOKEN, api_url=slack_fake.api_url)
-            app, slack_chat = build_slack_app(club, client, post_interval=args.post_interval)
+            app, slack_chat = build_slack_app(
+                club,
+                client,
+                post_interval=args.post_interval,
+                workspaces=[t.team_id for t in teams],  # one org-wide install
+            )
             club.chats.attach(Platform.SLACK, SlackChat(client, post_interval=0.0))  # setup
             handler = AsyncSocketModeHandler(app, slack_fake.app_token)
             async with run_client(bot, discord_fake):

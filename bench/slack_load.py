@@ -80,7 +80,12 @@ async def run(args: argparse.Namespace) -> None:
                 )
                 async with bootstrap(settings) as club:
                     client = make_client(TOKEN, api_url=slack.api_url)
-                    app, chat = build_slack_app(club, client, post_interval=args.post_interval)
+                    app, chat = build_slack_app(
+                        club,
+                        client,
+                        post_interval=args.post_interval,
+                        workspaces=[w.team_id for w in workspaces],  # one org-wide install
+                    )
                     # Opening the threads is setup: posted unpaced, then the paced chat takes over.
                     club.chats.attach(Platform.SLACK, SlackChat(client, post_interval=0.0))
                     threads = await open_threads(args, club, arxiv, workspaces)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
