@@ -35,6 +35,7 @@ from bot.sources.http import USER_AGENT
 from bot.store import Store
 from bot.store.club_tables import ClubTables
 from bot.store.submissions import SqliteSubmissions
+from bot.store.unfinished_answers import UnfinishedAnswers
 from bot.usage import current_conversation
 from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
@@ -84,9 +85,7 @@ async def bootstrap(
     read (`schedule list`, `export`) work beside a running bot.
     """
     async with AsyncExitStack() as stack:
-        store = await stack.enter_async_context(
-            Store.open(settings.db_path, read_only=read_only)
-        )
+        store = await stack.enter_async_context(Store.open(settings.db_path, read_only=read_only))
         http = await stack.enter_async_context(
             aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=60, sock_connect=10),
@@ -160,7 +159,10 @@ def _wire(
         chats,
         outbound,
         quota,
+        UnfinishedAnswers(store),
         word_budget=settings.answer_word_budget,
+        max_answer_chars=settings.answer_max_chars,
+        deadline_seconds=settings.answer_deadline_seconds,
     )
     votes = Votes(store, tables, papers)
     sessions = Sessions(
@@ -182,6 +184,7 @@ def _wire(
         now=now,
         reminders=sessions.send_due_reminders,
         auto_picks=sessions.send_due_auto_picks,
+        interrupted_answers=answers.mark_interrupted,
     )
     return Services(
         settings=settings,
@@ -212,6 +215,7 @@ def build_scheduler(services: Services, **options: Any) -> DigestScheduler:
         "grace": timedelta(hours=services.settings.misfire_grace_hours),
         "reminders": None,
         "auto_picks": None,
+        "interrupted_answers": None,
     } | options
     return DigestScheduler(
         services.store, services.digest, services.chats, services.settings_changed, **values

@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     )
 
     answer_word_budget: int = Field(default=1_000, ge=100, le=4_000)  # retrieved words per answer
+    answer_max_chars: int = Field(default=8_000, ge=200, le=40_000)  # a longer answer is cut
+    answer_deadline_seconds: float = Field(default=180.0, gt=0, le=3_600)  # the whole answer
     embeddings: bool = True  # dense re-ranking when the `embeddings` extra is installed
 
     # Limits (0 = unlimited)

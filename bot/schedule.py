@@ -134,6 +134,7 @@ class DigestScheduler:
         chat_wait: timedelta = CHAT_WAIT,
         reminders: Reminders | None = None,
         auto_picks: Reminders | None = None,
+        interrupted_answers: Reminders | None = None,
     ) -> None:
         self._store = store
         self._digest = digest
@@ -146,6 +147,7 @@ class DigestScheduler:
         self.chat_wait = chat_wait
         self.reminders = reminders
         self.auto_picks = auto_picks
+        self.interrupted_answers = interrupted_answers
         self.runs = ScheduleRuns(store)
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
@@ -173,7 +175,7 @@ class DigestScheduler:
         await self.load()
         self._settings_changed.connect(self.on_settings_changed)
         self._scheduler.start()
-        if self.reminders is not None or self.auto_picks is not None:
+        if any(job is not None for _, job in self._club_jobs()):
             self._scheduler.add_job(
                 self._club_tick,
                 "interval",
@@ -398,16 +400,24 @@ class DigestScheduler:
                     ) from None
                 await asyncio.sleep(0.5)
 
+    def _club_jobs(self) -> tuple[tuple[str, Reminders | None], ...]:
+        """Automatic picks before reminders, so a session picked late still gets its
+        reminder in the same tick."""
+        return (
+            ("interrupted answers", self.interrupted_answers),
+            ("automatic picks", self.auto_picks),
+            ("reminders", self.reminders),
+        )
+
     async def _club_tick(self) -> None:
-        """Every minute: automatic picks due before a meeting, then meeting reminders (so a
-        session picked late still gets its reminder in the same tick)."""
-        for name, job in (("automatic picks", self.auto_picks), ("reminders", self.reminders)):
+        """Every minute: the club's jobs that poll the clock."""
+        for name, job in self._club_jobs():
             if job is None:
                 continue
             try:
                 await job(self.now())
             except PaperclubError as error:
-                log.warning("schedule: meeting %s failed: %s", name, error)
+                log.warning("schedule: %s failed: %s", name, error)
 
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
         task: asyncio.Task[Any] = asyncio.ensure_future(_logged(coroutine))

@@ -173,4 +173,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, workspace_id, channel_id, meeting_at)
     );
     """,
+    # 5: answers being written, so one cut short by a crash is marked on restart
+    """
+    CREATE TABLE unfinished_answers (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        root_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        question TEXT NOT NULL,
+        language TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id, message_id)
+    );
+    """,
 )

@@ -574,3 +574,14 @@ _REPLIES.update(
         },
     }
 )
+
+
+_REPLIES.update(
+    {
+        "answer_interrupted": {
+            "en": "This answer was interrupted (paperclub restarted); please ask again.",
+            "ja": "この回答は中断されました (paperclub が再起動しました)。もう一度質問してください。",
+            "ko": "이 답변은 중단되었습니다 (paperclub이 다시 시작됨). 다시 질문해 주세요.",
+        },
+    }
+)

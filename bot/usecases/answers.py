@@ -12,11 +12,12 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from bot.answering import extractive_answer, finalise_answer
-from bot.domain import Answer, Author, ThreadRef, Turn
-from bot.errors import LLMUnavailable, PlatformUnavailable
+from bot.domain import Answer, Author, MessageRef, ThreadRef, Turn
+from bot.errors import LLMUnavailable, PaperclubError, PlatformUnavailable
 from bot.publishing import ChatRouter, Outbound
 from bot.reading.library import PaperLibrary
 from bot.reading.model import PaperText, Passage, TextSource
@@ -25,6 +26,8 @@ from bot.retrieval import ScoredPassage
 from bot.seams import LLM
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
+from bot.store.unfinished_answers import UnfinishedAnswers
+from bot.text.command_text import reply
 from bot.usage import billed_to
 from bot.usecases.channel_rules import readable
 from bot.usecases.channels import Channels
@@ -35,8 +38,6 @@ log = logging.getLogger(__name__)
 
 FOLLOW_UP_WORDS = 8  # a question this short may lean on the thread's previous one
 STREAM_EDIT_INTERVAL = 1.0  # seconds between edits of a streaming answer: well inside rate limits
-MAX_ANSWER_CHARS = 8_000  # about two Discord messages; a model repeating itself is stopped here
-ANSWER_DEADLINE_SECONDS = 180.0  # the whole answer, however the model streams it
 ASSISTANT = "paperclub"
 
 OnText = Callable[[list[str]], Awaitable[None]]
@@ -62,10 +63,11 @@ class Answers:
         chats: ChatRouter,
         outbound: Outbound,
         quota: QuestionQuota,
+        unfinished: UnfinishedAnswers,
         *,
         word_budget: int,
-        max_answer_chars: int = MAX_ANSWER_CHARS,
-        deadline_seconds: float = ANSWER_DEADLINE_SECONDS,
+        max_answer_chars: int,
+        deadline_seconds: float,
     ) -> None:
         self._store = store
         self._llm = llm
@@ -76,6 +78,7 @@ class Answers:
         self._chats = chats
         self._outbound = outbound
         self._quota = quota
+        self._unfinished = unfinished
         self._word_budget = word_budget
         self._max_chars = max_answer_chars
         self._deadline = deadline_seconds
@@ -102,13 +105,39 @@ class Answers:
         paper = await self._papers.known_paper(arxiv_id)
         text = await self._library.text(paper)
         history = await self._store.turns(thread)
+        message = await chat.reply(thread, Post(text="…"))
+        await self._unfinished.begin(message, author.user_id, question, channel.language)
         with billed_to(thread.conversation):
-            answer = await self._stream_answer(thread, question, text, history, channel.language)
+            answer = await self._stream_answer(message, question, text, history, channel.language)
         await self._store.add_turn(thread, Turn("user", author.user_id, question))
         await self._store.add_turn(
             thread, Turn("assistant", ASSISTANT, self._outbound.text(answer.text))
         )
+        await self._unfinished.finish(message)
         return answer
+
+    async def mark_interrupted(self, now: datetime | None = None) -> int:
+        """Answers a crash cut short: each half-written message says so, and its question
+        is kept in the thread's history. One whose platform is not connected yet waits
+        for the next call (the scheduler polls every minute)."""
+        marked = 0
+        for unfinished in await self._unfinished.all():
+            message = unfinished.message
+            assert message.thread is not None
+            try:
+                chat = self._chats.for_conversation(message.conversation)
+                await chat.edit(
+                    message, Post(text=reply("answer_interrupted", unfinished.language))
+                )
+            except PaperclubError as error:
+                log.info("interrupted answer %s not marked yet: %s", message.message_id, error)
+                continue
+            await self._store.add_turn(
+                message.thread, Turn("user", unfinished.author_id, unfinished.question)
+            )
+            await self._unfinished.finish(message)
+            marked += 1
+        return marked
 
     async def ask(self, reference: str, question: str, language: str) -> Evidence:
         """Answer a question about an arXiv paper outside any thread (`/ask`, `paperclub ask`).
@@ -195,14 +224,15 @@ class Answers:
 
     async def _stream_answer(
         self,
-        thread: ThreadRef,
+        message: MessageRef,
         question: str,
         text: PaperText,
         history: Sequence[Turn],
         language: str,
     ) -> Answer:
+        assert message.thread is not None
+        thread = message.thread
         chat = self._chats.for_conversation(thread.conversation)
-        message = await chat.reply(thread, Post(text="…"))
         last_edit = time.monotonic()
 
         async def show(pieces: list[str]) -> None:
