@@ -262,3 +262,34 @@ async def test_no_secret_or_mass_mention_in_anything_ask_sends(
     assert LIVE_MASS_MENTION.search(sent) is None
     for call in message_calls(fake):
         assert call.json["allowed_mentions"] == {"parse": []}, (call.method, call.path)
+
+
+# -- the last-resort handlers say nothing of the failure itself ------------------------------
+
+
+async def test_an_unexpected_failure_answering_a_message_is_an_apology_not_its_details(
+    managers: Guild, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = managers.fake
+    thread_id = await open_paper(managers, managers.public)
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError(f"internal detail {OPENAI_KEY}")
+
+    monkeypatch.setattr(managers.club.answers, "answer", broken)
+    start = len(fake.calls)
+    member = fake.user("alice")
+    thread = fake.channels[thread_id]
+    await fake.dispatch("MESSAGE_CREATE", fake.message_payload(thread, "What is it?", member))
+    [apology] = await fake.wait_for_call(
+        lambda c: (
+            c.method == "POST"
+            and c.path == f"/channels/{thread_id}/messages"
+            and fake.calls.index(c) >= start
+        )
+    )
+    assert apology.json["content"].startswith("Sorry, something went wrong inside paperclub")
+    assert "internal detail" not in bodies(fake.calls[start:])
+    assert apology.json["allowed_mentions"] == {"parse": []}
+    [logged] = [r for r in caplog.records if "on_message event failed" in r.getMessage()]
+    assert logged.exc_info is not None  # the details are in the log, with the traceback
