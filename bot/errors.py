@@ -1,8 +1,25 @@
 """One hierarchy for everything the core can refuse or fail at.
 
-Adapters translate library exceptions into these at the boundary; the service turns
-them into replies a member understands (`str(error)` is always user-facing text that
-says what to do next, and never contains a secret).
+Adapters translate library exceptions into these at the boundary; use cases raise
+them, and each adapter's one reply path shows `str(error)` to the member: it is always
+user-facing text that says what to do next, and never contains a secret.
+
+    PaperclubError
+    ├── ConfigurationError       start-up: a token or setting the host must fix
+    ├── InvalidPaperId           not an arXiv id or link (bad input)
+    ├── InvalidSetting           a value a member gave cannot be used (bad input)
+    │   └── NotReady             the request is fine, what it needs is not there yet
+    ├── NotAPaperThread          asked outside a paper's thread
+    ├── PaperNotFound            arXiv has no such paper
+    ├── PaperUnreadable          a paper's file or page holds no text we can read
+    ├── SourceUnavailable        a paper source failed after its retries
+    ├── LLMUnavailable           the model failed; callers fall back to extractive text
+    ├── PlatformUnavailable      Discord or Slack refused or failed a call
+    │   └── PlatformNotConnected no connection to that platform is running (yet)
+    └── StoreUnavailable         the database cannot be used; names the file and the fix
+
+`NotReady` subclasses `InvalidSetting` because both are refusals a member can act on
+(adapters show them the same way); catch `NotReady` to tell "not yet" from "wrong".
 """
 
 from __future__ import annotations
@@ -82,8 +99,14 @@ class InvalidSetting(PaperclubError):
     """A setting value a member gave cannot be used; the message says which values work."""
 
 
-class QuotaExceeded(PaperclubError):
-    """A rate limit or token budget was reached; the message says when it resets."""
+class NotReady(InvalidSetting):
+    """The club's state does not allow this yet (no votes, a paper not posted here, no
+    session); the message says what to do first."""
+
+
+class ConfigurationError(PaperclubError):
+    """paperclub cannot start as configured (a missing or rejected token, an intent the
+    platform refused); the message names the setting and where to fix it."""
 
 
 class PaperUnreadable(PaperclubError):

@@ -20,7 +20,7 @@ from bot.domain import (
     Turn,
     VoteTarget,
 )
-from bot.errors import InvalidSetting, NotAPaperThread
+from bot.errors import NotAPaperThread, NotReady
 from bot.publishing import Publisher
 from bot.reading.library import PaperLibrary
 from bot.reading.model import Passage
@@ -75,7 +75,7 @@ class Recap:
         thread = await self._store.channel_thread_for(target.conversation, arxiv_id)
         if thread is None:
             p = command_prefix_for(target.conversation.platform)
-            raise InvalidSetting(
+            raise NotReady(
                 f"{arxiv_id} has no thread in this channel, so there is nothing to recap. "
                 f"Open it with {p}paper {arxiv_id} and discuss it in its thread first."
             )

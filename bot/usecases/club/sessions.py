@@ -21,7 +21,7 @@ from bot.domain import (
     ThreadRef,
     VoteTarget,
 )
-from bot.errors import InvalidSetting
+from bot.errors import InvalidSetting, NotReady
 from bot.publishing import Publisher
 from bot.publishing.keys import auto_pick_key, reminder_key, session_key
 from bot.publishing.outbound import defuse_mass_mentions
@@ -75,7 +75,7 @@ class Sessions:
         meeting_at = await self._meeting_time(conversation, meeting_at)
         standings = await self._votes.standings(conversation)
         if not standings:
-            raise InvalidSetting(
+            raise NotReady(
                 "No paper in this channel has a vote yet (or every voted paper was already "
                 "picked). React to a paper's post or use "
                 f"{command_prefix_for(conversation.platform)}vote <arXiv id> first."
@@ -207,7 +207,7 @@ class Sessions:
         row = await self._tables.session(conversation, arxiv_id)
         if row is None or row.root_id is None:
             p = command_prefix_for(conversation.platform)
-            raise InvalidSetting(
+            raise NotReady(
                 f"{arxiv_id} has no reading session in this channel yet. Use {p}pick to pick "
                 f"the most-voted papers, or {p}present {arxiv_id} to present it."
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import Author, ConversationRef, Paper, PaperInChannel, Tally, ThreadRef, VoteTarget
-from bot.errors import InvalidSetting, NotAPaperThread
+from bot.errors import NotAPaperThread, NotReady
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
 from bot.store.club_tables import ClubTables
@@ -56,7 +56,7 @@ class Votes:
         thread = await self._store.channel_thread_for(target.conversation, arxiv_id)
         if thread is None:
             p = command_prefix_for(target.conversation.platform)
-            raise InvalidSetting(
+            raise NotReady(
                 f"{arxiv_id} was not posted in this channel, so it cannot be voted on or "
                 f"presented here. Pick a paper from this channel's digest, or post it here "
                 f"first with {p}paper {arxiv_id}."
