@@ -21,6 +21,9 @@ import pytest
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack_app import build_slack_app, make_client, run_slack, serve_http
+from adapters.slack_app.admins import needs_manager
+from adapters.slack_app.commands import parse_command
+from adapters.slack_app.payloads import team_of
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform
@@ -342,3 +345,23 @@ async def test_search_never_names_a_channel_the_member_cannot_see(
         assert "GPRIVATE1" not in public and thread.root_id.replace(".", "") not in public
         here = await shown(club, "search markov", channel_id="GPRIVATE1")
         assert PAPER in here and "/archives/GPRIVATE1/" in here
+
+
+# ---- the rules on their own -----------------------------------------------------------------------
+
+
+def test_which_commands_need_a_manager() -> None:
+    def needs(text: str) -> bool:
+        return needs_manager(parse_command("/paperclub", text))
+
+    assert all(needs(c) for c in ADMIN_COMMANDS)
+    assert needs("settings timezone=Asia/Tokyo") and not needs("settings")
+    for open_to_all in ("help", f"paper {PAPER}", f"ask {PAPER} why?", "search x", "saved"):
+        assert not needs(open_to_all), open_to_all
+    assert needs_manager(parse_command("/subscribe", ""))  # the manifest's extra commands too
+
+
+def test_team_of_reads_commands_events_and_interactive_payloads() -> None:
+    assert team_of({"team_id": "T1"}) == "T1"
+    assert team_of({"type": "block_actions", "team": {"id": "T2"}}) == "T2"
+    assert team_of({}) == ""

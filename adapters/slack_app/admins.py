@@ -53,8 +53,10 @@ class Managers:
         try:
             response = await client.users_info(user=user_id)
         except SlackApiError as error:
-            log.warning("users.info for %s failed (%s)", user_id, error.response.get("error"))
-            return False  # not cached: the next attempt asks again
+            reason = error.response.get("error")
+            advice = " (add the users:read scope)" if reason == "missing_scope" else ""
+            log.warning("users.info for %s failed: %s%s", user_id, reason, advice)
+            return False  # fail closed, not cached: the next attempt asks again
         user = response.get("user") or {}
         allowed = any(bool(user.get(flag)) for flag in MANAGER_FLAGS)
         if len(self._known) > 10_000:
