@@ -66,14 +66,6 @@ class Paper:
     def abs_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}"
 
-    @property
-    def pdf_url(self) -> str:
-        return f"https://arxiv.org/pdf/{self.arxiv_id}v{self.version}"
-
-    @property
-    def html_url(self) -> str:
-        return f"https://arxiv.org/html/{self.arxiv_id}v{self.version}"
-
 
 @dataclass(frozen=True, slots=True)
 class Candidate:

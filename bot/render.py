@@ -86,7 +86,7 @@ def paper_thread(
     return PaperThread(
         root=root,
         replies=(summary_post, qa_post, tags_post),
-        thread_name=_thread_name(paper.title),
+        thread_name=thread_name(paper.title),
     )
 
 
@@ -114,7 +114,7 @@ def _authors(authors: tuple[str, ...], shown: int = 8) -> str:
     return ", ".join(authors[:shown]) + f" +{len(authors) - shown}"
 
 
-def _thread_name(title: str, limit: int = 90) -> str:
+def thread_name(title: str, limit: int = 90) -> str:
     """Thread names are short on both platforms (Discord: 100 chars)."""
     title = " ".join(title.split())
     if len(title) <= limit:

@@ -15,16 +15,17 @@ from dataclasses import dataclass
 
 from bot.answering import extractive_answer
 from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
+from bot.reading.chunking import split_sentences
 from bot.reading.model import PaperText, Passage
+from bot.retrieval import STOPWORDS as ENGLISH_STOPWORDS
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+MIN_SENTENCE_CHARS = 20
 _WORD = re.compile(r"[a-z][a-z0-9\-]+")
-STOPWORDS = frozenset(
-    """a an the and or of to in on for with by from as at is are was were be been being this that
-    these those it its we our they their them which who whom what when where how why not no can
-    could may might will would should than then there here such also into over under between both
-    each more most other some any all only very via per using use used based show shows shown
-    paper propose proposed present approach method methods results result new one two three""".split()
+# English function words, and the words every paper frames itself with: neither tells
+# one of its sentences from another.
+STOPWORDS = ENGLISH_STOPWORDS | frozenset(
+    """per using use used based show shows shown propose proposed present approach method methods
+    results result new one two three""".split()
 )
 
 # Key-point questions and the words that mark a sentence answering them, in priority order.
@@ -188,8 +189,9 @@ class _Sentence:
     words: frozenset[str]
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if len(s.strip()) > 20]
+def _sentences(text: str) -> list[str]:
+    """Whole sentences long enough to stand alone in a summary."""
+    return [s for s in split_sentences(" ".join(text.split())) if len(s) > MIN_SENTENCE_CHARS]
 
 
 def content_words(text: str) -> list[str]:
@@ -238,7 +240,7 @@ class ExtractiveEngine:
         seen: set[str] = set()
         out: list[_Sentence] = []
         for chunk in source:
-            for sentence in split_sentences(chunk):
+            for sentence in _sentences(chunk):
                 if sentence in seen or len(sentence) > 500:
                     continue
                 seen.add(sentence)

@@ -26,7 +26,6 @@ from bot.sources.ids import canonical_id
 logger = logging.getLogger(__name__)
 
 SOURCE_NAME = "curated list"
-DEFAULT_URL = "https://raw.githubusercontent.com/dair-ai/ML-Papers-of-the-Week/main/README.md"
 
 _HEADING = re.compile(
     r"^##\s+Top ML Papers of the Week\s*\((?P<range>[^)]*)\)\s*(?:-\s*(?P<year>\d{4}))?\s*$"

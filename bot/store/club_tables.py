@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.domain import ConversationRef, Platform, ReadingEntry
-from bot.store.db import Store
+from bot.store.db import Store, now_iso
 from bot.store.schedule_runs import conversation_key
 
 
@@ -37,10 +37,6 @@ class AutoPickRow:
     done: bool
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 def _time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
@@ -54,7 +50,7 @@ class ClubTables:
     async def add_vote(self, conversation: ConversationRef, arxiv_id: str, member_id: str) -> None:
         await self._db.execute(
             "INSERT OR IGNORE INTO votes VALUES (?,?,?,?,?,?)",
-            (*conversation_key(conversation), arxiv_id, member_id, _now()),
+            (*conversation_key(conversation), arxiv_id, member_id, now_iso()),
         )
         await self._db.commit()
 
@@ -98,7 +94,7 @@ class ClubTables:
         await self._db.execute(
             "INSERT OR IGNORE INTO sessions (platform, workspace_id, channel_id, arxiv_id, votes, "
             "created_at) VALUES (?,?,?,?,?,?)",
-            (*conversation_key(conversation), arxiv_id, votes, _now()),
+            (*conversation_key(conversation), arxiv_id, votes, now_iso()),
         )
         await self._db.commit()
         row = await self.session(conversation, arxiv_id)
@@ -201,7 +197,7 @@ class ClubTables:
                 *conversation_key(conversation),
                 meeting_at.astimezone(UTC).isoformat(),
                 arxiv_id,
-                _now(),
+                now_iso(),
             ),
         )
         await self._db.commit()
@@ -224,7 +220,7 @@ class ClubTables:
     ) -> None:
         await self._db.execute(
             "INSERT OR IGNORE INTO reading_list VALUES (?,?,?,?,?,NULL)",
-            (str(platform), workspace_id, member_id, arxiv_id, _now()),
+            (str(platform), workspace_id, member_id, arxiv_id, now_iso()),
         )
         await self._db.commit()
 
@@ -235,7 +231,7 @@ class ClubTables:
         await self._db.execute(
             "UPDATE reading_list SET read_at=COALESCE(read_at, ?) WHERE platform=? AND "
             "workspace_id=? AND member_id=? AND arxiv_id=?",
-            (_now(), str(platform), workspace_id, member_id, arxiv_id),
+            (now_iso(), str(platform), workspace_id, member_id, arxiv_id),
         )
         await self._db.commit()
 

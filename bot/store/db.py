@@ -63,7 +63,7 @@ _SUMMARY_TEXT = (
 )
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
@@ -206,7 +206,7 @@ class Store:
                 paper.updated.isoformat(),
                 paper.primary_category,
                 json.dumps(list(paper.categories)),
-                _now(),
+                now_iso(),
             ),
         )
         await self._db.commit()
@@ -243,7 +243,12 @@ class Store:
         }
         await self._db.execute(
             "INSERT OR REPLACE INTO summaries VALUES (?,?,?,?)",
-            (summary.arxiv_id, summary.language, json.dumps(payload, ensure_ascii=False), _now()),
+            (
+                summary.arxiv_id,
+                summary.language,
+                json.dumps(payload, ensure_ascii=False),
+                now_iso(),
+            ),
         )
         await self._db.commit()
 
@@ -274,7 +279,7 @@ class Store:
     async def save_text(self, key: str, source: str, payload: dict[str, Any]) -> None:
         await self._db.execute(
             "INSERT OR REPLACE INTO paper_texts VALUES (?,?,?,?)",
-            (key, source, json.dumps(payload, ensure_ascii=False), _now()),
+            (key, source, json.dumps(payload, ensure_ascii=False), now_iso()),
         )
         await self._db.commit()
 
@@ -291,7 +296,7 @@ class Store:
         data = array("f", [x for vector in vectors for x in vector]).tobytes()
         await self._db.execute(
             "INSERT OR REPLACE INTO paper_vectors VALUES (?,?,?,?,?)",
-            (key, model, dims, data, _now()),
+            (key, model, dims, data, now_iso()),
         )
         await self._db.commit()
 
@@ -317,7 +322,7 @@ class Store:
         `fresh` tells a reservation made now from one a crashed run left behind: only
         the latter needs a look on the platform for a root that may already exist.
         """
-        now = _now()
+        now = now_iso()
         cursor = await self._db.execute(
             "INSERT OR IGNORE INTO posts (key, platform, workspace_id, channel_id, arxiv_id, week, "
             "state, root_id, replies_done, created_at, updated_at) VALUES (?,?,?,?,?,?,?,NULL,0,?,?)",
@@ -340,7 +345,7 @@ class Store:
 
     async def mark_root_posted(self, key: str, thread: ThreadRef, arxiv_id: str) -> None:
         """Record the root and the thread -> paper mapping in one transaction."""
-        now = _now()
+        now = now_iso()
         await self._db.execute(
             "UPDATE posts SET state=?, root_id=?, updated_at=? WHERE key=?",
             (PostState.ROOT_POSTED, thread.root_id, now, key),
@@ -350,13 +355,15 @@ class Store:
 
     async def mark_reply_posted(self, key: str, replies_done: int) -> None:
         await self._db.execute(
-            "UPDATE posts SET replies_done=?, updated_at=? WHERE key=?", (replies_done, _now(), key)
+            "UPDATE posts SET replies_done=?, updated_at=? WHERE key=?",
+            (replies_done, now_iso(), key),
         )
         await self._db.commit()
 
     async def mark_complete(self, key: str) -> None:
         await self._db.execute(
-            "UPDATE posts SET state=?, updated_at=? WHERE key=?", (PostState.COMPLETE, _now(), key)
+            "UPDATE posts SET state=?, updated_at=? WHERE key=?",
+            (PostState.COMPLETE, now_iso(), key),
         )
         await self._db.commit()
 
@@ -455,7 +462,7 @@ class Store:
                 turn.role,
                 turn.author_id,
                 turn.text,
-                _now(),
+                now_iso(),
             ),
         )
         await self._db.commit()
@@ -528,7 +535,7 @@ class Store:
         await self._db.execute(
             "INSERT INTO usage (at, platform, workspace_id, channel_id, purpose, model, tokens_in, "
             "tokens_out) VALUES (?,?,?,?,?,?,?,?)",
-            (_now(), platform, workspace, channel, purpose, model, tokens_in, tokens_out),
+            (now_iso(), platform, workspace, channel, purpose, model, tokens_in, tokens_out),
         )
         await self._db.commit()
 

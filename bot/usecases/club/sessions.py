@@ -25,7 +25,7 @@ from bot.errors import InvalidSetting, NotReady
 from bot.publishing import Publisher
 from bot.publishing.keys import auto_pick_key, reminder_key, session_key
 from bot.publishing.outbound import defuse_mass_mentions
-from bot.render import Post
+from bot.render import Post, thread_name
 from bot.schedule import Clock, next_fire_after
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
@@ -36,7 +36,6 @@ from bot.usecases.club.votes import Votes
 from bot.usecases.papers import Papers
 
 MAX_PICK = 5
-THREAD_NAME_CHARS = 90
 
 
 class Sessions:
@@ -282,8 +281,3 @@ def parse_meeting_time(text: str, timezone: str) -> datetime:
             f"'{text[:40]}' is not a real date and time; use YYYY-MM-DD HH:MM."
         ) from None
     return naive.replace(tzinfo=ZoneInfo(timezone))
-
-
-def thread_name(text: str, limit: int = THREAD_NAME_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
