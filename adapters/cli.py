@@ -282,7 +282,7 @@ async def run_command(args: argparse.Namespace, settings: Settings, console: Con
 
 async def schedule_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from bot.publishing.keys import channel_name
-    from bot.schedule import describe_schedule
+    from bot.schedule.weekly import describe_schedule
 
     async with bootstrap(settings, read_only=_only_reads(settings)) as club:
         scheduler = club.scheduler

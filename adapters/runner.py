@@ -22,7 +22,8 @@ from bot.config import Settings
 from bot.domain import Platform
 from bot.errors import PaperclubError
 from bot.publishing.keys import channel_name
-from bot.schedule import DigestScheduler, describe_schedule
+from bot.schedule.scheduler import DigestScheduler
+from bot.schedule.weekly import describe_schedule
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ from bot.llm.openai_engine import OpenAIEngine
 from bot.publishing import ChatRouter, Outbound, Publisher
 from bot.reading.library import PaperLibrary
 from bot.retrieval import load_embedder
-from bot.schedule import Clock, DigestScheduler, utc_now
+from bot.schedule.scheduler import DigestScheduler
+from bot.schedule.weekly import Clock, utc_now
 from bot.seams import LLM, PaperSource
 from bot.sources.arxiv_source import ArxivClient, ArxivSource
 from bot.sources.arxiv_titles import ArxivTitleSearch

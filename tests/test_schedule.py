@@ -31,7 +31,7 @@ from adapters.console import ConsoleChat
 from bot.bootstrap import TERMINAL, Services, bootstrap, build_scheduler
 from bot.config import Settings
 from bot.domain import ChannelSettings, ConversationRef, Platform
-from bot.schedule import WeeklyTrigger, fire_times_between
+from bot.schedule.weekly import WeeklyTrigger, fire_times_between
 from bot.store import Store
 from bot.store.schedule_runs import ScheduleRuns
 from tests.conftest import loopback_env

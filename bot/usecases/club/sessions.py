@@ -26,7 +26,7 @@ from bot.publishing import Publisher
 from bot.publishing.keys import auto_pick_key, reminder_key, session_key
 from bot.publishing.outbound import defuse_mass_mentions
 from bot.render import Post, thread_name
-from bot.schedule import Clock, next_fire_after
+from bot.schedule.weekly import Clock, next_fire_after
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
 from bot.store.club_tables import ClubTables, SessionRow

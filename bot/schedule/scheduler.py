@@ -20,93 +20,33 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain import ChannelSettings, ConversationRef, DigestReport
 from bot.errors import PaperclubError, PlatformUnavailable, SourceUnavailable
 from bot.publishing import ChatRouter
 from bot.publishing.keys import REMINDER_JOB_ID, channel_name, digest_job_id, retry_job_id
+from bot.schedule.weekly import (
+    Clock,
+    WeeklyTrigger,
+    describe_schedule,
+    fire_times_between,
+    local_time,
+    next_fire_after,
+    utc_now,
+)
 from bot.store import Store
 from bot.store.schedule_runs import ScheduleRuns
-from bot.text.weekdays import CRON_DAYS
 from bot.usecases.channels import SettingsHook
 from bot.usecases.digest import Digest
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Reminders = Callable[[datetime], Awaitable[int]]  # a club job polled with the current time
 
 RETRY_DELAY = timedelta(minutes=30)
 MAX_RETRIES = 4  # then wait for next week's run (or a restart's catch-up)
 CHAT_WAIT = timedelta(minutes=2)  # a platform still connecting at start-up
 REMINDER_POLL = timedelta(minutes=1)
-_LOOKBACK = timedelta(weeks=53)  # how far back missed runs are counted
-_FOLD = timedelta(days=1)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class WeeklyTrigger(CronTrigger):  # type: ignore[misc]
-    """A channel's weekly time as a cron trigger in the channel's own time zone.
-
-    At a DST change a wall-clock time in the gap fires just after it (APScheduler's
-    behaviour); a time in the fold, which occurs twice, fires only the first time.
-    """
-
-    def __init__(self, channel: ChannelSettings) -> None:
-        hour, minute = (int(part) for part in channel.time.split(":"))
-        super().__init__(
-            day_of_week=CRON_DAYS[channel.weekday],
-            hour=hour,
-            minute=minute,
-            timezone=ZoneInfo(channel.timezone),
-        )
-
-    def get_next_fire_time(
-        self, previous_fire_time: datetime | None, now: datetime
-    ) -> datetime | None:
-        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
-        while (
-            previous_fire_time is not None
-            and fire is not None
-            and fire - previous_fire_time < _FOLD
-        ):
-            fire = super().get_next_fire_time(fire, _just_after(fire))
-        return fire
-
-
-def next_fire_after(channel: ChannelSettings, moment: datetime) -> datetime:
-    fire = WeeklyTrigger(channel).get_next_fire_time(None, moment)
-    assert fire is not None  # a weekly cron trigger without an end date always has one
-    return fire
-
-
-def fire_times_between(channel: ChannelSettings, start: datetime, end: datetime) -> list[datetime]:
-    """The channel's scheduled times in (start, end], oldest first."""
-    trigger = WeeklyTrigger(channel)
-    times: list[datetime] = []
-    fire = trigger.get_next_fire_time(None, _just_after(max(start, end - _LOOKBACK)))
-    while fire is not None and fire <= end:
-        times.append(fire)
-        fire = trigger.get_next_fire_time(fire, _just_after(fire))
-    return times
-
-
-def _just_after(moment: datetime) -> datetime:
-    """In UTC: local wall-clock arithmetic would land back before a DST fold's repeat."""
-    return moment.astimezone(UTC) + timedelta(microseconds=1)
-
-
-def describe_schedule(channel: ChannelSettings) -> str:
-    day = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
-    return f"{day[channel.weekday]} {channel.time} {channel.timezone}"
-
-
-def local_time(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
 @dataclass(frozen=True, slots=True)

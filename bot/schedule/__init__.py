@@ -1,0 +1,1 @@
+"""When things happen: each channel's weekly digest job, and the club's minute tick."""
