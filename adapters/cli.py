@@ -22,11 +22,11 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.console import ConsoleChat
+from adapters.logging_setup import configure_logging
 from bot.bootstrap import TERMINAL, bootstrap
 from bot.config import Settings
 from bot.domain import Author, ConversationRef, Platform
 from bot.errors import InvalidPaperId, InvalidSetting, PaperclubError, PaperNotFound
-from bot.logging_setup import configure_logging
 from bot.reading.fetch import LOCAL_SUFFIXES
 from bot.render import answer_post
 from bot.sources.ranking import explain
@@ -307,7 +307,7 @@ async def schedule_command(args: argparse.Namespace, settings: Settings, console
 
 
 async def export_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    from bot.export import collect_week, parse_week, to_html, to_markdown
+    from bot.usecases.export import collect_week, parse_week, to_html, to_markdown
 
     week = parse_week(args.week)
     conversation = _conversation(args.channel)

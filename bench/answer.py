@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.answering import build_answer_messages  # noqa: E402
+from bot.llm.grounding import build_answer_messages  # noqa: E402
 from bot.reading.chunking import chunk_passages  # noqa: E402
 from bot.reading.extract_html import passages_from_html  # noqa: E402
 from bot.reading.extract_pdf import passages_from_pdf  # noqa: E402

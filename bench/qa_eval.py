@@ -197,7 +197,7 @@ def evaluate_baseline(records: list[Record]) -> dict[str, Any]:
 
 
 def extractive_answerer(question: str, passages: list[Passage]) -> str:
-    from bot.answering import extractive_answer
+    from bot.llm.grounding import extractive_answer
 
     answer = extractive_answer(question, passages, "en")
     # Scored without the frame line ("The most relevant sentences in the paper:").
@@ -207,7 +207,7 @@ def extractive_answerer(question: str, passages: list[Passage]) -> str:
 def openai_answerer(model: str) -> Callable[[str, list[Passage]], str]:
     import openai
 
-    from bot.answering import build_answer_messages, extractive_answer, finalise_answer
+    from bot.llm.grounding import build_answer_messages, extractive_answer, finalise_answer
 
     client = openai.OpenAI()  # OPENAI_API_KEY / OPENAI_BASE_URL from the environment
 

@@ -37,7 +37,6 @@ from bot.store import Store
 from bot.store.club_tables import ClubTables
 from bot.store.submissions import SqliteSubmissions
 from bot.store.unfinished_answers import UnfinishedAnswers
-from bot.usage import current_conversation
 from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
 from bot.usecases.channels import Channels, SettingsHook
@@ -48,6 +47,7 @@ from bot.usecases.club.votes import Votes
 from bot.usecases.digest import Digest
 from bot.usecases.papers import Papers
 from bot.usecases.quotas import QuestionQuota
+from bot.usecases.usage import current_conversation
 
 TERMINAL = ConversationRef(Platform.CONSOLE, workspace_id="local", channel_id="terminal")
 """The terminal is a channel like any other: its posts are recorded too."""

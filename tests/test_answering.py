@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering import (
+from bot.domain import SummaryEngine, Turn
+from bot.llm.grounding import (
     NOT_FOUND_MARKER,
     build_answer_messages,
     extractive_answer,
@@ -14,7 +15,6 @@ from bot.answering import (
     parse_rewritten_queries,
     rewrite_queries_messages,
 )
-from bot.domain import SummaryEngine, Turn
 from bot.reading.chunking import chunk_passages
 from bot.reading.extract_text import passages_from_markdown
 from bot.reading.model import Passage

@@ -20,9 +20,9 @@ from adapters.console import ConsoleChat
 from bot.bootstrap import TERMINAL, bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Paper, Platform, QAPair, Summary, SummaryEngine
-from bot.export import ExportedPaper, WeekDigest, to_html, to_markdown
 from bot.store import Store
 from bot.store.submissions import SqliteSubmissions
+from bot.usecases.export import ExportedPaper, WeekDigest, to_html, to_markdown
 from tests.loopback.arxiv_server import ArxivServer
 
 MakeSettings = Callable[..., Settings]

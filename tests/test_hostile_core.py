@@ -88,7 +88,15 @@ async def test_a_weekday_must_be_a_real_name_or_exact_abbreviation(
 
 @pytest.mark.parametrize(
     ("day", "weekday"),
-    [("Thursday", 3), ("thu", 3), ("thurs", 3), ("木曜日", 3), ("木曜", 3), ("木", 3), ("목요일", 3)],
+    [
+        ("Thursday", 3),
+        ("thu", 3),
+        ("thurs", 3),
+        ("木曜日", 3),
+        ("木曜", 3),
+        ("木", 3),
+        ("목요일", 3),
+    ],
 )
 async def test_weekday_names_in_every_language(club: Services, day: str, weekday: int) -> None:
     assert (await club.channels.update_settings(TERMINAL, weekday=day)).weekday == weekday

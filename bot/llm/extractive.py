@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-from bot.answering import extractive_answer
 from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
+from bot.llm.grounding import extractive_answer
 from bot.reading.chunking import split_sentences
 from bot.reading.model import PaperText, Passage
 from bot.retrieval import STOPWORDS as ENGLISH_STOPWORDS

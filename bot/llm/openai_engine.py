@@ -23,10 +23,14 @@ import openai
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
-from bot.answering import build_answer_messages, parse_rewritten_queries, rewrite_queries_messages
 from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
 from bot.errors import LLMUnavailable
 from bot.llm.bounds import SUMMARY_LIMITS, ModelLimits, SummaryLimits, clip_summary_fields
+from bot.llm.grounding import (
+    build_answer_messages,
+    parse_rewritten_queries,
+    rewrite_queries_messages,
+)
 from bot.llm.reasoning import ReasoningFilter, strip_reasoning
 from bot.reading.model import PaperText, Passage
 from bot.text.i18n import LANGUAGE_NAMES

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from bot.answering import extractive_answer, finalise_answer
 from bot.domain import Answer, Author, MessageRef, ThreadRef, Turn
 from bot.errors import LLMUnavailable, PaperclubError, PlatformUnavailable
+from bot.llm.grounding import extractive_answer, finalise_answer
 from bot.publishing import ChatRouter, Outbound
 from bot.reading.library import PaperLibrary
 from bot.reading.model import PaperText, Passage, TextSource
@@ -28,11 +28,11 @@ from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
 from bot.store.unfinished_answers import UnfinishedAnswers
 from bot.text.command_text import reply
-from bot.usage import billed_to
 from bot.usecases.channel_rules import readable
 from bot.usecases.channels import Channels
 from bot.usecases.papers import Papers
 from bot.usecases.quotas import QuestionQuota
+from bot.usecases.usage import billed_to
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from bot.sources.submissions import SubmissionSource
 from bot.store import PostState, Store
 from bot.store.submissions import SqliteSubmissions
 from bot.text.i18n import label
-from bot.usage import billed_to
 from bot.usecases.channels import Channels
 from bot.usecases.papers import Papers, PreparedPaper
 from bot.usecases.progress import Progress, say
+from bot.usecases.usage import billed_to
 
 log = logging.getLogger(__name__)
 

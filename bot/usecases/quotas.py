@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain import Author, ConversationRef
 from bot.store import Store
-from bot.usage import RateLimiter
+from bot.usecases.usage import RateLimiter
 
 HOUR = 3600.0
 
