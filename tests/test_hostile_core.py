@@ -17,7 +17,7 @@ from rich.console import Console
 from adapters.console import ConsoleChat
 from bot.bootstrap import TERMINAL, Services, bootstrap
 from bot.config import Settings
-from bot.domain import QAPair, Summary, SummaryEngine
+from bot.domain import ConversationRef, QAPair, Summary, SummaryEngine
 from bot.errors import InvalidPaperId, InvalidSetting
 from bot.render import Post
 from tests.test_thread_answers import REVERSAL
@@ -137,3 +137,15 @@ async def test_the_cli_still_answers_from_a_local_file(club: Services, tmp_path:
     notes.write_text("# Notes\n\nThe reversal curse means models fail on B is A.\n", "utf-8")
     evidence = await club.answers.ask_file(notes, "What is the reversal curse?", "en")
     assert "B is A" in evidence.answer.text
+
+
+async def test_search_names_only_this_channels_threads(club: Services) -> None:
+    private = ConversationRef(TERMINAL.platform, TERMINAL.workspace_id, "private-channel")
+    chat = club.chats.for_conversation(private)
+    elsewhere = await chat.open_thread(
+        private, Post(text="root"), thread_name="reversal", idempotency_key="k2"
+    )
+    await club.store.mark_root_posted("k2", elsewhere, REVERSAL.arxiv_id)
+    found = await club.archive.search_archive(TERMINAL, "reversal")
+    assert [hit.thread.conversation for hit in found] == [TERMINAL]
+    assert [h.thread for h in await club.archive.search_archive(private, "reversal")] == [elsewhere]

@@ -107,13 +107,8 @@ class PaperCommands(commands.Cog):
     @app_commands.guild_only()
     async def search(self, interaction: discord.Interaction, words: str) -> None:
         responder = await self._replies.begin(interaction, ephemeral=False)
-        here = conversation_of(interaction)
-        hits = await self._archive.search_archive(here, words)
-        # The archive is the server's; a channel sees only its own threads (another channel
-        # may be private, and this reply is public).
-        await responder.finish(
-            describe_hits(words, [h for h in hits if h.thread.conversation == here])
-        )
+        hits = await self._archive.search_archive(conversation_of(interaction), words)
+        await responder.finish(describe_hits(words, hits))
 
     @app_commands.command(name=_("help"), description=_("How to use paperclub"))
     async def help_(self, interaction: discord.Interaction) -> None:

@@ -415,17 +415,20 @@ class Store:
         return None if row is None else ThreadRef(conversation, str(row[0]))
 
     async def search_archive(
-        self, platform: Platform, workspace_id: str, words: list[str], limit: int = 10
+        self, conversation: ConversationRef, words: list[str], limit: int = 10
     ) -> list[ArchiveHit]:
-        """Papers this workspace received whose title, abstract or tags contain every word."""
+        """Papers posted in this channel whose title, abstract or summary hold every word.
+
+        One channel, never the workspace: a member may not see another channel (a private
+        one), and a search reply is often public."""
         sql = (
             "SELECT t.platform, t.workspace_id, t.channel_id, t.root_id, t.arxiv_id, t.created_at, "
             "p.title FROM threads t JOIN papers p ON p.arxiv_id = t.arxiv_id "
             f"LEFT JOIN (SELECT arxiv_id, {_SUMMARY_TEXT} AS words FROM summaries) s "
             "ON s.arxiv_id = t.arxiv_id "
-            "WHERE t.platform=? AND t.workspace_id=?"
+            "WHERE t.platform=? AND t.workspace_id=? AND t.channel_id=?"
         )
-        params: list[Any] = [str(platform), workspace_id]
+        params: list[Any] = list(_conv_params(conversation))
         for word in words:
             sql += (
                 " AND (p.title LIKE ? ESCAPE '\\' OR p.abstract LIKE ? ESCAPE '\\' OR "

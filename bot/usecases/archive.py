@@ -18,12 +18,10 @@ class Archive:
         self._store = store
 
     async def search_archive(self, conversation: ConversationRef, query: str) -> list[ArchiveHit]:
-        """Papers this workspace already received, matching every word (`tag:x` matches tags)."""
+        """Papers this channel already received, matching every word (`tag:x` matches tags)."""
         folded = unicodedata.normalize("NFKC", readable(query))  # full-width Ｒ → R
         words = [w.removeprefix("tag:").strip() for w in folded.split()[:MAX_WORDS]]
         words = [w[:MAX_WORD_CHARS] for w in words if w]
         if not words:
             raise InvalidSetting("Give at least one word to search for, e.g. /search tag:rlhf.")
-        return await self._store.search_archive(
-            conversation.platform, conversation.workspace_id, words
-        )
+        return await self._store.search_archive(conversation, words)
