@@ -1,5 +1,6 @@
 """Persistence: aiosqlite in WAL mode with numbered migrations."""
 
-from bot.store.db import PostRecord, PostState, Store
+from bot.store.db import Store
+from bot.store.posts import PostRecord, PostState
 
 __all__ = ["PostRecord", "PostState", "Store"]

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.domain import ConversationRef, Platform, ReadingEntry
-from bot.store.db import Store, now_iso
+from bot.store.db import Store
+from bot.store.rows import now_iso
 from bot.store.schedule_runs import conversation_key
 
 

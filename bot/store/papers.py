@@ -1,0 +1,143 @@
+"""Papers, their summaries (per language), full texts and chunk vectors."""
+
+from __future__ import annotations
+
+import json
+from array import array
+from datetime import datetime
+from typing import Any
+
+from bot.domain import (
+    Paper,
+    QAPair,
+    Summary,
+    SummaryEngine,
+)
+from bot.store.rows import Rows, now_iso
+
+
+class PaperRows(Rows):
+    # Papers -----------------------------------------------------------------
+
+    async def save_paper(self, paper: Paper) -> None:
+        await self._db.execute(
+            "INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(arxiv_id) DO UPDATE SET "
+            "version=excluded.version, title=excluded.title, authors_json=excluded.authors_json, "
+            "abstract=excluded.abstract, published=excluded.published, updated=excluded.updated, "
+            "primary_category=excluded.primary_category, categories_json=excluded.categories_json, "
+            "fetched_at=excluded.fetched_at",
+            (
+                paper.arxiv_id,
+                paper.version,
+                paper.title,
+                json.dumps(list(paper.authors)),
+                paper.abstract,
+                paper.published.isoformat(),
+                paper.updated.isoformat(),
+                paper.primary_category,
+                json.dumps(list(paper.categories)),
+                now_iso(),
+            ),
+        )
+        await self._db.commit()
+
+    async def paper(self, arxiv_id: str) -> Paper | None:
+        async with self._db.execute("SELECT * FROM papers WHERE arxiv_id=?", (arxiv_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return Paper(
+            arxiv_id=row["arxiv_id"],
+            version=row["version"],
+            title=row["title"],
+            authors=tuple(json.loads(row["authors_json"])),
+            abstract=row["abstract"],
+            published=datetime.fromisoformat(row["published"]),
+            updated=datetime.fromisoformat(row["updated"]),
+            primary_category=row["primary_category"],
+            categories=tuple(json.loads(row["categories_json"])),
+        )
+
+    # Summaries (cached per paper and language, shared by every channel) --------
+
+    async def save_summary(self, summary: Summary) -> None:
+        payload = {
+            "tldr": summary.tldr,
+            "key_points": [[p.question, p.answer] for p in summary.key_points],
+            "tags": list(summary.tags),
+            "engine": str(summary.engine),
+            "model": summary.model,
+            "basis": summary.basis,
+            "title_translated": summary.title_translated,
+            "notes": list(summary.notes),
+        }
+        await self._db.execute(
+            "INSERT OR REPLACE INTO summaries VALUES (?,?,?,?)",
+            (
+                summary.arxiv_id,
+                summary.language,
+                json.dumps(payload, ensure_ascii=False),
+                now_iso(),
+            ),
+        )
+        await self._db.commit()
+
+    async def summary(self, arxiv_id: str, language: str) -> Summary | None:
+        async with self._db.execute(
+            "SELECT payload_json FROM summaries WHERE arxiv_id=? AND language=?",
+            (arxiv_id, language),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        return Summary(
+            arxiv_id=arxiv_id,
+            language=language,
+            tldr=data["tldr"],
+            key_points=tuple(QAPair(q, a) for q, a in data["key_points"]),
+            tags=tuple(data["tags"]),
+            engine=SummaryEngine(data["engine"]),
+            model=data["model"],
+            basis=data["basis"],
+            title_translated=data.get("title_translated", ""),
+            notes=tuple(data.get("notes", ())),
+        )
+
+    # Full texts (the reading module serialises them) ---------------------------
+
+    async def save_text(self, key: str, source: str, payload: dict[str, Any]) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO paper_texts VALUES (?,?,?,?)",
+            (key, source, json.dumps(payload, ensure_ascii=False), now_iso()),
+        )
+        await self._db.commit()
+
+    async def text(self, key: str) -> dict[str, Any] | None:
+        async with self._db.execute(
+            "SELECT payload_json FROM paper_texts WHERE key=?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    async def save_vectors(self, key: str, model: str, vectors: list[list[float]]) -> None:
+        """Chunk embeddings as packed float32 (a long paper's are about 0.7 MB)."""
+        dims = len(vectors[0]) if vectors else 0
+        data = array("f", [x for vector in vectors for x in vector]).tobytes()
+        await self._db.execute(
+            "INSERT OR REPLACE INTO paper_vectors VALUES (?,?,?,?,?)",
+            (key, model, dims, data, now_iso()),
+        )
+        await self._db.commit()
+
+    async def vectors(self, key: str, model: str) -> list[list[float]] | None:
+        async with self._db.execute(
+            "SELECT dims, data FROM paper_vectors WHERE key=? AND model=?", (key, model)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None or not row[0]:
+            return None
+        flat = array("f")
+        flat.frombytes(row[1])
+        dims = int(row[0])
+        return [flat[i : i + dims].tolist() for i in range(0, len(flat), dims)]
