@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+import yaml
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack_app import build_slack_app, make_client, run_slack, serve_http
@@ -365,3 +366,8 @@ def test_team_of_reads_commands_events_and_interactive_payloads() -> None:
     assert team_of({"team_id": "T1"}) == "T1"
     assert team_of({"type": "block_actions", "team": {"id": "T2"}}) == "T2"
     assert team_of({}) == ""
+
+
+def test_the_manifest_grants_the_scope_the_admin_check_needs() -> None:
+    manifest = yaml.safe_load((Path(__file__).parents[1] / "slack_manifest.yaml").read_text())
+    assert "users:read" in manifest["oauth_config"]["scopes"]["bot"]
