@@ -5,7 +5,6 @@ them, and each adapter's one reply path shows `str(error)` to the member: it is 
 user-facing text that says what to do next, and never contains a secret.
 
     PaperclubError
-    ├── ConfigurationError       start-up: a token or setting the host must fix
     ├── InvalidPaperId           not an arXiv id or link (bad input)
     ├── InvalidSetting           a value a member gave cannot be used (bad input)
     │   └── NotReady             the request is fine, what it needs is not there yet
@@ -15,7 +14,8 @@ user-facing text that says what to do next, and never contains a secret.
     ├── SourceUnavailable        a paper source failed after its retries
     ├── LLMUnavailable           the model failed; callers fall back to extractive text
     ├── PlatformUnavailable      Discord or Slack refused or failed a call
-    │   └── PlatformNotConnected no connection to that platform is running (yet)
+    │   ├── PlatformMisconfigured  start-up: a token or setting the host must fix
+    │   └── PlatformNotConnected   no connection to that platform is running (yet)
     └── StoreUnavailable         the database cannot be used; names the file and the fix
 
 `NotReady` subclasses `InvalidSetting` because both are refusals a member can act on
@@ -24,7 +24,7 @@ user-facing text that says what to do next, and never contains a secret.
 
 from __future__ import annotations
 
-import re
+from bot.text.mentions import defuse_mass_mentions
 
 
 class PaperclubError(Exception):
@@ -40,7 +40,7 @@ class InvalidPaperId(PaperclubError):
     def __init__(self, given: str, reason: str = "") -> None:
         shown = given if len(given) <= 80 else given[:77] + "..."
         shown = "".join(c for c in shown if c.isprintable())  # no control or RTL-override chars
-        shown = re.sub(r"@(everyone|here|channel)\b", "@\u200b\\1", shown, flags=re.IGNORECASE)
+        shown = defuse_mass_mentions(shown)
         detail = f" ({reason})" if reason else ""
         super().__init__(
             f"'{shown}' is not an arXiv paper reference{detail}. Use {self.ACCEPTED_FORMS}."
@@ -79,7 +79,12 @@ class PlatformUnavailable(PaperclubError):
     """Discord or Slack refused or failed a call (permissions, rate limits beyond our wait)."""
 
 
-class PlatformNotConnected(PaperclubError):
+class PlatformMisconfigured(PlatformUnavailable):
+    """A platform cannot start as configured (a missing or rejected token, an intent it
+    refused): the message names the setting and where to fix it, on both platforms."""
+
+
+class PlatformNotConnected(PlatformUnavailable):
     """Nothing is connected to post on this conversation's platform (yet)."""
 
     def __init__(self, platform: str) -> None:
@@ -102,11 +107,6 @@ class InvalidSetting(PaperclubError):
 class NotReady(InvalidSetting):
     """The club's state does not allow this yet (no votes, a paper not posted here, no
     session); the message says what to do first."""
-
-
-class ConfigurationError(PaperclubError):
-    """paperclub cannot start as configured (a missing or rejected token, an intent the
-    platform refused); the message names the setting and where to fix it."""
 
 
 class PaperUnreadable(PaperclubError):

@@ -19,7 +19,7 @@ from adapters.discord_bot.translations import CommandTranslator
 from bot.bootstrap import Services
 from bot.config import Settings
 from bot.domain import Platform
-from bot.errors import PaperclubError
+from bot.errors import PlatformMisconfigured
 
 logger = logging.getLogger(__name__)
 
@@ -86,19 +86,21 @@ class PaperclubBot(commands.Bot):
 async def run_discord(services: Services, settings: Settings) -> None:
     """Connect to Discord with settings.discord_token and serve until cancelled."""
     if settings.discord_token is None:
-        raise PaperclubError("DISCORD_TOKEN is not set: add the bot token to .env to use Discord.")
+        raise PlatformMisconfigured(
+            "DISCORD_TOKEN is not set: add the bot token to .env to use Discord."
+        )
     bot = PaperclubBot(services)
     services.chats.attach(Platform.DISCORD, bot.chat)
     try:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())
     except discord.LoginFailure:
-        raise PaperclubError(
+        raise PlatformMisconfigured(
             "Discord rejected DISCORD_TOKEN. Copy the bot token again from the Developer Portal "
             "(Applications → your app → Bot → Reset Token) into .env."
         ) from None
     except discord.PrivilegedIntentsRequired:
-        raise PaperclubError(
+        raise PlatformMisconfigured(
             "Discord refused the Message Content intent. Enable it in the Developer Portal "
             "(Applications → your app → Bot → Privileged Gateway Intents → Message Content Intent)."
         ) from None

@@ -142,10 +142,9 @@ class PaperCommands:
         return Post(text=settings_text(settings, "settings_saved"))
 
     async def search(self, request: Request) -> Post:
-        """Only this channel's threads: a member may not be able to see the others."""
+        """Only this channel's threads (the archive's rule): a member may not see the others."""
         hits = await self._archive.search_archive(request.conversation, request.args)
-        here = [hit for hit in hits if hit.thread.conversation == request.conversation]
-        return Post(text=search_text(request.args, here))
+        return Post(text=search_text(request.args, hits))
 
 
 class ClubCommands:

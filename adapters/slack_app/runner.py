@@ -22,7 +22,7 @@ from adapters.slack_app.app import build_slack_app
 from bot.bootstrap import Services
 from bot.config import Settings
 from bot.domain import Platform
-from bot.errors import PlatformUnavailable
+from bot.errors import PlatformMisconfigured
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ async def run_slack(
     """Run until cancelled. Needs SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN (Socket Mode) or
     SLACK_SIGNING_SECRET (HTTP mode, events at http://<host>:<slack_http_port>/slack/events)."""
     if settings.slack_bot_token is None:
-        raise PlatformUnavailable(
+        raise PlatformMisconfigured(
             "SLACK_BOT_TOKEN is not set; see docs/slack.md to create the app."
         )
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
@@ -86,7 +86,7 @@ async def run_slack(
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     if app_token is None and secret is None:
-        raise PlatformUnavailable(
+        raise PlatformMisconfigured(
             "Set SLACK_APP_TOKEN (Socket Mode, recommended) or SLACK_SIGNING_SECRET (HTTP mode)."
         )
     client = make_client(
@@ -123,7 +123,7 @@ async def _check_token(client: AsyncWebClient) -> dict[str, str]:
     try:
         response = await client.auth_test()
     except SlackApiError as e:
-        raise PlatformUnavailable(
+        raise PlatformMisconfigured(
             f"Slack rejected SLACK_BOT_TOKEN ({e.response.get('error')}). "
             "Copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page."
         ) from e

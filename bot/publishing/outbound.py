@@ -7,20 +7,14 @@ a paper that echoes a token, or writes `@everyone`, reaches nobody.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 
 from bot.render import Post
+from bot.text.mentions import defuse_mass_mentions
 
-MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
 MIN_SECRET_CHARS = 6  # shorter "secrets" (test placeholders, "none") would redact ordinary words
 REDACTED = "[redacted]"
-
-
-def defuse_mass_mentions(text: str) -> str:
-    """`@everyone` -> `@\u200beveryone`: still readable, pings nobody."""
-    return MASS_MENTION.sub(lambda m: "@\u200b" + m.group(1), text)
 
 
 class Outbound:

@@ -24,13 +24,13 @@ from bot.domain import (
 from bot.errors import InvalidSetting, NotReady
 from bot.publishing import Publisher
 from bot.publishing.keys import auto_pick_key, reminder_key, session_key
-from bot.publishing.outbound import defuse_mass_mentions
 from bot.render import Post, thread_name
 from bot.schedule.weekly import Clock, next_fire_after
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
 from bot.store.club_tables import ClubTables, SessionRow
 from bot.text.command_text import command_prefix_for, meeting_text, reply
+from bot.text.mentions import defuse_mass_mentions
 from bot.usecases.channels import Channels
 from bot.usecases.club.votes import Votes
 from bot.usecases.papers import Papers
