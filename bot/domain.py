@@ -78,6 +78,9 @@ class Candidate:
     comments: int = 0
     curated_note: str = ""  # a curator's one-line description, when a list provides one
     submitted_by: str = ""  # member id for a manual submission
+    title: str = ""  # the title as the source lists it (merges resubmissions by title)
+    github_stars: int = 0
+    keywords: tuple[str, ...] = ()  # e.g. Hugging Face's ai_keywords, alphaXiv's topics
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,8 @@ class ScoreParts:
     recency: float = 0.0
     interest: float = 0.0
     submission: float = 0.0
+    # How `social` splits over the sources, e.g. (("Hugging Face", 5.1), ("alphaXiv", 2.3))
+    by_source: tuple[tuple[str, float], ...] = ()
 
     @property
     def total(self) -> float:
@@ -178,6 +183,8 @@ class DigestReport:
     unavailable_sources: dict[str, str] = field(default_factory=dict)
     ranked: list[RankedPaper] = field(default_factory=list)
     empty_reason: str = ""
+    # Said above the digest: e.g. every social source was down, so it is ranked by recency
+    header_notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +202,10 @@ class ChannelSettings:
     meeting_weekday: int | None = None  # the club's weekly meeting, 0 = Monday; None: not set
     meeting_time: str | None = None  # "HH:MM" in `timezone`
     auto_pick_hours: int = 0  # pick the most-voted paper this long before a meeting; 0 = off
+    muted_topics: tuple[str, ...] = ()  # a paper matching any of these is left out
+    topic_weights: tuple[tuple[str, float], ...] = ()  # a topic's weight when not 1.0
+    categories: tuple[str, ...] = ()  # arXiv categories kept; () = every category
+    sources: tuple[str, ...] = ()  # paper sources used; () = every configured source
 
 
 @dataclass(frozen=True, slots=True)

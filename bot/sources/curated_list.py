@@ -1,6 +1,11 @@
-"""A curated weekly list in the Markdown of dair-ai's "ML Papers of the Week" README.
+"""A curated weekly list in the Markdown of dair-ai's "AI Papers of the Week".
 
-Each week is a `## Top ML Papers of the Week (<range>)[ - <year>]` heading followed by
+The list was `dair-ai/ML-Papers-of-the-Week` (one README) and goes on as
+`dair-ai/AI-Papers-of-the-Week`, one file per year (`years/<year>.md`); a `{year}` in the
+URL is filled with the digest window's year (and the year before, when the window
+starts in it and the newer file has no matching week).
+
+Each week is a `## Top ML|AI Papers of the Week (<range>)[ - <year>]` heading followed by
 a two-column table whose rows read `| N) <title> <description> | [Paper](url), ... |`.
 The README has used three title styles: `**Title** - description` (2023-2024),
 `Title - description` (January 2025) and `Title  Description` (two spaces, 2025).
@@ -26,9 +31,10 @@ from bot.sources.ids import canonical_id
 logger = logging.getLogger(__name__)
 
 SOURCE_NAME = "curated list"
+DEFAULT_URL = "https://raw.githubusercontent.com/dair-ai/AI-Papers-of-the-Week/main/years/{year}.md"
 
 _HEADING = re.compile(
-    r"^##\s+Top ML Papers of the Week\s*\((?P<range>[^)]*)\)\s*(?:-\s*(?P<year>\d{4}))?\s*$"
+    r"^##\s+Top (?:ML|AI) Papers of the Week\s*\((?P<range>[^)]*)\)\s*(?:-\s*(?P<year>\d{4}))?\s*$"
 )
 _RANGE = re.compile(
     r"(?P<m1>[A-Za-z]+)\.?\s*(?P<d1>\d{1,2})\s*[-–]\s*(?:(?P<m2>[A-Za-z]+)\.?\s*)?(?P<d2>\d{1,2})"
@@ -74,7 +80,7 @@ def parse_weeks(markdown: str, today: date | None = None) -> list[CuratedWeek]:
     lines = markdown.splitlines()
     starts = [i for i, line in enumerate(lines) if _HEADING.match(line.strip())]
     if not starts:
-        raise ValueError("no 'Top ML Papers of the Week' heading found")
+        raise ValueError("no 'Top AI Papers of the Week' heading found")
     weeks: list[CuratedWeek] = []
     newer_start = today or datetime.now(UTC).date()
     for position, first in enumerate(starts):
@@ -135,8 +141,18 @@ class CuratedListSource:
         self._policy = policy or RetryPolicy()
 
     async def candidates(self, window: Window) -> list[Candidate]:
+        if "{year}" not in self._url:
+            return await self._from(self._url, window)
         try:
-            body = await get_bytes(self._http, self._url, self._policy)
+            return await self._from(self._url.replace("{year}", str(window.end.year)), window)
+        except SourceUnavailable:
+            if window.start.year == window.end.year:
+                raise
+            return await self._from(self._url.replace("{year}", str(window.start.year)), window)
+
+    async def _from(self, url: str, window: Window) -> list[Candidate]:
+        try:
+            body = await get_bytes(self._http, url, self._policy)
         except FetchFailed as failure:
             raise SourceUnavailable("The curated paper list", failure.reason) from failure
         try:

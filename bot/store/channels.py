@@ -58,7 +58,8 @@ class ChannelRows(Rows):
         await self._db.execute(
             "INSERT OR REPLACE INTO channels (platform, workspace_id, channel_id, language, "
             "subscribed, weekday, time, timezone, digest_size, topics_json, meeting_weekday, "
-            "meeting_time, auto_pick_hours) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "meeting_time, auto_pick_hours, muted_topics_json, topic_weights_json, categories_json, "
+            "sources_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 *conv_params(settings.conversation),
                 settings.language,
@@ -71,6 +72,10 @@ class ChannelRows(Rows):
                 settings.meeting_weekday,
                 settings.meeting_time,
                 settings.auto_pick_hours,
+                json.dumps(list(settings.muted_topics), ensure_ascii=False),
+                json.dumps([list(pair) for pair in settings.topic_weights], ensure_ascii=False),
+                json.dumps(list(settings.categories)),
+                json.dumps(list(settings.sources)),
             ),
         )
         await self._db.commit()
@@ -144,4 +149,10 @@ def _channel_from_row(row: aiosqlite.Row) -> ChannelSettings:
         meeting_weekday=row["meeting_weekday"],
         meeting_time=row["meeting_time"],
         auto_pick_hours=row["auto_pick_hours"],
+        muted_topics=tuple(json.loads(row["muted_topics_json"])),
+        topic_weights=tuple(
+            (str(topic), float(weight)) for topic, weight in json.loads(row["topic_weights_json"])
+        ),
+        categories=tuple(json.loads(row["categories_json"])),
+        sources=tuple(json.loads(row["sources_json"])),
     )

@@ -188,4 +188,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, workspace_id, channel_id, message_id)
     );
     """,
+    # 6: what a channel steers its digest with: muted topics, topic weights, arXiv
+    # categories and the paper sources it uses (JSON lists; empty = the defaults)
+    """
+    ALTER TABLE channels ADD COLUMN muted_topics_json TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE channels ADD COLUMN topic_weights_json TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE channels ADD COLUMN categories_json TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE channels ADD COLUMN sources_json TEXT NOT NULL DEFAULT '[]';
+    """,
 )
