@@ -31,7 +31,7 @@ from bot.reading.fetch import LOCAL_SUFFIXES
 from bot.render import answer_post
 from bot.sources.ranking import explain
 from bot.store import Store
-from bot.text.i18n import SUPPORTED_LANGUAGES
+from bot.text import SUPPORTED_LANGUAGES
 from bot.usecases.answers import Evidence
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

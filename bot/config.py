@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.text.i18n import SUPPORTED_LANGUAGES
+from bot.text import SUPPORTED_LANGUAGES
 
 ARXIV_EXPORT_API = "https://export.arxiv.org/api/query"
 DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "cs.CV")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain import Answer, Paper, Summary, SummaryEngine
-from bot.text.i18n import label
+from bot.text import t
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,31 +58,31 @@ def paper_thread(
         title=title,
         url=paper.abs_url,
         fields=(
-            Field(label("authors", lang), _authors(paper.authors)),
-            Field(label("published", lang), paper.published.date().isoformat()),
-            Field(label("updated", lang), paper.updated.date().isoformat()),
-            Field(label("category", lang), paper.primary_category),
+            Field(t("authors", lang), _authors(paper.authors)),
+            Field(t("published", lang), paper.published.date().isoformat()),
+            Field(t("updated", lang), paper.updated.date().isoformat()),
+            Field(t("category", lang), paper.primary_category),
             Field("arXiv", f"{paper.arxiv_id}v{paper.version}"),
         ),
         description=summary.tldr,
     )
     engine_note = (
-        label("extractive_note", lang)
+        t("extractive_note", lang)
         if summary.engine is SummaryEngine.EXTRACTIVE
-        else f"{label('model_note', lang)} {summary.model}"
+        else f"{t('model_note', lang)} {summary.model}"
     )
-    notes = [f"{engine_note} · {label('basis', lang)}: {summary.basis}"]
+    notes = [f"{engine_note} · {t('basis', lang)}: {summary.basis}"]
     notes.extend(summary.notes)
     notes.extend(footer_notes)
     root = Post(text="\n".join(f"_{n}_" for n in notes), card=card)
 
-    summary_post = Post(text=f"**{label('summary', lang)}**\n\n{summary.tldr}")
-    qa_lines = [f"**{label('key_points', lang)}**"]
+    summary_post = Post(text=f"**{t('summary', lang)}**\n\n{summary.tldr}")
+    qa_lines = [f"**{t('key_points', lang)}**"]
     for i, pair in enumerate(summary.key_points, 1):
         qa_lines.append(f"**Q{i}. {pair.question}**\n{pair.answer}")
     qa_post = Post(text="\n\n".join(qa_lines))
     tags = " ".join(f"`#{t}`" for t in summary.tags)
-    tags_post = Post(text=f"**{label('tags', lang)}** {tags}\n_{label('ask_hint', lang)}_")
+    tags_post = Post(text=f"**{t('tags', lang)}** {tags}\n_{t('ask_hint', lang)}_")
     return PaperThread(
         root=root,
         replies=(summary_post, qa_post, tags_post),
@@ -93,7 +93,7 @@ def paper_thread(
 def answer_post(answer: Answer, language: str) -> Post:
     parts = [answer.text]
     if answer.citations:
-        lines = [f"**{label('sources', language)}**"]
+        lines = [f"**{t('sources', language)}**"]
         for i, c in enumerate(answer.citations, 1):
             where = c.section or "?"
             if c.page is not None:
@@ -102,7 +102,7 @@ def answer_post(answer: Answer, language: str) -> Post:
         parts.append("\n".join(lines))
     notes = list(answer.notes)
     if answer.engine is SummaryEngine.EXTRACTIVE:
-        notes.insert(0, label("extractive_answer_note", language))
+        notes.insert(0, t("extractive_answer_note", language))
     if notes:
         parts.append("\n".join(f"_{n}_" for n in notes))
     return Post(text="\n\n".join(parts))

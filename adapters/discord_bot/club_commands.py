@@ -23,7 +23,8 @@ from adapters.discord_bot.responder import Replies
 from adapters.discord_bot.wording import session_link, title
 from bot.domain import PaperInChannel
 from bot.errors import NotAPaperThread
-from bot.text.command_text import reading_list_text, reply
+from bot.text import t
+from bot.text.presenters import reading_list_text
 from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
@@ -65,7 +66,7 @@ class ClubCommands(commands.Cog):
         tally = await self._votes.vote(target, author_of(interaction.user))
         language = member_language(interaction)
         await responder.finish(
-            reply("voted", language, title=title(tally.paper.title), votes=tally.votes)
+            t("voted", language, title=title(tally.paper.title), votes=tally.votes)
         )
 
     @app_commands.command(
@@ -92,7 +93,7 @@ class ClubCommands(commands.Cog):
         language = member_language(interaction)
         await responder.finish(
             "\n".join(
-                reply(
+                t(
                     "picked",
                     language,
                     title=title(s.paper.title),
@@ -129,10 +130,10 @@ class ClubCommands(commands.Cog):
         meeting = (
             discord.utils.format_dt(session.meeting_at, "F")
             if session.meeting_at
-            else reply("no_meeting_time", language)
+            else t("no_meeting_time", language)
         )
         await responder.finish(
-            reply(
+            t(
                 "presenter",
                 language,
                 presenter=discord.utils.escape_markdown(session.presenter or member.display_name),
@@ -151,9 +152,7 @@ class ClubCommands(commands.Cog):
         found = await self._reading_list.save(
             conversation_of(interaction), author_of(interaction.user), paper
         )
-        await responder.finish(
-            reply("saved", member_language(interaction), title=title(found.title))
-        )
+        await responder.finish(t("saved", member_language(interaction), title=title(found.title)))
 
     @app_commands.command(name=_("saved"), description=_("Show your reading list"))
     @app_commands.guild_only()
@@ -177,9 +176,7 @@ class ClubCommands(commands.Cog):
         found = await self._reading_list.read(
             conversation_of(interaction), author_of(interaction.user), paper
         )
-        await responder.finish(
-            reply("read", member_language(interaction), title=title(found.title))
-        )
+        await responder.finish(t("read", member_language(interaction), title=title(found.title)))
 
     @app_commands.command(
         name=_("recap"),
@@ -193,7 +190,7 @@ class ClubCommands(commands.Cog):
         responder = await self._replies.begin(interaction, ephemeral=True)
         notes = await self._recap.recap(thread)
         await responder.finish(
-            reply(
+            t(
                 "recap_posted",
                 member_language(interaction),
                 points=len(notes.key_points),

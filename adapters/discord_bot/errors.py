@@ -12,13 +12,11 @@ from discord import app_commands
 from adapters.discord_bot.permissions import OPEN_THREADS, MissingPermission
 from adapters.discord_bot.responder import Replies
 from bot.errors import PaperclubError
+from bot.text import t
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = (
-    "Sorry, something went wrong inside paperclub. It has been logged; "
-    "please try again in a minute."
-)
+APOLOGY = t("apology", "en")
 BUSY = "Discord is busy right now, so paperclub could not finish. Try again in a minute."
 
 

@@ -11,7 +11,7 @@ from adapters.discord_bot.permissions import MissingPermission, missing
 from adapters.discord_bot.translations import language_of
 from bot.domain import Author, ConversationRef, Platform, ThreadRef
 from bot.errors import PaperclubError, PlatformUnavailable
-from bot.text.command_text import reply
+from bot.text import t
 
 AdminRule = Literal["managers", "everyone"]
 ADMIN_PERMISSION = "manage_channels"  # also each admin command's default_member_permissions
@@ -74,4 +74,4 @@ class AdminGate:
         if granted.administrator or getattr(granted, ADMIN_PERMISSION):
             return
         command = interaction.command.name if interaction.command is not None else "?"
-        raise AdminOnly(reply("admin_only", member_language(interaction), command=command))
+        raise AdminOnly(t("admin_only", member_language(interaction), command=command))

@@ -19,7 +19,7 @@ from adapters.discord_bot.responder import Replies
 from adapters.discord_bot.wording import describe_hits
 from bot.errors import NotAPaperThread
 from bot.render import answer_post
-from bot.text.command_text import help_text
+from bot.text.presenters import help_text
 from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
 from bot.usecases.channels import Channels

@@ -8,15 +8,16 @@ from functools import cache
 import discord
 
 from bot.domain import ArchiveHit, ChannelSettings, DigestReport, Session
-from bot.text.command_text import digest_lines, reply, settings_lines
+from bot.text import t
+from bot.text.presenters import digest_lines, settings_lines
 
 SEARCH_HITS_SHOWN = 10
 
 
 def describe_settings(settings: ChannelSettings, heading: str = "settings_heading") -> str:
-    """The channel's settings in its own language; `heading` is a bot.text.command_text key."""
+    """The channel's settings in its own language; `heading` is a catalog key."""
     language = settings.language
-    title = f"**{reply(heading, language)}** (<#{settings.conversation.channel_id}>)"
+    title = f"**{t(heading, language)}** (<#{settings.conversation.channel_id}>)"
     return "\n".join([title, *settings_lines(settings, language, "/")])
 
 

@@ -24,8 +24,8 @@ from adapters.slack_app.commands import (
 from bot.bootstrap import Services
 from bot.domain import Author, ConversationRef, PaperInChannel, Session
 from bot.render import Post, answer_post
-from bot.text.command_text import help_text, meeting_text, reading_list_text
-from bot.text.command_text import reply as reply_text
+from bot.text import t
+from bot.text.presenters import help_text, meeting_text, reading_list_text
 from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
 from bot.usecases.channels import Channels
@@ -166,7 +166,7 @@ class ClubCommands:
         target = PaperInChannel(request.conversation, paper_argument(request.args, "vote"))
         tally = await self._votes.vote(target, request.member)
         language = await _language(self._channels, request.conversation)
-        return Post(text=reply_text("voted", language, title=tally.paper.title, votes=tally.votes))
+        return Post(text=t("voted", language, title=tally.paper.title, votes=tally.votes))
 
     async def pick(self, request: Request) -> Post:
         wanted = parse_pick(request.args)
@@ -176,9 +176,7 @@ class ClubCommands:
         language = await _language(self._channels, request.conversation)
         return Post(
             text="\n".join(
-                reply_text(
-                    "picked", language, title=s.paper.title, votes=s.votes, link=_session_link(s)
-                )
+                t("picked", language, title=s.paper.title, votes=s.votes, link=_session_link(s))
                 for s in sessions
             )
         )
@@ -197,10 +195,10 @@ class ClubCommands:
         meeting = (
             meeting_text(session.meeting_at, language)
             if session.meeting_at
-            else reply_text("no_meeting_time", language)
+            else t("no_meeting_time", language)
         )
         return Post(
-            text=reply_text(
+            text=t(
                 "presenter",
                 language,
                 presenter=session.presenter or presenter.display_name,
@@ -215,14 +213,14 @@ class ClubCommands:
             request.conversation, request.member, paper_argument(request.args, "save")
         )
         language = await _language(self._channels, request.conversation)
-        return Post(text=reply_text("saved", language, title=paper.title))
+        return Post(text=t("saved", language, title=paper.title))
 
     async def read(self, request: Request) -> Post:
         paper = await self._reading_list.read(
             request.conversation, request.member, paper_argument(request.args, "read")
         )
         language = await _language(self._channels, request.conversation)
-        return Post(text=reply_text("read", language, title=paper.title))
+        return Post(text=t("read", language, title=paper.title))
 
     async def saved(self, request: Request) -> Post:
         entries = await self._reading_list.saved(request.conversation, request.member)
@@ -234,7 +232,7 @@ class ClubCommands:
         notes = await self._recap.recap(target)
         language = await _language(self._channels, request.conversation)
         return Post(
-            text=reply_text(
+            text=t(
                 "recap_posted",
                 language,
                 points=len(notes.key_points),

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from adapters.slack_app.mrkdwn import from_slack
 from bot.domain import ArchiveHit, ChannelSettings, DigestReport, ThreadRef
 from bot.errors import InvalidSetting
-from bot.text.command_text import digest_lines, reply, settings_lines
+from bot.text import t
+from bot.text.presenters import digest_lines, settings_lines
 
 MAIN_COMMAND = "/paperclub"
 COMMAND_PREFIX = MAIN_COMMAND + " "
@@ -212,14 +213,14 @@ SETTINGS_EXAMPLE = (
 
 
 def settings_text(s: ChannelSettings, heading: str = "settings_heading") -> str:
-    """The channel's settings in its own language; `heading` is a bot.text.command_text key."""
+    """The channel's settings in its own language; `heading` is a catalog key."""
     language = s.language
     lines = settings_lines(s, language, COMMAND_PREFIX)
     return "\n".join(
         [
-            f"**{reply(heading, language)}**",
+            f"**{t(heading, language)}**",
             *(f"- {line}" for line in lines),
-            f"{reply('settings_change', language)} `{SETTINGS_EXAMPLE}`.",
+            f"{t('settings_change', language)} `{SETTINGS_EXAMPLE}`.",
         ]
     )
 

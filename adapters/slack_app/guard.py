@@ -21,14 +21,11 @@ from adapters.slack_app.replies import Reply
 from bot.errors import PaperclubError
 from bot.publishing import Outbound
 from bot.render import Post
-from bot.text.command_text import reply as reply_text
+from bot.text import t
 
 log = logging.getLogger(__name__)
 
-SORRY = (
-    "Something went wrong on paperclub's side and it was logged. "
-    "Try again in a minute; if it keeps happening, tell whoever runs the bot."
-)
+SORRY = t("apology", "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +121,7 @@ def workspace_gate(
             return None
         if "command" in body:
             log.warning("refused %s from workspace %s", body.get("command"), team or "?")
-            return await ack(text=outbound.text(reply_text("slack_other_workspace", "en")))
+            return await ack(text=outbound.text(t("slack_other_workspace", "en")))
         log.warning("ignored a %s request from workspace %s", body.get("type"), team or "?")
         return BoltResponse(status=200, body="")
 

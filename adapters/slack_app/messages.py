@@ -27,7 +27,7 @@ from bot.domain import ThreadRef
 from bot.errors import NotAPaperThread
 from bot.publishing import Outbound
 from bot.render import Post
-from bot.text.command_text import help_text
+from bot.text.presenters import help_text
 from bot.usecases.answers import Answers
 from bot.usecases.channels import Channels
 from bot.usecases.club.recap import Recap

@@ -16,7 +16,7 @@ from adapters.slack_app.replies import CommandReply
 from bot.bootstrap import Services
 from bot.publishing import Outbound
 from bot.render import Post
-from bot.text.command_text import reply as reply_text
+from bot.text import t
 
 
 def register(app: AsyncApp, services: Services, managers: Managers) -> None:
@@ -33,7 +33,7 @@ def register(app: AsyncApp, services: Services, managers: Managers) -> None:
             incoming.client, origin.conversation.workspace_id, origin.member.user_id
         ):
             language = (await channels.channel_settings(origin.conversation)).language
-            refusal = reply_text(
+            refusal = t(
                 "slack_managers_only", language, command=f"{COMMAND_PREFIX}{invocation.sub}"
             )
             await reply.say(Post(text=refusal))

@@ -18,7 +18,7 @@ from bot.domain import Answer, Citation, SummaryEngine, Turn
 from bot.reading.chunking import split_sentences
 from bot.reading.model import Passage
 from bot.retrieval import QUESTION_FRAME, query_terms, stem, tokenize
-from bot.text.i18n import LANGUAGE_NAMES
+from bot.text import LANGUAGE_NAMES, t
 
 NOT_FOUND_MARKER = "NOT IN PAPER"
 HISTORY_TURNS = 6
@@ -28,21 +28,6 @@ MAX_QUOTE_CHARS = 400
 RELATIVE_FLOOR = 0.5  # an extractive sentence must score at least this share of the best
 CHARS_PER_TOKEN = 4  # rough English estimate, to keep prompts inside the token budget
 
-NOT_FOUND_TEXT = {
-    "en": "The paper does not seem to say: none of the passages I found answer this question.",
-    "ja": "論文には記載がないようです。見つかった箇所には、この質問に答える記述がありませんでした。",
-    "ko": "논문에는 관련 내용이 없는 것 같습니다. 찾은 구절 중 이 질문에 답하는 내용이 없습니다.",
-}
-CROSS_LANGUAGE_HINT = {
-    "en": "Your question shares no words with the paper's text; asking in English may help.",
-    "ja": "質問の語句が論文 (英語) の本文と一致しませんでした。英語で質問すると見つかる場合があります。",
-    "ko": "질문의 단어가 논문(영어) 본문과 일치하지 않았습니다. 영어로 질문하면 찾을 수 있습니다.",
-}
-EXTRACTIVE_INTRO = {
-    "en": "The most relevant sentences in the paper:",
-    "ja": "論文中で最も関連する記述 (原文):",
-    "ko": "논문에서 가장 관련 있는 문장 (원문):",
-}
 
 SYSTEM_PROMPT = """You are paperclub, answering a reading group's questions about one research paper.
 
@@ -245,7 +230,7 @@ def finalise_answer(model_text: str, passages: Sequence[Passage]) -> Answer:
     if body.upper().startswith(NOT_FOUND_MARKER) and not claimed:
         explanation = body[len(NOT_FOUND_MARKER) :].lstrip(" :：-").strip()
         return Answer(
-            text=explanation or NOT_FOUND_TEXT["en"],
+            text=explanation or t("answer_not_found", "en"),
             grounded=True,
             citations=(),
             engine=SummaryEngine.MODEL,
@@ -335,8 +320,8 @@ def extractive_answer(
     document_frequency: dict[str, int] = {}
     tokenised = [set(tokenize(s.text)) for s in sentences]
     for tokens in tokenised:
-        for t in tokens:
-            document_frequency[t] = document_frequency.get(t, 0) + 1
+        for token in tokens:
+            document_frequency[token] = document_frequency.get(token, 0) + 1
     n = max(len(sentences), 1)
 
     def score(i: int) -> float:
@@ -350,15 +335,15 @@ def extractive_answer(
     top = scored[0][0] if scored else 0.0
     best = [i for s, i in scored if s > 0 and s >= RELATIVE_FLOOR * top][:max_sentences]
     if not best:
-        text = NOT_FOUND_TEXT.get(language, NOT_FOUND_TEXT["en"])
+        text = t("answer_not_found", language)
         if not _LATIN.search(question):
-            text += "\n" + CROSS_LANGUAGE_HINT.get(language, CROSS_LANGUAGE_HINT["en"])
+            text += "\n" + t("answer_cross_language_hint", language)
         return Answer(text=text, grounded=False, citations=(), engine=SummaryEngine.EXTRACTIVE)
     chosen = [sentences[i] for i in best]
     citations = tuple(
         Citation(_short_quote(s.text), s.passage.section, s.passage.page) for s in chosen
     )
-    lines = [EXTRACTIVE_INTRO.get(language, EXTRACTIVE_INTRO["en"])]
+    lines = [t("answer_extractive_intro", language)]
     lines += [f"> {s.text} [{k}]" for k, s in enumerate(chosen, 1)]
     return Answer(
         text="\n".join(lines), grounded=True, citations=citations, engine=SummaryEngine.EXTRACTIVE

@@ -33,7 +33,7 @@ from bot.llm.grounding import (
 )
 from bot.llm.reasoning import ReasoningFilter, strip_reasoning
 from bot.reading.model import PaperText, Passage
-from bot.text.i18n import LANGUAGE_NAMES
+from bot.text import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from bot.seams import LLM
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
 from bot.store.unfinished_answers import UnfinishedAnswers
-from bot.text.command_text import reply
+from bot.text import t
 from bot.usecases.channel_rules import readable
 from bot.usecases.channels import Channels
 from bot.usecases.papers import Papers
@@ -126,9 +126,7 @@ class Answers:
             assert message.thread is not None
             try:
                 chat = self._chats.for_conversation(message.conversation)
-                await chat.edit(
-                    message, Post(text=reply("answer_interrupted", unfinished.language))
-                )
+                await chat.edit(message, Post(text=t("answer_interrupted", unfinished.language)))
             except PaperclubError as error:
                 log.info("interrupted answer %s not marked yet: %s", message.message_id, error)
                 continue

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import ChannelSettings
 from bot.errors import InvalidSetting
-from bot.text.i18n import SUPPORTED_LANGUAGES
+from bot.text import SUPPORTED_LANGUAGES
 from bot.text.weekdays import parse_weekday
 
 ECHO_CHARS = 40

@@ -24,7 +24,7 @@ from bot.sources.ranking import merge_candidates, missing_metadata, rank
 from bot.sources.submissions import SubmissionSource
 from bot.store import PostState, Store
 from bot.store.submissions import SqliteSubmissions
-from bot.text.i18n import label
+from bot.text import t
 from bot.usecases.channels import Channels
 from bot.usecases.papers import Papers, PreparedPaper
 from bot.usecases.progress import Progress, say
@@ -114,7 +114,9 @@ class Digest:
         if not papers:
             report.empty_reason = _empty_reason(report, window)
             if not dry_run and not this_week:
-                text = f"**{label('no_new_papers', channel.language)}** ({week}): {report.empty_reason}."
+                text = (
+                    f"**{t('no_new_papers', channel.language)}** ({week}): {report.empty_reason}."
+                )
                 await self._publisher.publish_notice(
                     conversation,
                     Post(text=text),
@@ -202,4 +204,4 @@ def _source_notes(unavailable: dict[str, str], language: str) -> tuple[str, ...]
     if not unavailable:
         return ()
     down = "; ".join(f"{name} ({reason})" for name, reason in unavailable.items())
-    return (f"{label('sources_down', language)}: {down}",)
+    return (f"{t('sources_down', language)}: {down}",)

@@ -16,23 +16,9 @@ from datetime import date, timedelta
 from bot.domain import ConversationRef, Paper, Summary
 from bot.errors import InvalidSetting
 from bot.store import PostState, Store
-from bot.text.i18n import label
+from bot.text import t
 
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
-
-_LABELS: dict[str, dict[str, str]] = {
-    "title": {
-        "en": "Top ML Papers of the Week",
-        "ja": "今週の注目ML論文",
-        "ko": "이번 주 주목할 ML 논문",
-    },
-    "papers": {"en": "This week's papers", "ja": "今週の論文", "ko": "이번 주 논문"},
-    "no_summary": {
-        "en": "No summary was stored in this language.",
-        "ja": "この言語の要約は保存されていません。",
-        "ko": "이 언어로 저장된 요약이 없습니다.",
-    },
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +76,8 @@ async def collect_week(
 
 def to_markdown(digest: WeekDigest) -> str:
     lang = digest.language
-    lines = [f"# {_label('title', lang)} ({digest.week}: {_span(digest)})", ""]
-    lines += [f"## {_label('papers', lang)}", ""]
+    lines = [f"# {t('export_title', lang)} ({digest.week}: {_span(digest)})", ""]
+    lines += [f"## {t('export_papers', lang)}", ""]
     for number, item in enumerate(digest.papers, 1):
         lines.append(
             f"{number}. [{_md(item.paper.title)}](#paper-{number}) "
@@ -105,15 +91,15 @@ def to_markdown(digest: WeekDigest) -> str:
             lines.append(f"- **{name}:** {_md(value)}")
         lines.append(f"- **arXiv:** [{paper.arxiv_id}v{paper.version}]({paper.abs_url})")
         if summary is None:
-            lines += ["", f"_{_label('no_summary', lang)}_"]
+            lines += ["", f"_{t('export_no_summary', lang)}_"]
             continue
         if summary.tags:
             lines.append(
-                f"- **{label('tags', lang)}:** "
+                f"- **{t('tags', lang)}:** "
                 + " ".join(f"`{t.replace('`', '')}`" for t in summary.tags)
             )
-        lines += ["", f"### {label('summary', lang)}", "", _md(summary.tldr)]
-        lines += ["", f"### {label('key_points', lang)}"]
+        lines += ["", f"### {t('summary', lang)}", "", _md(summary.tldr)]
+        lines += ["", f"### {t('key_points', lang)}"]
         for index, pair in enumerate(summary.key_points, 1):
             lines += ["", f"**Q{index}. {_md(pair.question)}**", "", _md(pair.answer)]
     return "\n".join(lines) + "\n"
@@ -121,7 +107,7 @@ def to_markdown(digest: WeekDigest) -> str:
 
 def to_html(digest: WeekDigest) -> str:
     lang = digest.language
-    title = f"{_label('title', lang)} ({digest.week}: {_span(digest)})"
+    title = f"{t('export_title', lang)} ({digest.week}: {_span(digest)})"
     out = [
         "<!DOCTYPE html>",
         f'<html lang="{html.escape(lang)}">',
@@ -129,7 +115,7 @@ def to_html(digest: WeekDigest) -> str:
         f"<title>{html.escape(title)}</title></head>",
         "<body>",
         f"<h1>{html.escape(title)}</h1>",
-        f"<h2>{html.escape(_label('papers', lang))}</h2>",
+        f"<h2>{html.escape(t('export_papers', lang))}</h2>",
         "<ol>",
     ]
     for number, item in enumerate(digest.papers, 1):
@@ -150,15 +136,15 @@ def to_html(digest: WeekDigest) -> str:
         )
         if summary is not None and summary.tags:
             tags = " ".join(f"<code>{html.escape(t)}</code>" for t in summary.tags)
-            out.append(f"<li><strong>{html.escape(label('tags', lang))}:</strong> {tags}</li>")
+            out.append(f"<li><strong>{html.escape(t('tags', lang))}:</strong> {tags}</li>")
         out.append("</ul>")
         if summary is None:
-            out.append(f"<p><em>{html.escape(_label('no_summary', lang))}</em></p>")
+            out.append(f"<p><em>{html.escape(t('export_no_summary', lang))}</em></p>")
         else:
             out += [
-                f"<h3>{html.escape(label('summary', lang))}</h3>",
+                f"<h3>{html.escape(t('summary', lang))}</h3>",
                 f"<p>{html.escape(summary.tldr)}</p>",
-                f"<h3>{html.escape(label('key_points', lang))}</h3>",
+                f"<h3>{html.escape(t('key_points', lang))}</h3>",
                 "<dl>",
             ]
             for index, pair in enumerate(summary.key_points, 1):
@@ -172,20 +158,15 @@ def to_html(digest: WeekDigest) -> str:
 
 def _metadata(paper: Paper, lang: str) -> list[tuple[str, str]]:
     return [
-        (label("authors", lang), ", ".join(paper.authors)),
-        (label("published", lang), paper.published.date().isoformat()),
-        (label("updated", lang), paper.updated.date().isoformat()),
-        (label("category", lang), paper.primary_category),
+        (t("authors", lang), ", ".join(paper.authors)),
+        (t("published", lang), paper.published.date().isoformat()),
+        (t("updated", lang), paper.updated.date().isoformat()),
+        (t("category", lang), paper.primary_category),
     ]
 
 
 def _span(digest: WeekDigest) -> str:
     return f"{digest.first_day.isoformat()} – {digest.last_day.isoformat()}"
-
-
-def _label(key: str, language: str) -> str:
-    texts = _LABELS[key]
-    return texts.get(language, texts["en"])
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")

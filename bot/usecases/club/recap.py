@@ -27,8 +27,7 @@ from bot.reading.model import Passage
 from bot.render import Post
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
-from bot.text.command_text import command_prefix_for, reply
-from bot.text.i18n import label
+from bot.text import command_prefix_for, t
 from bot.usecases.channels import Channels
 from bot.usecases.papers import Papers
 
@@ -105,13 +104,13 @@ def meeting_notes(paper: Paper, turns: list[Turn], passages: tuple[Passage, ...]
 
 def recap_text(notes: MeetingNotes, language: str) -> str:
     def say(key: str) -> str:
-        return reply(key, language)
+        return t(key, language)
 
-    lines = [f"**📝 {reply('recap_title', language, title=notes.paper.title)}**", ""]
+    lines = [f"**📝 {t('recap_title', language, title=notes.paper.title)}**", ""]
     lines.append(f"**{say('recap_key_points')}**")
     for point in notes.key_points:
         where = "; ".join(_where(c) for c in point.citations)
-        lines.append(f"• {point.text} ({label('sources', language)}: {where})")
+        lines.append(f"• {point.text} ({t('sources', language)}: {where})")
     if not notes.key_points:
         lines.append(f"• {say('recap_no_key_points')}")
     lines += ["", f"**{say('recap_open_questions')}**"]

@@ -29,8 +29,9 @@ from bot.schedule.weekly import Clock, next_fire_after
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
 from bot.store.club_tables import ClubTables, SessionRow
-from bot.text.command_text import command_prefix_for, meeting_text, reply
+from bot.text import command_prefix_for, t
 from bot.text.mentions import defuse_mass_mentions
+from bot.text.presenters import meeting_text
 from bot.usecases.channels import Channels
 from bot.usecases.club.votes import Votes
 from bot.usecases.papers import Papers
@@ -178,10 +179,8 @@ class Sessions:
         meeting = meeting_text(local, channel.language)
         await self._publisher.open_once(
             conversation,
-            Post(text=reply("auto_pick_none", channel.language, meeting=meeting)),
-            thread_name=thread_name(
-                reply("auto_pick_none_thread", channel.language, meeting=meeting)
-            ),
+            Post(text=t("auto_pick_none", channel.language, meeting=meeting)),
+            thread_name=thread_name(t("auto_pick_none_thread", channel.language, meeting=meeting)),
             key=auto_pick_key(conversation, meeting_at),
         )
 
@@ -196,7 +195,7 @@ class Sessions:
             thread = await self._publisher.open_once(
                 conversation,
                 Post(text=text),
-                thread_name=thread_name(reply("session_thread", language, title=paper.title)),
+                thread_name=thread_name(t("session_thread", language, title=paper.title)),
                 key=session_key(conversation, paper.arxiv_id),
             )
             await self._tables.set_session_root(conversation, paper.arxiv_id, thread.root_id)
@@ -219,23 +218,23 @@ class Sessions:
         return Session(paper, thread, row.votes, row.presenter_name, meeting)
 
     async def _session_text(self, session: Session, heading: str, **values: object) -> str:
-        """The session's card in the channel's language; `heading` is a command_text key."""
+        """The session's card in the channel's language; `heading` is a catalog key."""
         conversation = session.thread.conversation
         language = (await self._channels.channel_settings(conversation)).language
         p = command_prefix_for(conversation.platform)
         meeting = (
             meeting_text(session.meeting_at, language)
             if session.meeting_at
-            else reply("meeting_unscheduled", language, p=p)
+            else t("meeting_unscheduled", language, p=p)
         )
-        presenter = session.presenter or reply("presenter_none", language, p=p)
+        presenter = session.presenter or t("presenter_none", language, p=p)
         return "\n".join(
             [
-                f"**📚 {reply(heading, language, **values)}: {session.paper.title}**",
-                f"• {reply('session_paper', language)}: {session.paper.abs_url}",
-                f"• {reply('session_votes', language)}: {session.votes}",
-                f"• {reply('session_presenter', language)}: {presenter}",
-                f"• {reply('session_meeting', language)}: {meeting}",
+                f"**📚 {t(heading, language, **values)}: {session.paper.title}**",
+                f"• {t('session_paper', language)}: {session.paper.abs_url}",
+                f"• {t('session_votes', language)}: {session.votes}",
+                f"• {t('session_presenter', language)}: {presenter}",
+                f"• {t('session_meeting', language)}: {meeting}",
             ]
         )
 

@@ -7,7 +7,7 @@ from bot.errors import NotAPaperThread, NotReady
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
 from bot.store.club_tables import ClubTables
-from bot.text.command_text import command_prefix_for
+from bot.text import command_prefix_for
 from bot.usecases.papers import Papers
 
 
