@@ -637,7 +637,7 @@ async def test_a_reaction_on_a_paper_root_is_a_vote_and_pick_opens_a_reading_ses
     done = await reply_to(fake, invocation, lambda t: t.startswith("📚"))
     content = done.json["content"]
     assert "Picked for the next session: **Heat-bath random walks with Markov bases**" in content
-    assert "(1 votes)" in content
+    assert "(1 vote)" in content  # issue 14: "(1 votes)" was the bug
     session_id = thread_id_in(content)
     [session_root] = channel_posts(world)[before:]
     assert session_root.response["id"] == session_id

@@ -596,7 +596,9 @@ async def test_a_reaction_on_a_paper_root_is_a_vote_and_pick_opens_a_reading_ses
     assert await votes_for(club, PAPER) == 1  # a reaction on a reply in the thread is no vote
 
     shown = await said(club, f"pick {MEETING}")
-    assert f"Picked for the next session: *{PAPER_TITLE}* (1 votes)" in shown
+    assert (
+        f"Picked for the next session: *{PAPER_TITLE}* (1 vote)" in shown
+    )  # issue 14: was "(1 votes)"
     [_, session_root] = club.slack.top_level("T111", "C111")
     assert f"Reading session: {PAPER_TITLE}" in session_root.text
     assert "• Votes: 1" in session_root.text and MEETING in session_root.text
@@ -665,7 +667,7 @@ async def test_recap_of_a_paper_thread_posts_meeting_notes(club: Club) -> None:
     await club.club.store.add_turn(thread, Turn("user", "W444", "Is there a cake recipe?"))
 
     shown = await said(club, f"recap {PAPER}")
-    assert shown == "📝 Meeting notes posted in the thread: 1 key points, 1 open questions."
+    assert shown == "📝 Meeting notes posted in the thread: 1 key point, 1 open question."
     notes = club.slack.thread("T111", "C111", root.ts)[-1]
     assert notes.text.startswith(f"*📝 Meeting notes: {PAPER_TITLE}*")
     assert "• We show that the diameter" in notes.text
