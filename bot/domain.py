@@ -117,8 +117,12 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class QAPair:
+    """A key point as a question and its answer; `citations` are where the paper says so,
+    each quote verified verbatim against the paper's full text."""
+
     question: str
     answer: str
+    citations: tuple[Citation, ...] = ()
 
 
 class SummaryEngine(StrEnum):
