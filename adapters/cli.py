@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print only; record nothing as posted"
     )
     digest.add_argument("--explain", action="store_true", help="print each paper's score parts")
+    digest.add_argument("--topics", help="the terminal's topics, e.g. 'agents:2, diffusion'")
+    digest.add_argument("--muted", help="topics whose papers are left out ('off' clears them)")
+    digest.add_argument("--categories", help="arXiv categories kept, e.g. cs.CL,cs.LG ('all')")
+    digest.add_argument(
+        "--sources", help="sources used, e.g. arxiv,huggingface,alphaxiv,hackernews,curated ('all')"
+    )
     _language_option(digest)
 
     paper = commands.add_parser("paper", help="the post for one paper (arXiv id or link)")
@@ -159,6 +165,14 @@ async def digest_command(args: argparse.Namespace, settings: Settings, console: 
         )
         if args.language:
             await club.channels.update_settings(TERMINAL, language=args.language)
+        steering = {
+            "topics": args.topics,
+            "muted_topics": args.muted,
+            "categories": args.categories,
+            "sources": args.sources,
+        }
+        if any(value is not None for value in steering.values()):
+            await club.channels.update_settings(TERMINAL, **steering)
         with console.status("Starting…") as status:
 
             async def progress(text: str) -> None:
@@ -168,6 +182,8 @@ async def digest_command(args: argparse.Namespace, settings: Settings, console: 
             report = await club.digest.weekly_digest(
                 TERMINAL, dry_run=args.dry_run, progress=progress
             )
+        for note in report.header_notes:
+            console.print(note, style="yellow", markup=False, highlight=False)
         if args.explain and report.ranked:
             console.print(explain(report.ranked), markup=False, highlight=False)
         for name, reason in report.unavailable_sources.items():

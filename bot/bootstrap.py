@@ -27,11 +27,17 @@ from bot.retrieval import find_embedder
 from bot.schedule.scheduler import DigestScheduler
 from bot.schedule.weekly import Clock, utc_now
 from bot.seams import LLM, PaperSource
+from bot.sources.alphaxiv import SOURCE_NAME as ALPHAXIV_SOURCE
+from bot.sources.alphaxiv import AlphaXivSource
 from bot.sources.arxiv_source import ArxivClient, ArxivSource
 from bot.sources.arxiv_titles import ArxivTitleSearch
 from bot.sources.curated_list import CuratedListSource
+from bot.sources.hackernews import SOURCE_NAME as HN_SOURCE
+from bot.sources.hackernews import HackerNewsSource
+from bot.sources.hf_daily import SOURCE_NAME as HF_SOURCE
 from bot.sources.hf_daily import HuggingFaceDailySource
-from bot.sources.http import USER_AGENT
+from bot.sources.http import USER_AGENT, RetryPolicy
+from bot.sources.ranking import RankingWeights
 from bot.store import Store
 from bot.store.club_tables import ClubTables
 from bot.store.submissions import SqliteSubmissions
@@ -144,6 +150,7 @@ def _wire(
         publisher,
         window_days=settings.digest_window_days,
         concurrency=settings.digest_concurrency or settings.model_concurrency,
+        weights=ranking_weights(settings),
     )
     quota = QuestionQuota(
         store,
@@ -227,11 +234,37 @@ def build_scheduler(services: Services, **options: Any) -> DigestScheduler:
 def _build_sources(
     settings: Settings, arxiv: ArxivClient, http: aiohttp.ClientSession
 ) -> list[PaperSource]:
+    def policy(timeout: float, retries: int) -> RetryPolicy:
+        return RetryPolicy(timeout=timeout, attempts=retries + 1)
+
     sources: list[PaperSource] = []
     if "arxiv" in settings.sources:
         sources.append(ArxivSource(arxiv, settings.arxiv_categories, settings.arxiv_max_results))
     if "huggingface" in settings.sources:
-        sources.append(HuggingFaceDailySource(settings.hf_base_url, http))
+        sources.append(
+            HuggingFaceDailySource(
+                settings.hf_base_url,
+                http,
+                policy=policy(settings.hf_timeout_seconds, settings.hf_retries),
+                by_week=settings.hf_by_week,
+            )
+        )
+    if "alphaxiv" in settings.sources:
+        sources.append(
+            AlphaXivSource(
+                settings.alphaxiv_api_url,
+                http,
+                policy=policy(settings.alphaxiv_timeout_seconds, settings.alphaxiv_retries),
+            )
+        )
+    if "hackernews" in settings.sources:
+        sources.append(
+            HackerNewsSource(
+                settings.hackernews_api_url,
+                http,
+                policy=policy(settings.hackernews_timeout_seconds, settings.hackernews_retries),
+            )
+        )
     if "curated" in settings.sources:
         sources.append(
             CuratedListSource(
@@ -239,9 +272,25 @@ def _build_sources(
                 http,
                 titles=ArxivTitleSearch(arxiv),
                 week=settings.curated_list_week,
+                policy=policy(settings.curated_timeout_seconds, settings.curated_retries),
             )
         )
     return sources
+
+
+def ranking_weights(settings: Settings) -> RankingWeights:
+    """The ranking's weights from the PAPERCLUB_WEIGHT_* settings."""
+    return RankingWeights(
+        sources={
+            HF_SOURCE: settings.weight_huggingface,
+            ALPHAXIV_SOURCE: settings.weight_alphaxiv,
+            HN_SOURCE: settings.weight_hackernews,
+        },
+        curated=settings.weight_curated,
+        recency=settings.weight_recency,
+        topic=settings.weight_topic,
+        submission=settings.weight_submission,
+    )
 
 
 async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) -> LLM:

@@ -18,7 +18,7 @@ from bot.text import SUPPORTED_LANGUAGES
 
 ARXIV_EXPORT_API = "https://export.arxiv.org/api/query"
 DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "cs.CV")
-KNOWN_SOURCES = ("arxiv", "huggingface", "curated")
+KNOWN_SOURCES = ("arxiv", "huggingface", "alphaxiv", "hackernews", "curated")
 
 
 LOCAL_MODEL_CONCURRENCY = 4
@@ -63,11 +63,32 @@ class Settings(BaseSettings):
     arxiv_max_results: int = 100
     arxiv_html_url: str = "https://arxiv.org/html"
     arxiv_pdf_url: str = "https://arxiv.org/pdf"
-    sources: Annotated[tuple[str, ...], NoDecode] = ("arxiv", "huggingface")
+    sources: Annotated[tuple[str, ...], NoDecode] = KNOWN_SOURCES
     hf_base_url: str = "https://huggingface.co"
+    hf_by_week: bool = True  # one `week=` request per ISO week; False: one `date=` per day
+    alphaxiv_api_url: str = "https://api.alphaxiv.org"
+    hackernews_api_url: str = "https://hn.algolia.com"
     curated_list_url: str = (
-        "https://raw.githubusercontent.com/dair-ai/ML-Papers-of-the-Week/main/README.md"
+        "https://raw.githubusercontent.com/dair-ai/AI-Papers-of-the-Week/main/years/{year}.md"
     )
+    # Each HTTP paper source's own timeout (per request) and retries
+    hf_timeout_seconds: float = Field(default=15.0, gt=0)
+    hf_retries: int = Field(default=2, ge=0, le=10)
+    alphaxiv_timeout_seconds: float = Field(default=15.0, gt=0)
+    alphaxiv_retries: int = Field(default=2, ge=0, le=10)
+    hackernews_timeout_seconds: float = Field(default=15.0, gt=0)
+    hackernews_retries: int = Field(default=2, ge=0, le=10)
+    curated_timeout_seconds: float = Field(default=15.0, gt=0)
+    curated_retries: int = Field(default=2, ge=0, le=10)
+    # Ranking weights (see bot/sources/ranking.py): each social source's normalised signal,
+    # the curated-list bonus, recency, topic match and a member's submission
+    weight_huggingface: float = Field(default=1.0, ge=0, le=10)
+    weight_alphaxiv: float = Field(default=1.0, ge=0, le=10)
+    weight_hackernews: float = Field(default=1.0, ge=0, le=10)
+    weight_curated: float = Field(default=3.0, ge=0, le=20)
+    weight_recency: float = Field(default=2.0, ge=0, le=20)
+    weight_topic: float = Field(default=1.0, ge=0, le=10)
+    weight_submission: float = Field(default=10.0, ge=0, le=100)
     curated_list_week: str = "window"  # "window", "latest" or a YYYY-MM-DD day of the week wanted
     # Full texts: one download's deadline across its redirects, retries and waits, its
     # size cap (compressed, as sent) and unzipped; each parse runs in a worker process

@@ -93,6 +93,9 @@ class ChannelCommands(commands.Cog):
         meeting_day=_("meeting_day"),
         meeting_time=_("meeting_time"),
         auto_pick=_("auto_pick"),
+        muted=_("muted"),
+        categories=_("categories"),
+        sources=_("sources"),
     )
     @app_commands.describe(
         language=_("Language of summaries and answers"),
@@ -104,6 +107,13 @@ class ChannelCommands(commands.Cog):
         meeting_day=_("Day of the club's weekly meeting"),
         meeting_time=_("Time of the weekly meeting, HH:MM (24-hour)"),
         auto_pick=_("Pick the most-voted paper this many hours before each meeting (0 = off)"),
+        muted=_("Topics whose papers are left out, comma-separated (off clears them)"),
+        categories=_(
+            "arXiv categories kept, comma-separated, e.g. cs.CL,cs.LG (all = every category)"
+        ),
+        sources=_(
+            "Paper sources used: arxiv, huggingface, alphaxiv, hackernews, curated (all = every one)"
+        ),
     )
     @app_commands.choices(language=LANGUAGE_CHOICES)
     @app_commands.choices(day=DAY_CHOICES)
@@ -122,12 +132,15 @@ class ChannelCommands(commands.Cog):
         meeting_day: Choice[int] | None = None,
         meeting_time: str | None = None,
         auto_pick: app_commands.Range[int, 0, 167] | None = None,
+        muted: str | None = None,
+        categories: str | None = None,
+        sources: str | None = None,
     ) -> None:
         self._admins.require(interaction)
         responder = await self._replies.begin(interaction, ephemeral=True)
         conversation = conversation_of(interaction)
         options = (language, day, time, timezone, topics, size, meeting_day, meeting_time)
-        if all(v is None for v in (*options, auto_pick)):
+        if all(v is None for v in (*options, auto_pick, muted, categories, sources)):
             current = await self._channels.channel_settings(conversation)
             await responder.finish(describe_settings(current, "settings_heading"))
             return
@@ -142,6 +155,9 @@ class ChannelCommands(commands.Cog):
             meeting_weekday=_meeting_day(meeting_day),
             meeting_time=meeting_time,
             auto_pick_hours=auto_pick,
+            muted_topics=muted,
+            categories=categories,
+            sources=sources,
         )
         await responder.finish(describe_settings(current, "settings_saved"))
 

@@ -52,6 +52,10 @@ SETTING_KEYS = {
     "meeting": "meeting",
     "autopick": "auto_pick_hours",
     "auto_pick": "auto_pick_hours",
+    "muted": "muted_topics",
+    "mute": "muted_topics",
+    "categories": "categories",
+    "sources": "sources",
 }
 
 
@@ -91,7 +95,8 @@ def parse_settings(args: str) -> dict[str, str | int]:
         if not sep or name is None:
             raise InvalidSetting(
                 f"I don't understand '{word}'. Use key=value with these keys: "
-                "language, day, time, timezone, topics, size, meeting, autopick "
+                "language, day, time, timezone, topics, muted, categories, sources, size, "
+                "meeting, autopick "
                 "(e.g. /paperclub settings language=ja day=fri time=09:30 "
                 "meeting=thu 18:00 autopick=24)."
             )

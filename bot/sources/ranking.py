@@ -71,6 +71,14 @@ SHORT_NAMES = {
     HN_SOURCE: "HN",
     CURATED_SOURCE: "list",
 }
+# Settings' names of the sources (PAPERCLUB_SOURCES, a channel's `sources=`) -> their names
+SOURCE_KEYS = {
+    "arxiv": ArxivSource.name,
+    "huggingface": HF_SOURCE,
+    "alphaxiv": ALPHAXIV_SOURCE,
+    "hackernews": HN_SOURCE,
+    "curated": CURATED_SOURCE,
+}
 _MIN_TITLE_KEY = 12  # shorter normalised titles ("Qwen LLM") are too generic to merge on
 
 

@@ -357,6 +357,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "subscribed": {
         "en": "Subscribed: the weekly digest comes here",
         "ja": "購読しました: 週間ダイジェストがここに届きます",
+    "ranked_by_recency": {
+        "en": "Ranked by recency only: {sources} were unavailable",
+        "ja": "新しさのみで順位付け: {sources} を利用できませんでした",
+        "ko": "최신순으로만 순위를 매겼습니다: {sources}을(를) 사용할 수 없었습니다",
+    },
+    "source_format_changed": {
+        "en": "{source} answered in a changed format; its signal is missing from this ranking",
+        "ja": "{source} の応答形式が変わったため、この順位にはその指標が含まれていません",
+        "ko": "{source}의 응답 형식이 바뀌어 이번 순위에는 그 지표가 빠져 있습니다",
+    },
         "ko": "구독했습니다: 주간 다이제스트가 여기로 옵니다",
     },
     "unsubscribed": {

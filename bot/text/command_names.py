@@ -93,6 +93,21 @@ COMMAND_TEXTS: dict[str, dict[str, str]] = {
         "ko": "모임 몇 시간 전에 최다 득표 논문을 자동으로 고를지 (0 = 끔)",
     },
     "No meeting": {"ja": "会なし", "ko": "모임 없음"},
+    "muted": {"ja": "ミュート", "ko": "뮤트"},
+    "Topics whose papers are left out, comma-separated (off clears them)": {
+        "ja": "除外する論文の主題 (カンマ区切り、off で解除)",
+        "ko": "제외할 논문 주제 (쉼표로 구분, off로 해제)",
+    },
+    "categories": {"ja": "カテゴリ", "ko": "카테고리"},
+    "arXiv categories kept, comma-separated, e.g. cs.CL,cs.LG (all = every category)": {
+        "ja": "残す arXiv カテゴリ (カンマ区切り、例: cs.CL,cs.LG。all ですべて)",
+        "ko": "남길 arXiv 카테고리 (쉼표로 구분, 예: cs.CL,cs.LG. all은 전체)",
+    },
+    "sources": {"ja": "情報源", "ko": "출처"},
+    "Paper sources used: arxiv, huggingface, alphaxiv, hackernews, curated (all = every one)": {
+        "ja": "使う情報源: arxiv, huggingface, alphaxiv, hackernews, curated (all ですべて)",
+        "ko": "사용할 출처: arxiv, huggingface, alphaxiv, hackernews, curated (all은 전체)",
+    },
     "Monday": {"ja": "月曜日", "ko": "월요일"},
     "Tuesday": {"ja": "火曜日", "ko": "화요일"},
     "Wednesday": {"ja": "水曜日", "ko": "수요일"},

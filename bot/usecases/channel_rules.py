@@ -88,6 +88,84 @@ def valid_topics(value: Sequence[str] | str) -> tuple[str, ...]:
     return topics
 
 
+CLEAR = ("off", "none", "all", "-", "")
+MAX_CATEGORIES = 20
+MAX_TOPIC_WEIGHT = 5.0
+_CATEGORY = re.compile(r"([a-z][a-z\-]{1,15})(?:\.([a-z][a-z\-]{0,15}))?", re.ASCII | re.IGNORECASE)
+_WEIGHTED = re.compile(r"(?P<topic>.*?)\s*[:=]\s*(?P<weight>[0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+def _items(value: Sequence[str] | str) -> list[str]:
+    return [readable(t) for t in (value.split(",") if isinstance(value, str) else value)]
+
+
+def valid_weighted_topics(
+    value: Sequence[str] | str,
+) -> tuple[tuple[str, ...], tuple[tuple[str, float], ...]]:
+    """`llm agents:2, diffusion` -> the topics, and the weights that are not 1."""
+    topics: list[str] = []
+    weights: dict[str, float] = {}
+    for item in _items(value):
+        match = _WEIGHTED.fullmatch(item.strip())
+        weight = 1.0
+        if match:
+            item, weight = match["topic"], float(match["weight"])
+            if weight > MAX_TOPIC_WEIGHT:
+                raise InvalidSetting(
+                    f"A topic's weight goes from 0 to {MAX_TOPIC_WEIGHT:g} "
+                    f"(e.g. agents:2); '{shown(match['weight'])}' is too large."
+                )
+        for topic in valid_topics([item]):
+            topics.append(topic)
+            if weight != 1.0:
+                weights[topic] = weight
+    kept = valid_topics(topics)
+    return kept, tuple((t, w) for t, w in weights.items() if t in kept)
+
+
+def valid_muted_topics(value: Sequence[str] | str) -> tuple[str, ...]:
+    """Topics whose papers are left out; `off` clears them."""
+    if isinstance(value, str) and value.strip().lower() in CLEAR:
+        return ()
+    return valid_topics(value)
+
+
+def valid_categories(value: Sequence[str] | str) -> tuple[str, ...]:
+    """arXiv categories such as cs.CL or stat.ML; `all` keeps every category."""
+    if isinstance(value, str) and value.strip().lower() in CLEAR:
+        return ()
+    categories = []
+    for item in _items(value):
+        item = item.strip()
+        if not item:
+            continue
+        match = _CATEGORY.fullmatch(item)
+        if match is None:
+            raise InvalidSetting(
+                f"Unknown arXiv category '{shown(item)}'. Use names such as cs.CL, cs.LG or stat.ML."
+            )
+        archive, subject = match[1].lower(), match[2]
+        categories.append(
+            f"{archive}.{subject.upper() if archive == 'cs' else subject}" if subject else archive
+        )
+    if len(categories) > MAX_CATEGORIES:
+        raise InvalidSetting(f"At most {MAX_CATEGORIES} categories, please.")
+    return tuple(dict.fromkeys(categories))
+
+
+def valid_sources(value: Sequence[str] | str, known: Sequence[str]) -> tuple[str, ...]:
+    """Source names among `known`; `all` uses every configured source."""
+    if isinstance(value, str) and value.strip().lower() in CLEAR:
+        return ()
+    chosen = [item.strip().lower() for item in _items(value) if item.strip()]
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise InvalidSetting(
+            f"Unknown source '{shown(unknown[0])}'. Choose from: {', '.join(known)} (or all)."
+        )
+    return tuple(dict.fromkeys(chosen))
+
+
 def valid_size(value: int) -> int:
     if not 1 <= value <= 25:
         raise InvalidSetting("The digest size must be between 1 and 25 papers.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
-from bot.config import Settings
+from bot.config import KNOWN_SOURCES, Settings
 from bot.domain import ChannelSettings, ConversationRef
 from bot.store import Store
 from bot.usecases import channel_rules as rules
@@ -75,16 +75,38 @@ class Channels:
         meeting_weekday: int | str | None = None,
         meeting_time: str | None = None,
         auto_pick_hours: int | str | None = None,
+        muted_topics: Sequence[str] | str | None = None,
+        categories: Sequence[str] | str | None = None,
+        sources: Sequence[str] | str | None = None,
     ) -> ChannelSettings:
-        """Validated changes; `meeting_weekday="off"` clears the meeting (and its automatic pick)."""
+        """Validated changes; `meeting_weekday="off"` clears the meeting (and its automatic pick).
+
+        `topics` may carry weights (`agents:2, diffusion`); `muted_topics`, `categories` and
+        `sources` take `off`/`all` to go back to the defaults."""
         current = await self.channel_settings(conversation)
+        if topics is not None:
+            topic_list, weights = rules.valid_weighted_topics(topics)
+            current = replace(current, topics=topic_list, topic_weights=weights)
+        current = replace(
+            current,
+            muted_topics=(
+                current.muted_topics
+                if muted_topics is None
+                else rules.valid_muted_topics(muted_topics)
+            ),
+            categories=(
+                current.categories if categories is None else rules.valid_categories(categories)
+            ),
+            sources=(
+                current.sources if sources is None else rules.valid_sources(sources, KNOWN_SOURCES)
+            ),
+        )
         changed = replace(
             current,
             language=current.language if language is None else rules.valid_language(language),
             weekday=current.weekday if weekday is None else rules.valid_weekday(weekday),
             time=current.time if time is None else rules.valid_time(time),
             timezone=current.timezone if timezone is None else rules.valid_timezone(timezone),
-            topics=current.topics if topics is None else rules.valid_topics(topics),
             digest_size=(
                 current.digest_size if digest_size is None else rules.valid_size(digest_size)
             ),

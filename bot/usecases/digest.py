@@ -20,7 +20,14 @@ from bot.publishing.locks import KeyedLocks
 from bot.render import Post
 from bot.seams import PaperCatalog, PaperSource
 from bot.sources.gather import gather_candidates
-from bot.sources.ranking import merge_candidates, missing_metadata, rank
+from bot.sources.ranking import (
+    SOCIAL_SOURCES,
+    SOURCE_KEYS,
+    RankingWeights,
+    merge_candidates,
+    missing_metadata,
+    rank,
+)
 from bot.sources.submissions import SubmissionSource
 from bot.store import PostState, Store
 from bot.store.submissions import SqliteSubmissions
@@ -46,6 +53,7 @@ class Digest:
         *,
         window_days: int,
         concurrency: int,
+        weights: RankingWeights | None = None,
     ) -> None:
         self._store = store
         self._sources = list(sources)
@@ -56,6 +64,7 @@ class Digest:
         self._publisher = publisher
         self._window = timedelta(days=window_days)
         self._concurrency = concurrency
+        self._weights = weights
         self._channel_locks: KeyedLocks[ConversationRef] = KeyedLocks()
 
     async def weekly_digest(
@@ -103,11 +112,30 @@ class Digest:
         if wanted:
             exclude = set() if dry_run else await self._store.posted_paper_ids(conversation)
             exclude |= {p.arxiv_id for p in this_week}
-            sources = [*self._sources, SubmissionSource(self._submissions, conversation)]
+            chosen = self._channel_sources(channel.sources)
+            sources = [*chosen, SubmissionSource(self._submissions, conversation)]
             candidates, report.unavailable_sources = await gather_candidates(sources, window)
+            report.header_notes = _header_notes(
+                [s.name for s in chosen], report.unavailable_sources, channel.language
+            )
             merged = merge_candidates(candidates)
             looked_up = await self._catalog.lookup(missing_metadata(merged))
-            ranked = rank(merged, looked_up, window, channel.topics, exclude, wanted)
+            posted_titles = [
+                p.title for i in sorted(exclude) if (p := await self._store.paper(i)) is not None
+            ]
+            ranked = rank(
+                merged,
+                looked_up,
+                window,
+                channel.topics,
+                exclude,
+                wanted,
+                muted=channel.muted_topics,
+                topic_weights=dict(channel.topic_weights),
+                categories=channel.categories,
+                posted_titles=posted_titles,
+                weights=self._weights,
+            )
             report.ranked = ranked
         resumed = await self._papers.known_papers(unfinished)
         papers = [resumed[i] for i in unfinished if i in resumed] + [r.paper for r in ranked]
@@ -126,7 +154,10 @@ class Digest:
                 )
             return report
 
-        notes = _source_notes(report.unavailable_sources, channel.language)
+        notes = (
+            *report.header_notes,
+            *_source_notes(report.unavailable_sources, channel.language),
+        )
         await self._post_papers(
             conversation, papers, channel.language, week, notes, dry_run, progress, report
         )
@@ -182,6 +213,28 @@ class Digest:
         finally:
             for task in tasks:
                 task.cancel()
+
+    def _channel_sources(self, keys: Sequence[str]) -> list[PaperSource]:
+        """The configured sources a channel uses (`sources=` in its settings; all when unset)."""
+        if not keys:
+            return self._sources
+        names = {SOURCE_KEYS.get(key, key) for key in keys}
+        return [source for source in self._sources if source.name in names]
+
+
+def _header_notes(used: Sequence[str], unavailable: dict[str, str], language: str) -> list[str]:
+    """What the digest must say above its papers: a source whose format changed, and that
+    the ranking is by recency alone when every social source used was unavailable."""
+    notes = [
+        t("source_format_changed", language, source=name)
+        for name, reason in unavailable.items()
+        if "format changed" in reason
+    ]
+    social = [name for name in used if name in SOCIAL_SOURCES]
+    if social and all(name in unavailable for name in social):
+        names = social[0] if len(social) == 1 else ", ".join(social[:-1]) + " and " + social[-1]
+        notes.append(t("ranked_by_recency", language, sources=names))
+    return notes
 
 
 def iso_week(moment: datetime, timezone: str) -> str:
