@@ -223,9 +223,9 @@ def rank(
 ) -> list[RankedPaper]:
     """The `size` best papers, best first; `papers` (arXiv look-ups) override source metadata."""
     weights = weights or RankingWeights()
-    topic_weights = topic_weights or {}
+    folded = {topic.lower(): weight for topic, weight in (topic_weights or {}).items()}
     patterns = [
-        (_topic_pattern(topic), topic_weights.get(topic, 1.0)) for topic in topics if topic.strip()
+        (_topic_pattern(topic), folded.get(topic.lower(), 1.0)) for topic in topics if topic.strip()
     ]
     mutes = [_topic_pattern(topic) for topic in muted if topic.strip()]
     wanted_categories = {c.lower() for c in categories}
