@@ -24,35 +24,39 @@ user-facing text that says what to do next, and never contains a secret.
 
 from __future__ import annotations
 
+from bot.text import t
 from bot.text.mentions import defuse_mass_mentions
 
 
 class PaperclubError(Exception):
-    """Base class: the message is safe to show to a user."""
+    """Base class: the message is safe to show to a user.
+
+    An error raised with a catalog `key` can say itself in any language (`text`);
+    `str(error)` is its English text, for logs and the command line."""
+
+    def __init__(self, message: str = "", *, key: str | None = None, **values: object) -> None:
+        super().__init__(message if key is None else t(key, "en", **values))
+        self.key = key
+        self.values = values
+
+    def text(self, language: str) -> str:
+        """What the member reads, in `language` where the catalog has it."""
+        return str(self) if self.key is None else t(self.key, language, **self.values)
 
 
 class InvalidPaperId(PaperclubError):
-    ACCEPTED_FORMS = (
-        "an arXiv id such as 2309.12288, 2309.12288v2 or hep-th/9901001, "
-        "or a link on arxiv.org (abs/pdf/html), huggingface.co/papers or alphaxiv.org"
-    )
-
     def __init__(self, given: str, reason: str = "") -> None:
         shown = given if len(given) <= 80 else given[:77] + "..."
         shown = "".join(c for c in shown if c.isprintable())  # no control or RTL-override chars
         shown = defuse_mass_mentions(shown)
         detail = f" ({reason})" if reason else ""
-        super().__init__(
-            f"'{shown}' is not an arXiv paper reference{detail}. Use {self.ACCEPTED_FORMS}."
-        )
+        super().__init__(key="error_invalid_paper_id", shown=shown, detail=detail)
         self.given = given
 
 
 class PaperNotFound(PaperclubError):
     def __init__(self, arxiv_id: str) -> None:
-        super().__init__(
-            f"arXiv has no paper {arxiv_id}: not found. Check the id on https://arxiv.org."
-        )
+        super().__init__(key="error_paper_not_found", arxiv_id=arxiv_id)
         self.arxiv_id = arxiv_id
 
 
@@ -60,9 +64,7 @@ class SourceUnavailable(PaperclubError):
     """A paper source failed after its retries (HTTP error, timeout, empty or malformed page)."""
 
     def __init__(self, source: str, reason: str) -> None:
-        super().__init__(
-            f"{source} is unavailable right now: {reason}. Try again in a few minutes."
-        )
+        super().__init__(key="error_source_unavailable", source=source, reason=reason)
         self.source = source
         self.reason = reason
 
@@ -71,7 +73,7 @@ class LLMUnavailable(PaperclubError):
     """The model endpoint failed after retries (rate limit, timeout, 5xx, bad output)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"The language model is unavailable: {reason}.")
+        super().__init__(key="error_llm_unavailable", reason=reason)
         self.reason = reason
 
 
@@ -88,16 +90,13 @@ class PlatformNotConnected(PlatformUnavailable):
     """Nothing is connected to post on this conversation's platform (yet)."""
 
     def __init__(self, platform: str) -> None:
-        super().__init__(f"No {platform} connection is running.")
+        super().__init__(key="error_platform_not_connected", platform=platform)
         self.platform = platform
 
 
 class NotAPaperThread(PaperclubError):
     def __init__(self) -> None:
-        super().__init__(
-            "This thread is not one of paperclub's paper threads. Ask inside a paper's thread, "
-            "or open one with /paper <arXiv id>."
-        )
+        super().__init__(key="error_not_a_paper_thread")
 
 
 class InvalidSetting(PaperclubError):
@@ -113,10 +112,7 @@ class PaperUnreadable(PaperclubError):
     """A paper's file or page holds no text we can read (corrupt PDF, no HTML rendering)."""
 
     def __init__(self, what: str, reason: str) -> None:
-        super().__init__(
-            f"Could not read the paper's {what}: {reason}. "
-            "Try another version of the paper, or a local .pdf, .html, .txt or .md file."
-        )
+        super().__init__(key="error_paper_unreadable", what=what, reason=reason)
         self.what = what
         self.reason = reason
 

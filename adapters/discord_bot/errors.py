@@ -11,6 +11,7 @@ from discord import app_commands
 
 from adapters.discord_bot.permissions import OPEN_THREADS, MissingPermission
 from adapters.discord_bot.responder import Replies
+from adapters.discord_bot.translations import language_of
 from bot.errors import PaperclubError
 from bot.text import t
 
@@ -26,8 +27,9 @@ def shown_to_member(interaction: discord.Interaction, error: app_commands.AppCom
     if isinstance(error, app_commands.CommandInvokeError):
         cause = error.original
     name = interaction.command.name if interaction.command is not None else "?"
+    language = language_of(interaction.locale)  # the member reads it: their client's language
     if isinstance(cause, PaperclubError):
-        return str(cause)
+        return cause.text(language)
     if isinstance(cause, discord.Forbidden):
         logger.warning("slash command /%s: Discord said 403: %s", name, cause)
         return str(MissingPermission("answer here", OPEN_THREADS))
@@ -39,7 +41,7 @@ def shown_to_member(interaction: discord.Interaction, error: app_commands.AppCom
     ):
         return str(cause)  # a check or transformer failure: its message is for the member
     logger.exception("slash command /%s failed", name, exc_info=cause)
-    return APOLOGY
+    return t("apology", language)
 
 
 class InteractionErrors:

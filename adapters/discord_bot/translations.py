@@ -10,7 +10,6 @@ from bot.text.command_names import COMMAND_TEXTS
 LOCALES = {discord.Locale.japanese: "ja", discord.Locale.korean: "ko"}
 
 
-
 class CommandTranslator(app_commands.Translator):
     """Serves COMMAND_TEXTS to discord.py when it syncs the command tree."""
 

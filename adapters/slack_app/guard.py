@@ -18,14 +18,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_app.payloads import team_of
 from adapters.slack_app.replies import Reply
+from bot.domain import ConversationRef, Platform
 from bot.errors import PaperclubError
 from bot.publishing import Outbound
 from bot.render import Post
 from bot.text import t
+from bot.usecases.channels import Channels
 
 log = logging.getLogger(__name__)
-
-SORRY = t("apology", "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +51,34 @@ class Incoming:
 R = TypeVar("R", bound=Reply)
 Handler = Callable[[Incoming, R], Awaitable[None]]
 Listener = Callable[..., Awaitable[None]]
+LanguageOf = Callable[[Incoming], Awaitable[str]]
 
 
-def last_resort(what: str, reply_for: Callable[[Incoming], R]) -> Callable[[Handler[R]], Listener]:
-    """Wrap a handler into a bolt listener: a domain error is told to the member as it
-    is, anything else is logged and answered with an apology, never a stack trace."""
+async def _english(incoming: Incoming) -> str:
+    return "en"
+
+
+def channel_language(channels: Channels) -> LanguageOf:
+    """The language of the channel a command or event comes from: Slack tells a listener
+    no member locale, so what paperclub says there is in the channel's language."""
+
+    async def language_of(incoming: Incoming) -> str:
+        body = incoming.body
+        channel = body.get("channel_id") or incoming.event.get("channel")
+        if not channel:
+            return "en"
+        conversation = ConversationRef(Platform.SLACK, team_of(body), str(channel))
+        return (await channels.channel_settings(conversation)).language
+
+    return language_of
+
+
+def last_resort(
+    what: str, reply_for: Callable[[Incoming], R], language_of: LanguageOf = _english
+) -> Callable[[Handler[R]], Listener]:
+    """Wrap a handler into a bolt listener: a domain error is told to the member in the
+    channel's language, anything else is logged and answered with an apology, never a
+    stack trace."""
 
     def decorate(handler: Handler[R]) -> Listener:
         async def listener(
@@ -71,16 +94,25 @@ def last_resort(what: str, reply_for: Callable[[Incoming], R]) -> Callable[[Hand
                 await handler(incoming, reply)
             except PaperclubError as error:
                 await _acked(ack)
-                await reply.say(Post(text=str(error)))
+                await reply.say(Post(text=error.text(await _safely(language_of, incoming))))
             except Exception:
                 log.exception("Slack %s failed", what)
                 await _acked(ack)
-                await reply.say(Post(text=SORRY))
+                await reply.say(Post(text=t("apology", await _safely(language_of, incoming))))
 
         listener.__name__ = listener.__qualname__ = getattr(handler, "__name__", what)
         return listener
 
     return decorate
+
+
+async def _safely(language_of: LanguageOf, incoming: Incoming) -> str:
+    """The reply's language; English if even that cannot be looked up (a store fault)."""
+    try:
+        return await language_of(incoming)
+    except Exception:
+        log.warning("no channel language for this reply; answering in English", exc_info=True)
+        return "en"
 
 
 async def _acked(ack: AsyncAck) -> None:

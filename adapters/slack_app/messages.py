@@ -9,7 +9,7 @@ from slack_bolt.app.async_app import AsyncApp
 from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.commands import COMMAND_PREFIX, link, thread_link
 from adapters.slack_app.dedupe import SeenEvents
-from adapters.slack_app.guard import Incoming, last_resort
+from adapters.slack_app.guard import Incoming, channel_language, last_resort
 from adapters.slack_app.payloads import (
     author_of,
     conversation_of,
@@ -48,7 +48,7 @@ def register(
     reply_here = thread_reply(outbound, chat)
 
     @app.event("message")
-    @last_resort("thread message", reply_here)
+    @last_resort("thread message", reply_here, channel_language(channels))
     async def on_message(incoming: Incoming, reply: ThreadReply) -> None:
         event, body = incoming.event, incoming.body
         if not is_member_reply(event, incoming.bot_user_id):
@@ -59,7 +59,7 @@ def register(
             await answer(incoming, reply, addressed=False)
 
     @app.event("app_mention")
-    @last_resort("mention", reply_here)
+    @last_resort("mention", reply_here, channel_language(channels))
     async def on_mention(incoming: Incoming, reply: ThreadReply) -> None:
         event, body = incoming.event, incoming.body
         if is_from_a_bot(event, incoming.bot_user_id):

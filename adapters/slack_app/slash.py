@@ -9,7 +9,7 @@ from slack_bolt.app.async_app import AsyncApp
 from adapters.slack_app.admins import Managers, needs_manager
 from adapters.slack_app.command_handlers import Request, command_table
 from adapters.slack_app.commands import COMMAND_PATTERN, COMMAND_PREFIX, parse_command
-from adapters.slack_app.guard import Incoming, last_resort
+from adapters.slack_app.guard import Incoming, channel_language, last_resort
 from adapters.slack_app.mrkdwn import escape
 from adapters.slack_app.payloads import command_origin
 from adapters.slack_app.replies import CommandReply
@@ -24,7 +24,7 @@ def register(app: AsyncApp, services: Services, managers: Managers) -> None:
     channels = services.channels
 
     @app.command(COMMAND_PATTERN)
-    @last_resort("/paperclub", command_reply(services.outbound))
+    @last_resort("/paperclub", command_reply(services.outbound), channel_language(channels))
     async def on_command(incoming: Incoming, reply: CommandReply) -> None:
         invocation = parse_command(incoming.body["command"], incoming.body.get("text", ""))
         await reply.acknowledge(f"Working on `{COMMAND_PREFIX}{escape(invocation.sub)}`…")

@@ -12,6 +12,170 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     # Errors ---------------------------------------------------------------------------
+    "error_invalid_paper_id": {
+        "en": (
+            "'{shown}' is not an arXiv paper reference{detail}. Use an arXiv id such as "
+            "2309.12288, 2309.12288v2 or hep-th/9901001, or a link on arxiv.org "
+            "(abs/pdf/html), huggingface.co/papers or alphaxiv.org."
+        ),
+        "ja": (
+            "'{shown}' は arXiv 論文の指定ではありません{detail}。2309.12288、2309.12288v2、"
+            "hep-th/9901001 のような arXiv ID、または arxiv.org (abs/pdf/html)・"
+            "huggingface.co/papers・alphaxiv.org のリンクを指定してください。"
+        ),
+        "ko": (
+            "'{shown}'은(는) arXiv 논문 지정이 아닙니다{detail}. 2309.12288, 2309.12288v2, "
+            "hep-th/9901001 같은 arXiv ID 또는 arxiv.org (abs/pdf/html), "
+            "huggingface.co/papers, alphaxiv.org 링크를 지정하세요."
+        ),
+    },
+    "error_paper_not_found": {
+        "en": "arXiv has no paper {arxiv_id}: not found. Check the id on https://arxiv.org.",
+        "ja": "arXiv に論文 {arxiv_id} はありません (not found)。https://arxiv.org で ID を確認してください。",
+        "ko": "arXiv에 논문 {arxiv_id}이(가) 없습니다 (not found). https://arxiv.org 에서 ID를 확인하세요.",
+    },
+    "error_source_unavailable": {
+        "en": "{source} is unavailable right now: {reason}. Try again in a few minutes.",
+        "ja": "{source} は現在利用できません ({reason})。数分後にもう一度お試しください。",
+        "ko": "{source}을(를) 지금 사용할 수 없습니다 ({reason}). 몇 분 뒤 다시 시도하세요.",
+    },
+    "error_llm_unavailable": {
+        "en": "The language model is unavailable: {reason}.",
+        "ja": "言語モデルを利用できません ({reason})。",
+        "ko": "언어 모델을 사용할 수 없습니다 ({reason}).",
+    },
+    "error_platform_not_connected": {
+        "en": "No {platform} connection is running.",
+        "ja": "{platform} への接続が動いていません。",
+        "ko": "{platform} 연결이 실행 중이 아닙니다.",
+    },
+    "error_not_a_paper_thread": {
+        "en": (
+            "This thread is not one of paperclub's paper threads. Ask inside a paper's "
+            "thread, or open one with /paper <arXiv id>."
+        ),
+        "ja": (
+            "このスレッドは paperclub の論文スレッドではありません。論文のスレッドで質問するか、"
+            "/paper <arXiv ID> でスレッドを作成してください。"
+        ),
+        "ko": (
+            "이 스레드는 paperclub의 논문 스레드가 아닙니다. 논문 스레드에서 질문하거나 "
+            "/paper <arXiv ID>로 스레드를 여세요."
+        ),
+    },
+    "error_recap_no_thread": {
+        "en": (
+            "{arxiv_id} has no thread in this channel, so there is nothing to recap. "
+            "Open it with {p}paper {arxiv_id} and discuss it in its thread first."
+        ),
+        "ja": (
+            "{arxiv_id} にはこのチャンネルのスレッドがないため、議事メモを作れません。"
+            "{p}paper {arxiv_id} でスレッドを作成し、そこで議論してください。"
+        ),
+        "ko": (
+            "{arxiv_id}은(는) 이 채널에 스레드가 없어 회의록을 만들 수 없습니다. "
+            "{p}paper {arxiv_id}로 스레드를 열고 그곳에서 논의하세요."
+        ),
+    },
+    "error_pick_range": {
+        "en": "Pick between 1 and {most} papers at a time.",
+        "ja": "一度に選べる論文は 1 本から {most} 本です。",
+        "ko": "한 번에 1편에서 {most}편까지 고를 수 있습니다.",
+    },
+    "error_no_votes": {
+        "en": (
+            "No paper in this channel has a vote yet (or every voted paper was already "
+            "picked). React to a paper's post or use {p}vote <arXiv id> first."
+        ),
+        "ja": (
+            "このチャンネルにはまだ票の入った論文がありません (または投票された論文はすべて選出済み)。"
+            "先に論文の投稿にリアクションするか、{p}vote <arXiv ID> を使ってください。"
+        ),
+        "ko": (
+            "이 채널에는 아직 표를 받은 논문이 없습니다 (또는 표를 받은 논문이 모두 선정됨). "
+            "먼저 논문 게시물에 반응을 달거나 {p}vote <arXiv ID>를 사용하세요."
+        ),
+    },
+    "error_no_session": {
+        "en": (
+            "{arxiv_id} has no reading session in this channel yet. Use {p}pick to pick the "
+            "most-voted papers, or {p}present {arxiv_id} to present it."
+        ),
+        "ja": (
+            "{arxiv_id} にはこのチャンネルの読書会がまだありません。{p}pick で最多得票の論文を選ぶか、"
+            "{p}present {arxiv_id} で発表者になってください。"
+        ),
+        "ko": (
+            "{arxiv_id}은(는) 이 채널에 아직 읽기 모임이 없습니다. {p}pick으로 최다 득표 논문을 "
+            "고르거나 {p}present {arxiv_id}로 발표하세요."
+        ),
+    },
+    "error_meeting_needs_zone": {
+        "en": "The meeting time needs a time zone.",
+        "ja": "会の日時にはタイムゾーンが必要です。",
+        "ko": "모임 일시에는 시간대가 필요합니다.",
+    },
+    "error_meeting_in_past": {
+        "en": (
+            "The meeting time {when} is in the past; give a future date and time as "
+            "YYYY-MM-DD HH:MM."
+        ),
+        "ja": "会の日時 {when} は過去です。未来の日時を YYYY-MM-DD HH:MM で指定してください。",
+        "ko": "모임 일시 {when}은(는) 과거입니다. 앞으로의 일시를 YYYY-MM-DD HH:MM 형식으로 지정하세요.",
+    },
+    "error_meeting_format": {
+        "en": (
+            "Unknown meeting time '{given}'. Use YYYY-MM-DD HH:MM in the channel's time zone "
+            "({timezone}), e.g. 2027-03-11 18:00."
+        ),
+        "ja": (
+            "会の日時 '{given}' を読めません。チャンネルのタイムゾーン ({timezone}) で "
+            "YYYY-MM-DD HH:MM の形式 (例: 2027-03-11 18:00) で指定してください。"
+        ),
+        "ko": (
+            "모임 일시 '{given}'을(를) 읽을 수 없습니다. 채널 시간대 ({timezone}) 기준 "
+            "YYYY-MM-DD HH:MM 형식 (예: 2027-03-11 18:00)으로 지정하세요."
+        ),
+    },
+    "error_meeting_not_real": {
+        "en": "'{given}' is not a real date and time; use YYYY-MM-DD HH:MM.",
+        "ja": "'{given}' は存在しない日時です。YYYY-MM-DD HH:MM で指定してください。",
+        "ko": "'{given}'은(는) 존재하지 않는 일시입니다. YYYY-MM-DD HH:MM 형식으로 지정하세요.",
+    },
+    "error_not_posted_here": {
+        "en": (
+            "{arxiv_id} was not posted in this channel, so it cannot be voted on or presented "
+            "here. Pick a paper from this channel's digest, or post it here first with "
+            "{p}paper {arxiv_id}."
+        ),
+        "ja": (
+            "{arxiv_id} はこのチャンネルに投稿されていないため、ここでは投票も発表もできません。"
+            "このチャンネルのダイジェストから選ぶか、先に {p}paper {arxiv_id} で投稿してください。"
+        ),
+        "ko": (
+            "{arxiv_id}은(는) 이 채널에 게시되지 않아 여기서 투표하거나 발표할 수 없습니다. "
+            "이 채널의 다이제스트에서 고르거나 먼저 {p}paper {arxiv_id}로 게시하세요."
+        ),
+    },
+    "error_search_empty": {
+        "en": "Give at least one word to search for, e.g. /search tag:rlhf.",
+        "ja": "検索する語を 1 つ以上指定してください (例: /search tag:rlhf)。",
+        "ko": "검색할 단어를 하나 이상 지정하세요 (예: /search tag:rlhf).",
+    },
+    "error_paper_unreadable": {
+        "en": (
+            "Could not read the paper's {what}: {reason}. Try another version of the paper, "
+            "or a local .pdf, .html, .txt or .md file."
+        ),
+        "ja": (
+            "論文の {what} を読めませんでした ({reason})。別のバージョンの論文、またはローカルの "
+            ".pdf / .html / .txt / .md ファイルをお試しください。"
+        ),
+        "ko": (
+            "논문의 {what}을(를) 읽지 못했습니다 ({reason}). 논문의 다른 버전이나 로컬 "
+            ".pdf, .html, .txt, .md 파일을 사용해 보세요."
+        ),
+    },
     "apology": {
         "en": (
             "Sorry, something went wrong inside paperclub. It has been logged; please try "
@@ -193,6 +357,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "今回利用できなかった情報源",
         "ko": "이번에 사용할 수 없었던 출처",
     },
+    "ranked_by_recency": {
+        "en": "Ranked by recency only: {sources} were unavailable",
+        "ja": "新しさのみで順位付け: {sources} を利用できませんでした",
+        "ko": "최신순으로만 순위를 매겼습니다: {sources}을(를) 사용할 수 없었습니다",
+    },
+    "source_format_changed": {
+        "en": "{source} answered in a changed format; its signal is missing from this ranking",
+        "ja": "{source} の応答形式が変わったため、この順位にはその指標が含まれていません",
+        "ko": "{source}의 응답 형식이 바뀌어 이번 순위에는 그 지표가 빠져 있습니다",
+    },
     "not_in_paper": {
         "en": "The paper does not say this in the passages I found.",
         "ja": "見つかった箇所には、論文中にその記述はありません。",
@@ -357,16 +531,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "subscribed": {
         "en": "Subscribed: the weekly digest comes here",
         "ja": "購読しました: 週間ダイジェストがここに届きます",
-    "ranked_by_recency": {
-        "en": "Ranked by recency only: {sources} were unavailable",
-        "ja": "新しさのみで順位付け: {sources} を利用できませんでした",
-        "ko": "최신순으로만 순위를 매겼습니다: {sources}을(를) 사용할 수 없었습니다",
-    },
-    "source_format_changed": {
-        "en": "{source} answered in a changed format; its signal is missing from this ranking",
-        "ja": "{source} の応答形式が変わったため、この順位にはその指標が含まれていません",
-        "ko": "{source}의 응답 형식이 바뀌어 이번 순위에는 그 지표가 빠져 있습니다",
-    },
         "ko": "구독했습니다: 주간 다이제스트가 여기로 옵니다",
     },
     "unsubscribed": {
@@ -521,6 +685,231 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "論文中で最も関連する記述 (原文):",
         "ko": "논문에서 가장 관련 있는 문장 (원문):",
     },
+    # Club UI: vote button, standings, App Home, shortcuts (issue 17) -------------------
+    "vote_button": {
+        "en": "Vote · {votes}",
+        "ja": "投票 · {votes}",
+        "ko": "투표 · {votes}",
+    },
+    "unvoted": {
+        "en": "🗳️ Your vote for **{title}** was taken back: {votes} in this channel.",
+        "ja": "🗳️ **{title}** への投票を取り消しました (このチャンネルで {votes} 票)。",
+        "ko": "🗳️ **{title}** 투표를 취소했습니다 (이 채널에서 {votes}표).",
+    },
+    "standings_heading": {
+        "en": "**🗳️ This week's standings**",
+        "ja": "**🗳️ 今週の投票状況**",
+        "ko": "**🗳️ 이번 주 투표 현황**",
+    },
+    "standings_at_pick": {
+        "en": "**🗳️ The tally at the pick**",
+        "ja": "**🗳️ 選定時の投票結果**",
+        "ko": "**🗳️ 선정 시점의 투표 결과**",
+    },
+    "standings_line": {
+        "en": "{rank}. **{title}**: {votes} {votes:vote|votes}",
+        "ja": "{rank}. **{title}**: {votes} 票",
+        "ko": "{rank}. **{title}**: {votes}표",
+    },
+    "standings_more": {
+        "en": "… and {n} more {n:paper|papers} with votes.",
+        "ja": "… ほかに票のある論文が {n} 本あります。",
+        "ko": "… 그 밖에 표를 받은 논문이 {n}편 있습니다.",
+    },
+    "standings_empty": {
+        "en": (
+            "No paper in this channel has a vote yet. Vote with the 🗳️ button on a paper's "
+            "post, a reaction on it, or {p}vote <arXiv id>."
+        ),
+        "ja": (
+            "このチャンネルの論文にはまだ票がありません。論文の投稿の 🗳️ ボタン、リアクション、"
+            "または {p}vote <arXiv ID> で投票できます。"
+        ),
+        "ko": (
+            "이 채널의 논문에는 아직 표가 없습니다. 논문 게시물의 🗳️ 버튼, 반응 또는 "
+            "{p}vote <arXiv ID>로 투표하세요."
+        ),
+    },
+    "help_standings": {
+        "en": "this week's tally: the papers with votes, most votes first",
+        "ja": "今週の投票状況 (票の多い順)",
+        "ko": "이번 주 투표 현황 (득표순)",
+    },
+    "unknown_subcommand": {
+        "en": "`{command}` is not a paperclub command. Here is what it can do:",
+        "ja": "`{command}` は paperclub のコマンドではありません。使えるコマンドは次のとおりです:",
+        "ko": "`{command}`은(는) paperclub 명령이 아닙니다. 사용할 수 있는 명령은 다음과 같습니다:",
+    },
+    "home_heading": {
+        "en": "Your paper club",
+        "ja": "あなたの論文読書会",
+        "ko": "나의 논문 읽기 모임",
+    },
+    "home_reading_list": {
+        "en": "*📚 Your reading list*",
+        "ja": "*📚 あなたのリーディングリスト*",
+        "ko": "*📚 나의 읽기 목록*",
+    },
+    "home_reading_empty": {
+        "en": "Nothing saved yet. Use “Save to my reading list” on a paper's post, or {p}save <arXiv id>.",
+        "ja": "まだ何も保存されていません。論文の投稿で「リーディングリストに保存」を使うか、{p}save <arXiv ID> を使ってください。",
+        "ko": "아직 저장한 논문이 없습니다. 논문 게시물에서 “읽기 목록에 저장”을 쓰거나 {p}save <arXiv ID>를 사용하세요.",
+    },
+    "home_read_mark": {
+        "en": "read",
+        "ja": "既読",
+        "ko": "읽음",
+    },
+    "home_standings": {
+        "en": "*🗳️ This week's standings in <#{channel}>*",
+        "ja": "*🗳️ <#{channel}> の今週の投票状況*",
+        "ko": "*🗳️ <#{channel}>의 이번 주 투표 현황*",
+    },
+    "home_no_channels": {
+        "en": "No channel in this workspace gets the weekly digest yet: {p}subscribe in a channel starts it.",
+        "ja": "このワークスペースには週刊ダイジェストを受け取るチャンネルがまだありません。チャンネルで {p}subscribe を使うと始まります。",
+        "ko": "이 워크스페이스에는 아직 주간 다이제스트를 받는 채널이 없습니다. 채널에서 {p}subscribe를 사용하면 시작됩니다.",
+    },
+    "home_next_session": {
+        "en": "*📅 Next session*",
+        "ja": "*📅 次回の読書会*",
+        "ko": "*📅 다음 모임*",
+    },
+    "home_session_line": {
+        "en": "{meeting}: *{title}* in <#{channel}>, presented by {presenter}",
+        "ja": "{meeting}: <#{channel}> で *{title}* (発表: {presenter})",
+        "ko": "{meeting}: <#{channel}>에서 *{title}* (발표: {presenter})",
+    },
+    "home_no_session": {
+        "en": "No session is scheduled yet. {p}pick picks the most-voted paper.",
+        "ja": "まだ読書会の予定はありません。{p}pick で最多得票の論文を選べます。",
+        "ko": "아직 예정된 모임이 없습니다. {p}pick으로 최다 득표 논문을 고를 수 있습니다.",
+    },
+    "ask_modal_title": {
+        "en": "Ask paperclub",
+        "ja": "paperclub に質問",
+        "ko": "paperclub에 질문",
+    },
+    "ask_modal_label": {
+        "en": "Your question about {title}",
+        "ja": "{title} についての質問",
+        "ko": "{title}에 대한 질문",
+    },
+    "ask_modal_submit": {
+        "en": "Ask",
+        "ja": "質問する",
+        "ko": "질문하기",
+    },
+    "ask_modal_cancel": {
+        "en": "Cancel",
+        "ja": "キャンセル",
+        "ko": "취소",
+    },
+    "shortcut_not_a_paper": {
+        "en": (
+            "This message is not a paper's post or a message in a paper's thread, so paperclub "
+            "cannot tell which paper you mean. Use the shortcut on a paper's post."
+        ),
+        "ja": (
+            "このメッセージは論文の投稿でも論文スレッド内のメッセージでもないため、どの論文か"
+            "わかりません。論文の投稿でショートカットを使ってください。"
+        ),
+        "ko": (
+            "이 메시지는 논문 게시물이나 논문 스레드의 메시지가 아니어서 어떤 논문인지 알 수 "
+            "없습니다. 논문 게시물에서 바로 가기를 사용하세요."
+        ),
+    },
+    "answer_in_thread": {
+        "en": "💬 Your question is answered in the paper's thread: {link}",
+        "ja": "💬 質問には論文のスレッドで回答します: {link}",
+        "ko": "💬 질문에 대한 답변은 논문 스레드에 있습니다: {link}",
+    },
+    "thread_link_text": {
+        "en": "the paper's thread",
+        "ja": "論文のスレッド",
+        "ko": "논문 스레드",
+    },
+    # Paper cards, digest header and citations (issue 14) ------------------------------
+    "arxiv_comment": {"en": "Comment", "ja": "コメント", "ko": "코멘트"},
+    "card_links": {"en": "Links", "ja": "リンク", "ko": "링크"},
+    "link_abstract": {"en": "Abstract", "ja": "概要", "ko": "초록"},
+    "link_code": {"en": "Code", "ja": "コード", "ko": "코드"},
+    "et_al": {"en": "et al.", "ja": "ほか", "ko": "외"},
+    "page_short": {"en": "p. {page}", "ja": "p. {page}", "ko": "p. {page}"},
+    "basis_html": {"en": "arXiv HTML", "ja": "arXiv HTML", "ko": "arXiv HTML"},
+    "basis_pdf": {"en": "PDF", "ja": "PDF", "ko": "PDF"},
+    "basis_abstract": {"en": "abstract only", "ja": "概要のみ", "ko": "초록만"},
+    "basis_file": {"en": "local file", "ja": "ローカルファイル", "ko": "로컬 파일"},
+    "note_abstract_only": {
+        "en": "Neither the arXiv HTML nor the PDF could be read; only the abstract was used",
+        "ja": "arXiv HTML も PDF も読めなかったため、概要のみを使いました",
+        "ko": "arXiv HTML과 PDF를 모두 읽지 못해 초록만 사용했습니다",
+    },
+    "note_html_unavailable": {
+        "en": "No arXiv HTML version; read from the PDF",
+        "ja": "arXiv HTML 版がないため PDF から読みました",
+        "ko": "arXiv HTML 버전이 없어 PDF에서 읽었습니다",
+    },
+    "note_pdf_pages_read": {
+        "en": "Only the first {n} pages of the PDF were read",
+        "ja": "PDF の最初の {n} ページだけを読みました",
+        "ko": "PDF의 처음 {n}쪽만 읽었습니다",
+    },
+    "note_pdf_pages_of": {
+        "en": "Only the first {n} of {total} pages were read",
+        "ja": "全 {total} ページのうち最初の {n} ページだけを読みました",
+        "ko": "전체 {total}쪽 중 처음 {n}쪽만 읽었습니다",
+    },
+    "note_pdf_pages_skipped": {
+        "en": "Some PDF pages could not be read and were skipped ({pages})",
+        "ja": "PDF の一部のページを読めなかったため飛ばしました ({pages})",
+        "ko": "PDF의 일부 쪽을 읽지 못해 건너뛰었습니다 ({pages})",
+    },
+    "note_text_capped": {
+        "en": "The paper is very long; only its first part was read",
+        "ja": "論文が非常に長いため、前半部分だけを読みました",
+        "ko": "논문이 매우 길어 앞부분만 읽었습니다",
+    },
+    "note_model_unavailable": {
+        "en": "The language model was unavailable, so this summary is extractive",
+        "ja": "言語モデルを利用できなかったため、この要約は抽出型です",
+        "ko": "언어 모델을 사용할 수 없어 이 요약은 추출형입니다",
+    },
+    "digest_header_title": {
+        "en": "Papers of the week {week}",
+        "ja": "今週の論文 {week}",
+        "ko": "이번 주 논문 {week}",
+    },
+    "digest_header_intro": {
+        "en": "This week's {n} {n:paper|papers}, ranked; each has its own thread below.",
+        "ja": "今週の {n} 本をランキング順に紹介します。各論文のスレッドはこの下にあります。",
+        "ko": "이번 주 논문 {n}편을 순위대로 소개합니다. 논문마다 아래에 스레드가 있습니다.",
+    },
+    "reason_trending": {
+        "en": "talked about on {sources}",
+        "ja": "{sources} で話題",
+        "ko": "{sources}에서 화제",
+    },
+    "reason_topics": {
+        "en": "matches this channel's topics",
+        "ja": "このチャンネルのトピックに一致",
+        "ko": "이 채널의 토픽과 일치",
+    },
+    "reason_submitted": {
+        "en": "submitted by a member",
+        "ja": "メンバーの推薦",
+        "ko": "멤버 추천",
+    },
+    "reason_recent": {
+        "en": "new this week",
+        "ja": "今週の新着",
+        "ko": "이번 주 신규",
+    },
+    "reason_resumed": {
+        "en": "carried over from this week's earlier run",
+        "ja": "今週の前回の実行から引き継ぎ",
+        "ko": "이번 주 이전 실행에서 이어짐",
+    },
 }
 
 HELP_LINES: tuple[tuple[str, str, str, str, str | None], ...] = (
@@ -532,6 +921,7 @@ HELP_LINES: tuple[tuple[str, str, str, str, str | None], ...] = (
     ("papers", "{p}settings", "help_settings", "", None),
     ("papers", "{p}search <words>, {p}search tag:rlhf", "help_search", "", None),
     ("club", "{p}vote <arXiv id>", "help_vote", "", None),
+    ("club", "{p}standings", "help_standings", "", None),
     ("club", "{p}pick [count] [YYYY-MM-DD HH:MM]", "help_pick", "", None),
     ("club", "{p}present <arXiv id> <member> [YYYY-MM-DD HH:MM]", "help_present", "", None),
     ("club", "{p}save <arXiv id>, {p}read <arXiv id>", "help_save", "", None),

@@ -23,5 +23,14 @@ class Archive:
         words = [w.removeprefix("tag:").strip() for w in folded.split()[:MAX_WORDS]]
         words = [w[:MAX_WORD_CHARS] for w in words if w]
         if not words:
-            raise InvalidSetting("Give at least one word to search for, e.g. /search tag:rlhf.")
+            raise InvalidSetting(key="error_search_empty")
         return await self._store.search_archive(conversation, words)
+
+    async def recent_papers(
+        self, conversation: ConversationRef, typed: str = "", limit: int = 25
+    ) -> list[ArchiveHit]:
+        """The channel's papers, newest first, narrowed by what a member has typed so far
+        (for autocomplete: an empty or partial input is never an error)."""
+        folded = unicodedata.normalize("NFKC", readable(typed))
+        words = [w[:MAX_WORD_CHARS] for w in folded.split()[:MAX_WORDS] if w]
+        return await self._store.search_archive(conversation, words, limit=limit)

@@ -74,10 +74,7 @@ class Recap:
         thread = await self._store.channel_thread_for(target.conversation, arxiv_id)
         if thread is None:
             p = command_prefix_for(target.conversation.platform)
-            raise NotReady(
-                f"{arxiv_id} has no thread in this channel, so there is nothing to recap. "
-                f"Open it with {p}paper {arxiv_id} and discuss it in its thread first."
-            )
+            raise NotReady(key="error_recap_no_thread", arxiv_id=arxiv_id, p=p)
         return thread
 
 

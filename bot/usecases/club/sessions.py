@@ -71,15 +71,11 @@ class Sessions:
         """Announce the `n` most-voted papers, each in its own reading-session thread.
         A meeting time given as text is `YYYY-MM-DD HH:MM` in the channel's time zone."""
         if not 1 <= n <= MAX_PICK:
-            raise InvalidSetting(f"Pick between 1 and {MAX_PICK} papers at a time.")
+            raise InvalidSetting(key="error_pick_range", most=MAX_PICK)
         meeting_at = await self._meeting_time(conversation, meeting_at)
         standings = await self._votes.standings(conversation)
         if not standings:
-            raise NotReady(
-                "No paper in this channel has a vote yet (or every voted paper was already "
-                "picked). React to a paper's post or use "
-                f"{command_prefix_for(conversation.platform)}vote <arXiv id> first."
-            )
+            raise NotReady(key="error_no_votes", p=command_prefix_for(conversation.platform))
         return [
             await self._start_session(conversation, tally.paper, tally.votes, meeting_at)
             for tally in standings[:n]
@@ -205,10 +201,7 @@ class Sessions:
         row = await self._tables.session(conversation, arxiv_id)
         if row is None or row.root_id is None:
             p = command_prefix_for(conversation.platform)
-            raise NotReady(
-                f"{arxiv_id} has no reading session in this channel yet. Use {p}pick to pick "
-                f"the most-voted papers, or {p}present {arxiv_id} to present it."
-            )
+            raise NotReady(key="error_no_session", arxiv_id=arxiv_id, p=p)
         paper = await self._papers.known_paper(arxiv_id)
         return await self._session_from_row(row, paper, ThreadRef(conversation, row.root_id))
 
@@ -247,11 +240,10 @@ class Sessions:
             timezone = (await self._channels.channel_settings(conversation)).timezone
             value = parse_meeting_time(value, timezone)
         if value.tzinfo is None:
-            raise InvalidSetting("The meeting time needs a time zone.")
+            raise InvalidSetting(key="error_meeting_needs_zone")
         if value <= self._now():
             raise InvalidSetting(
-                f"The meeting time {value.isoformat(timespec='minutes')} is in the past; "
-                "give a future date and time as YYYY-MM-DD HH:MM."
+                key="error_meeting_in_past", when=value.isoformat(timespec="minutes")
             )
         return value
 
@@ -268,15 +260,10 @@ def parse_meeting_time(text: str, timezone: str) -> datetime:
     """`YYYY-MM-DD HH:MM` in the channel's time zone."""
     match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})", text.strip(), re.ASCII)
     if match is None:
-        raise InvalidSetting(
-            f"Unknown meeting time '{text[:40]}'. Use YYYY-MM-DD HH:MM in the channel's time "
-            f"zone ({timezone}), e.g. 2027-03-11 18:00."
-        )
+        raise InvalidSetting(key="error_meeting_format", given=text[:40], timezone=timezone)
     try:
         year, month, day, hour, minute = (int(part) for part in match.groups())
         naive = datetime(year, month, day, hour, minute)
     except ValueError:
-        raise InvalidSetting(
-            f"'{text[:40]}' is not a real date and time; use YYYY-MM-DD HH:MM."
-        ) from None
+        raise InvalidSetting(key="error_meeting_not_real", given=text[:40]) from None
     return naive.replace(tzinfo=ZoneInfo(timezone))

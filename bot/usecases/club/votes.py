@@ -30,6 +30,21 @@ class Votes:
         await self._tables.remove_vote(conversation, paper.arxiv_id, member.user_id)
         return Tally(paper, await self._tables.votes_for(conversation, paper.arxiv_id), thread)
 
+    async def toggle(self, target: VoteTarget, member: Author) -> tuple[Tally, bool]:
+        """A vote button: the first press votes, the next takes the vote back.
+        Returns the tally and whether the member's vote now counts."""
+        conversation, paper, thread = await self.channel_paper(target)
+        before = await self._tables.votes_for(conversation, paper.arxiv_id)
+        tally = await self.vote(thread, member)
+        if tally.votes > before or member.is_bot:
+            return tally, not member.is_bot
+        return await self.unvote(thread, member), False
+
+    async def votes_on(self, thread: ThreadRef) -> Tally:
+        """The paper of `thread` (a paper's root) and its votes in that channel."""
+        conversation, paper, root = await self.channel_paper(thread)
+        return Tally(paper, await self._tables.votes_for(conversation, paper.arxiv_id), root)
+
     async def standings(self, conversation: ConversationRef) -> list[Tally]:
         """Papers with votes not yet picked for a session, most votes first."""
         tallies: list[Tally] = []
@@ -56,9 +71,5 @@ class Votes:
         thread = await self._store.channel_thread_for(target.conversation, arxiv_id)
         if thread is None:
             p = command_prefix_for(target.conversation.platform)
-            raise NotReady(
-                f"{arxiv_id} was not posted in this channel, so it cannot be voted on or "
-                f"presented here. Pick a paper from this channel's digest, or post it here "
-                f"first with {p}paper {arxiv_id}."
-            )
+            raise NotReady(key="error_not_posted_here", arxiv_id=arxiv_id, p=p)
         return thread
