@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
@@ -30,14 +31,19 @@ EVENTS_PATH = "/slack/events"
 _TIMESTAMP = re.compile(r"[0-9]{1,15}")
 
 
-def make_client(token: str, *, api_url: str | None = None) -> AsyncWebClient:
+def make_client(
+    token: str, *, api_url: str | None = None, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
     """A Web API client that waits out 429s (Retry-After) and retries dropped connections.
 
     slack_sdk retries neither rate limits by default nor more than once on a connection error.
+    With `session`, every call reuses its connections (without one, slack_sdk opens a new
+    session, and a new TLS connection, for each call).
     """
     return AsyncWebClient(
         token=token,
         base_url=api_url or AsyncWebClient.BASE_URL,
+        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),
@@ -89,9 +95,23 @@ async def run_slack(
         raise PlatformMisconfigured(
             "Set SLACK_APP_TOKEN (Socket Mode, recommended) or SLACK_SIGNING_SECRET (HTTP mode)."
         )
-    client = make_client(
-        settings.slack_bot_token.get_secret_value(), api_url=api_url or settings.slack_api_url
-    )
+    async with aiohttp.ClientSession() as session:
+        client = make_client(
+            settings.slack_bot_token.get_secret_value(),
+            api_url=api_url or settings.slack_api_url,
+            session=session,
+        )
+        await _serve_slack(club, settings, client, app_token, secret, http_host)
+
+
+async def _serve_slack(
+    club: Services,
+    settings: Settings,
+    client: AsyncWebClient,
+    app_token: str | None,
+    secret: str | None,
+    http_host: str,
+) -> None:
     identity = await _check_token(client)
     log.info("Slack: connected as %s in %s", identity.get("user"), identity.get("team"))
     app, chat = build_slack_app(

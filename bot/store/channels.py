@@ -115,7 +115,7 @@ class ChannelRows(Rows):
     async def workspace_tokens_since(
         self, platform: str, workspace_id: str, since: datetime
     ) -> int:
-        async with self._db.execute(
+        async with self._reader.execute(
             "SELECT IFNULL(SUM(tokens_in + tokens_out), 0) FROM usage WHERE platform=? AND "
             "workspace_id=? AND at >= ?",
             (platform, workspace_id, since.isoformat()),

@@ -24,9 +24,16 @@ from bot.store.papers import PaperRows
 from bot.store.posts import PostRows
 
 
+def _file_uri(target: str) -> str:
+    return Path(target).absolute().as_uri()
+
+
 class Store(PaperRows, PostRows, ChannelRows):
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self._db = connection
+        self._reader = reader or connection
 
     @property
     def connection(self) -> aiosqlite.Connection:
@@ -119,7 +126,24 @@ class Store(PaperRows, PostRows, ChannelRows):
                 await db.execute("PRAGMA synchronous=NORMAL")
                 await db.execute("PRAGMA foreign_keys=ON")
                 await store._migrate()
-            yield store
+            if read_only or target == ":memory:":
+                yield store
+                return
+            async with cls._reader_for(target) as reader:
+                store._reader = reader
+                yield store
+
+    @classmethod
+    @asynccontextmanager
+    async def _reader_for(cls, target: str) -> AsyncIterator[aiosqlite.Connection]:
+        """A read-only second connection to the file at `target` (WAL: it never blocks on,
+        nor is queued behind, the writer)."""
+        uri = _file_uri(target) + "?mode=ro"
+        async with aiosqlite.connect(uri, timeout=30, factory=StoreConnection, uri=True) as reader:
+            reader.row_factory = aiosqlite.Row
+            await reader.execute("PRAGMA busy_timeout=10000")
+            await reader.execute("PRAGMA query_only=ON")
+            yield reader
 
     async def _migrate(self) -> None:
         async with self._db.execute("PRAGMA user_version") as cursor:

@@ -21,3 +21,7 @@ class Rows:
     """A group of the `Store`'s methods; the store mixes the groups into one facade."""
 
     _db: aiosqlite.Connection
+    # A second, read-only connection for hot reads (a question's quota check): in WAL mode
+    # it reads the last commit without queueing behind the writer's statements. The same
+    # as `_db` for an in-memory or read-only store.
+    _reader: aiosqlite.Connection
