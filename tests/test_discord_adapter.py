@@ -155,6 +155,7 @@ async def test_commands_are_registered_with_ja_and_ko_localizations(world: World
         "search",
         "help",
         "vote",
+        "standings",
         "pick",
         "present",
         "save",

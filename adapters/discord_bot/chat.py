@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import discord
@@ -30,6 +31,7 @@ ARCHIVE_AFTER_MINUTES: Literal[10080] = (
     10080  # a week: a paper's thread stays open until the next digest
 )
 THREAD_NAME_LIMIT = 100
+RootView = Callable[[ConversationRef], Awaitable[discord.ui.View]]
 
 
 class DiscordChat:
@@ -55,19 +57,28 @@ class DiscordChat:
         self._remembered = remembered
         # first message id -> (message ids, what each shows), for edits and skipping no-op edits
         self._sent: OrderedDict[int, tuple[list[int], list[tuple[str, ...]]]] = OrderedDict()
+        # The components under a paper's root post (the vote button); None: no components.
+        self.root_view: RootView | None = None
+        self.root_posted: Callable[[int], None] = lambda message_id: None
 
     async def open_thread(
         self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
     ) -> ThreadRef:
         channel = await self._text_channel(conversation)
         first, *rest = render(post, footer=marker(idempotency_key))
+        view = None
+        if post.card is not None and self.root_view is not None:
+            view = await self.root_view(conversation)
         with translated("post the paper in this channel", ROOT_POST):
             root = await channel.send(
                 content=first.content,
                 embeds=list(first.embeds),
                 nonce=nonce(idempotency_key),
                 allowed_mentions=NO_MENTIONS,
+                view=view or discord.utils.MISSING,
             )
+        if view is not None:
+            self.root_posted(root.id)
         name = " ".join(thread_name.split())[:THREAD_NAME_LIMIT] or "paper"
         try:
             with translated("start a thread for the paper", START_THREAD):

@@ -16,6 +16,7 @@ from adapters.discord_bot.interactions import AdminGate
 from adapters.discord_bot.paper_commands import PaperCommands
 from adapters.discord_bot.responder import Replies
 from adapters.discord_bot.translations import CommandTranslator
+from adapters.discord_bot.vote_button import VoteButton, VoteClicks
 from bot.bootstrap import Services
 from bot.config import Settings
 from bot.domain import Platform
@@ -57,6 +58,9 @@ class PaperclubBot(commands.Bot):
         self._replies = Replies(services.outbound)
         self._event_errors = EventErrors(self._replies)
         self.tree.error(InteractionErrors(self._replies).handle)
+        self.vote_clicks = VoteClicks(self, self._replies, services.votes, services.channels)
+        self.chat.root_view = self.vote_clicks.root_view
+        self.chat.root_posted = self.vote_clicks.posted
 
     async def setup_hook(self) -> None:
         s, replies = self._services, self._replies
@@ -64,9 +68,13 @@ class PaperclubBot(commands.Bot):
         await self.add_cog(PaperCommands(replies, s.papers, s.answers, s.archive, s.channels))
         await self.add_cog(ChannelCommands(replies, admins, s.channels, s.digest))
         await self.add_cog(
-            ClubCommands(replies, admins, s.votes, s.sessions, s.reading_list, s.recap)
+            ClubCommands(replies, admins, s.votes, s.sessions, s.reading_list, s.recap, s.archive)
         )
-        await self.add_cog(ThreadEvents(self, replies, s.answers, s.votes))
+        await self.add_cog(
+            ThreadEvents(self, replies, s.answers, s.votes, self.vote_clicks.refresh)
+        )
+        # Vote buttons on roots posted before this start answer too: one custom_id for all.
+        self.add_dynamic_items(VoteButton)
         await self.tree.set_translator(CommandTranslator())
         if self._sync_commands:
             synced = await self.tree.sync()

@@ -1,14 +1,16 @@
-"""The club's slash commands: /vote, /pick, /present, /save, /saved, /read, /recap.
+"""The club's slash commands: /vote, /standings, /pick, /present, /save, /saved, /read, /recap.
 
 Each defers at once, calls the club's use cases, and words the result in the member's Discord
 language; an error from bot.errors reaches the member ephemerally (errors.InteractionErrors).
-/pick and /present change the club's sessions, so they follow the admin rule.
+/pick and /present change the club's sessions, so they follow the admin rule. The paper
+options autocomplete from the papers posted in the channel, newest first.
 """
 
 from __future__ import annotations
 
 import discord
 from discord import app_commands
+from discord.app_commands import Choice
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
@@ -25,14 +27,18 @@ from bot.domain import PaperInChannel
 from bot.errors import NotAPaperThread
 from bot.text import t
 from bot.text.presenters import reading_list_text
+from bot.usecases.archive import Archive
 from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
+from bot.usecases.club.standings import standings_text
 from bot.usecases.club.votes import Votes
 
 PAPER_HERE = "An arXiv id or link of a paper posted in this channel"
 ANY_PAPER = "The paper's arXiv id or link"
 MEETING_TIME = "Meeting time, YYYY-MM-DD HH:MM in the channel's time zone"
+CHOICE_LIMIT = 100  # Discord: an autocomplete choice's name and value, at most 100 characters
+CHOICES_SHOWN = 25
 
 
 class ClubCommands(commands.Cog):
@@ -46,7 +52,9 @@ class ClubCommands(commands.Cog):
         sessions: Sessions,
         reading_list: ReadingList,
         recap: Recap,
+        archive: Archive,
     ) -> None:
+        self._archive = archive
         self._replies = replies
         self._admins = admins
         self._votes = votes
@@ -86,21 +94,37 @@ class ClubCommands(commands.Cog):
         meeting_time: str | None = None,
     ) -> None:
         self._admins.require(interaction)
-        responder = await self._replies.begin(interaction, ephemeral=False)
-        sessions = await self._sessions.pick(
-            conversation_of(interaction), count, meeting_at=meeting_time
+        responder = await self._replies.begin(interaction, ephemeral=False)  # public
+        conversation = conversation_of(interaction)
+        tally = await self._votes.standings(conversation)
+        sessions = await self._sessions.pick(conversation, count, meeting_at=meeting_time)
+        language = member_language(interaction)
+        picked = [
+            t("picked", language, title=title(s.paper.title), votes=s.votes, link=session_link(s))
+            for s in sessions
+        ]
+        board = standings_text(
+            tally,
+            language,
+            p="/",
+            escape=title,
+            link=lambda x: f"<#{x.thread.root_id}>",
+            heading="standings_at_pick",
         )
+        await responder.finish("\n".join(picked) + "\n\n" + board)
+
+    @app_commands.command(
+        name=_("standings"), description=_("This week's tally: the papers with votes")
+    )
+    @app_commands.guild_only()
+    async def standings(self, interaction: discord.Interaction) -> None:
+        responder = await self._replies.begin(interaction, ephemeral=False)
+        conversation = conversation_of(interaction)
+        tally = await self._votes.standings(conversation)
         language = member_language(interaction)
         await responder.finish(
-            "\n".join(
-                t(
-                    "picked",
-                    language,
-                    title=title(s.paper.title),
-                    votes=s.votes,
-                    link=session_link(s),
-                )
-                for s in sessions
+            standings_text(
+                tally, language, p="/", escape=title, link=lambda x: f"<#{x.thread.root_id}>"
             )
         )
 
@@ -197,3 +221,43 @@ class ClubCommands(commands.Cog):
                 questions=len(notes.open_questions),
             )
         )
+
+    @vote.autocomplete("paper")
+    @present.autocomplete("paper")
+    async def channel_paper_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[Choice[str]]:
+        """The channel's recent papers matching what the member has typed."""
+        hits = await self._archive.recent_papers(
+            conversation_of(interaction), current, limit=CHOICES_SHOWN
+        )
+        return [_choice(hit.arxiv_id, hit.title) for hit in hits]
+
+    @save.autocomplete("paper")
+    @read.autocomplete("paper")
+    async def reading_paper_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[Choice[str]]:
+        """The member's reading list first (for /read), then the channel's recent papers."""
+        conversation = conversation_of(interaction)
+        typed = current.strip().lower()
+        saved = [
+            _choice(e.arxiv_id, e.title)
+            for e in await self._reading_list.saved(conversation, author_of(interaction.user))
+            if e.read_at is None and (typed in e.arxiv_id or typed in e.title.lower())
+        ]
+        recent = [
+            _choice(hit.arxiv_id, hit.title)
+            for hit in await self._archive.recent_papers(conversation, current, limit=CHOICES_SHOWN)
+        ]
+        unique: dict[str, Choice[str]] = {}
+        for choice in [*saved, *recent]:
+            unique.setdefault(choice.value, choice)
+        return list(unique.values())[:CHOICES_SHOWN]
+
+
+def _choice(arxiv_id: str, paper_title: str) -> Choice[str]:
+    name = f"{arxiv_id} · {' '.join(paper_title.split())}"
+    if len(name) > CHOICE_LIMIT:
+        name = name[: CHOICE_LIMIT - 1] + "…"
+    return Choice(name=name, value=arxiv_id[:CHOICE_LIMIT])

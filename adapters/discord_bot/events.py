@@ -4,6 +4,7 @@ paper's root post is a vote. Anything unexpected reaches the client's on_error."
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord.ext import commands
@@ -16,6 +17,8 @@ from bot.usecases.club.votes import Votes
 
 logger = logging.getLogger(__name__)
 
+VotesChanged = Callable[[ThreadRef, int], Awaitable[None]]
+
 USER_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -23,12 +26,18 @@ class ThreadEvents(commands.Cog):
     """Questions written in paper threads, and votes given as reactions."""
 
     def __init__(
-        self, client: discord.Client, replies: Replies, answers: Answers, votes: Votes
+        self,
+        client: discord.Client,
+        replies: Replies,
+        answers: Answers,
+        votes: Votes,
+        votes_changed: VotesChanged | None = None,
     ) -> None:
         self._client = client
         self._replies = replies
         self._answers = answers
         self._votes = votes
+        self._votes_changed = votes_changed
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -37,7 +46,11 @@ class ThreadEvents(commands.Cog):
             return
         author = Author(str(message.author.id), message.author.display_name, is_bot=False)
         try:
-            await self._answers.answer(thread, author, self._question(message))
+            if not await self._answers.is_paper_thread(thread):
+                return
+            # "paperclub is typing…" while the passages are found and the answer starts.
+            async with message.channel.typing():
+                await self._answers.answer(thread, author, self._question(message))
         except PaperclubError as error:
             await self._replies.say(message.channel, str(error))
 
@@ -64,13 +77,16 @@ class ThreadEvents(commands.Cog):
         member = Author(str(event.user_id), name)
         try:
             if added:
-                await self._votes.vote(root, member)
+                tally = await self._votes.vote(root, member)
             else:
-                await self._votes.unvote(root, member)
+                tally = await self._votes.unvote(root, member)
         except NotAPaperThread:
             return
         except PaperclubError as error:
             logger.warning("reaction on %s not counted: %s", root, error)
+            return
+        if self._votes_changed is not None:
+            await self._votes_changed(root, tally.votes)
 
     def _paper_thread_candidate(self, message: discord.Message) -> ThreadRef | None:
         """The thread a member's message was written in, or None for anything to ignore."""

@@ -44,6 +44,19 @@ class Replies:
             return responder
         return Responder(interaction, self._outbound, ephemeral=True)
 
+    def clean(self, text: str) -> str:
+        """`text` as the adapter may show it (a button label, a modal title)."""
+        return self._outbound.text(text)
+
+    async def followup(self, interaction: discord.Interaction, text: str) -> None:
+        """A note only the member who clicked sees, after a component was acknowledged."""
+        with suppress(discord.HTTPException):
+            await interaction.followup.send(
+                self._outbound.text(text)[:CONTENT_LIMIT],
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+
     async def say(self, channel: discord.abc.Messageable, text: str) -> None:
         """A short note in a channel or thread (an error answering a message); best effort."""
         with suppress(discord.HTTPException):

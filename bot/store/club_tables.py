@@ -162,6 +162,18 @@ class ClubTables:
             row = await cur.fetchone()
         return None if row is None else _session(row)
 
+    async def next_sessions(
+        self, platform: str, workspace_id: str, after: datetime, limit: int = 5
+    ) -> list[SessionRow]:
+        """A workspace's reading sessions whose meeting is after `after`, soonest first."""
+        async with self._db.execute(
+            "SELECT * FROM sessions WHERE platform=? AND workspace_id=? AND meeting_at > ? "
+            "AND root_id IS NOT NULL ORDER BY meeting_at LIMIT ?",
+            (platform, workspace_id, after.astimezone(UTC).isoformat(), limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_session(r) for r in rows]
+
     async def upcoming_sessions(self, until: datetime) -> list[SessionRow]:
         """Sessions with a meeting at or before `until` whose meeting was not yet reminded."""
         async with self._db.execute(

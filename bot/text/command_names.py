@@ -136,6 +136,11 @@ COMMAND_TEXTS: dict[str, dict[str, str]] = {
         "ja": "このチャンネルに投稿された論文の arXiv ID またはリンク",
         "ko": "이 채널에 게시된 논문의 arXiv ID 또는 링크",
     },
+    "standings": {"ja": "投票状況", "ko": "투표현황"},
+    "This week's tally: the papers with votes": {
+        "ja": "今週の投票状況: 票のある論文を票の多い順に",
+        "ko": "이번 주 투표 현황: 표를 받은 논문을 득표순으로",
+    },
     "pick": {"ja": "選出", "ko": "선정"},
     "Announce the most-voted papers for the next session and open reading-session threads": {
         "ja": "最多得票の論文を次回の論文として発表し、読書会スレッドを作成します",

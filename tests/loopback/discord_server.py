@@ -104,6 +104,7 @@ class _Interaction:
     original_id: str = ""
     ephemeral: bool = False
     acknowledged: bool = False
+    component: bool = False  # a button click: @original is the message the button is on
 
 
 @dataclass(slots=True)
@@ -439,6 +440,26 @@ class FakeDiscord:
                 option["focused"] = True
         return interaction
 
+    def component_payload(
+        self,
+        channel: dict[str, Any],
+        message_id: str,
+        custom_id: str,
+        *,
+        user: dict[str, Any] | None = None,
+        locale: str = "en-US",
+    ) -> dict[str, Any]:
+        """The `d` of an INTERACTION_CREATE for a click (type 3, MESSAGE_COMPONENT) on the
+        button `custom_id` of message `message_id`, which the payload carries whole, as the
+        interactions docs describe (data: custom_id + component_type)."""
+        interaction = self.interaction_payload(channel, "", user=user, locale=locale)
+        message = copy.deepcopy(self.messages[message_id])
+        interaction.update(type=3, message=message)
+        interaction["data"] = {"custom_id": custom_id, "component_type": 2}
+        self._interactions[interaction["token"]].original_id = message_id
+        self._interactions[interaction["token"]].component = True
+        return interaction
+
     # -- gateway -----------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
@@ -736,6 +757,7 @@ class FakeDiscord:
             embeds=body.get("embeds"),
             nonce=nonce,
         )
+        message["components"] = body.get("components") or []
         self.messages[message["id"]] = message
         channel["last_message_id"] = message["id"]
         if self.echo_messages:
@@ -820,6 +842,8 @@ class FakeDiscord:
         interaction.acknowledged = True
         body: dict[str, Any] = request[CALL].json or {}
         data = body.get("data") or {}
+        if body.get("type") == 7 and interaction.component:  # UPDATE_MESSAGE: edit it now
+            _apply_edit(self.messages[interaction.original_id], data)
         if body.get("type") not in (4, 5):  # autocomplete results and modals post no message
             return _json(
                 {
@@ -946,6 +970,8 @@ def _apply_edit(message: dict[str, Any], body: dict[str, Any]) -> None:
         message["content"] = body["content"] or ""
     if "embeds" in body:
         message["embeds"] = body["embeds"] or []
+    if "components" in body:
+        message["components"] = body["components"] or []
     message["edited_timestamp"] = _now_iso()
 
 
