@@ -7,7 +7,8 @@ private reply being edited through the command's `response_url`.
     slash.py     /paperclub <sub>: admin check, dispatch table (command_handlers.py)
     messages.py  questions in paper threads, mentions of the bot
     reactions.py votes
-    actions.py   the paper card's button
+    actions.py   the paper card's link button
+    votes_ui.py  the paper card's vote button and its live count
     guard.py     the one last-resort handler, and the installed-workspace gate
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_app import actions, messages, reactions, slash
+from adapters.slack_app import actions, messages, reactions, slash, votes_ui
 from adapters.slack_app.admins import Managers
 from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.dedupe import SeenEvents
@@ -60,8 +61,12 @@ def build_slack_app(
         channels=services.channels,
         recap=services.recap,
     )
-    reactions.register(app, seen, services.votes)
+    cards = votes_ui.CardVotes(chat, services.outbound, services.channels)
+    chat.decorate_card = cards.decorate
+    chat.card_posted = cards.posted
+    reactions.register(app, seen, services.votes, cards)
     actions.register(app)
+    votes_ui.register(app, services.votes, cards, services.outbound)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

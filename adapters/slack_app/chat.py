@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -50,8 +50,15 @@ class ChannelPacer:
             await asyncio.sleep(slot - now)
 
 
+CardHook = Callable[[ConversationRef, SlackMessage], Awaitable[SlackMessage]]
+
+
 class SlackChat:
     """Posts as the bot in any workspace its token reaches (team_id is sent on every call)."""
+
+    # A paper card's first message, before it is posted (the vote button is added here).
+    decorate_card: CardHook | None = None
+    card_posted: Callable[[ThreadRef, SlackMessage], None] | None = None
 
     def __init__(self, client: AsyncWebClient, *, post_interval: float = 1.0) -> None:
         self._client = client
@@ -66,10 +73,14 @@ class SlackChat:
         self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
     ) -> ThreadRef:
         first, *rest = render(post)
+        if post.card is not None and self.decorate_card is not None:
+            first = await self.decorate_card(conversation, first)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": idempotency_key}}
         root_ts = await self._post(conversation, first, thread_ts=None, metadata=metadata)
         self._roots.setdefault(conversation, {})[idempotency_key] = root_ts
         thread = ThreadRef(conversation, root_ts)
+        if post.card is not None and self.card_posted is not None:
+            self.card_posted(thread, first)
         for message in rest:
             await self._post(conversation, message, thread_ts=root_ts)
         return thread
@@ -186,6 +197,28 @@ class SlackChat:
             ),
         )
         return str(data["ts"])
+
+    async def update_message(
+        self, conversation: ConversationRef, ts: str, message: SlackMessage
+    ) -> None:
+        """Replace a message the app posted (a card whose vote count changed)."""
+        await self._update(conversation, ts, message)
+
+    async def permalink(self, conversation: ConversationRef, ts: str) -> str | None:
+        """The message's permalink from chat.getPermalink (None if Slack refuses)."""
+        try:
+            data = await self._call(
+                "chat.getPermalink",
+                self._client.chat_getPermalink(
+                    channel=conversation.channel_id,
+                    message_ts=ts,
+                    team_id=conversation.workspace_id,
+                ),
+            )
+        except PlatformUnavailable:
+            return None
+        link = data.get("permalink")
+        return str(link) if link else None
 
     async def _update(self, conversation: ConversationRef, ts: str, message: SlackMessage) -> None:
         await self._call(

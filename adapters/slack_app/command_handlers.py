@@ -22,7 +22,7 @@ from adapters.slack_app.commands import (
     thread_link,
 )
 from bot.bootstrap import Services
-from bot.domain import Author, ConversationRef, PaperInChannel, Session
+from bot.domain import Author, ConversationRef, PaperInChannel, Session, Tally
 from bot.render import Post, answer_post
 from bot.text import t
 from bot.text.presenters import help_text, meeting_text, reading_list_text
@@ -32,6 +32,7 @@ from bot.usecases.channels import Channels
 from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
+from bot.usecases.club.standings import standings_text
 from bot.usecases.club.votes import Votes
 from bot.usecases.digest import Digest
 from bot.usecases.papers import Papers
@@ -70,6 +71,7 @@ def command_table(services: Services) -> dict[str, Handler]:
         "settings": papers.settings,
         "search": papers.search,
         "vote": club.vote,
+        "standings": club.standings,
         "pick": club.pick,
         "present": club.present,
         "save": club.save,
@@ -168,18 +170,24 @@ class ClubCommands:
         language = await _language(self._channels, request.conversation)
         return Post(text=t("voted", language, title=tally.paper.title, votes=tally.votes))
 
+    async def standings(self, request: Request) -> Post:
+        tally = await self._votes.standings(request.conversation)
+        language = await _language(self._channels, request.conversation)
+        return Post(text=_standings(tally, language))
+
     async def pick(self, request: Request) -> Post:
+        """Announced to the whole channel (see slash.PUBLIC), with the tally at the pick."""
         wanted = parse_pick(request.args)
+        tally = await self._votes.standings(request.conversation)
         sessions = await self._sessions.pick(
             request.conversation, wanted.count, meeting_at=wanted.meeting_time
         )
         language = await _language(self._channels, request.conversation)
-        return Post(
-            text="\n".join(
-                t("picked", language, title=s.paper.title, votes=s.votes, link=_session_link(s))
-                for s in sessions
-            )
+        picked = "\n".join(
+            t("picked", language, title=s.paper.title, votes=s.votes, link=_session_link(s))
+            for s in sessions
         )
+        return Post(text=f"{picked}\n\n{_standings(tally, language, 'standings_at_pick')}")
 
     async def present(self, request: Request) -> Post:
         wanted = parse_present(request.args)
@@ -243,3 +251,14 @@ class ClubCommands:
 
 def _session_link(session: Session) -> str:
     return link(session.paper.title, thread_link(session.thread))
+
+
+def _standings(tally: list[Tally], language: str, heading: str = "standings_heading") -> str:
+    return standings_text(
+        tally,
+        language,
+        p=COMMAND_PREFIX,
+        escape=lambda text: text.replace("[", "(").replace("]", ")"),
+        link=lambda x: link(t("thread_link_text", language), thread_link(x.thread)),
+        heading=heading,
+    )

@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "settings",
     "search",
     "vote",
+    "standings",
     "pick",
     "present",
     "save",

@@ -10,13 +10,14 @@ from adapters.slack_app.dedupe import SeenEvents
 from adapters.slack_app.guard import Incoming, last_resort
 from adapters.slack_app.payloads import event_id, reaction_vote
 from adapters.slack_app.replies import LogOnly
+from adapters.slack_app.votes_ui import CardVotes
 from bot.errors import NotAPaperThread
 from bot.usecases.club.votes import Votes
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, seen: SeenEvents, votes: Votes) -> None:
+def register(app: AsyncApp, seen: SeenEvents, votes: Votes, cards: CardVotes | None = None) -> None:
     async def count(incoming: Incoming, *, added: bool) -> None:
         if not seen.first_time(event_id(incoming.body)):
             return
@@ -25,11 +26,13 @@ def register(app: AsyncApp, seen: SeenEvents, votes: Votes) -> None:
             return
         try:
             if added:
-                await votes.vote(vote.root, vote.member)
+                tally = await votes.vote(vote.root, vote.member)
             else:
-                await votes.unvote(vote.root, vote.member)
+                tally = await votes.unvote(vote.root, vote.member)
         except NotAPaperThread:
             return  # a reaction on any other message is an ordinary reaction
+        if cards is not None:
+            await cards.show(vote.root, tally.votes)  # the card's count follows
 
     @app.event("reaction_added")
     @last_resort("reaction", lambda _: LogOnly("reaction"))

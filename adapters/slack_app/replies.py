@@ -70,6 +70,26 @@ class CommandReply:
         for i, message in enumerate(render(self._outbound.post(post))):
             await self._send(message.text, message.blocks, replace=i == 0)
 
+    async def announce(self, post: Post) -> None:
+        """The result for the whole channel (`response_type: in_channel`), e.g. a pick."""
+        for message in render(self._outbound.post(post)):
+            if self._uses_left > 0:
+                self._uses_left -= 1
+                response = await self._respond(
+                    text=message.text,
+                    blocks=list(message.blocks) or None,
+                    response_type="in_channel",
+                    replace_original=False,
+                )
+                if response.status_code == 200:
+                    continue
+            await self._client.chat_postMessage(
+                channel=self._conversation.channel_id,
+                text=message.text,
+                blocks=list(message.blocks) or None,
+                team_id=self._conversation.workspace_id,
+            )
+
     async def _send(self, text: str, blocks: tuple[dict[str, Any], ...], *, replace: bool) -> None:
         if self._uses_left > 0:
             self._uses_left -= 1

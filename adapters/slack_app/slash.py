@@ -8,7 +8,13 @@ from slack_bolt.app.async_app import AsyncApp
 
 from adapters.slack_app.admins import Managers, needs_manager
 from adapters.slack_app.command_handlers import Request, command_table
-from adapters.slack_app.commands import COMMAND_PATTERN, COMMAND_PREFIX, parse_command
+from adapters.slack_app.commands import (
+    COMMAND_PATTERN,
+    COMMAND_PREFIX,
+    MAIN_COMMAND,
+    SUBCOMMANDS,
+    parse_command,
+)
 from adapters.slack_app.guard import Incoming, channel_language, last_resort
 from adapters.slack_app.mrkdwn import escape
 from adapters.slack_app.payloads import command_origin
@@ -17,6 +23,16 @@ from bot.bootstrap import Services
 from bot.publishing import Outbound
 from bot.render import Post
 from bot.text import t
+
+PUBLIC = frozenset({"pick"})  # results the whole channel sees; the rest are private
+
+
+def unknown_subcommand(command: str, text: str) -> str | None:
+    """The word a member typed after /paperclub that is no sub-command (None: it is one)."""
+    sub = text.strip().partition(" ")[0]
+    if command != MAIN_COMMAND or not sub or sub.lower() in SUBCOMMANDS:
+        return None
+    return sub
 
 
 def register(app: AsyncApp, services: Services, managers: Managers) -> None:
@@ -39,7 +55,16 @@ def register(app: AsyncApp, services: Services, managers: Managers) -> None:
             await reply.say(Post(text=refusal))
             return
         request = Request(invocation.args, origin.conversation, origin.member, reply.progress)
-        await reply.say(await table[invocation.sub](request))
+        result = await table[invocation.sub](request)
+        unknown = unknown_subcommand(incoming.body["command"], incoming.body.get("text", ""))
+        if unknown is not None:  # say so before the help
+            language = (await channels.channel_settings(origin.conversation)).language
+            notice = t("unknown_subcommand", language, command=f"{COMMAND_PREFIX}{unknown[:40]}")
+            result = Post(text=f"{notice}\n\n{result.text}")
+        if invocation.sub in PUBLIC:
+            await reply.announce(result)
+        else:
+            await reply.say(result)
 
 
 def command_reply(outbound: Outbound) -> Callable[[Incoming], CommandReply]:

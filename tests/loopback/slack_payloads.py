@@ -148,3 +148,39 @@ def reaction_event(
     event["type"] = "reaction_removed" if removed else "reaction_added"
     event["item"].update(channel=channel, ts=item_ts)
     return body
+
+
+def block_action(
+    message: dict[str, Any],
+    action_id: str,
+    *,
+    response_url: str,
+    team_id: str = "T111",
+    channel: str = "C111",
+    user: str = "W222",
+) -> dict[str, Any]:
+    """A `block_actions` payload (interactivity_block_actions.json): `user` clicked the
+    button `action_id` of `message` (as conversations.history shows it) in `channel`."""
+    body = load_json("bolt-python/interactivity_block_actions.json")
+    body["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=team_id)
+    body["team"]["id"] = team_id
+    body["channel"]["id"] = channel
+    body["container"] = {
+        "type": "message",
+        "message_ts": message["ts"],
+        "channel_id": channel,
+        "is_ephemeral": False,
+    }
+    body["message"] = message
+    body["response_url"] = response_url
+    [button] = [
+        e
+        for b in message.get("blocks", [])
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == action_id
+    ]
+    action = body["actions"][0]
+    action.update(action_id=action_id, text=button["text"], value=button.get("value", ""))
+    action["block_id"] = "b"
+    return body

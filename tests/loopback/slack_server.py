@@ -152,7 +152,13 @@ class FakeSlack:
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.history": self._history,
             "users.info": self._users_info,
+            "chat.getPermalink": self._permalink,
+            "views.publish": self._views_publish,
+            "views.open": self._views_open,
         }
+        self.ephemerals: list[dict[str, Any]] = []  # chat.postEphemeral: who saw what
+        self.home_views: dict[tuple[str, str], dict[str, Any]] = {}  # (team, user) -> view
+        self.opened_views: list[dict[str, Any]] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -272,6 +278,10 @@ class FakeSlack:
 
     async def send_command(self, form: dict[str, str]) -> Envelope:
         return await self.send_envelope("slash_commands", form)
+
+    async def send_interactive(self, payload: dict[str, Any]) -> Envelope:
+        """block_actions, shortcuts, view submissions: Socket Mode's `interactive` envelope."""
+        return await self.send_envelope("interactive", payload)
 
     async def wait_ack(self, envelope: Envelope, within: float = 3.0) -> Ack:
         async with self._ack_arrived:
@@ -460,6 +470,10 @@ class FakeSlack:
     async def _post_ephemeral(self, params: dict[str, Any], token: str) -> web.Response:
         if self._bot_workspace(token, params) is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        problem = check_message(params)
+        if problem:
+            return web.json_response({"ok": False, "error": problem})
+        self.ephemerals.append(dict(params))
         return web.json_response({"ok": True, "message_ts": self._new_ts()})
 
     async def _history(self, params: dict[str, Any], token: str) -> web.Response:
@@ -505,6 +519,38 @@ class FakeSlack:
                 },
             }
         )
+
+    async def _permalink(self, params: dict[str, Any], token: str) -> web.Response:
+        """chat.getPermalink: the documented response, {ok, channel, permalink}."""
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        channel, ts = str(params.get("channel", "")), str(params.get("message_ts", ""))
+        message = self._find(w.team_id, channel, ts)
+        if message is None:
+            return web.json_response({"ok": False, "error": "message_not_found"})
+        domain = w.team_name.lower().replace(" ", "")
+        link = f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return web.json_response({"ok": True, "channel": channel, "permalink": link})
+
+    async def _views_publish(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        view = _json_param(params.get("view")) or {}
+        if view.get("type") != "home" or len(view.get("blocks", [])) > 100:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        self.home_views[(w.team_id, str(params.get("user_id", "")))] = view
+        return web.json_response({"ok": True, "view": {"id": "V111", **view}})
+
+    async def _views_open(self, params: dict[str, Any], token: str) -> web.Response:
+        if self._bot_workspace(token, params) is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        view = _json_param(params.get("view")) or {}
+        if not params.get("trigger_id") or view.get("type") != "modal":
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        self.opened_views.append(view)
+        return web.json_response({"ok": True, "view": {"id": "V222", **view}})
 
     def _find(self, team_id: str, channel: str, ts: str) -> StoredMessage | None:
         return next((m for m in self.messages.get((team_id, channel), []) if m.ts == ts), None)
