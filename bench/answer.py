@@ -164,6 +164,7 @@ async def first_chunk_ms(chunks: list[Passage], rounds: int = 10) -> dict[str, f
                 stream=True,
             )
             first: float | None = None
+            assert isinstance(stream, openai.AsyncStream)
             async for event in stream:
                 if first is None and event.choices and event.choices[0].delta.content:
                     first = 1000 * (time.perf_counter() - start)

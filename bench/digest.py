@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pydantic import SecretStr
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rich.console import Console
@@ -41,7 +43,7 @@ async def one_digest(arxiv: ArxivServer, model: OpenAIServer, concurrency: int) 
             arxiv_delay_seconds=0,
             sources=("arxiv",),
             llm="openai",
-            openai_api_key="sk-bench-loopback",
+            openai_api_key=SecretStr("sk-bench-loopback"),
             openai_base_url=model.base_url,
             digest_concurrency=concurrency,
             embeddings=False,

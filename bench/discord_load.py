@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pydantic import SecretStr
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.discord_bot import PaperclubBot
@@ -105,7 +107,7 @@ async def burst(args: argparse.Namespace, arxiv: ArxivServer, model: OpenAIServe
             arxiv_delay_seconds=0,
             sources=("arxiv",),
             llm="openai",
-            openai_api_key="sk-bench-loopback",
+            openai_api_key=SecretStr("sk-bench-loopback"),
             openai_base_url=model.base_url,
         )
         async with FakeDiscord() as fake, bootstrap(settings) as club:
@@ -120,7 +122,7 @@ async def burst(args: argparse.Namespace, arxiv: ArxivServer, model: OpenAIServe
                 await asyncio.sleep(0.2)  # let the echoes of the setup posts drain
                 start_index = len(fake.calls)
                 asks: dict[str, float] = {}  # interaction id -> sent at
-                stop, lag = asyncio.Event(), []
+                stop, lag = asyncio.Event(), list[float]()
                 watcher = asyncio.create_task(watch_lag(stop, lag))
                 began = time.monotonic()
                 for n in range(args.questions):

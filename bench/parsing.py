@@ -59,7 +59,8 @@ def _descendants(root: int) -> set[int]:
                 parents[int(entry)] = int(fields[1])
             except (OSError, IndexError, ValueError):
                 continue
-    found, frontier = set(), {root}
+    found: set[int] = set()
+    frontier = {root}
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
         found |= frontier

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 
 from bot.domain import Author, ConversationRef, Platform, Window
+from bot.seams import PaperSource
 from bot.sources.alphaxiv import AlphaXivSource
 from bot.sources.arxiv_source import ArxivClient, ArxivSource
 from bot.sources.arxiv_titles import ArxivTitleSearch
@@ -58,7 +59,7 @@ async def one_round(
     submissions = InMemorySubmissions()
     await submissions.add(CHANNEL, "https://arxiv.org/abs/1605.08386v1", Author("U1", "Ada"))
     async with aiohttp.ClientSession() as http:
-        sources = [
+        sources: list[PaperSource] = [
             ArxivSource(client, ["cs.LG", "cs.CL"], max_results=10),
             HuggingFaceDailySource(social.url, http, by_week=True),
             AlphaXivSource(social.url, http),

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 from rich.console import Console
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -166,11 +167,11 @@ async def shared(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Shar
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
             llm="openai",
-            openai_api_key=OPENAI_KEY,
+            openai_api_key=SecretStr(OPENAI_KEY),
             openai_base_url=model.base_url,
-            discord_token=DISCORD_TOKEN,
-            slack_bot_token=SLACK_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
+            discord_token=SecretStr(DISCORD_TOKEN),
+            slack_bot_token=SecretStr(SLACK_TOKEN),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
             llm_retries=0,
             llm_timeout_seconds=5,
         )
@@ -561,11 +562,11 @@ def adapter_settings(shared: Shared, folder: Path) -> Settings:
         return Settings(  # type: ignore[call-arg]
             _env_file=None,
             llm="openai",
-            openai_api_key=OPENAI_KEY,
+            openai_api_key=SecretStr(OPENAI_KEY),
             openai_base_url=shared.model.base_url,
-            discord_token=DISCORD_TOKEN,
-            slack_bot_token=SLACK_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
+            discord_token=SecretStr(DISCORD_TOKEN),
+            slack_bot_token=SecretStr(SLACK_TOKEN),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
             llm_retries=0,
         )
 

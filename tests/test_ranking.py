@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -196,8 +197,8 @@ def test_ties_break_by_social_then_date_then_id() -> None:
     same = qwen(1, "Same")
     papers = {
         "2309.16609": same,
-        "2309.16588": Paper(**{**_fields(same), "arxiv_id": "2309.16588"}),
-        "2309.12207": Paper(**{**_fields(same), "arxiv_id": "2309.12207"}),
+        "2309.16588": replace(same, arxiv_id="2309.16588"),
+        "2309.12207": replace(same, arxiv_id="2309.12207"),
     }
     merged = merge_candidates(Candidate(arxiv_id, "arXiv") for arxiv_id in papers)
     ranked = rank(merged, papers, HF_WEEK, (), set(), 10)
@@ -207,7 +208,3 @@ def test_ties_break_by_social_then_date_then_id() -> None:
 def test_papers_without_metadata_are_left_out() -> None:
     merged = merge_candidates([Candidate("2608.19880", "Hugging Face", upvotes=163)])
     assert rank(merged, {}, HF_WEEK, (), set(), 10) == []
-
-
-def _fields(paper: Paper) -> dict[str, object]:
-    return {name: getattr(paper, name) for name in Paper.__dataclass_fields__}

@@ -30,6 +30,8 @@ import discord.http
 import yarl
 from aiohttp import WSMsgType, web
 
+from tests.loopback.threaded import bound_port
+
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "discord"
 DOCS = FIXTURES / "discord-api-docs"
 
@@ -164,9 +166,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None and getattr(server, "sockets", None)
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = bound_port(site)
 
     async def stop(self) -> None:
         for session in list(self._sessions):

@@ -16,6 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tests.loopback.fixtures import fixtures_dir
+from tests.loopback.threaded import bound_port
 
 
 def paper_file(name: str) -> bytes:
@@ -75,7 +76,7 @@ class FullTextServer:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         assert site._server is not None
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.port = bound_port(site)
         return self
 
     async def stop(self) -> None:

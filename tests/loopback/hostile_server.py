@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from tests.loopback.threaded import bound_port
+
 ARTICLE_WORDS = " ".join(["The model reads the paper and answers questions about it."] * 12)
 
 
@@ -67,7 +69,7 @@ class HostileServer:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         assert site._server is not None
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.port = bound_port(site)
         return self
 
     async def stop(self) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tests.loopback.fixtures import fixtures_dir
+from tests.loopback.threaded import bound_port
 
 _DAY_FILE = re.compile(r"_daily_papers_(?P<day>\d{4}-\d{2}-\d{2})\.json$")
 
@@ -87,9 +88,7 @@ class PapersServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = bound_port(site)
         return self
 
     async def stop(self) -> None:

@@ -19,10 +19,12 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from aiohttp import web
 
 from tests.loopback.papers_server import Answer, daily_files, readme_bytes
+from tests.loopback.threaded import bound_port
 
 # (arXiv id, public votes, X likes) for the feed; ids are recorded papers of 2026-W34
 ALPHAXIV_VOTES = (
@@ -40,15 +42,15 @@ HN_STORIES = (
 )
 
 
-def recorded_week() -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = []
+def recorded_week() -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
     for day in sorted(daily_files()):
         entries.extend(json.loads(daily_files()[day]))
     return entries
 
 
 def alphaxiv_feed() -> bytes:
-    papers = {e["paper"]["id"]: e["paper"] for e in recorded_week()}  # type: ignore[index]
+    papers = {e["paper"]["id"]: e["paper"] for e in recorded_week()}
     cards = []
     for arxiv_id, votes, likes in ALPHAXIV_VOTES:
         paper = papers[arxiv_id]
@@ -129,8 +131,7 @@ class SocialServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        assert site._server is not None
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = bound_port(site)
         return self
 
     async def stop(self) -> None:

@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -58,7 +58,7 @@ class ThreadedServer:
             await asyncio.sleep(fault.delay)
         return web.Response(status=fault.status, body=fault.body, headers=fault.headers)
 
-    def start(self) -> ThreadedServer:
+    def start(self) -> Self:
         ready = threading.Event()
 
         def serve() -> None:
@@ -69,9 +69,7 @@ class ThreadedServer:
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             loop.run_until_complete(site.start())
-            server = site._server
-            assert server is not None
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.port = bound_port(site)
             ready.set()
             loop.run_forever()
             loop.run_until_complete(self._runner.cleanup())
@@ -93,3 +91,10 @@ class ThreadedServer:
         self.requests.append(
             Recorded(request.method, request.path, dict(request.query), body, time.monotonic())
         )
+
+
+def bound_port(site: web.TCPSite) -> int:
+    """The port a site bound to port 0 was given."""
+    server = site._server
+    assert isinstance(server, asyncio.Server)
+    return int(server.sockets[0].getsockname()[1])
