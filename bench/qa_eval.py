@@ -8,6 +8,11 @@ yes/no/unanswerable: recall within the first 1,000 words of retrieved passages, 
 hit is one passage holding >= 80% of the gold answer's normalised tokens (answers of
 <= 3 tokens must appear verbatim). The same metric is printed for a plain BM25 baseline
 (bm25s over 120-word chunks with a 90-word stride), run side by side.
+
+Answer metric, over the same questions: the share whose *shown* answer (what a member
+reads: the answer's text without its frame line, not the Sources under it) contains the
+gold answer by the same hit rule. It is printed for the extractive engine by default
+(`--llm extractive`), next to the recall of the passages it was given.
 """
 
 from __future__ import annotations
@@ -145,6 +150,7 @@ def evaluate(
     latencies: list[float] = []
     build_times: list[float] = []
     f1s: list[float] = []
+    shown_hits = 0
     for record in records:
         start = time.perf_counter()
         index = ours_index(record.text, max_words, config, embedder)
@@ -154,14 +160,16 @@ def evaluate(
             results = index.search(question, word_budget=BUDGET_WORDS)
             latencies.append(time.perf_counter() - start)
             passages = [r.passage for r in results]
+            shown = answerer(question, passages) if answerer is not None else ""
             if answerer is not None:
-                f1s.append(token_f1(answerer(question, passages), answer))
+                f1s.append(token_f1(shown, answer))
             gold = normalise_tokens(answer)
             if answer.strip().lower().rstrip(".") in NON_SPAN or not gold:
                 continue
             total += 1
             kept = within_budget([p.text for p in passages])
             hits += any(is_hit(gold, normalise_tokens(t)) for t in kept)
+            shown_hits += is_hit(gold, normalise_tokens(shown))
     out: dict[str, Any] = {
         "recall@1000w": round(hits / total, 4),
         "questions": total,
@@ -169,7 +177,8 @@ def evaluate(
         "latency_ms_p95": round(1000 * percentile(latencies, 0.95), 2),
         "build_ms_mean": round(1000 * statistics.mean(build_times), 1),
     }
-    if f1s:
+    if answerer is not None:
+        out["shown_answer_has_gold"] = round(shown_hits / total, 4)
         out["answer_token_f1"] = round(statistics.mean(f1s), 4)
     return out
 
@@ -225,7 +234,7 @@ def openai_answerer(model: str) -> Callable[[str, list[Passage]], str]:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
-    parser.add_argument("--llm", choices=["extractive", "openai"], default=None)
+    parser.add_argument("--llm", choices=["extractive", "openai", "none"], default="extractive")
     parser.add_argument("--model", default=os.environ.get("PAPERCLUB_OPENAI_MODEL", "gpt-4o-mini"))
     parser.add_argument("--no-dense", action="store_true", help="skip the lexical+dense run")
     parser.add_argument("--max-words", type=int, default=DEFAULT_MAX_WORDS)
@@ -255,7 +264,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             result["ours_lexical_dense"] = "embeddings extra not installed"
         else:
             result["ours_lexical_dense"] = evaluate(
-                records, max_words=args.max_words, config=config, embedder=embedder
+                records,
+                max_words=args.max_words,
+                config=config,
+                embedder=embedder,
+                answerer=answerer,
             )
     print(json.dumps(result))
 

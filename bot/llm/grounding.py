@@ -8,16 +8,14 @@ Pure functions: the service retrieves passages, streams the model's text, then c
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import Answer, Citation, SummaryEngine, Turn
-from bot.reading.chunking import split_sentences
 from bot.reading.model import Passage
-from bot.retrieval import QUESTION_FRAME, query_terms, stem, tokenize
+from bot.retrieval import QUESTION_FRAME, query_terms, stem
 from bot.text import LANGUAGE_NAMES, t
 
 NOT_FOUND_MARKER = "NOT IN PAPER"
@@ -275,76 +273,44 @@ def finalise_answer(model_text: str, passages: Sequence[Passage]) -> Answer:
 # Extractive answers ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Sentence:
-    text: str
-    passage: Passage
-    rank: int
-
-
 def _content_terms(question: str) -> dict[str, float]:
     frame = {stem(w) for w in QUESTION_FRAME}
     return {t: w for t, w in query_terms(question).items() if t not in frame or w >= 1.0}
 
 
-def _answer_units(passage: Passage) -> list[str]:
-    """Sentences; a table's rows; nothing from figure labels (they are not statements)."""
-    if passage.kind == "figure":
-        return []
-    if passage.kind == "table":
-        return [row.strip() for row in passage.text.split("\n") if row.strip()]
-    return split_sentences(passage.text)
-
-
-def _short_quote(sentence: str, words: int = 18) -> str:
-    """A verbatim prefix: the body already shows the whole sentence."""
-    parts = sentence.split()
-    return sentence if len(parts) <= words else " ".join(parts[:words])
-
-
 def extractive_answer(
     question: str, passages: Sequence[Passage], language: str, *, max_sentences: int = 3
 ) -> Answer:
-    """The passages' sentences that best match the question, quoted verbatim with where.
+    """The one to three sentences in the passages that best answer the question, verbatim.
 
-    Says plainly that the paper does not seem to say when no sentence shares a content
-    word with the question (rather than quoting something unrelated).
+    Any sentence of any passage may be chosen, not just a passage's first: each is scored
+    by the question's terms it carries (rarer terms count more, covering more of the
+    question counts more) and by whether it has the shape of the answer asked for (a number
+    for "how many", a definition for "what is"). Author notes, footnotes and reference
+    entries never answer. Says plainly that the paper does not seem to say when no
+    sentence shares a content word with the question (rather than quoting something
+    unrelated). Each citation is a quoted sentence, checked verbatim against its passage,
+    with its section and page (a renderer need not print a quote the body already shows).
     """
-    terms = _content_terms(question)
-    sentences = [
-        _Sentence(s, p, rank)
-        for rank, p in enumerate(passages)
-        for s in _answer_units(p)
-        if len(s.split()) >= 4
-    ]
-    document_frequency: dict[str, int] = {}
-    tokenised = [set(tokenize(s.text)) for s in sentences]
-    for tokens in tokenised:
-        for token in tokens:
-            document_frequency[token] = document_frequency.get(token, 0) + 1
-    n = max(len(sentences), 1)
+    from bot.llm import selection
 
-    def score(i: int) -> float:
-        overlap = [t for t in terms if t in tokenised[i]]
-        idf = sum(
-            terms[t] * math.sqrt(1.0 + n / (1 + document_frequency.get(t, 0))) for t in overlap
-        )
-        return idf / (1.0 + 0.1 * sentences[i].rank)
-
-    scored = sorted(((score(i), i) for i in range(len(sentences))), reverse=True)
-    top = scored[0][0] if scored else 0.0
-    best = [i for s, i in scored if s > 0 and s >= RELATIVE_FLOOR * top][:max_sentences]
-    if not best:
+    pool = selection.candidates(passages, kinds=frozenset({"body", "abstract", "caption", "table"}))
+    chosen = selection.best_windows(question, pool, max_sentences=max_sentences)
+    if not chosen:
         text = t("answer_not_found", language)
         if not _LATIN.search(question):
             text += "\n" + t("answer_cross_language_hint", language)
         return Answer(text=text, grounded=False, citations=(), engine=SummaryEngine.EXTRACTIVE)
-    chosen = [sentences[i] for i in best]
     citations = tuple(
-        Citation(_short_quote(s.text), s.passage.section, s.passage.page) for s in chosen
+        Citation(
+            selection.verified_quote(c.text, c.passage, MAX_QUOTE_CHARS) or c.text,
+            c.passage.section,
+            c.passage.page,
+        )
+        for c in chosen
     )
     lines = [t("answer_extractive_intro", language)]
-    lines += [f"> {s.text} [{k}]" for k, s in enumerate(chosen, 1)]
+    lines += [f"> {c.text} [{k}]" for k, c in enumerate(chosen, 1)]
     return Answer(
         text="\n".join(lines), grounded=True, citations=citations, engine=SummaryEngine.EXTRACTIVE
     )

@@ -568,6 +568,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "トピック: {topics}",
         "ko": "주제: {topics}",
     },
+    "settings_topic_weights": {
+        "en": "Topic weights: {weights}",
+        "ja": "トピックの重み: {weights}",
+        "ko": "주제 가중치: {weights}",
+    },
+    "settings_muted": {
+        "en": "Muted topics (never posted): {topics}",
+        "ja": "ミュートしたトピック (投稿しない): {topics}",
+        "ko": "음소거한 주제 (게시하지 않음): {topics}",
+    },
+    "settings_categories": {
+        "en": "arXiv categories: {categories}",
+        "ja": "arXiv カテゴリ: {categories}",
+        "ko": "arXiv 카테고리: {categories}",
+    },
+    "settings_sources": {
+        "en": "Paper sources: {sources}",
+        "ja": "論文の情報源: {sources}",
+        "ko": "논문 출처: {sources}",
+    },
     "topics_any": {
         "en": "any",
         "ja": "指定なし",
@@ -909,6 +929,63 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "carried over from this week's earlier run",
         "ja": "今週の前回の実行から引き継ぎ",
         "ko": "이번 주 이전 실행에서 이어짐",
+    },
+    # The extractive engine's key-point questions (bot/llm/key_points.py); their answers
+    # are the paper's own sentences, in the paper's language.
+    "kp_problem": {
+        "en": "What problem does the paper address?",
+        "ja": "この論文はどんな問題に取り組んでいますか？",
+        "ko": "이 논문은 어떤 문제를 다루나요?",
+    },
+    "kp_proposal": {
+        "en": "What do the authors propose?",
+        "ja": "著者は何を提案していますか？",
+        "ko": "저자들은 무엇을 제안하나요?",
+    },
+    "kp_method": {
+        "en": "How does it work?",
+        "ja": "どのような仕組みですか？",
+        "ko": "어떻게 작동하나요?",
+    },
+    "kp_data": {
+        "en": "What data or benchmarks are used?",
+        "ja": "どのようなデータやベンチマークを使っていますか？",
+        "ko": "어떤 데이터나 벤치마크를 사용하나요?",
+    },
+    "kp_results": {
+        "en": "What results do they report, in numbers?",
+        "ja": "どのような結果が数値で報告されていますか？",
+        "ko": "어떤 결과를 수치로 보고하나요?",
+    },
+    "kp_finding": {
+        "en": "What is the main finding?",
+        "ja": "主な発見は何ですか？",
+        "ko": "주요 발견은 무엇인가요?",
+    },
+    "kp_novelty": {
+        "en": "What is new compared with earlier work?",
+        "ja": "先行研究と比べて何が新しいですか？",
+        "ko": "기존 연구와 비교해 무엇이 새로운가요?",
+    },
+    "kp_limitations": {
+        "en": "What are the limitations?",
+        "ja": "限界は何ですか？",
+        "ko": "한계는 무엇인가요?",
+    },
+    "kp_impact": {
+        "en": "Why does it matter?",
+        "ja": "なぜ重要なのですか？",
+        "ko": "왜 중요한가요?",
+    },
+    "kp_availability": {
+        "en": "Are code or data available?",
+        "ja": "コードやデータは公開されていますか？",
+        "ko": "코드나 데이터가 공개되어 있나요?",
+    },
+    "key_points_quoted": {
+        "en": "Key points: questions in the channel's language, answers quoted from the paper",
+        "ja": "キーポイント: 質問は日本語、回答は論文の原文 (英語) からの引用です",
+        "ko": "핵심 요점: 질문은 한국어, 답변은 논문 원문(영어)에서 인용했습니다",
     },
 }
 

@@ -80,15 +80,31 @@ def settings_lines(
         t("settings_language", language, name=NATIVE_LANGUAGE_NAMES.get(s.language, s.language)),
         t("settings_size", language, size=s.digest_size),
         t("settings_topics", language, topics=", ".join(s.topics) or t("topics_any", language)),
+        *_steering_lines(s, language),
         t("settings_meeting", language, meeting=meeting),
     ]
+
+
+def _steering_lines(s: ChannelSettings, language: str) -> list[str]:
+    """What the channel set to steer its digest, one line each; nothing when unset."""
+    lines = []
+    if s.topic_weights:
+        weights = ", ".join(f"{topic}×{weight:g}" for topic, weight in s.topic_weights)
+        lines.append(t("settings_topic_weights", language, weights=weights))
+    if s.muted_topics:
+        lines.append(t("settings_muted", language, topics=", ".join(s.muted_topics)))
+    if s.categories:
+        lines.append(t("settings_categories", language, categories=", ".join(s.categories)))
+    if s.sources:
+        lines.append(t("settings_sources", language, sources=", ".join(s.sources)))
+    return lines
 
 
 def digest_lines(
     report: DigestReport, language: str, command_prefix: str = "/", *, dry_run: bool = False
 ) -> list[str]:
     """What a digest run did, for the member who asked for it."""
-    lines = [f"**{t('digest_heading', language, week=report.week)}**"]
+    lines = [f"**{t('digest_heading', language, week=report.week)}**", *report.header_notes]
     if dry_run:
         lines.append(t("digest_dry_run", language))
         lines.extend(
