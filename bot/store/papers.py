@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.domain import (
+    Citation,
     Paper,
     QAPair,
     Summary,
@@ -65,7 +67,10 @@ class PaperRows(Rows):
     async def save_summary(self, summary: Summary) -> None:
         payload = {
             "tldr": summary.tldr,
-            "key_points": [[p.question, p.answer] for p in summary.key_points],
+            "key_points": [
+                [p.question, p.answer, [_citation_json(c) for c in p.citations]]
+                for p in summary.key_points
+            ],
             "tags": list(summary.tags),
             "engine": str(summary.engine),
             "model": summary.model,
@@ -97,7 +102,10 @@ class PaperRows(Rows):
             arxiv_id=arxiv_id,
             language=language,
             tldr=data["tldr"],
-            key_points=tuple(QAPair(q, a) for q, a in data["key_points"]),
+            key_points=tuple(
+                QAPair(pair[0], pair[1], tuple(_citation(c) for c in (pair[2:] or [[]])[0]))
+                for pair in data["key_points"]
+            ),
             tags=tuple(data["tags"]),
             engine=SummaryEngine(data["engine"]),
             model=data["model"],
@@ -142,3 +150,13 @@ class PaperRows(Rows):
             return None
         dims = int(row[0])
         return np.frombuffer(row[1], dtype=np.float32).reshape(-1, dims)
+
+
+def _citation_json(citation: Citation) -> dict[str, Any]:
+    return {f.name: getattr(citation, f.name) for f in fields(citation)}
+
+
+def _citation(data: dict[str, Any]) -> Citation:
+    """A stored citation; fields unknown to this version are ignored, missing ones default."""
+    known = {f.name for f in fields(Citation)}
+    return Citation(**{k: v for k, v in data.items() if k in known})
