@@ -61,10 +61,20 @@ class Paper:
     updated: datetime
     primary_category: str
     categories: tuple[str, ...] = ()
+    comment: str = ""  # arXiv's comment line: pages, figures, venue
+    code_url: str = ""  # the code repository a source lists (Hugging Face's GitHub link)
 
     @property
     def abs_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def html_url(self) -> str:
+        return f"https://arxiv.org/html/{self.arxiv_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +165,7 @@ class Citation:
     quote: str
     section: str
     page: int | None
+    url: str = ""  # the place: an arXiv HTML anchor, or the PDF's #page=N
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +186,18 @@ class Turn:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """One line of a digest's header: the paper's place this week and why it is there."""
+
+    rank: int
+    total: int
+    arxiv_id: str
+    title: str
+    reason: str  # "" when not known (a paper posted by an earlier run this week)
+    thread: ThreadRef | None = None  # None until the paper's thread exists
+
+
 @dataclass(slots=True)
 class DigestReport:
     """What one digest run did, for the caller to show (and for the scheduler's log)."""
@@ -189,6 +212,8 @@ class DigestReport:
     empty_reason: str = ""
     # Said above the digest: e.g. every social source was down, so it is ranked by recency
     header_notes: list[str] = field(default_factory=list)
+    # This week's papers in rank order, as the digest's header lists them
+    entries: list[DigestEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

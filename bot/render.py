@@ -8,10 +8,11 @@ sentence boundaries (never mid-word, never inside a `code span`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.domain import Answer, Paper, Summary, SummaryEngine
+from bot.domain import Answer, Citation, DigestEntry, Paper, RankedPaper, Summary, SummaryEngine
 from bot.text import t
+from bot.text.latex import readable
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,13 +22,27 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
-    """The header of a root post: Discord embed / Slack header + fields + link button."""
+    """The header of a root post: Discord embed / Slack header + fields + link button.
+
+    `subtitle` (the translated title) goes on its own line and is never clipped: a
+    platform limit shortens `title` instead. `notes` (engine, what was read, what
+    failed) are shown last and small: Discord's footer, Slack's context block.
+    """
 
     title: str
     url: str
     fields: tuple[Field, ...] = ()
     description: str = ""
+    subtitle: str = ""
+    links: tuple[Link, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,58 +62,202 @@ class PaperThread:
     thread_name: str
 
 
+AUTHORS_SHOWN = 5
+
+
 def paper_thread(
-    paper: Paper, summary: Summary, *, footer_notes: tuple[str, ...] = ()
+    paper: Paper,
+    summary: Summary,
+    *,
+    footer_notes: tuple[str, ...] = (),
+    rank: tuple[int, int] | None = None,
 ) -> PaperThread:
+    """The root card (metadata, links, the summary once, notes last), then the key
+    points and the tags in the thread. `rank` (3, 10) puts "[3/10]" before the title."""
     lang = summary.language
-    title = paper.title
-    if summary.title_translated and summary.title_translated != paper.title:
-        title = f"{paper.title} / {summary.title_translated}"
+    title = readable(paper.title)
+    translated = readable(summary.title_translated)
+    fields = [
+        Field(t("authors", lang), authors_line(paper.authors, lang)),
+        Field(t("published", lang), paper.published.date().isoformat()),
+    ]
+    if paper.updated.date() != paper.published.date():
+        fields.append(Field(t("updated", lang), paper.updated.date().isoformat()))
+    fields.append(Field(t("category", lang), paper.primary_category))
+    fields.append(Field("arXiv", f"{paper.arxiv_id}v{paper.version}"))
+    if paper.comment.strip():
+        fields.append(Field(t("arxiv_comment", lang), readable(" ".join(paper.comment.split()))))
     card = Card(
-        title=title,
+        title=f"{rank_badge(*rank)} {title}" if rank else title,
         url=paper.abs_url,
-        fields=(
-            Field(t("authors", lang), _authors(paper.authors)),
-            Field(t("published", lang), paper.published.date().isoformat()),
-            Field(t("updated", lang), paper.updated.date().isoformat()),
-            Field(t("category", lang), paper.primary_category),
-            Field("arXiv", f"{paper.arxiv_id}v{paper.version}"),
-        ),
-        description=summary.tldr,
+        fields=tuple(fields),
+        description=readable(summary.tldr),
+        subtitle=translated if translated and translated != title else "",
+        links=paper_links(paper, lang),
+        notes=(*summary_notes(summary), *(localized_note(n, lang) for n in footer_notes)),
     )
-    engine_note = (
+    root = Post(text="", card=card)
+    qa_lines = [f"**{t('key_points', lang)}**"]
+    for i, pair in enumerate(summary.key_points, 1):
+        entry = f"**Q{i}. {readable(pair.question)}**\n{readable(pair.answer)}"
+        cited = [format_citation(c, lang) for c in pair.citations]
+        if cited:
+            entry += "\n" + "\n".join(f"> {line}" for line in cited)
+        qa_lines.append(entry)
+    qa_post = Post(text="\n\n".join(qa_lines))
+    tags = " ".join(f"`#{tag}`" for tag in summary.tags)
+    tags_post = Post(text=f"**{t('tags', lang)}** {tags}\n_{t('ask_hint', lang)}_")
+    return PaperThread(root=root, replies=(qa_post, tags_post), thread_name=thread_name(title))
+
+
+def rank_badge(index: int, total: int) -> str:
+    return f"[{index}/{total}]"
+
+
+def with_rank(thread: PaperThread, index: int, total: int) -> PaperThread:
+    """The same thread with "[index/total]" before its card's title (a digest's card)."""
+    card = thread.root.card
+    if card is None:
+        return thread
+    titled = replace(card, title=f"{rank_badge(index, total)} {card.title}")
+    return replace(thread, root=replace(thread.root, card=titled))
+
+
+HEADER_TITLE_CHARS = 90  # a header line per paper; the full title is on the card
+
+
+def digest_header(
+    week: str, entries: list[DigestEntry], language: str, notes: tuple[str, ...] = ()
+) -> Post:
+    """The post before a digest's cards: the week, each paper ranked with its link and
+    why it was chosen, then what the digest must say (a source down, recency only)."""
+    lines = [
+        f"**{t('digest_header_title', language, week=week)}**",
+        t("digest_header_intro", language, n=len(entries)),
+        "",
+    ]
+    lines.extend(header_line(entry, f"https://arxiv.org/abs/{entry.arxiv_id}") for entry in entries)
+    if notes:
+        lines.append("")
+        lines.extend(f"_{note}_" for note in notes)
+    return Post(text="\n".join(lines))
+
+
+def header_line(entry: DigestEntry, url: str) -> str:
+    """`[3/10] [Title](url) — reason`: the same line in the header and in /digest's reply."""
+    title = thread_name(readable(entry.title), HEADER_TITLE_CHARS).replace("[", "(")
+    line = f"{rank_badge(entry.rank, entry.total)} [{title.replace(']', ')')}]({url})"
+    return f"{line} — {entry.reason}" if entry.reason else line
+
+
+def ranking_reason(ranked: RankedPaper, language: str) -> str:
+    """One line from the ranking's parts: where it was talked about, topic match, a
+    member's submission; "new this week" when it was chosen for its recency alone."""
+    parts = ranked.score
+    reasons = []
+    talked = [name for name, value in sorted(parts.by_source, key=lambda p: -p[1]) if value > 0]
+    if talked:
+        reasons.append(t("reason_trending", language, sources=", ".join(talked)))
+    if parts.interest > 0:
+        reasons.append(t("reason_topics", language))
+    if parts.submission > 0:
+        reasons.append(t("reason_submitted", language))
+    return " · ".join(reasons) or t("reason_recent", language)
+
+
+def paper_links(paper: Paper, language: str) -> tuple[Link, ...]:
+    links = [
+        Link(t("link_abstract", language), paper.abs_url),
+        Link("PDF", paper.pdf_url),
+        Link("HTML", paper.html_url),
+    ]
+    if paper.code_url:
+        links.append(Link(t("link_code", language), paper.code_url))
+    return tuple(links)
+
+
+def authors_line(authors: tuple[str, ...], language: str, shown: int = AUTHORS_SHOWN) -> str:
+    """The first few authors, then "et al." (a card is scanned, not read)."""
+    if len(authors) <= shown:
+        return ", ".join(authors)
+    return ", ".join(authors[:shown]) + " " + t("et_al", language, n=len(authors) - shown)
+
+
+_BASIS_KEYS = {
+    "arXiv HTML": "basis_html",
+    "PDF": "basis_pdf",
+    "abstract only": "basis_abstract",
+    "local file": "basis_file",
+}
+
+
+def summary_notes(summary: Summary) -> tuple[str, ...]:
+    """What the card says about how its summary was made, in the summary's language."""
+    lang = summary.language
+    engine = (
         t("extractive_note", lang)
         if summary.engine is SummaryEngine.EXTRACTIVE
         else f"{t('model_note', lang)} {summary.model}"
     )
-    notes = [f"{engine_note} · {t('basis', lang)}: {summary.basis}"]
-    notes.extend(summary.notes)
-    notes.extend(footer_notes)
-    root = Post(text="\n".join(f"_{n}_" for n in notes), card=card)
+    basis = t(_BASIS_KEYS[summary.basis], lang) if summary.basis in _BASIS_KEYS else summary.basis
+    notes = [f"{engine} · {t('basis', lang)}: {basis}"]
+    notes.extend(localized_note(n, lang) for n in summary.notes)
+    return tuple(dict.fromkeys(n for n in notes if n))
 
-    summary_post = Post(text=f"**{t('summary', lang)}**\n\n{summary.tldr}")
-    qa_lines = [f"**{t('key_points', lang)}**"]
-    for i, pair in enumerate(summary.key_points, 1):
-        qa_lines.append(f"**Q{i}. {pair.question}**\n{pair.answer}")
-    qa_post = Post(text="\n\n".join(qa_lines))
-    tags = " ".join(f"`#{t}`" for t in summary.tags)
-    tags_post = Post(text=f"**{t('tags', lang)}** {tags}\n_{t('ask_hint', lang)}_")
-    return PaperThread(
-        root=root,
-        replies=(summary_post, qa_post, tags_post),
-        thread_name=thread_name(paper.title),
-    )
+
+# The reading and summarising notes, as the modules that write them phrase them in
+# English, mapped to the catalog; the HTTP details in the parentheses are for the log.
+_NOTE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^arXiv HTML unavailable \(.*\) and PDF unavailable \(.*\); only the abstract"),
+        "note_abstract_only",
+    ),
+    (re.compile(r"^arXiv HTML unavailable \(.*\); used the PDF"), "note_html_unavailable"),
+    (
+        re.compile(r"^only the first (?P<n>[\d,]+) pages of the PDF were read"),
+        "note_pdf_pages_read",
+    ),
+    (
+        re.compile(r"^only the first (?P<n>[\d,]+) of (?P<total>[\d,]+) pages were read"),
+        "note_pdf_pages_of",
+    ),
+    (
+        re.compile(r"^pages? (?P<pages>.+) of the PDF could not be read and were skipped"),
+        "note_pdf_pages_skipped",
+    ),
+    (re.compile(r"^only the first [\d,]+ passages"), "note_text_capped"),
+    (
+        re.compile(r"^The language model was unavailable \(.*\), so this summary is extractive"),
+        "note_model_unavailable",
+    ),
+)
+
+
+def localized_note(note: str, language: str) -> str:
+    """A note in `language` when it is one the catalog knows; other notes as they are."""
+    for pattern, key in _NOTE_PATTERNS:
+        if m := pattern.match(note):
+            return t(key, language, **m.groupdict())
+    return note
+
+
+def format_citation(citation: Citation, language: str, index: int | None = None) -> str:
+    """The one way a citation is shown: `[1] 3 Method, p. 6: “quote”`, linked to its
+    place when the citation knows it (answers, key points, recaps, exports)."""
+    where = citation.section or "?"
+    if citation.page is not None:
+        where += ", " + t("page_short", language, page=citation.page)
+    if citation.url:
+        where = f"[{where.replace('[', '(').replace(']', ')')}]({citation.url})"
+    mark = f"[{index}] " if index is not None else ""
+    return f"{mark}{where}: “{citation.quote}”"
 
 
 def answer_post(answer: Answer, language: str) -> Post:
     parts = [answer.text]
     if answer.citations:
         lines = [f"**{t('sources', language)}**"]
-        for i, c in enumerate(answer.citations, 1):
-            where = c.section or "?"
-            if c.page is not None:
-                where += f", p. {c.page}"
-            lines.append(f"[{i}] {where}: “{c.quote}”")
+        lines.extend(format_citation(c, language, i) for i, c in enumerate(answer.citations, 1))
         parts.append("\n".join(lines))
     notes = list(answer.notes)
     if answer.engine is SummaryEngine.EXTRACTIVE:
@@ -106,12 +265,6 @@ def answer_post(answer: Answer, language: str) -> Post:
     if notes:
         parts.append("\n".join(f"_{n}_" for n in notes))
     return Post(text="\n\n".join(parts))
-
-
-def _authors(authors: tuple[str, ...], shown: int = 8) -> str:
-    if len(authors) <= shown:
-        return ", ".join(authors)
-    return ", ".join(authors[:shown]) + f" +{len(authors) - shown}"
 
 
 def thread_name(title: str, limit: int = 90) -> str:

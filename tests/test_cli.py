@@ -122,7 +122,10 @@ def test_digest_twice_posts_each_paper_once(arxiv_server: ArxivServer, tmp_path:
     assert second.returncode == 0, second.stderr
     assert "Posted 0 papers" in second.stdout
     assert "already posted" in second.stdout
-    roots = [e for e in transcript(tmp_path) if e["root"] is None]
+    tops = [e for e in transcript(tmp_path) if e["root"] is None]
+    headers = [e for e in tops if str(e["key"]).startswith("digest-header:")]
+    assert len(headers) == 1  # issue 14: one header for the week, posted once
+    roots = [e for e in tops if e not in headers]
     assert len(roots) == 10
     titles = Counter(str(e["title"]) for e in roots)
     assert max(titles.values()) == 1

@@ -36,7 +36,8 @@ CHAINS = 2  # in parallel; the machine this was written on has two cores
 SEEDS = (20261128, 7)
 KILLS_PER_CHAIN = 10
 PAPERS = 10
-REPLIES_PER_PAPER = 3
+REPLIES_PER_PAPER = 2  # key points, tags (issue 14: the summary is on the card only)
+HEADER_PREFIX = "digest-header:"  # the week's header, posted once before the cards
 RUN_TIMEOUT = 40.0
 
 
@@ -96,7 +97,7 @@ def run_chain(chain: Chain, env: dict[str, str], model: OpenAIServer) -> None:
                 goal = len(model.requests) + k
                 reached = wait_until(lambda: len(model.requests) >= goal, process)  # noqa: B023
             else:  # spread the kills left over the lines left, so each lands before the end
-                lines_left = PAPERS * (1 + REPLIES_PER_PAPER) - chain.lines()
+                lines_left = 1 + PAPERS * (1 + REPLIES_PER_PAPER) - chain.lines()
                 kills_left = KILLS_PER_CHAIN - len(chain.kills)
                 m = rng.randint(1, max(1, min(6, (lines_left - 1) // kills_left)))
                 point = f"line {chain.lines()}+{m}"
@@ -150,7 +151,11 @@ def test_digest_killed_at_20_seeded_points_posts_everything_exactly_once(
 
 def check_posted_exactly_once(chain: Chain) -> None:
     entries = [json.loads(line) for line in chain.transcript.read_text("utf-8").splitlines()]
-    roots = [e for e in entries if e["root"] is None]
+    tops = [e for e in entries if e["root"] is None]
+    headers = [e for e in tops if e["key"].startswith(HEADER_PREFIX)]
+    assert len(headers) == 1, chain.kills
+    assert tops[0] is headers[0]  # before the cards
+    roots = [e for e in tops if e not in headers]
     assert len(roots) == PAPERS, chain.kills
     assert max(Counter(e["title"] for e in roots).values()) == 1, chain.kills
     keys = Counter(e["key"] for e in entries if e["key"])
@@ -164,10 +169,16 @@ def check_posted_exactly_once(chain: Chain) -> None:
     database = sqlite3.connect(chain.folder / "paperclub.db")
     try:
         assert database.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        states = database.execute("SELECT state, replies_done FROM posts").fetchall()
+        states = database.execute(
+            "SELECT state, replies_done FROM posts WHERE key NOT LIKE 'digest-header:%'"
+        ).fetchall()
+        header_state = database.execute(
+            "SELECT state FROM posts WHERE key LIKE 'digest-header:%'"
+        ).fetchall()
         digest_roots = {r["key"] for r in roots}
         stored = {row[0] for row in database.execute("SELECT key FROM posts")}
     finally:
         database.close()
-    assert stored == digest_roots
+    assert stored == digest_roots | {headers[0]["key"]}
+    assert header_state == [("complete",)]
     assert states == [("complete", REPLIES_PER_PAPER)] * PAPERS

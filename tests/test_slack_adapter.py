@@ -196,8 +196,10 @@ async def test_paper_posts_a_root_card_and_thread_replies(club: Club) -> None:
     assert PAPER_TITLE in root.text and f"https://arxiv.org/abs/{PAPER}" in root.text
     assert root.metadata is not None and root.metadata["event_type"] == "paperclub_post"
     replies = club.slack.thread("T111", "C111", root.ts)
-    assert len(replies) == 3
-    assert "*Summary*" in replies[0].text or "*Summary*" in all_text(replies[0])
+    assert len(replies) == 2  # issue 14: key points first; the summary is on the card only
+    assert "*Key points" in all_text(replies[0]) and "*Summary*" not in all_text(replies[0])
+    notes = [b for b in root.blocks if b["type"] == "context"]
+    assert notes and root.blocks[-1]["type"] == "context"  # the notes last, small
     posts = club.slack.calls_to("chat.postMessage")
     assert all(c.params["link_names"] is False for c in posts)
     recovered = await club.chat.find_thread(C1, root.metadata["event_payload"]["key"])
@@ -329,13 +331,15 @@ async def test_digest_survives_a_429_midway_without_losing_or_duplicating(club: 
     await club.slack.wait_ack(envelope)
     result = json.dumps((await club.result(name, within=25)).body)
     assert "Posted 3" in result, result
-    roots = club.slack.top_level("T111", "C111")
+    header, *roots = club.slack.top_level("T111", "C111")
+    assert "Papers of the week" in header.text  # issue 14: the digest's header comes first
     titles = [r.blocks[0]["text"]["text"] for r in roots]
     assert len(roots) == 3 and len(set(titles)) == 3
+    assert [t[:5] for t in titles] == ["[1/3]", "[2/3]", "[3/3]"]
     for root in roots:
-        assert len(club.slack.thread("T111", "C111", root.ts)) == 3
+        assert len(club.slack.thread("T111", "C111", root.ts)) == 2
     posts = club.slack.calls_to("chat.postMessage")
-    assert len(posts) == 12 + 1  # every message once, plus the one refused with 429
+    assert len(posts) == 1 + 9 + 1  # header, every message once, the one refused with 429
     refused, retried = posts[5], posts[6]
     assert retried.params == refused.params and retried.at - refused.at >= 1.0
     # Fresh reservations never read history (1 call/min limit); only crash recovery does.
@@ -370,7 +374,7 @@ async def test_http_mode_verifies_signatures_and_dedupes_retries(
                 assert time.monotonic() - started < 3.0
                 await eventually(lambda: len(slack.top_level("T111", "C111")) == 1, 10)
                 root = slack.top_level("T111", "C111")[0]
-                await eventually(lambda: len(slack.thread("T111", "C111", root.ts)) == 3, 10)
+                await eventually(lambda: len(slack.thread("T111", "C111", root.ts)) == 2, 10)
 
                 challenge = json.dumps(load_json("bolt-python/url_verification.json")).encode()
                 h = signed_headers(SECRET, challenge, content_type="application/json")
@@ -394,9 +398,9 @@ async def test_http_mode_verifies_signatures_and_dedupes_retries(
                     )
                     async with http.post(url, data=event, headers=h) as r:
                         assert r.status == 200
-                await eventually(lambda: len(slack.thread("T111", "C111", root.ts)) == 4, 10)
+                await eventually(lambda: len(slack.thread("T111", "C111", root.ts)) == 3, 10)
                 await _quiet()
-                assert len(slack.thread("T111", "C111", root.ts)) == 4
+                assert len(slack.thread("T111", "C111", root.ts)) == 3  # 2 replies, 1 answer
         finally:
             await runner.cleanup()
 

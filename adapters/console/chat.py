@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
@@ -23,7 +23,7 @@ from rich.text import Text
 
 from bot.domain import ConversationRef, MessageRef, ThreadRef
 from bot.errors import PlatformUnavailable
-from bot.render import Post
+from bot.render import Link, Post
 
 
 class ConsoleChat:
@@ -79,9 +79,16 @@ class ConsoleChat:
         self, key: str | None, root: str | None, post: Post, *, edits: str | None = None
     ) -> str:
         message_id = uuid.uuid4().hex[:12]
-        entry = {"id": message_id, "key": key, "root": root, "edits": edits, "text": post.text}
+        entry: dict[str, Any] = {
+            "id": message_id,
+            "key": key,
+            "root": root,
+            "edits": edits,
+            "text": post.text,
+        }
         if post.card is not None:
             entry["title"] = post.card.title
+            entry["notes"] = list(post.card.notes)
         if self._transcript is not None:
             try:
                 with self._transcript.open("a", encoding="utf-8") as handle:
@@ -108,11 +115,14 @@ def _root_panel(post: Post, thread_name: str) -> Panel:
     fields.add_column()
     for field in card.fields:
         fields.add_row(field.name, field.value)
-    fields.add_row("Link", card.url)
-    body = Group(
-        Text(card.title, style="bold cyan"),
-        fields,
-        Markdown(card.description),
-        Markdown(post.text),
-    )
+    for link in card.links or (Link("arXiv", card.url),):
+        fields.add_row(link.label, link.url)
+    parts: list[RenderableType] = [Text(card.title, style="bold cyan")]
+    if card.subtitle:
+        parts.append(Text(card.subtitle, style="bold"))
+    parts.extend([fields, Markdown(card.description)])
+    if post.text.strip():
+        parts.append(Markdown(post.text))
+    parts.extend(Text(note, style="dim") for note in card.notes)
+    body = Group(*parts)
     return Panel(body, title=f"🧵 {thread_name}", border_style="cyan")

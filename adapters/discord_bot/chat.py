@@ -11,7 +11,7 @@ from typing import Literal
 
 import discord
 
-from adapters.discord_bot.messages import Outgoing, marker, nonce, render
+from adapters.discord_bot.messages import Outgoing, carries_marker, marker, nonce, render
 from adapters.discord_bot.permissions import (
     READ_HISTORY,
     REPLY_IN_THREAD,
@@ -102,18 +102,15 @@ class DiscordChat:
         so the caller never posts the paper a second time.
         """
         channel = await self._text_channel(conversation)
-        wanted = marker(idempotency_key)
         own_id = self._client.user.id if self._client.user else None
         with translated("read this channel's history", READ_HISTORY):
             async for message in channel.history(limit=self._history_limit):
-                if message.author.id == own_id and any(
-                    e.footer.text == wanted for e in message.embeds
-                ):
+                if message.author.id == own_id and carries_marker(message, idempotency_key):
                     break
             else:
                 return None
         if not (message.flags.has_thread or message.thread is not None):
-            title = message.embeds[0].title or "paper"
+            title = (message.embeds[0].title if message.embeds else None) or "paper"
             with translated("start a thread for the paper", START_THREAD):
                 await self._start_thread(message, " ".join(title.split())[:THREAD_NAME_LIMIT])
         return ThreadRef(conversation, str(message.id))

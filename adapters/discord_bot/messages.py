@@ -18,10 +18,15 @@ TITLE_LIMIT = 256
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FIELDS_LIMIT = 25
+FOOTER_LIMIT = 2048
 NONCE_LENGTH = 25  # Discord accepts a nonce of at most 25 characters
 EMPTY = "…"  # Discord refuses a message with neither content nor embeds
 
-MARKER_PREFIX = "paperclub · "
+LEGACY_MARKER_PREFIX = "paperclub · "  # roots posted before the marker was made invisible
+# The marker is written in invisible characters: members never see an internal hash, and
+# find_thread still reads it from the footer (a card) or the content (any other root).
+_HIDDEN_START = "\u2063"  # INVISIBLE SEPARATOR
+_HIDDEN_BITS = ("\u200b", "\u200c")  # ZERO WIDTH SPACE = 0, ZERO WIDTH NON-JOINER = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +41,26 @@ class Outgoing:
         return (self.content or "", *(repr(sorted(e.to_dict().items())) for e in self.embeds))
 
 
+def _digest(idempotency_key: str) -> str:
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
+
+
 def marker(idempotency_key: str) -> str:
-    """The footer that names a root post, so `find_thread` can recognise it in history."""
-    return MARKER_PREFIX + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
+    """What names a root post, so `find_thread` can recognise it in history: 64 bits of
+    the key's hash as zero-width characters, invisible in Discord's client."""
+    bits = bin(int(_digest(idempotency_key), 16))[2:].zfill(64)
+    return _HIDDEN_START + "".join(_HIDDEN_BITS[int(b)] for b in bits)
+
+
+def legacy_marker(idempotency_key: str) -> str:
+    """The visible footer earlier versions wrote; still recognised after an upgrade."""
+    return LEGACY_MARKER_PREFIX + _digest(idempotency_key)
+
+
+def carries_marker(message: discord.Message, idempotency_key: str) -> bool:
+    hidden, legacy = marker(idempotency_key), legacy_marker(idempotency_key)
+    footers = [e.footer.text or "" for e in message.embeds]
+    return hidden in (message.content or "") or any(hidden in f or f == legacy for f in footers)
 
 
 def nonce(idempotency_key: str) -> str:
@@ -47,11 +69,16 @@ def nonce(idempotency_key: str) -> str:
 
 
 def render(post: Post, *, footer: str = "") -> list[Outgoing]:
-    """`post` as one or more messages, never truncating the text a reader needs."""
-    contents = split_text(post.text, CONTENT_LIMIT) if post.text.strip() else []
+    """`post` as one or more messages, never truncating the text a reader needs.
+
+    `footer` is the root's invisible marker: in a card's footer, after its notes, or at
+    the end of the first message's content when the post has no card."""
+    in_content = footer if post.card is None else ""
+    limit = CONTENT_LIMIT - len(in_content)
+    contents = split_text(post.text, limit) if post.text.strip() else []
+    if in_content:
+        contents = [contents[0] + in_content, *contents[1:]] if contents else [EMPTY + in_content]
     embeds = _card_embeds(post.card, footer) if post.card else []
-    if footer and not embeds:
-        embeds = [discord.Embed().set_footer(text=footer)]
     groups = _pack(embeds)
     messages = [
         Outgoing(content=content, embeds=tuple(group or ()))
@@ -61,7 +88,17 @@ def render(post: Post, *, footer: str = "") -> list[Outgoing]:
 
 
 def _card_embeds(card: Card, footer: str) -> list[discord.Embed]:
-    pieces = split_text(card.description, DESCRIPTION_LIMIT) if card.description.strip() else []
+    """Title; the translated title, links and summary in the description; the fields;
+    the notes small in the footer, with the marker after them."""
+    head = []
+    if card.subtitle:
+        head.append(f"**{' '.join(card.subtitle.split())}**")
+    if card.links:
+        head.append(" · ".join(f"[{_label(link.label)}]({link.url})" for link in card.links))
+    description = "\n".join(head)
+    if card.description.strip():
+        description = f"{description}\n\n{card.description}" if description else card.description
+    pieces = split_text(description, DESCRIPTION_LIMIT) if description.strip() else []
     first = discord.Embed(
         title=_clip(card.title, TITLE_LIMIT),
         url=card.url or None,
@@ -73,9 +110,17 @@ def _card_embeds(card: Card, footer: str) -> list[discord.Embed]:
             value=_clip(field.value, FIELD_VALUE_LIMIT) or "-",
             inline=True,
         )
-    if footer:
-        first.set_footer(text=footer)
+    notes = "\n".join(card.notes)
+    room = FOOTER_LIMIT - len(footer)
+    if len(notes) > room:
+        notes = notes[: room - 1].rstrip() + "…"
+    if notes or footer:
+        first.set_footer(text=notes + footer)
     return [first, *(discord.Embed(description=piece) for piece in pieces[1:])]
+
+
+def _label(text: str) -> str:
+    return text.replace("[", "(").replace("]", ")")
 
 
 def _pack(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:

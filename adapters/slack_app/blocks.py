@@ -22,6 +22,7 @@ FIELDS_PER_SECTION = 10
 BLOCKS_PER_MESSAGE = 50
 CHARS_PER_MESSAGE = 12_000
 FALLBACK_LIMIT = 3000
+CONTEXT_ELEMENTS = 10
 OPEN_PAPER_ACTION = "open_paper"
 
 Block = dict[str, Any]
@@ -54,11 +55,17 @@ def _card_blocks(card: Card, button_label: str) -> list[Block]:
             "text": {"type": "plain_text", "text": _clip(card.title, HEADER_LIMIT), "emoji": False},
         }
     ]
+    if card.subtitle:  # the translated title: its own line, never clipped
+        subtitle = f"*{escape(' '.join(card.subtitle.split()))}*"
+        blocks.extend(_section(p) for p in split_text(subtitle, SECTION_LIMIT))
     fields = [
         {"type": "mrkdwn", "text": _escaped_field(f.name, f.value)} for f in card.fields if f.value
     ]
     for start in range(0, len(fields), FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": fields[start : start + FIELDS_PER_SECTION]})
+    if card.links:
+        links = " · ".join(_link(link.label, link.url) for link in card.links)
+        blocks.append(_section(links))
     if card.description:
         blocks.extend(_section(p) for p in split_text(to_mrkdwn(card.description), SECTION_LIMIT))
     blocks.append(
@@ -74,7 +81,22 @@ def _card_blocks(card: Card, button_label: str) -> list[Block]:
             ],
         }
     )
+    if card.notes:  # last and small
+        notes = [
+            {"type": "mrkdwn", "text": _clip_mrkdwn(escape(n), SECTION_LIMIT)} for n in card.notes
+        ]
+        blocks.append({"type": "context", "elements": notes[:CONTEXT_ELEMENTS]})
     return blocks
+
+
+def _link(label: str, url: str) -> str:
+    return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{escape(label)}>"
+
+
+def _clip_mrkdwn(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return _PARTIAL_ENTITY.sub("", text[: limit - 1]).rstrip() + "…"
 
 
 def _section(mrkdwn: str) -> Block:
@@ -100,7 +122,8 @@ def _pack(blocks: list[Block]) -> list[list[Block]]:
 def _length(block: Block) -> int:
     if "text" in block:
         return len(block["text"]["text"])
-    return sum(len(f["text"]) for f in block.get("fields", ())) + 100
+    parts = (*block.get("fields", ()), *block.get("elements", ()))
+    return sum(len(str(f.get("text", ""))) for f in parts) + 100
 
 
 def _escaped_field(name: str, value: str) -> str:
@@ -120,7 +143,8 @@ def _fallback(blocks: list[Block]) -> str:
 
 
 def _card_fallback(card: Card) -> str:
-    return f"{escape(_clip(card.title, HEADER_LIMIT))} {card.url}"
+    subtitle = f" / {escape(' '.join(card.subtitle.split()))}" if card.subtitle else ""
+    return f"{escape(_clip(card.title, HEADER_LIMIT))}{subtitle} {card.url}"
 
 
 def _clip(text: str, limit: int) -> str:

@@ -31,6 +31,12 @@ def empty_digest_key(conversation: ConversationRef, week: str) -> str:
     return digest_key(conversation, week, "none")
 
 
+def digest_header_key(conversation: ConversationRef, week: str) -> str:
+    """The digest's header: the week's papers, ranked, posted once before their cards."""
+    c = conversation
+    return f"digest-header:{c.platform}:{c.workspace_id}:{c.channel_id}:{week}"
+
+
 def summon_key(conversation: ConversationRef, arxiv_id: str) -> str:
     c = conversation
     return f"paper:{c.platform}:{c.workspace_id}:{c.channel_id}:{arxiv_id}"

@@ -9,15 +9,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import ConversationRef, DigestReport, Paper, RankedPaper, Window
+from bot.domain import (
+    ConversationRef,
+    DigestEntry,
+    DigestReport,
+    Paper,
+    RankedPaper,
+    ThreadRef,
+    Window,
+)
 from bot.errors import PaperclubError, StoreUnavailable
 from bot.publishing import Publisher
-from bot.publishing.keys import digest_key, empty_digest_key
+from bot.publishing.keys import digest_header_key, digest_key, empty_digest_key
 from bot.publishing.locks import KeyedLocks
-from bot.render import Post
+from bot.publishing.publisher import NO_PAPER
+from bot.render import PaperThread, Post, digest_header, ranking_reason, with_rank
 from bot.seams import PaperCatalog, PaperSource
 from bot.sources.gather import gather_candidates
 from bot.sources.ranking import (
@@ -29,7 +39,7 @@ from bot.sources.ranking import (
     rank,
 )
 from bot.sources.submissions import SubmissionSource
-from bot.store import PostState, Store
+from bot.store import PostRecord, PostState, Store
 from bot.store.submissions import SqliteSubmissions
 from bot.text import t
 from bot.usecases.channels import Channels
@@ -104,6 +114,7 @@ class Digest:
         await say(progress, f"Finding this week's papers ({week})…")
 
         this_week = [] if dry_run else await self._store.posts_in_week(conversation, week)
+        this_week = [p for p in this_week if p.arxiv_id != NO_PAPER]  # the header, a notice
         unfinished = [p.arxiv_id for p in this_week if p.state != PostState.COMPLETE]
         report.already_posted = [p.arxiv_id for p in this_week if p.state == PostState.COMPLETE]
         wanted = max(0, channel.digest_size - len(this_week))
@@ -158,10 +169,77 @@ class Digest:
             *report.header_notes,
             *_source_notes(report.unavailable_sources, channel.language),
         )
+        report.entries = await self._entries(
+            conversation, this_week, ranked, resumed, channel.language
+        )
+        await self._post_header(conversation, week, report, channel.language, dry_run)
         await self._post_papers(
             conversation, papers, channel.language, week, notes, dry_run, progress, report
         )
         return report
+
+    async def _entries(
+        self,
+        conversation: ConversationRef,
+        this_week: Sequence[PostRecord],
+        ranked: Sequence[RankedPaper],
+        resumed: dict[str, Paper],
+        language: str,
+    ) -> list[DigestEntry]:
+        """The week's papers in rank order: those an earlier run reserved (in the order it
+        reserved them), then this run's ranking."""
+        total = len(this_week) + len(ranked)
+        entries: list[DigestEntry] = []
+        for record in this_week:
+            paper = resumed.get(record.arxiv_id) or await self._store.paper(record.arxiv_id)
+            thread = ThreadRef(conversation, record.root_id) if record.root_id else None
+            entries.append(
+                DigestEntry(
+                    len(entries) + 1,
+                    total,
+                    record.arxiv_id,
+                    paper.title if paper else record.arxiv_id,
+                    "",
+                    thread,
+                )
+            )
+        for item in ranked:
+            entries.append(
+                DigestEntry(
+                    len(entries) + 1,
+                    total,
+                    item.paper.arxiv_id,
+                    item.paper.title,
+                    ranking_reason(item, language),
+                )
+            )
+        return entries
+
+    async def _post_header(
+        self,
+        conversation: ConversationRef,
+        week: str,
+        report: DigestReport,
+        language: str,
+        dry_run: bool,
+    ) -> None:
+        """One post before the cards, exactly once a week: a rerun finds it posted."""
+        post = digest_header(week, report.entries, language, tuple(report.header_notes))
+        name = t("digest_header_title", language, week=week)
+        key = digest_header_key(conversation, week)
+        try:
+            if dry_run:
+                await self._publisher.preview_thread(
+                    conversation, PaperThread(post, (), name), key=key
+                )
+            else:
+                await self._publisher.publish_notice(
+                    conversation, post, thread_name=name, key=key, week=week
+                )
+        except StoreUnavailable:
+            raise
+        except PaperclubError as error:  # the cards matter more than their header
+            log.warning("digest: the header failed for %s: %s", conversation, error)
 
     async def _post_papers(
         self,
@@ -187,23 +265,31 @@ class Digest:
             await say(progress, f"{paper.arxiv_id}: summary ready ({done}/{len(papers)})")
             return prepared
 
+        entries = {entry.arxiv_id: entry for entry in report.entries}
         tasks = [asyncio.create_task(prepare(p)) for p in papers]
         try:
             for paper, task in zip(papers, tasks, strict=True):
                 try:
                     prepared = await task
                     key = digest_key(conversation, week, paper.arxiv_id)
+                    ranked_thread = prepared.thread
+                    if entry := entries.get(paper.arxiv_id):
+                        ranked_thread = with_rank(ranked_thread, entry.rank, entry.total)
                     if dry_run:
-                        await self._publisher.preview_thread(conversation, prepared.thread, key=key)
+                        thread = await self._publisher.preview_thread(
+                            conversation, ranked_thread, key=key
+                        )
                     else:
-                        await self._publisher.publish_thread(
+                        thread = await self._publisher.publish_thread(
                             conversation,
-                            prepared.thread,
+                            ranked_thread,
                             key=key,
                             arxiv_id=paper.arxiv_id,
                             week=week,
                         )
                     report.posted.append(paper.arxiv_id)
+                    if entry:
+                        report.entries[report.entries.index(entry)] = replace(entry, thread=thread)
                     await say(progress, f"{paper.arxiv_id}: posted")
                 except StoreUnavailable:
                     raise  # every later paper would fail the same way: say it once

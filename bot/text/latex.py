@@ -1,0 +1,41 @@
+"""LaTeX in titles and abstracts as text a member can read: `$O(n^2)$` -> `O(n^2)`,
+`$\\alpha$-entmax` -> `α-entmax`, `\\textbf{x}` -> `x`.
+
+pylatexenc does the conversion. Only text that looks like LaTeX (a `$` or a backslash
+command) is converted, so plain text keeps its `%`, `&` and `_` exactly as written, and
+anything pylatexenc cannot parse is left as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from pylatexenc.latex2text import LatexNodes2Text
+
+log = logging.getLogger(__name__)
+
+MAX_CONVERTED = 20_000  # longer text is left alone (an abstract is ~2,000 characters)
+_LOOKS_LIKE_LATEX = re.compile(r"\$|\\[A-Za-z]+|\\[(\[]")
+# `\mathbfθ`: a command glued to a non-ASCII letter (TeX would read `\mathbf` + `θ`)
+_GLUED_COMMAND = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> LatexNodes2Text:
+    return LatexNodes2Text(math_mode="text", keep_comments=True, strict_latex_spaces=False)
+
+
+def readable(text: str) -> str:
+    """`text` with its LaTeX rendered as Unicode text; unchanged when it has none."""
+    if len(text) > MAX_CONVERTED or not _LOOKS_LIKE_LATEX.search(text):
+        return text
+    source = _GLUED_COMMAND.sub(r"\1 ", text)
+    try:
+        converted = _converter().latex_to_text(source)
+    except Exception as error:  # malformed LaTeX: show it as written
+        log.debug("LaTeX left as written: %s", error)
+        return text
+    converted = converted.replace("\xa0", " ")
+    return " ".join(converted.split()) if "\n" not in text else converted.strip()
