@@ -293,3 +293,12 @@ async def test_an_unexpected_failure_answering_a_message_is_an_apology_not_its_d
     assert apology.json["allowed_mentions"] == {"parse": []}
     [logged] = [r for r in caplog.records if "on_message event failed" in r.getMessage()]
     assert logged.exc_info is not None  # the details are in the log, with the traceback
+
+
+def test_the_documented_invite_integer_is_what_the_bot_asks_for() -> None:
+    from adapters.discord_bot.permissions import INVITE_PERMISSIONS
+
+    documented = (Path(__file__).parents[1] / "docs" / "discord.md").read_text("utf-8")
+    assert f"permissions={INVITE_PERMISSIONS.value}" in documented
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    assert f"`{INVITE_PERMISSIONS.value}`" in readme

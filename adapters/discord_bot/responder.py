@@ -13,13 +13,13 @@ from contextlib import suppress
 
 import discord
 
+from adapters.discord_bot.chat import NO_MENTIONS
 from adapters.discord_bot.messages import CONTENT_LIMIT, EMPTY
 from bot.publishing import Outbound
 from bot.render import split_text
 
 logger = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 TOKEN_LIFETIME_SECONDS = 14 * 60  # Discord invalidates the token after 15 min; keep a margin
 PROGRESS_INTERVAL_SECONDS = 1.0
 RESPONDER_KEY = "paperclub.responder"

@@ -26,10 +26,10 @@ from bot.reading.extract_pdf import PdfPaper, passages_from_pdf
 from bot.reading.extract_text import passages_from_markdown, passages_from_text
 from bot.reading.model import PaperText, Passage, TextSource
 from bot.reading.worker import Kind, ParseLimits, parse_isolated
+from bot.sources.http import USER_AGENT, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "paperclub/0.1 (research paper club bot)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 30.0  # seconds: a server asking for longer is treated as unavailable
 MAX_REDIRECTS = 3
@@ -46,8 +46,8 @@ class _Fetched:
 
 
 def _retry_after(headers: Mapping[str, str], attempt: int, backoff: float) -> float:
-    value = headers.get("Retry-After", "").strip()
-    return float(value) if value.isdigit() else backoff * (2**attempt)
+    asked = retry_after_seconds(headers.get("Retry-After"))
+    return asked if asked is not None else backoff * (2**attempt)
 
 
 async def _download(

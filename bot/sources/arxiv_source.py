@@ -21,6 +21,7 @@ import requests
 
 from bot.domain import Candidate, Paper, Window
 from bot.errors import SourceUnavailable
+from bot.sources.http import retry_after_seconds
 from bot.sources.ids import parse_arxiv_ref
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,8 @@ class _TimeoutSession(requests.Session):
 def _retry_after(response: requests.Response) -> float | None:
     if response.status_code not in (429, 503):
         return None
-    try:
-        wait = float(response.headers.get("Retry-After", ""))
-    except ValueError:
-        return None
-    return wait if 0 <= wait <= _MAX_RETRY_AFTER else None
+    wait = retry_after_seconds(response.headers.get("Retry-After"))
+    return wait if wait is not None and wait <= _MAX_RETRY_AFTER else None
 
 
 def paper_from_result(result: arxiv.Result) -> Paper:

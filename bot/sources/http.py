@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -58,7 +59,7 @@ async def get_bytes(
                 reason = f"HTTP {response.status}"
                 if response.status not in _RETRYABLE_STATUS:
                     raise FetchFailed(reason)
-                retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
                 if retry_after is not None:
                     if retry_after > policy.max_retry_after:
                         raise FetchFailed(f"{reason}, asked to wait {retry_after:.0f} s")
@@ -73,13 +74,17 @@ async def get_bytes(
     raise FetchFailed(f"{reason} after {policy.attempts} attempts")
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
+    """The seconds a Retry-After header asks to wait (delta-seconds or an HTTP date);
+    None when it is absent or unreadable (garbage, a NaN, an infinity)."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
