@@ -270,7 +270,7 @@ async def test_discord_429_or_500_during_a_digest_is_retried_without_a_duplicate
     await world.club.channels.update_settings(_discord_conversation(world), digest_size=2)
     fake.fail_next("POST", MESSAGES, status=status)
     invocation = await invoke(fake, channel, "digest", {})
-    await reply_to(fake, invocation, lambda t: t.startswith("**Digest"), within=20)
+    done = await reply_to(fake, invocation, lambda t: t.startswith("**Digest"), within=20)
     roots = [
         c
         for c in fake.calls_to("POST", MESSAGES)
@@ -278,6 +278,10 @@ async def test_discord_429_or_500_during_a_digest_is_retried_without_a_duplicate
     ]  # the cards (the header before them has no embed)
     titles = [c.json["embeds"][0]["title"] for c in roots]
     assert len(titles) == 2 and len(set(titles)) == 2
+    guild = world.guild_a["id"]
+    for i, root in enumerate(roots, 1):  # issue 14: /digest lists the papers, linked
+        link = f"(https://discord.com/channels/{guild}/{root.response['id']})"
+        assert f"[{i}/2] [" in done.json["content"] and link in done.json["content"]
     assert [c.status for c in fake.calls_to("POST", MESSAGES)].count(status) == 1  # it did fail
     rows = await posted_rows(world.club)
     assert sorted(state for _, state in rows) == ["complete"] * (1 + 2)  # the header, 2 papers

@@ -336,6 +336,8 @@ async def test_digest_survives_a_429_midway_without_losing_or_duplicating(club: 
     titles = [r.blocks[0]["text"]["text"] for r in roots]
     assert len(roots) == 3 and len(set(titles)) == 3
     assert [t[:5] for t in titles] == ["[1/3]", "[2/3]", "[3/3]"]
+    for i, root in enumerate(roots, 1):  # /digest answers with the header's list, linked
+        assert f"[{i}/3] <https://slack.com/archives/C111/p{root.ts.replace('.', '')}|" in result
     for root in roots:
         assert len(club.slack.thread("T111", "C111", root.ts)) == 2
     posts = club.slack.calls_to("chat.postMessage")

@@ -7,7 +7,7 @@ from functools import cache
 
 import discord
 
-from bot.domain import ArchiveHit, ChannelSettings, DigestReport, Session
+from bot.domain import ArchiveHit, ChannelSettings, DigestReport, Session, ThreadRef
 from bot.text import t
 from bot.text.presenters import digest_lines, settings_lines
 
@@ -22,7 +22,14 @@ def describe_settings(settings: ChannelSettings, heading: str = "settings_headin
 
 
 def describe_digest(report: DigestReport, language: str) -> str:
-    return "\n".join(digest_lines(report, language, "/"))
+    return "\n".join(digest_lines(report, language, "/", thread_url=thread_url))
+
+
+def thread_url(thread: ThreadRef) -> str:
+    """A link that opens the thread in Discord's client (a `<#id>` mention cannot carry a
+    label, and the header line names the paper)."""
+    c = thread.conversation
+    return f"https://discord.com/channels/{c.workspace_id}/{thread.root_id}"
 
 
 def describe_hits(query: str, hits: list[ArchiveHit]) -> str:

@@ -232,7 +232,9 @@ def settings_text(s: ChannelSettings, heading: str = "settings_heading") -> str:
 
 
 def digest_text(report: DigestReport, language: str, *, dry_run: bool) -> str:
-    return "\n".join(digest_lines(report, language, COMMAND_PREFIX, dry_run=dry_run))
+    return "\n".join(
+        digest_lines(report, language, COMMAND_PREFIX, dry_run=dry_run, thread_url=thread_link)
+    )
 
 
 def search_text(query: str, hits: list[ArchiveHit]) -> str:

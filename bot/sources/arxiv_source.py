@@ -77,6 +77,7 @@ def paper_from_result(result: arxiv.Result) -> Paper:
         updated=result.updated,
         primary_category=result.primary_category,
         categories=tuple(result.categories),
+        comment=" ".join((result.comment or "").split()),
     )
 
 

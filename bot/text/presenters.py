@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from bot.domain import ChannelSettings, DigestReport, ReadingEntry
+from bot.domain import ChannelSettings, DigestReport, ReadingEntry, ThreadRef
+from bot.render import header_line
 from bot.text import NATIVE_LANGUAGE_NAMES, t
 from bot.text.catalog import HELP_LINES
 from bot.text.weekdays import SHORT_DAY_NAMES, day_name
@@ -101,12 +102,24 @@ def _steering_lines(s: ChannelSettings, language: str) -> list[str]:
 
 
 def digest_lines(
-    report: DigestReport, language: str, command_prefix: str = "/", *, dry_run: bool = False
+    report: DigestReport,
+    language: str,
+    command_prefix: str = "/",
+    *,
+    dry_run: bool = False,
+    thread_url: Callable[[ThreadRef], str] | None = None,
 ) -> list[str]:
-    """What a digest run did, for the member who asked for it."""
+    """What a digest run did, for the member who asked for it: the week's papers as the
+    header lists them, each linked to its thread when `thread_url` can name it."""
     lines = [f"**{t('digest_heading', language, week=report.week)}**", *report.header_notes]
     if dry_run:
         lines.append(t("digest_dry_run", language))
+    for entry in report.entries:
+        url = f"https://arxiv.org/abs/{entry.arxiv_id}"
+        if entry.thread is not None and thread_url is not None and not dry_run:
+            url = thread_url(entry.thread)
+        lines.append(header_line(entry, url))
+    if dry_run and not report.entries:
         lines.extend(
             f"{i}. {r.paper.title} ({r.paper.arxiv_id})" for i, r in enumerate(report.ranked, 1)
         )

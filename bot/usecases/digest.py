@@ -151,6 +151,7 @@ class Digest:
         resumed = await self._papers.known_papers(unfinished)
         papers = [resumed[i] for i in unfinished if i in resumed] + [r.paper for r in ranked]
         if not papers:
+            report.entries = await self._entries(conversation, this_week, [], {}, channel.language)
             report.empty_reason = _empty_reason(report, window)
             if not dry_run and not this_week:
                 text = (
