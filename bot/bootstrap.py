@@ -45,6 +45,7 @@ from bot.store.unfinished_answers import UnfinishedAnswers
 from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
 from bot.usecases.channels import Channels, SettingsHook
+from bot.usecases.club.home import ClubHome
 from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
@@ -78,6 +79,7 @@ class Services:
     sessions: Sessions
     reading_list: ReadingList
     recap: Recap
+    home: ClubHome
     scheduler: DigestScheduler
 
 
@@ -195,6 +197,7 @@ def _wire(
         auto_picks=sessions.send_due_auto_picks,
         interrupted_answers=answers.mark_interrupted,
     )
+    reading_list = ReadingList(tables, papers)
     return Services(
         settings=settings,
         store=store,
@@ -210,8 +213,9 @@ def _wire(
         archive=Archive(store),
         votes=votes,
         sessions=sessions,
-        reading_list=ReadingList(tables, papers),
+        reading_list=reading_list,
         recap=Recap(store, papers, library, channels, publisher),
+        home=ClubHome(store, tables, reading_list, votes, papers, channels, now=now),
         scheduler=scheduler,
     )
 
@@ -294,13 +298,38 @@ def ranking_weights(settings: Settings) -> RankingWeights:
 
 
 async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) -> LLM:
+    """The model engine: the configured endpoint, else a local Ollama or llama.cpp server
+    found on this machine (docs/local-models.md), else the extractive engine."""
+    import logging
+
+    from bot.config import is_local_url
+    from bot.llm.endpoint import EndpointInfo, detect_local_server, probe_endpoint
+    from bot.llm.openai_engine import EngineOptions
+
+    log = logging.getLogger(__name__)
+    base_url, model, info, found_note = settings.openai_base_url, settings.llm_model, None, ""
     if settings.llm_engine == "extractive":
-        return ExtractiveEngine()
+        if not settings.wants_autodetect:
+            return ExtractiveEngine()
+        found = await detect_local_server(
+            settings.llm_autodetect_ollama_url, settings.llm_autodetect_llama_url
+        )
+        if found is None:
+            return ExtractiveEngine()
+        base_url, info = found.base_url, found.info
+        model = settings.llm_model if "llm_model" in settings.model_fields_set else found.model
+        found_note = f"{found.info.kind} server at {found.base_url}"
+        log.info("no model configured; using the local %s (model %s)", found_note, model)
+    local = is_local_url(base_url)
+    if info is None:
+        info = await probe_endpoint(base_url, model) if local and base_url else EndpointInfo()
     api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
     client = AsyncOpenAI(
         api_key=api_key,
-        base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout_seconds,
+        base_url=base_url,
+        # A local server is timed by the engine (time without progress), never by the
+        # client, which would resend a request the server is still working on.
+        timeout=settings.llm_timeout_seconds * 3 + 10 if local else settings.llm_timeout_seconds,
         max_retries=settings.llm_retries,
     )
     stack.push_async_callback(client.close)
@@ -308,9 +337,28 @@ async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) ->
     async def record_usage(purpose: str, model: str, tokens_in: int, tokens_out: int) -> None:
         await store.record_usage(current_conversation(), purpose, model, tokens_in, tokens_out)
 
+    gates = settings.llm_quality_gates
+    options = EngineOptions(
+        context_tokens=settings.llm_context_tokens or info.context_tokens,
+        quality_gates=info.known if gates is None else gates,
+        stream_summaries=settings.llm_stream_summaries,
+        bounded_schemas=local,
+        concurrency=settings.llm_endpoint_concurrency or info.slots or (1 if info.known else None),
+        progress_timeout=settings.llm_timeout_seconds if local else None,
+        found_server=found_note,
+    )
+    log.info(
+        "model %s at %s: %s, context %s tokens, %s at once",
+        model,
+        base_url or "the OpenAI API",
+        info.kind,
+        options.context_tokens or "unknown",
+        options.concurrency or "any",
+    )
     return OpenAIEngine(
         client,
-        settings.llm_model,
+        model,
         usage=record_usage,
         limits=ModelLimits.from_settings(settings),
+        options=options,
     )

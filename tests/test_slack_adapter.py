@@ -530,6 +530,7 @@ def test_manifest_declares_what_the_app_handles() -> None:
         "message.groups",
         "reaction_added",
         "reaction_removed",
+        "app_home_opened",  # issue 17: the App Home tab
     }
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {

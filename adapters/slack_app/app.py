@@ -9,6 +9,7 @@ private reply being edited through the command's `response_url`.
     reactions.py votes
     actions.py   the paper card's link button
     votes_ui.py  the paper card's vote button and its live count
+    home.py      the App Home tab: reading list, standings, next sessions
     guard.py     the one last-resort handler, and the installed-workspace gate
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_app import actions, messages, reactions, slash, votes_ui
+from adapters.slack_app import actions, home, messages, reactions, slash, votes_ui
 from adapters.slack_app.admins import Managers
 from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.dedupe import SeenEvents
@@ -67,6 +68,7 @@ def build_slack_app(
     reactions.register(app, seen, services.votes, cards)
     actions.register(app)
     votes_ui.register(app, services.votes, cards, services.outbound)
+    home.register(app, services.home, services.channels, services.outbound)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
