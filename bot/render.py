@@ -241,23 +241,29 @@ def localized_note(note: str, language: str) -> str:
     return note
 
 
-def format_citation(citation: Citation, language: str, index: int | None = None) -> str:
+def format_citation(
+    citation: Citation, language: str, index: int | None = None, *, quote: bool = True
+) -> str:
     """The one way a citation is shown: `[1] 3 Method, p. 6: “quote”`, linked to its
-    place when the citation knows it (answers, key points, recaps, exports)."""
+    place when the citation knows it (answers, key points, recaps, exports); without the
+    quote (`quote=False`) where the text beside it already shows it."""
     where = citation.section or "?"
     if citation.page is not None:
         where += ", " + t("page_short", language, page=citation.page)
     if citation.url:
         where = f"[{where.replace('[', '(').replace(']', ')')}]({citation.url})"
     mark = f"[{index}] " if index is not None else ""
-    return f"{mark}{where}: “{citation.quote}”"
+    return f"{mark}{where}: “{citation.quote}”" if quote else f"{mark}{where}"
 
 
 def answer_post(answer: Answer, language: str) -> Post:
     parts = [answer.text]
     if answer.citations:
         lines = [f"**{t('sources', language)}**"]
-        lines.extend(format_citation(c, language, i) for i, c in enumerate(answer.citations, 1))
+        lines.extend(
+            format_citation(c, language, i, quote=not _shown(c.quote, answer.text))
+            for i, c in enumerate(answer.citations, 1)
+        )
         parts.append("\n".join(lines))
     notes = list(answer.notes)
     if answer.engine is SummaryEngine.EXTRACTIVE:
@@ -265,6 +271,11 @@ def answer_post(answer: Answer, language: str) -> Post:
     if notes:
         parts.append("\n".join(f"_{n}_" for n in notes))
     return Post(text="\n\n".join(parts))
+
+
+def _shown(quote: str, text: str) -> bool:
+    """The answer already quotes it (an extractive answer): Sources need not repeat it."""
+    return " ".join(quote.split()) in " ".join(text.split())
 
 
 def thread_name(title: str, limit: int = 90) -> str:

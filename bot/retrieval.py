@@ -18,7 +18,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -430,7 +430,7 @@ class PaperIndex:
         for run in runs:
             head = self.chunks[run[0]]
             text = " ".join(" ".join(self.chunks[i].text.split()[: taken[i]]) for i in run)
-            passage = Passage(text=text, section=head.section, page=head.page, kind=head.kind)
+            passage = replace(head, text=text)  # keeps its place (url)
             merged.append(ScoredPassage(passage, max(scores[i] for i in run)))
         merged.sort(key=lambda r: -r.score)
         return merged

@@ -48,7 +48,8 @@ def posted_titles(settings: Settings, conversation: ConversationRef) -> list[str
     path = settings.db_path.with_suffix(".terminal.jsonl")
     entries = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     prefix = f"digest:console:local:{conversation.channel_id}:"
-    return [e["title"] for e in entries if e["root"] is None and e["key"].startswith(prefix)]
+    titles = [e["title"] for e in entries if e["root"] is None and e["key"].startswith(prefix)]
+    return [re.sub(r"^\[\d+/\d+\] ", "", title) for title in titles]  # a card's "[3/10]"
 
 
 def test_export_markdown_lists_the_weeks_papers_then_each_in_full(

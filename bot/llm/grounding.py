@@ -188,6 +188,67 @@ def _normalise(text: str) -> _Normalised:
     return _Normalised("".join(out), positions)
 
 
+# Citations: one way to make them, so answers, key points and recaps cite alike --------
+
+_SENTENCE_END = re.compile(r"[.!?。！？](?=[\s\"')\]]|$)")
+_CLAUSE_MARKS = ("; ", ": ", ", ", " — ", " – ")
+EXTEND_TO_SENTENCE_END = 160  # how far a quote cut mid-clause may grow to its sentence's end
+ELISION = " … "
+
+
+def cite(passage: Passage, quote: str, *, limit: int = MAX_QUOTE_CHARS) -> Citation:
+    """A citation of `quote` (verbatim in `passage`): ending on a sentence or clause
+    boundary, a long one elided in the middle, with the passage's section, page and link."""
+    return Citation(
+        bounded_quote(quote, passage.text, limit), passage.section, passage.page, passage.url
+    )
+
+
+def bounded_quote(quote: str, text: str = "", limit: int = MAX_QUOTE_CHARS) -> str:
+    """`quote` grown to the end of its sentence in `text` when it stops mid-clause (and the
+    end is near), then, when longer than `limit`, its start and end around " … ", each
+    cut at a clause or word boundary."""
+    quote = " ".join(quote.split())
+    if text and not _ends_on_boundary(quote):
+        flat = " ".join(text.split())
+        at = flat.find(quote)
+        if at >= 0:
+            rest = flat[at + len(quote) : at + len(quote) + EXTEND_TO_SENTENCE_END]
+            end = _SENTENCE_END.search(rest)
+            if end is not None:
+                quote += rest[: end.end()]
+    if len(quote) <= limit:
+        return quote
+    room = limit - len(ELISION)
+    head = _cut_before(quote[: room * 3 // 5])
+    tail = _cut_after(quote[len(quote) - (room - len(head)) :])
+    return head + ELISION + tail
+
+
+def _ends_on_boundary(quote: str) -> bool:
+    return not quote or quote[-1] in ".!?。！？;:)]\"'”’" or quote.endswith(ELISION.strip())
+
+
+def _cut_before(head: str) -> str:
+    """`head` up to its last clause mark (or word) in its second half."""
+    for mark in _CLAUSE_MARKS:
+        at = head.rfind(mark)
+        if at > len(head) // 2:
+            return head[: at + 1].rstrip(" ,")
+    at = head.rfind(" ")
+    return head[:at] if at > len(head) // 2 else head
+
+
+def _cut_after(tail: str) -> str:
+    """`tail` from its first clause mark (or word) in its first half."""
+    for mark in _CLAUSE_MARKS:
+        at = tail.find(mark)
+        if 0 <= at < len(tail) // 2:
+            return tail[at + len(mark) :]
+    at = tail.find(" ")
+    return tail[at + 1 :] if 0 <= at < len(tail) // 2 else tail
+
+
 def find_verbatim(quote: str, text: str) -> str | None:
     """The span of `text` that `quote` reproduces (whitespace, case and quote style aside)."""
     needle = _normalise(quote.strip().strip("…").strip(".").strip()).text.strip()
@@ -246,9 +307,7 @@ def finalise_answer(model_text: str, passages: Sequence[Passage]) -> Answer:
         for passage in candidates:
             span = find_verbatim(quote, passage.text)
             if span is not None:
-                citation = Citation(
-                    quote=span[:MAX_QUOTE_CHARS], section=passage.section, page=passage.page
-                )
+                citation = cite(passage, span)
                 if citation not in citations:
                     citations.append(citation)
                 renumber.setdefault(number, citations.index(citation) + 1)
@@ -302,11 +361,7 @@ def extractive_answer(
             text += "\n" + t("answer_cross_language_hint", language)
         return Answer(text=text, grounded=False, citations=(), engine=SummaryEngine.EXTRACTIVE)
     citations = tuple(
-        Citation(
-            selection.verified_quote(c.text, c.passage, MAX_QUOTE_CHARS) or c.text,
-            c.passage.section,
-            c.passage.page,
-        )
+        cite(c.passage, selection.verified_quote(c.text, c.passage, MAX_QUOTE_CHARS) or c.text)
         for c in chosen
     )
     lines = [t("answer_extractive_intro", language)]

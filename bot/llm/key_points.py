@@ -17,9 +17,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain import Citation, QAPair
+from bot.domain import QAPair
 from bot.llm import selection
-from bot.llm.grounding import MAX_QUOTE_CHARS
+from bot.llm.grounding import MAX_QUOTE_CHARS, cite
 from bot.reading.model import Passage
 from bot.retrieval import stem, tokenize
 from bot.text import t
@@ -323,7 +323,7 @@ def key_points(
             quote = selection.verified_quote(answer, candidate.passage, MAX_QUOTE_CHARS)
             if quote is None:  # not in the text as we read it: never shown
                 continue
-            citation = Citation(quote, candidate.passage.section, candidate.passage.page)
+            citation = cite(candidate.passage, quote)
             pairs.append(QAPair(t(question.key, language), answer, (citation,)))
             shown.append(candidate.tokens)
             break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from bot.reading.model import Passage
 
@@ -97,7 +98,7 @@ def chunk_passages(
         else:
             units, joiner = [s for p in run for s in split_sentences(p.text)], " "
         for text in _pack(units, max_words, joiner):
-            chunks.append(Passage(text=text, section=head.section, page=head.page, kind=head.kind))
+            chunks.append(replace(head, text=text))  # keeps its place (url)
         run.clear()
 
     for passage in passages:

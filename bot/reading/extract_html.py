@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString
@@ -141,6 +141,29 @@ def _prepare(soup: BeautifulSoup) -> None:
             node.decompose()
 
 
+ANCHOR_LEVELS = 6  # how far up a paragraph looks for an element with an id
+
+
+def _anchor(node: Tag) -> str:
+    """`#S3.p2`: the id of the paragraph (LaTeXML's `ltx_para`), else of the nearest
+    element around it that has one (its figure, its section), for a citation's link."""
+    fallback = ""
+    current: Tag | None = node
+    for _ in range(ANCHOR_LEVELS):
+        if current is None or current.name in ("article", "body", "[document]"):
+            break
+        name = current.get("id")
+        if isinstance(name, str) and name and _SAFE_ANCHOR.fullmatch(name):
+            if _has_class(current, "ltx_para") or current.name in ("section", "figure"):
+                return "#" + name
+            fallback = fallback or "#" + name
+        current = current.parent
+    return fallback
+
+
+_SAFE_ANCHOR = re.compile(r"[A-Za-z0-9._:-]{1,80}")
+
+
 def _heading(section: Tag) -> str:
     for child in section.children:
         if isinstance(child, Tag) and child.name in _HEADING_TAGS:
@@ -169,20 +192,20 @@ class _Walker:
             return
         room = self.max_chars - self.chars
         if len(passage.text) > room:
-            passage = Passage(passage.text[:room], passage.section, passage.page, passage.kind)
+            passage = replace(passage, text=passage.text[:room])
             self.full = True
         self.chars += len(passage.text)
         self.passages.append(passage)
 
-    def add(self, text: str, section: str, kind: str = "body") -> None:
+    def add(self, text: str, section: str, kind: str = "body", anchor: str = "") -> None:
         text = " ".join(text.split())
         if text:
-            self.append(Passage(text=text, section=section, kind=kind))
+            self.append(Passage(text=text, section=section, kind=kind, url=anchor))
 
     def paragraph(self, node: Tag, section: str) -> None:
         found = [n for n in node.descendants if isinstance(n, Tag) and _has_class(n, "ltx_note")]
         notes = [n.extract() for n in found]  # (a scan: find_all costs 50 us a paragraph)
-        self.add(_text(node), section)
+        self.add(_text(node), section, anchor=_anchor(node))
         for note in notes:
             content = note.find(class_="ltx_note_content")
             if isinstance(content, Tag):
@@ -200,12 +223,12 @@ class _Walker:
             if line:
                 rows.append(line)
         if rows:
-            self.append(Passage("\n".join(rows), section, kind="table"))
+            self.append(Passage("\n".join(rows), section, kind="table", url=_anchor(table)))
 
     def figure(self, node: Tag, section: str) -> None:
         """Captions, table cells, then any other text drawn in the figure (example prompts)."""
         for caption in node.find_all("figcaption"):
-            self.add(_text(caption), section, "caption")
+            self.add(_text(caption), section, "caption", _anchor(node))
             caption.extract()
         for table in node.find_all("table", class_="ltx_tabular"):
             if table.find_parent("table", class_="ltx_tabular") is None:

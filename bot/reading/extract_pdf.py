@@ -14,7 +14,8 @@ import logging
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import pypdfium2 as pdfium
 
@@ -201,13 +202,53 @@ def _join(lines: list[str]) -> str:
         if not text:
             text = line
         elif text.endswith(("-", _SOFT_HYPHEN)) and text[-2:-1].islower() and line[:1].islower():
-            text = text[:-1] + line
+            text = text[:-1] + _LINE_HYPHEN + line  # join or keep: `_mend` asks the paper
         elif text.endswith(_SOFT_HYPHEN):
             text = text[:-1] + "-" + line
         else:
             text += " " + line
-    text = re.sub(rf"(?<=[a-z]){_SOFT_HYPHEN}(?=[a-z])", "", text)
+    text = re.sub(rf"(?<=[a-z]){_SOFT_HYPHEN}(?=[a-z])", _LINE_HYPHEN, text)
     return text.replace(_SOFT_HYPHEN, "-")
+
+
+_LINE_HYPHEN = "\ufffc"  # a hyphen at a line break, until the whole paper is read
+_WORD_AROUND_BREAK = re.compile(r"([^\W\d_]*)\ufffc([^\W\d_]*)(-?)")
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_WORD = re.compile(r"[^\W\d_]+")
+# d_model, d_ff ...: a PDF's text layer glues a subscript to its letter ("dmodel")
+_GLUED_SUBSCRIPT = re.compile(r"\bd(model|ff|hidden|head|emb|inner)\b")
+_SPLIT_URL = re.compile(r"(https?://\S*/) +(?=[\w~%-]+[/.][\w/.~%#?=&-]*\w)")
+
+
+def _mend(passages: list[Passage]) -> list[Passage]:
+    """PDF text as the paper wrote it, decided with the whole paper's words:
+
+    - a hyphen at a line break stays when the paper writes that hyphenated form elsewhere
+      or the word goes on with another hyphen ("English-" + "to-German"), and goes when
+      the paper writes the word whole ("gener-" + "alization");
+    - the dimensions ML papers write with a subscript, glued by the text layer
+      ("dmodel", "dff"), are written `d_model`, `d_ff`;
+    - a URL broken after a slash at a line break is joined again.
+    """
+    text = "\n".join(p.text for p in passages)
+    words = Counter(_WORD.findall(text.replace(_LINE_HYPHEN, " ")))
+    pairs: Counter[str] = Counter()
+    for compound in _HYPHENATED.findall(text):
+        parts = compound.split("-")
+        pairs.update(f"{a}-{b}" for a, b in pairwise(parts))
+
+    def hyphen(m: re.Match[str]) -> str:
+        before, after, more = m[1], m[2], m[3]
+        joined, kept = before + after, f"{before}-{after}"
+        keep = pairs[kept] > words[joined] or (not words[joined] and bool(more))
+        return (kept if keep else joined) + more
+
+    def mended(value: str) -> str:
+        value = _WORD_AROUND_BREAK.sub(hyphen, value).replace(_LINE_HYPHEN, "")
+        value = _GLUED_SUBSCRIPT.sub(r"d_\1", value)
+        return _SPLIT_URL.sub(r"\1", value)
+
+    return [replace(p, text=mended(p.text)) for p in passages]
 
 
 def _paper_title(document: pdfium.PdfDocument, pages: list[list[str]]) -> str:
@@ -243,7 +284,7 @@ def passages_from_pdf(
         title = _paper_title(document, pages)
     finally:
         document.close()
-    passages = _passages(pages)
+    passages = _mend(_passages(pages))
     if not any(p.text for p in passages):
         raise PaperUnreadable("PDF", "it has no text layer (a scanned paper?)")
     if len(passages) > max_passages:

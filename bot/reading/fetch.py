@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -159,6 +159,7 @@ async def fetch_paper_text(
     """
     total = deadline if deadline is not None else timeout * 3
     parse_limits = limits or ParseLimits()
+    suffix = f"v{version}" if version else ""
 
     async def get(base: str) -> _Fetched:
         url = _versioned(base, arxiv_id, version)
@@ -188,7 +189,7 @@ async def fetch_paper_text(
                 key=arxiv_id,
                 source=TextSource.HTML,
                 title=title or parsed.title,
-                passages=tuple(parsed.passages),
+                passages=placed(parsed.passages, f"https://arxiv.org/html/{arxiv_id}{suffix}"),
                 notes=tuple(parsed.notes),
             )
 
@@ -204,7 +205,7 @@ async def fetch_paper_text(
                 key=arxiv_id,
                 source=TextSource.PDF,
                 title=title or paper.title,
-                passages=tuple(paper.passages),
+                passages=placed(paper.passages, f"https://arxiv.org/pdf/{arxiv_id}{suffix}"),
                 notes=(f"arXiv HTML unavailable ({html_reason}); used the PDF", *paper.notes),
             )
 
@@ -218,6 +219,20 @@ async def fetch_paper_text(
             "only the abstract was read",
         ),
     )
+
+
+def placed(passages: Sequence[Passage], url: str) -> tuple[Passage, ...]:
+    """Each passage with the link to its place on arXiv: `url#S3.p2` for an HTML anchor
+    the extractor found, `url#page=6` for a PDF page, `url` itself otherwise."""
+
+    def place(passage: Passage) -> str:
+        if passage.url.startswith("#"):
+            return url + passage.url
+        if passage.page is not None:
+            return f"{url}#page={passage.page}"
+        return url
+
+    return tuple(replace(p, url=place(p)) for p in passages)
 
 
 def _read_local(path: str | Path, max_bytes: int) -> tuple[Path, str, bytes]:
@@ -251,7 +266,7 @@ def _local_paper(
         key="file:" + hashlib.sha256(data).hexdigest(),
         source=TextSource.FILE,
         title=title or file.stem,
-        passages=tuple(passages),
+        passages=tuple(replace(p, url="") for p in passages),  # no public place to link
         notes=notes,
     )
 

@@ -19,6 +19,9 @@ class Passage:
     section: str
     page: int | None = None
     kind: str = "body"  # body | caption | table | figure | abstract
+    # Where a reader finds it: the arXiv HTML anchor of its paragraph or section, or the
+    # PDF's #page=N; "" for a local file (an extractor writes the bare "#anchor")
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,7 @@ def passage_to_json(passage: Passage) -> dict[str, object]:
         "section": passage.section,
         "page": passage.page,
         "kind": passage.kind,
+        "url": passage.url,
     }
 
 
@@ -48,6 +52,7 @@ def passage_from_json(data: dict[str, object]) -> Passage:
         section=str(data.get("section", "")),
         page=page if isinstance(page, int) else None,
         kind=str(data.get("kind", "body")),
+        url=str(data.get("url", "")),
     )
 
 

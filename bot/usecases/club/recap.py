@@ -21,10 +21,11 @@ from bot.domain import (
     VoteTarget,
 )
 from bot.errors import NotAPaperThread, NotReady
+from bot.llm.grounding import cite
 from bot.publishing import Publisher
 from bot.reading.library import PaperLibrary
 from bot.reading.model import Passage
-from bot.render import Post
+from bot.render import Post, format_citation
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
 from bot.text import command_prefix_for, t
@@ -106,7 +107,7 @@ def recap_text(notes: MeetingNotes, language: str) -> str:
     lines = [f"**📝 {t('recap_title', language, title=notes.paper.title)}**", ""]
     lines.append(f"**{say('recap_key_points')}**")
     for point in notes.key_points:
-        where = "; ".join(_where(c) for c in point.citations)
+        where = "; ".join(format_citation(c, language, quote=False) for c in point.citations)
         lines.append(f"• {point.text} ({t('sources', language)}: {where})")
     if not notes.key_points:
         lines.append(f"• {say('recap_no_key_points')}")
@@ -134,7 +135,7 @@ def _citations(answer: str, passages: tuple[Passage, ...]) -> tuple[Citation, ..
         wanted = _normal(quote).rstrip(".")
         passage = next((p for p in passages if wanted and wanted in _normal(p.text)), None)
         if passage is not None and len(wanted) >= 12:
-            found.append(Citation(quote, passage.section, passage.page))
+            found.append(cite(passage, quote))
     if found:
         return tuple(found)
     point = _first_sentence(answer)
@@ -150,7 +151,7 @@ def _citations(answer: str, passages: tuple[Passage, ...]) -> tuple[Citation, ..
     if best is None or best[0] < MIN_SHARED_WORDS:
         return ()
     _, sentence, passage = best
-    return (Citation(sentence, passage.section, passage.page),)
+    return (cite(passage, sentence),)
 
 
 def _first_sentence(text: str) -> str:
@@ -176,10 +177,3 @@ def _words(text: str) -> set[str]:
 
 def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-def _where(citation: Citation) -> str:
-    where = citation.section or "?"
-    if citation.page is not None:
-        where += f", p. {citation.page}"
-    return where
