@@ -28,7 +28,8 @@ from bot.config import Settings
 from bot.domain import Author, ConversationRef, Platform
 from bot.errors import InvalidPaperId, InvalidSetting, PaperclubError, PaperNotFound
 from bot.reading.fetch import LOCAL_SUFFIXES
-from bot.render import answer_post
+from bot.render import answer_post, citation_data, paper_data
+from bot.sources.ids import parse_arxiv_ref
 from bot.sources.ranking import explain
 from bot.store import Store
 from bot.text import SUPPORTED_LANGUAGES
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("reference", help="e.g. 2309.12288, hep-th/9901001 or an arxiv.org link")
     paper.add_argument(
         "--dry-run", action="store_true", help="print only; record nothing as posted"
+    )
+    paper.add_argument(
+        "--json", action="store_true", help="print the post as one JSON object; post nothing"
     )
     _language_option(paper)
 

@@ -110,6 +110,51 @@ def paper_thread(
     return PaperThread(root=root, replies=(qa_post, tags_post), thread_name=thread_name(title))
 
 
+def paper_data(paper: Paper, summary: Summary) -> dict[str, object]:
+    """The post as data (`paperclub paper ID --json`): what the card and the thread show,
+    in the summary's language, for scripts and exports."""
+    lang = summary.language
+    translated = readable(summary.title_translated)
+    links = {"abstract": paper.abs_url, "pdf": paper.pdf_url, "html": paper.html_url}
+    if paper.code_url:
+        links["code"] = paper.code_url
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": readable(paper.title),
+        "title_translated": translated if translated != readable(paper.title) else "",
+        "authors": list(paper.authors),
+        "published": paper.published.date().isoformat(),
+        "updated": paper.updated.date().isoformat(),
+        "category": paper.primary_category,
+        "comment": paper.comment,
+        "links": links,
+        "summary": readable(summary.tldr),
+        "key_points": [
+            {
+                "question": readable(pair.question),
+                "answer": readable(pair.answer),
+                "citations": [citation_data(c) for c in pair.citations],
+            }
+            for pair in summary.key_points
+        ],
+        "tags": list(summary.tags),
+        "notes": list(summary_notes(summary)),
+        "engine": str(summary.engine),
+        "model": summary.model,
+        "language": lang,
+    }
+
+
+def citation_data(citation: Citation) -> dict[str, object]:
+    return {
+        "quote": citation.quote,
+        "section": citation.section,
+        "page": citation.page,
+        "url": citation.url,
+    }
+
+
 def rank_badge(index: int, total: int) -> str:
     return f"[{index}/{total}]"
 

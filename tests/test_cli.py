@@ -189,3 +189,43 @@ def test_ask_a_file_of_the_wrong_type_is_refused_clearly(
     )
     assert result.returncode == 2
     assert "Use an arXiv id such as" in result.stderr
+
+
+def test_paper_json_prints_the_post_as_data_in_the_channels_language(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    """issue 14: `paperclub paper ID --json`, for scripts and exports; nothing is posted."""
+    env = loopback_env(arxiv_server, tmp_path)
+    english = paperclub("paper", "1605.08386", "--json", env=env, cwd=tmp_path)
+    assert english.returncode == 0, english.stderr
+    data = json.loads(english.stdout)
+    assert {
+        "title",
+        "title_translated",
+        "authors",
+        "links",
+        "summary",
+        "key_points",
+        "tags",
+        "notes",
+        "engine",
+        "language",
+    } <= set(data)
+    assert data["title"] == "Heat-bath random walks with Markov bases"
+    assert data["language"] == "en" and data["engine"] == "extractive"
+    assert data["links"]["abstract"] == "https://arxiv.org/abs/1605.08386"
+    assert data["links"]["pdf"] == "https://arxiv.org/pdf/1605.08386"
+    assert data["key_points"], data
+    for pair in data["key_points"]:
+        assert pair["question"] and pair["answer"]
+        for citation in pair["citations"]:
+            assert set(citation) == {"quote", "section", "page", "url"}
+            assert citation["url"].startswith("https://arxiv.org/")
+    assert data["summary"] and data["summary"].count(data["summary"][:40]) == 1
+    assert not (tmp_path / "paperclub.terminal.jsonl").exists()
+
+    japanese = paperclub("paper", "1605.08386", "--json", "--language", "ja", env=env, cwd=tmp_path)
+    assert japanese.returncode == 0, japanese.stderr
+    notes = " ".join(json.loads(japanese.stdout)["notes"])
+    assert "抽出型の要約" in notes and "参照した本文" in notes
+    assert "Extractive summary" not in notes and "read from" not in notes and "HTTP" not in notes

@@ -213,7 +213,11 @@ async def fetch_paper_text(
         key=arxiv_id,
         source=TextSource.ABSTRACT,
         title=title,
-        passages=(Passage(abstract, "Abstract", None, "abstract"),) if abstract.strip() else (),
+        passages=(
+            (Passage(abstract, "Abstract", None, "abstract", f"https://arxiv.org/abs/{arxiv_id}"),)
+            if abstract.strip()
+            else ()
+        ),
         notes=(
             f"arXiv HTML unavailable ({html_reason}) and PDF unavailable ({pdf_reason}); "
             "only the abstract was read",
