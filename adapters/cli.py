@@ -206,6 +206,13 @@ async def paper_command(args: argparse.Namespace, settings: Settings, console: C
         chat = ConsoleChat(console, None if args.dry_run else _transcript_path(settings))
         club.chats.attach(Platform.CONSOLE, chat)
         language = args.language or (await club.channels.channel_settings(TERMINAL)).language
+        if args.json:
+            with console.status(f"Reading {args.reference}…"):
+                found = await club.papers.find_paper(parse_arxiv_ref(args.reference).arxiv_id)
+                summary = await club.papers.summary_for(found, language)
+            data = json.dumps(paper_data(found, summary), ensure_ascii=False)
+            print(club.outbound.text(data))
+            return EXIT_OK
         if args.dry_run:
             with console.status(f"Reading {args.reference}…"):
                 prepared = await club.papers.preview_paper(args.reference, language)
@@ -261,9 +268,7 @@ def evidence_json(evidence: Evidence) -> dict[str, object]:
     return {
         "answer": answer.text,
         "grounded": answer.grounded,
-        "citations": [
-            {"quote": c.quote, "section": c.section, "page": c.page} for c in answer.citations
-        ],
+        "citations": [citation_data(c) for c in answer.citations],
         "passages": [
             {
                 "text": s.passage.text,
