@@ -25,7 +25,7 @@ from adapters.console import ConsoleChat
 from adapters.logging_setup import configure_logging
 from bot.bootstrap import TERMINAL, bootstrap
 from bot.config import Settings
-from bot.domain import Author, ConversationRef, Platform
+from bot.domain import Author, ConversationRef, Platform, SummaryEngine
 from bot.errors import InvalidPaperId, InvalidSetting, PaperclubError, PaperNotFound
 from bot.reading.fetch import LOCAL_SUFFIXES
 from bot.render import answer_post, citation_data, paper_data
@@ -262,12 +262,27 @@ async def _local_file(reference: str) -> Path | None:
     return None
 
 
+_FALLBACK_NOTES = (  # the notes bot/usecases/answers.py adds when it drops the model's answer
+    "The language model was unavailable",
+    "The model's answer could not be checked",
+)
+
+
 def evidence_json(evidence: Evidence) -> dict[str, object]:
     """The `--json` shape: the answer, and the passages exactly as the answerer got them."""
     answer = evidence.answer
+    reason = next((n for n in answer.notes if n.startswith(_FALLBACK_NOTES)), "")
+    fallback = answer.engine is SummaryEngine.EXTRACTIVE and bool(reason)
     return {
         "answer": answer.text,
-        "grounded": answer.grounded,
+        # True only for text checked against the paper: a model answer whose quotes were
+        # found in it, or the extractive engine's own quotes when no model is configured.
+        # A model answer replaced by the paper's sentences is a fallback, not grounded.
+        "grounded": answer.grounded and not fallback,
+        "engine": str(answer.engine),
+        "fallback": fallback,
+        "fallback_reason": reason,
+        "notes": list(answer.notes),
         "citations": [citation_data(c) for c in answer.citations],
         "passages": [
             {

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.text import SUPPORTED_LANGUAGES
@@ -124,6 +132,21 @@ class Settings(BaseSettings):
     llm_max_summary_tokens: int = Field(default=4_000, ge=256, le=64_000)
     llm_max_query_tokens: int = Field(default=256, ge=16, le=4_000)
     llm_max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    # Local model servers (issue 19). With no key, no base URL and no PAPERCLUB_LLM, look
+    # once for a local Ollama or llama.cpp server at these addresses and use it.
+    llm_autodetect: bool = True
+    llm_autodetect_ollama_url: str = "http://127.0.0.1:11434"
+    llm_autodetect_llama_url: str = "http://127.0.0.1:8080"
+    # The model's context window in tokens; unset = read from the server (llama.cpp
+    # /props, Ollama's num_ctx), else unknown (no prompt budget).
+    llm_context_tokens: int | None = Field(default=None, ge=512, le=2_000_000)
+    # Summary quality gates (substance, distinct key points, the channel's language);
+    # unset = on for llama.cpp and Ollama servers, off for other endpoints.
+    llm_quality_gates: bool | None = None
+    llm_stream_summaries: bool = True  # a timeout then means "no progress", not "not done"
+    # Requests in flight to the model endpoint at once; unset = the server's slot count
+    # (llama.cpp), 1 for another llama.cpp or Ollama server, no extra bound otherwise.
+    llm_endpoint_concurrency: int | None = Field(default=None, ge=1, le=64)
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "PAPERCLUB_OPENAI_API_KEY")
     )
@@ -170,7 +193,33 @@ class Settings(BaseSettings):
     def _split_lists(cls, value: object) -> object:
         return _csv(value)
 
-    @field_validator("digest_concurrency", "llm_concurrency", mode="before")
+    _llm_chosen: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_llm_choice(cls, data: object, handler: ValidatorFunctionWrapHandler) -> Settings:
+        settings: Settings = handler(data)
+        settings._llm_chosen = isinstance(data, dict) and bool(data.get("llm"))
+        return settings
+
+    @property
+    def wants_autodetect(self) -> bool:
+        """No key, no base URL, no PAPERCLUB_LLM: look for a local model server."""
+        return (
+            self.llm_autodetect
+            and not self._llm_chosen
+            and self.openai_api_key is None
+            and not self.openai_base_url
+        )
+
+    @field_validator(
+        "digest_concurrency",
+        "llm_concurrency",
+        "llm_context_tokens",
+        "llm_quality_gates",
+        "llm_endpoint_concurrency",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -18,6 +18,17 @@ from tests.loopback.openai_server import OpenAIServer
 for _name in list(os.environ):
     if _name.startswith(("PAPERCLUB_", "OPENAI_", "DISCORD_", "SLACK_")):
         del os.environ[_name]
+# Nor look for a model server on the machine's real Ollama/llama.cpp ports: tests that
+# want auto-detection turn it on and point it at their own loopback servers.
+os.environ["PAPERCLUB_LLM_AUTODETECT"] = "false"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_model: needs a real llama.cpp server and model (opt-in: "
+        "PAPERCLUB_REAL_MODEL=1 or a cached build, see docs/local-models.md)",
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from bot.domain import Answer, Author, MessageRef, ThreadRef, Turn
 from bot.errors import LLMUnavailable, PaperclubError, PlatformUnavailable
+from bot.llm.attribution import attribute
 from bot.llm.grounding import extractive_answer, finalise_answer
+from bot.llm.repetition import RepetitionGuard, without_loop
 from bot.publishing import ChatRouter, Outbound
 from bot.reading.library import PaperLibrary
 from bot.reading.model import PaperText, Passage, TextSource
@@ -164,7 +166,7 @@ class Answers:
         on_text: OnText | None = None,
     ) -> Evidence:
         """Retrieve, generate (showing progress through `on_text`), then check the citations."""
-        scored = await self._retrieve(question, text, history)
+        scored, rewritten = await self._retrieve(question, text, history)
         passages = [s.passage for s in scored]
         notes: list[str] = []
         try:
@@ -175,7 +177,7 @@ class Answers:
             notes.append(f"The language model was unavailable ({error.reason}).")
         if cut:
             notes.append(cut)
-        answer = self._checked_answer("".join(pieces), passages, question, language)
+        answer = self._checked_answer("".join(pieces), passages, question, language, rewritten)
         if text.source is TextSource.ABSTRACT:
             notes.append("Only the abstract could be read; the full text was unavailable.")
         return Evidence(replace(answer, notes=(*answer.notes, *notes)), tuple(scored))
@@ -191,6 +193,7 @@ class Answers:
         """The model's pieces, and why the answer was cut ("" if it was not)."""
         pieces: list[str] = []
         length = 0
+        guard = RepetitionGuard()
         stream = self._llm.answer(question, passages, history, language)
         try:
             async with asyncio.timeout(self._deadline):
@@ -198,6 +201,12 @@ class Answers:
                     room = self._max_chars - length
                     pieces.append(piece[:room])
                     length += min(len(piece), room)
+                    if guard.feed(piece):  # a looping model: keep one copy, stop reading
+                        pieces[:] = [without_loop("".join(pieces), guard.period)]
+                        return (
+                            pieces,
+                            "The model started repeating itself, so its answer was cut there.",
+                        )
                     if on_text is not None:
                         await on_text(pieces)
                     if length >= self._max_chars:
@@ -214,15 +223,18 @@ class Answers:
 
     async def _retrieve(
         self, question: str, text: PaperText, history: Sequence[Turn]
-    ) -> list[ScoredPassage]:
+    ) -> tuple[list[ScoredPassage], list[str]]:
+        """The passages, and the model's English queries for a question in another language."""
         index = await self._library.index(text)
-        alternatives = await self._llm.search_queries(question)
+        rewritten = await self._llm.search_queries(question)
+        alternatives = list(rewritten)
         earlier = [t.text for t in history if t.role == "user"]
         if earlier and len(question.split()) <= FOLLOW_UP_WORDS:
             alternatives = [*alternatives, f"{earlier[-1]} {question}"]
-        return await asyncio.to_thread(
+        scored = await asyncio.to_thread(
             index.search, question, word_budget=self._word_budget, alternatives=alternatives
         )
+        return scored, rewritten
 
     async def _stream_answer(
         self,
@@ -282,15 +294,28 @@ class Answers:
         return evidence.answer
 
     def _checked_answer(
-        self, model_text: str, passages: Sequence[Passage], question: str, language: str
+        self,
+        model_text: str,
+        passages: Sequence[Passage],
+        question: str,
+        language: str,
+        rewritten: Sequence[str] = (),
     ) -> Answer:
-        """The model's answer if its quotes are verbatim in the paper, else an extractive one."""
+        """The model's answer if its quotes are verbatim in the paper (or, without citation
+        lines, if quotes chosen from the passages support it), else an extractive one.
+
+        The extractive answer to a question in another language searches with the
+        model's English queries too, so it quotes the paper rather than refusing."""
+        searched = " ".join([question, *rewritten]) if rewritten else question
         if not model_text.strip() or self._llm.name == self._fallback.name:
-            return extractive_answer(question, passages, language)
+            return extractive_answer(searched, passages, language)
         answer = finalise_answer(model_text, passages)
         if answer.grounded:
             return answer
-        fallback = extractive_answer(question, passages, language)
+        chosen = attribute(model_text, answer.text, passages, question)
+        if chosen is not None:
+            return chosen
+        fallback = extractive_answer(searched, passages, language)
         note = (
             "The model's answer could not be checked against the paper, "
             "so these are the paper's own sentences."

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from bot.domain import ConversationRef, Paper, Summary, ThreadRef
 from bot.errors import LLMUnavailable, PaperNotFound
+from bot.llm.gates import SummaryUnusable, unusable_note
 from bot.publishing import Publisher
 from bot.publishing.keys import summon_key
 from bot.publishing.locks import KeyedLocks
@@ -91,6 +92,8 @@ class Papers:
                 )
                 summary = await self._fallback.summarise(paper, text, language)
                 note = f"The language model was unavailable ({error.reason}), so this summary is extractive."
+                if isinstance(error, SummaryUnusable):  # it answered, badly: say why, localized
+                    note = unusable_note(error, language)
                 return replace(summary, notes=(*summary.notes, note))
             await self._store.save_summary(summary)
             return summary

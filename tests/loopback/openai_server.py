@@ -40,6 +40,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 def echo_model(body: dict[str, Any]) -> str:
     user = next((m["content"] for m in reversed(body["messages"]) if m["role"] == "user"), "")
+    schema_name = body.get("response_format", {}).get("json_schema", {}).get("name")
+    if schema_name == "search_queries":  # the query rewrite: it cannot translate
+        return json.dumps({"queries": []})
     if body.get("response_format", {}).get("type") == "json_schema":
         abstract = re.search(r"Abstract: (.*?)\n", user, re.S)
         sentences = _SENTENCE.split(abstract.group(1).strip()) if abstract else ["No abstract."]
@@ -79,6 +82,10 @@ class OpenAIServer(ThreadedServer):
         self.endless_sent = 0
         self.raw_body: bytes | None = None
         self.stream_outcomes: list[str] = []  # per streamed request: "done", "cut", "disconnected"
+        # Posing as llama.cpp's llama-server: `GET /props` answers this (None: 404).
+        self.props: dict[str, Any] | None = None
+        self.in_flight = 0  # completions being answered now, and the most at once
+        self.max_in_flight = 0
 
     @property
     def base_url(self) -> str:
@@ -87,16 +94,45 @@ class OpenAIServer(ThreadedServer):
     def build_app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self.completions)
+        app.router.add_get("/props", self.server_props)
+        app.router.add_get("/v1/models", self.models)
         return app
+
+    async def server_props(self, request: web.Request) -> web.Response:
+        if self.props is None:
+            return web.Response(status=404, text="File Not Found")
+        return _json(self.props)
+
+    async def models(self, request: web.Request) -> web.Response:
+        return _json({"object": "list", "data": [{"id": "loopback-model", "object": "model"}]})
+
+    @staticmethod
+    def llama_props(n_ctx: int = 4096, slots: int = 1) -> dict[str, Any]:
+        """What llama-server's /props says (the fields paperclub reads)."""
+        return {
+            "default_generation_settings": {"n_ctx": n_ctx},
+            "total_slots": slots,
+            "model_alias": "loopback-model",
+            "model_path": "/models/loopback-model.gguf",
+        }
 
     def bodies(self) -> list[dict[str, Any]]:
         return [r.body for r in self.requests]
 
     async def completions(self, request: web.Request) -> web.StreamResponse:
-        import asyncio
 
         body = await request.json()
         self.record(request, body)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(request, body)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+        import asyncio
+
         fault = await self.take_fault()
         if fault is not None:
             return fault
