@@ -168,7 +168,7 @@ def with_rank(thread: PaperThread, index: int, total: int) -> PaperThread:
     return replace(thread, root=replace(thread.root, card=titled))
 
 
-HEADER_TITLE_CHARS = 90  # a header line per paper; the full title is on the card
+HEADER_TITLE_CHARS = 50  # ten lines fit one Discord message; the full title is on the card
 
 
 def digest_header(

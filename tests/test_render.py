@@ -208,3 +208,23 @@ def test_one_citation_format_links_to_the_place() -> None:
     )
     post = answer_post(Answer("Text [1].", True, (html,), SummaryEngine.MODEL), "en")
     assert format_citation(html, "en", 1) in post.text
+
+
+def test_a_ten_paper_header_fits_one_discord_message_and_one_slack_section() -> None:
+    from adapters.discord_bot.messages import marker
+    from adapters.discord_bot.messages import render as discord_render
+    from adapters.slack_app.blocks import render as slack_render
+    from bot.domain import DigestEntry
+    from bot.render import digest_header
+
+    reason = "talked about on Hugging Face, alphaXiv, Hacker News · matches this channel's topics"
+    entries = [
+        DigestEntry(
+            i, 10, f"2309.{12280 + i}", "A very long title about language models " * 4, reason
+        )
+        for i in range(1, 11)
+    ]
+    header = digest_header("2026-W49", entries, "en", ("Ranked by recency only.",))
+    assert len(discord_render(header, footer=marker("digest-header:k"))) == 1
+    assert len(slack_render(header)) == 1
+    assert header.text.count("[10/10]") == 1
