@@ -74,6 +74,18 @@ async def test_the_probe_reads_llama_server_context_and_slots(openai_server: Ope
     assert (info.kind, info.context_tokens, info.slots) == ("llama.cpp", 4096, 2)
 
 
+async def test_the_probe_reads_ollamas_num_ctx_not_the_models_trained_context(
+    openai_server: OpenAIServer,
+) -> None:
+    openai_server.ollama_show = {"model_info": {"qwen2.context_length": 32768}, "parameters": ""}
+    info = await probe_endpoint(openai_server.base_url, "qwen2.5:0.5b")
+    assert (info.kind, info.context_tokens) == ("ollama", 4096)  # Ollama's default num_ctx
+    openai_server.ollama_show["parameters"] = "num_ctx                        8192\nstop <|im_end|>"
+    assert (await probe_endpoint(openai_server.base_url, "m")).context_tokens == 8192
+    found = await detect_local_server(openai_server.url, "http://127.0.0.1:9")
+    assert found is not None and found.model == "qwen2.5:0.5b" and found.info.kind == "ollama"
+
+
 async def test_auto_detection_finds_a_local_llama_server_and_says_so(
     make_settings: Callable[..., Settings], openai_server: OpenAIServer
 ) -> None:

@@ -84,6 +84,9 @@ class OpenAIServer(ThreadedServer):
         self.stream_outcomes: list[str] = []  # per streamed request: "done", "cut", "disconnected"
         # Posing as llama.cpp's llama-server: `GET /props` answers this (None: 404).
         self.props: dict[str, Any] | None = None
+        # Posing as Ollama: its model's `/api/show` answer (None: the /api routes are 404).
+        self.ollama_show: dict[str, Any] | None = None
+        self.ollama_model = "qwen2.5:0.5b"
         self.in_flight = 0  # completions being answered now, and the most at once
         self.max_in_flight = 0
 
@@ -96,7 +99,25 @@ class OpenAIServer(ThreadedServer):
         app.router.add_post("/v1/chat/completions", self.completions)
         app.router.add_get("/props", self.server_props)
         app.router.add_get("/v1/models", self.models)
+        app.router.add_get("/api/version", self.ollama_version)
+        app.router.add_get("/api/tags", self.ollama_tags)
+        app.router.add_post("/api/show", self.ollama_model_info)
         return app
+
+    async def ollama_version(self, request: web.Request) -> web.Response:
+        if self.ollama_show is None:
+            return web.Response(status=404, text="404 page not found")
+        return _json({"version": "0.12.0"})
+
+    async def ollama_tags(self, request: web.Request) -> web.Response:
+        if self.ollama_show is None:
+            return web.Response(status=404, text="404 page not found")
+        return _json({"models": [{"name": self.ollama_model, "model": self.ollama_model}]})
+
+    async def ollama_model_info(self, request: web.Request) -> web.Response:
+        if self.ollama_show is None:
+            return web.Response(status=404, text="404 page not found")
+        return _json(self.ollama_show)
 
     async def server_props(self, request: web.Request) -> web.Response:
         if self.props is None:
