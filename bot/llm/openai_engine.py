@@ -504,9 +504,10 @@ def summary_schema(count: int, limits: SummaryLimits, bounded: bool) -> dict[str
 
 def query_schema(bounded: bool) -> dict[str, Any]:
     """`{"queries": [...]}`: 1-3 English queries (Latin letters only when `bounded`)."""
-    item: dict[str, Any] = {"type": "string"}
-    if bounded:
-        item = {
+    queries: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+    if bounded:  # OpenAI's strict mode may reject these; local grammars honour them
+        queries["minItems"], queries["maxItems"] = 1, 3
+        queries["items"] = {
             "type": "string",
             "minLength": 3,
             "maxLength": 80,
@@ -516,7 +517,7 @@ def query_schema(bounded: bool) -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "required": ["queries"],
-        "properties": {"queries": {"type": "array", "minItems": 1, "maxItems": 3, "items": item}},
+        "properties": {"queries": queries},
     }
 
 
