@@ -262,7 +262,8 @@ async def test_recap_turns_the_threads_questions_into_meeting_notes(club: Club) 
     posted = club.replies_in(thread)[-1]
     assert posted.startswith("**📝 Meeting notes: Heat-bath random walks with Markov bases**")
     assert "**Key points**\n• We show that the diameter" in posted
-    assert "(Sources: Abstract)" in posted
+    # issue 14: the citation links to its place (here the abstract page)
+    assert "(Sources: [Abstract](https://arxiv.org/abs/1605.08386))" in posted
     assert "• What is the recipe for chocolate cake? (asked by `u-bob`)" in posted
     assert "• `u-carol`: What do the authors compare Markov bases with?" in posted
     with pytest.raises(NotAPaperThread):

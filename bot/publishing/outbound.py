@@ -32,8 +32,11 @@ class Outbound:
             card = replace(
                 card,
                 title=self.text(card.title),
+                subtitle=self.text(card.subtitle),
                 description=self.text(card.description),
                 fields=tuple(replace(f, value=self.text(f.value)) for f in card.fields),
+                links=tuple(replace(link, url=self.text(link.url)) for link in card.links),
+                notes=tuple(self.text(note) for note in card.notes),
             )
         return Post(text=self.text(post.text), card=card)
 
