@@ -228,3 +228,24 @@ def test_a_ten_paper_header_fits_one_discord_message_and_one_slack_section() -> 
     assert len(discord_render(header, footer=marker("digest-header:k"))) == 1
     assert len(slack_render(header)) == 1
     assert header.text.count("[10/10]") == 1
+
+
+def test_a_long_bilingual_title_keeps_its_translation_whole_on_slack_and_discord() -> None:
+    from adapters.discord_bot.messages import marker
+    from adapters.discord_bot.messages import render as discord_render
+    from adapters.slack_app.blocks import render as slack_render
+
+    long_title = "A Study of " + "Very Long Titles About Language Models " * 5
+    translation = "言語モデルについての非常に長いタイトルの研究" * 4  # 88 characters
+    thread = paper_thread(
+        _paper(title=long_title), _summary("ja", title_translated=translation), rank=(3, 10)
+    )
+    [first, *_] = slack_render(thread.root)
+    header = first.blocks[0]["text"]["text"]
+    assert len(header) <= 150 and header.startswith("[3/10] A Study of") and header.endswith("…")
+    assert first.blocks[1]["text"]["text"] == f"*{translation}*"  # its own line, whole
+    assert first.blocks[-1]["type"] == "context"  # the notes last
+    [embed] = discord_render(thread.root, footer=marker("k"))[0].embeds
+    assert embed.description is not None and embed.description.startswith(f"**{translation}**\n")
+    assert embed.footer.text is not None and "PDF から読みました" in embed.footer.text
+    assert "paperclub · " not in embed.footer.text
