@@ -91,6 +91,7 @@ class Candidate:
     title: str = ""  # the title as the source lists it (merges resubmissions by title)
     github_stars: int = 0
     keywords: tuple[str, ...] = ()  # e.g. Hugging Face's ai_keywords, alphaXiv's topics
+    code_url: str = ""  # the paper's code repository, as the source lists it (a GitHub URL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
@@ -207,6 +208,7 @@ def _listed(body: bytes) -> list[tuple[Candidate, date | None]]:
             comments=_count(entry.get("numComments")),
             title=" ".join(title.split()) if isinstance(title, str) else "",
             github_stars=_count(paper.get("githubStars", entry.get("githubStars"))),
+            code_url=_github_repo(paper.get("githubRepo", entry.get("githubRepo"))),
             keywords=tuple(k for k in keywords if isinstance(k, str))[:20]
             if isinstance(keywords, list)
             else (),
@@ -228,3 +230,13 @@ def _day_of(stamp: object) -> date | None:
 
 def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+_GITHUB_REPO = re.compile(r"https://github\.com/[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}/?")
+
+
+def _github_repo(value: object) -> str:
+    """The repository link Hugging Face lists, when it is a plain GitHub repository URL."""
+    if isinstance(value, str) and _GITHUB_REPO.fullmatch(value.strip()):
+        return value.strip().rstrip("/")
+    return ""

@@ -113,6 +113,7 @@ class MergedCandidate:
     title: str = ""
     keywords: tuple[str, ...] = ()
     also_ids: tuple[str, ...] = ()  # other arXiv ids merged in by title (resubmissions)
+    code_url: str = ""  # the first code repository a source listed
 
 
 def merge_candidates(candidates: Iterable[Candidate]) -> dict[str, MergedCandidate]:
@@ -190,6 +191,7 @@ def _merge(arxiv_id: str, group: list[Candidate]) -> MergedCandidate:
         signals=_signals(group),
         title=next((c.title for c in group if c.title), ""),
         keywords=tuple(dict.fromkeys(k for c in group for k in c.keywords)),
+        code_url=next((c.code_url for c in group if c.code_url), ""),
     )
 
 
@@ -256,6 +258,8 @@ def rank(
             submission=weights.submission if candidate.submitted_by else 0.0,
             by_source=by_source,
         )
+        if candidate.code_url and not paper.code_url:  # the card links the code
+            paper = replace(paper, code_url=candidate.code_url)
         ranked = RankedPaper(paper, parts, candidate.sources, candidate.curated_note)
         key = (-parts.total, -parts.social, -paper.published.timestamp(), arxiv_id)
         scored.append((key, ranked))
