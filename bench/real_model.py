@@ -35,6 +35,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -153,7 +154,7 @@ def running_server(
     port = port or free_port()
     command = [
         str(SERVER_BINARY), "-m", str(weights), "--host", "127.0.0.1", "--port", str(port),
-        "-t", str(threads), "-c", str(context), "-np", "1", "--alias", MODEL_ALIAS,
+        "-t", str(threads), "-c", str(context), "-np", "1", "-b", "512", "--alias", MODEL_ALIAS,
         "--no-webui",
     ]  # fmt: skip
     log = open(CACHE / "server.log", "ab")
@@ -192,14 +193,51 @@ QUESTIONS = (
 PAPERS = ("2309.12288", "1706.03762")
 
 
+ABSTRACTS = {
+    "2309.12288": (
+        'The Reversal Curse: LLMs trained on "A is B" fail to learn "B is A"',
+        "We expose a surprising failure of generalization in auto-regressive large language "
+        'models (LLMs). If a model is trained on a sentence of the form "A is B", it will '
+        'not automatically generalize to the reverse direction "B is A". This is the '
+        "Reversal Curse.",
+    ),
+    "1706.03762": (
+        "Attention Is All You Need",
+        "The dominant sequence transduction models are based on complex recurrent or "
+        "convolutional neural networks. We propose a new simple network architecture, the "
+        "Transformer, based solely on attention mechanisms, dispensing with recurrence and "
+        "convolutions entirely.",
+    ),
+}
+
+
+def papers_arxiv() -> Any:
+    """The loopback arXiv server, with metadata for the fixture papers it has full texts of
+    (their entries are the 1605.08386 entry with the id, title and abstract replaced)."""
+    import re
+    from html import escape
+
+    from tests.loopback.arxiv_server import ArxivServer
+
+    server = ArxivServer()
+    template = server.entries["1605.08386"]
+    for arxiv_id, (title, abstract) in ABSTRACTS.items():
+        entry = template.replace("1605.08386", arxiv_id)
+        entry = re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", entry, flags=re.S)
+        entry = re.sub(
+            r"<summary>.*?</summary>", f"<summary>{escape(abstract)}</summary>", entry, flags=re.S
+        )
+        server.entries[arxiv_id] = entry
+    return server.start()
+
+
 async def figures(base_url: str, tmp: Path) -> None:
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.domain import SummaryEngine
     from bot.llm.gates import in_language
-    from tests.loopback.arxiv_server import ArxivServer
 
-    arxiv = ArxivServer().start()
+    arxiv = papers_arxiv()
     try:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -245,8 +283,10 @@ async def figures(base_url: str, tmp: Path) -> None:
                         first.append(time.monotonic() - started)
 
                 paper = await club.papers.find_paper(arxiv_id)
-                text = await club.library.text(paper)
-                evidence = await club.answers._compose_answer(question, text, (), language, on_text)
+                paper_text = await club.library.text(paper)
+                evidence = await club.answers._compose_answer(
+                    question, paper_text, (), language, on_text
+                )
                 answer = evidence.answer
                 total = time.monotonic() - started
                 ttft = f"{first[0]:6.1f} s" if first else "   n/a"

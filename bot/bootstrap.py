@@ -346,6 +346,7 @@ async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) ->
         concurrency=settings.llm_endpoint_concurrency or info.slots or (1 if info.known else None),
         progress_timeout=settings.llm_timeout_seconds if local else None,
         found_server=found_note,
+        prompt_progress=info.kind == "llama.cpp",
     )
     log.info(
         "model %s at %s: %s, context %s tokens, %s at once",

@@ -64,19 +64,26 @@ def server() -> Iterator[str]:
 async def club(
     server: str, make_settings: Callable[..., Settings], tmp_path: Path
 ) -> AsyncIterator[Services]:
+    arxiv = real_model.papers_arxiv()  # knows the metadata of the full-text fixture papers
     settings = make_settings(
+        arxiv_api_url=arxiv.api_url,
+        arxiv_html_url=f"{arxiv.url}/html",
+        arxiv_pdf_url=f"{arxiv.url}/pdf",
         llm="openai",
         openai_base_url=server,
         llm_model=real_model.MODEL_ALIAS,
         llm_timeout_seconds=TIMEOUT,
         answer_deadline_seconds=DEADLINE,
     )
-    async with bootstrap(settings) as services:
-        services.chats.attach(
-            Platform.CONSOLE,
-            ConsoleChat(Console(file=io.StringIO(), width=120), tmp_path / "terminal.jsonl"),
-        )
-        yield services
+    try:
+        async with bootstrap(settings) as services:
+            services.chats.attach(
+                Platform.CONSOLE,
+                ConsoleChat(Console(file=io.StringIO(), width=120), tmp_path / "terminal.jsonl"),
+            )
+            yield services
+    finally:
+        arxiv.stop()
 
 
 def engine(club: Services) -> OpenAIEngine:

@@ -123,6 +123,9 @@ class EngineOptions:
     concurrency: int | None = None
     progress_timeout: float | None = None
     found_server: str = ""  # "llama.cpp server at http://...": auto-detected, said in notes
+    # llama-server streams `prompt_progress` chunks while it reads a long prompt (50
+    # tokens/s on a busy core: a minute before the first token), so they count as progress.
+    prompt_progress: bool = False
 
 
 class OpenAIEngine:
@@ -317,6 +320,8 @@ class OpenAIEngine:
         kwargs: dict[str, Any] = self.limits.request(tokens)
         if response_format is not None:
             kwargs["response_format"] = response_format
+        if self.options.prompt_progress:
+            kwargs["extra_body"] = {"return_progress": True}
         reasoning = ReasoningFilter()
         shown = False
         async with self._slot():
