@@ -43,6 +43,7 @@ class Card:
     subtitle: str = ""
     links: tuple[Link, ...] = ()
     notes: tuple[str, ...] = ()
+    open_label: str = "Open on arXiv"  # the link button's text, in the card's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ def paper_thread(
         subtitle=translated if translated and translated != title else "",
         links=paper_links(paper, lang),
         notes=(*summary_notes(summary), *(localized_note(n, lang) for n in footer_notes)),
+        open_label=t("open_on_arxiv", lang),
     )
     root = Post(text="", card=card)
     qa_lines = [f"**{t('key_points', lang)}**"]

@@ -44,3 +44,26 @@ def test_an_error_says_itself_in_each_language_and_logs_in_english() -> None:
     assert "아직 표를 받은 논문이 없습니다" in error.text("ko")
     assert error.text("fr") == str(error)
     assert "'x' は" in InvalidPaperId("x").text("ja")
+
+
+def test_the_cards_link_button_speaks_the_cards_language() -> None:
+    import json
+
+    from adapters.slack_app.blocks import render
+    from bot.domain import Summary, SummaryEngine
+    from bot.render import paper_thread
+    from tests.test_thread_answers import REVERSAL
+
+    summary = Summary(
+        arxiv_id=REVERSAL.arxiv_id,
+        language="ja",
+        tldr="要約です。",
+        key_points=(),
+        tags=(),
+        engine=SummaryEngine.EXTRACTIVE,
+        model="extractive",
+        basis="abstract",
+    )
+    [message] = render(paper_thread(REVERSAL, summary).root)[:1]
+    shown = json.dumps([dict(b) for b in message.blocks], ensure_ascii=False)
+    assert "arXiv で開く" in shown and "Open on arXiv" not in shown

@@ -35,8 +35,8 @@ class SlackMessage:
     blocks: tuple[Block, ...]
 
 
-def render(post: Post, *, button_label: str = "Open on arXiv") -> list[SlackMessage]:
-    card_blocks = _card_blocks(post.card, button_label) if post.card else []
+def render(post: Post) -> list[SlackMessage]:
+    card_blocks = _card_blocks(post.card, post.card.open_label) if post.card else []
     text_blocks = [_section(piece) for piece in split_text(to_mrkdwn(post.text), SECTION_LIMIT)]
     messages = _pack(card_blocks + text_blocks)
     if not messages:

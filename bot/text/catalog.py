@@ -588,6 +588,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "論文の情報源: {sources}",
         "ko": "논문 출처: {sources}",
     },
+    "open_on_arxiv": {
+        "en": "Open on arXiv",
+        "ja": "arXiv で開く",
+        "ko": "arXiv에서 열기",
+    },
     "topics_any": {
         "en": "any",
         "ja": "指定なし",
