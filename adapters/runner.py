@@ -58,6 +58,7 @@ async def run_bot(settings: Settings, console: Console) -> None:
 
 async def _serve(club: Services, settings: Settings, console: Console, stop: asyncio.Event) -> None:
     scheduler = club.scheduler
+    club.library.dense_in_background = True  # first questions never wait for embeddings
     platforms: list[asyncio.Task[None]] = []
     try:
         async with asyncio.TaskGroup() as group:

@@ -1,55 +1,54 @@
-"""One bot process under load on both platforms at once, with a digest running.
+"""The bot under load on both platforms at once, with two digests running, measured from
+outside the bot.
 
-One Services (SQLite, the `arxiv` client against the loopback arXiv, the `openai` client
-against the loopback model) serves the real discord.py client (PaperclubBot against the
-loopback Discord) and the real bolt AsyncApp (Socket Mode against the loopback Slack) in
-one event loop. Setup, not timed: one paper thread in each of 50 channels across 5
-workspaces (3 Discord servers with 10 channels each, 2 Slack workspaces with 10 each).
-Then, at once: --questions questions spread over the 50 threads (on Discord half as `/ask`,
-half as thread messages; on Slack as thread messages), and a weekly digest in one channel
-of each platform. Prints:
+Two processes. The **harness** (a child process) runs the loopback arXiv (which serves a
+real fixture paper's full text, HTML or PDF, under every id asked for), the loopback
+model, the fake Discord (REST + gateway) and the fake Slack (Web API + Socket Mode), and
+drives the load: it sends the questions and times what the platforms receive. The **bot**
+(this process) is what production runs: one Services from `bootstrap`, the real
+discord.py client and the real bolt AsyncApp, in one event loop. So the figures are the
+bot's, not the harness's.
 
-- acknowledgement: Discord `/ask` interaction callback, and Slack envelope ack, after the
-  event was sent (both platforms want it within 3 s): p50/p95/p99;
-- answer placeholder: the "…" message each answer starts with, after its question;
-- first streamed chunk: the first edit carrying the model's text, after its question;
-- peak event-loop lag (a 10 ms timer), peak RSS of the process (the loopback servers run
-  in it too, so this over-counts the bot);
-- dropped and duplicated answers (answer messages and stored turns per thread vs questions
-  asked there): both must be 0;
-- summary cache hit rate: papers prepared (thread openings + digest papers) vs summaries
-  the model was asked for (a summary is computed once per paper and language).
+Setup, not timed: one paper thread in each of 50 channels across 5 workspaces (3 Discord
+servers with 10 channels each, 2 Slack workspaces with 10 each), 10 distinct papers. Then,
+at once: --questions questions over the 50 threads (Discord: half `/ask`, half thread
+messages; Slack: thread messages), and a weekly digest in one channel of each platform.
 
-    python bench/load.py [--questions 200] [--latency 0.3] [--post-interval 1.0] [--embeddings]
+Printed, harness side (its clock, from the question sent to what the platform received):
+acknowledgement p50/p95/p99 (Discord interaction callback, Slack envelope ack), first
+visible text p50/p95 (the first edit carrying the model's text, or the final answer if
+that came first), answer complete p50/p95. Bot side: peak and p99 event-loop lag (a 10 ms
+timer), CPU ms per answered question (this process: its loop and threads; parsing runs in
+worker processes, not counted), RSS now and peak. Dropped and duplicated answers must be 0.
+
+    python bench/load.py [--questions 200] [--latency 0.3] [--embeddings] [--both]
+
+`--both` runs dense re-ranking off, then on (when the `embeddings` extra is installed), and
+prints the two side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import multiprocessing
+import multiprocessing.connection
 import resource
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from aiohttp import web
 
-from adapters.discord_bot import PaperclubBot
-from adapters.slack_app import SlackChat, build_slack_app, make_client
-from bench.loop_lag import LoopLag
-from bot.bootstrap import Services, bootstrap
-from bot.config import Settings
-from bot.domain import ConversationRef, Platform, ThreadRef
-from tests.loopback.arxiv_server import ArxivServer
-from tests.loopback.discord_server import FakeDiscord, RestCall, run_client
-from tests.loopback.openai_server import OpenAIServer
-from tests.loopback.slack_payloads import message_event
-from tests.loopback.slack_server import Call, FakeSlack, Workspace
+from tests.loopback.arxiv_server import FULL_TEXTS, NO_HTML_PAGE, ArxivServer, _unversioned
+from tests.loopback.fixtures import fixtures_dir
 
 SLACK_TOKEN = "xoxb-bench"
 MESSAGES = "/channels/{channel_id}/messages"
@@ -63,333 +62,405 @@ QUESTIONS = (
     "How is the method evaluated?",
     "What are the limitations?",
 )
+FIXTURE_NAMES = sorted(set(FULL_TEXTS.values()))
 
 
-@dataclass
-class Asked:
-    thread: ThreadRef
-    sent_at: list[float] = field(default_factory=list)
+class FullTextArxiv(ArxivServer):
+    """Every id gets a real fixture paper's full text (a stable pick by the id's hash)."""
+
+    def _name(self, request: web.Request) -> str:
+        paper = _unversioned(request.match_info["paper"])
+        return FULL_TEXTS.get(paper) or FIXTURE_NAMES[zlib.crc32(paper.encode()) % 5]
+
+    async def html(self, request: web.Request) -> web.Response:
+        self.full_text_requests.append(request.path)
+        name = self._name(request)
+        folder = fixtures_dir() / "papers" / "html"
+        if not name.endswith(".html"):
+            page = (folder / NO_HTML_PAGE).read_bytes()
+            return web.Response(status=404, body=page, content_type="text/html")
+        return web.Response(body=(folder / name).read_bytes(), content_type="text/html")
+
+    async def pdf(self, request: web.Request) -> web.Response:
+        self.full_text_requests.append(request.path)
+        name = self._name(request)
+        if not name.endswith(".pdf"):
+            return web.Response(status=404, text="Not found")
+        body = (fixtures_dir() / "papers" / name).read_bytes()
+        return web.Response(body=body, content_type="application/pdf")
 
 
-def percentiles(values: list[float], unit: str = "ms") -> str:
+def percentiles(values: list[float], qs: tuple[float, ...] = (0.5, 0.95, 0.99)) -> str:
     if not values:
         return "n/a"
     ordered = sorted(values)
-    scale = 1000 if unit == "ms" else 1
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * scale
-
-    return (
-        f"p50 {at(0.5):8.1f} {unit}  p95 {at(0.95):8.1f} {unit}  p99 {at(0.99):8.1f} {unit}"
-        f"  (n={len(ordered)})"
-    )
+    parts = [
+        f"p{round(q * 100)} {ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000:7.0f} ms"
+        for q in qs
+    ]
+    return "  ".join(parts) + f"  (n={len(ordered)})"
 
 
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# ---- the harness (child process) ------------------------------------------------------------
 
 
-def add_channels(discord_fake: FakeDiscord, teams: list[Workspace]) -> list[ConversationRef]:
-    conversations = []
-    for g in range(DISCORD_GUILDS):
-        guild = discord_fake.add_guild(f"Server {g}")
-        for c in range(CHANNELS_PER_WORKSPACE):
-            channel = discord_fake.add_text_channel(guild, f"papers-{c}")
-            conversations.append(ConversationRef(Platform.DISCORD, guild["id"], channel["id"]))
-    for team in teams:
-        for c in range(CHANNELS_PER_WORKSPACE):
-            conversations.append(ConversationRef(Platform.SLACK, team.team_id, f"C{c:03d}"))
-    return conversations
+def harness_main(conn: multiprocessing.connection.Connection, latency: float) -> None:
+    asyncio.run(_harness(conn, latency))
 
 
-async def open_threads(
-    club: Services, conversations: list[ConversationRef], papers: list[str]
-) -> list[ThreadRef]:
-    limit = asyncio.Semaphore(8)
-
-    async def summon(index: int, conversation: ConversationRef) -> ThreadRef:
-        async with limit:
-            return await club.papers.summon_paper(conversation, papers[index % len(papers)])
-
-    return list(await asyncio.gather(*(summon(i, c) for i, c in enumerate(conversations))))
+async def _recv(conn: multiprocessing.connection.Connection) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, conn.recv)
 
 
-async def run(args: argparse.Namespace) -> None:
-    arxiv = ArxivServer().start()
+async def _harness(conn: multiprocessing.connection.Connection, latency: float) -> None:
+    from tests.loopback.discord_server import FakeDiscord
+    from tests.loopback.openai_server import OpenAIServer
+    from tests.loopback.slack_payloads import message_event
+    from tests.loopback.slack_server import FakeSlack, Workspace
+
+    arxiv = FullTextArxiv().start()
     model = OpenAIServer().start()
     teams = [Workspace(f"T{i:03d}", f"Club {i}", SLACK_TOKEN) for i in range(SLACK_TEAMS)]
-    folder = tempfile.TemporaryDirectory()
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        db_path=Path(folder.name) / "bench.db",
-        arxiv_api_url=arxiv.api_url,
-        arxiv_html_url=f"{arxiv.url}/html",  # full text from the loopback too (or its 404)
-        arxiv_pdf_url=f"{arxiv.url}/pdf",
-        embeddings=args.embeddings,
-        arxiv_delay_seconds=0,
-        sources=("arxiv",),
-        llm="openai",
-        openai_api_key="sk-bench-load-0123",
-        openai_base_url=model.base_url,
-        questions_per_user_per_hour=0,
-    )
     try:
-        async with (
-            FakeDiscord() as discord_fake,
-            FakeSlack.running(workspaces=teams) as slack_fake,
-            bootstrap(settings) as club,
-        ):
-            conversations = add_channels(discord_fake, teams)  # before the client connects
-            bot = PaperclubBot(club, guild_ready_timeout=0.05)
-            club.chats.attach(Platform.DISCORD, bot.chat)
-            client = make_client(SLACK_TOKEN, api_url=slack_fake.api_url)
-            app, slack_chat = build_slack_app(
-                club,
-                client,
-                post_interval=args.post_interval,
-                workspaces=[t.team_id for t in teams],  # one org-wide install
+        async with FakeDiscord() as discord_fake, FakeSlack.running(workspaces=teams) as slack:
+            conversations: list[tuple[str, str, str]] = []
+            for g in range(DISCORD_GUILDS):
+                guild = discord_fake.add_guild(f"Server {g}")
+                for c in range(CHANNELS_PER_WORKSPACE):
+                    channel = discord_fake.add_text_channel(guild, f"papers-{c}")
+                    conversations.append(("discord", guild["id"], channel["id"]))
+            for team in teams:
+                for c in range(CHANNELS_PER_WORKSPACE):
+                    conversations.append(("slack", team.team_id, f"C{c:03d}"))
+            conn.send(
+                {
+                    "arxiv_api": arxiv.api_url,
+                    "arxiv_url": arxiv.url,
+                    "model": model.base_url,
+                    "discord_api": discord_fake.api_base,
+                    "discord_gateway": discord_fake.gateway_url,
+                    "slack_api": slack.api_url,
+                    "slack_app_token": slack.app_token,
+                    "teams": [t.team_id for t in teams],
+                    "conversations": conversations,
+                    "papers": arxiv.known_ids()[:DISTINCT_PAPERS],
+                }
             )
-            club.chats.attach(Platform.SLACK, SlackChat(client, post_interval=0.0))  # setup
-            handler = AsyncSocketModeHandler(app, slack_fake.app_token)
-            async with run_client(bot, discord_fake):
-                await handler.connect_async()  # type: ignore[no-untyped-call]
-                try:
-                    await measure(
-                        args,
-                        club,
-                        arxiv,
-                        model,
-                        discord_fake,
-                        slack_fake,
-                        conversations,
-                        slack_chat,
+            threads: list[tuple[str, str, str, str]] = await _recv(conn)  # after setup
+            model.latency = latency
+            await asyncio.sleep(0.3)
+            setup_ts = {m.ts for messages in slack.messages.values() for m in messages}
+            discord_start, slack_start = len(discord_fake.calls), len(slack.calls)
+            go = await _recv(conn)
+            questions: int = go["questions"]
+            sent: dict[str, list[float]] = {t[3]: [] for t in threads}
+            interactions: dict[str, float] = {}
+            envelopes = []
+            began = time.monotonic()
+            for n in range(questions):
+                platform, team_id, channel_id, root = threads[n % len(threads)]
+                question = QUESTIONS[(n // len(threads)) % len(QUESTIONS)]
+                sent[root].append(time.monotonic())
+                if platform == "discord":
+                    channel = discord_fake.channels[root]
+                    member = discord_fake.user(f"member{n}")
+                    if n % 2 == 0:
+                        payload = discord_fake.interaction_payload(
+                            channel, "ask", {"question": question}, user=member
+                        )
+                        interactions[payload["id"]] = time.monotonic()
+                        await discord_fake.dispatch("INTERACTION_CREATE", payload)
+                    else:
+                        payload = discord_fake.message_payload(channel, question, member)
+                        await discord_fake.dispatch("MESSAGE_CREATE", payload)
+                else:
+                    body = message_event(
+                        team_id=team_id,
+                        channel=channel_id,
+                        text=question,
+                        thread_ts=root,
+                        user=f"U{n:05d}",
                     )
-                finally:
-                    await handler.close_async()  # type: ignore[no-untyped-call]
+                    envelopes.append(await slack.send_event(body))
+            deadline = time.monotonic() + go["timeout"]
+            finals: dict[str, list[float]] = {}
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+                finals = _answers(discord_fake, slack, threads, setup_ts, discord_start)[1]
+                if sum(len(v) for v in finals.values()) >= questions:
+                    break
+            answered_in = time.monotonic() - began
+            await asyncio.sleep(1.0)  # anything late (a duplicate) would arrive now
+            firsts, finals = _answers(discord_fake, slack, threads, setup_ts, discord_start)
+            acks = [
+                c.received_at - interactions[c.path.split("/")[2]]
+                for c in discord_fake.calls[discord_start:]
+                if c.route == CALLBACK and c.path.split("/")[2] in interactions
+            ]
+            acks += [
+                next(a.at for a in slack.acks if a.envelope_id == e.envelope_id) - e.sent_at
+                for e in envelopes
+                if any(a.envelope_id == e.envelope_id for a in slack.acks)
+            ]
+            first_text: list[float] = []
+            complete: list[float] = []
+            by_platform: dict[str, list[float]] = {"discord": [], "slack": []}
+            platform_of = {t[3]: t[0] for t in threads}
+            dropped = duplicated = 0
+            for root, times in sent.items():
+                asked = sorted(times)
+                shown = sorted(firsts.get(root, []))
+                done = sorted(finals.get(root, []))
+                dropped += max(0, len(asked) - len(done))
+                duplicated += max(0, len(done) - len(asked))
+                first_text += [s - q for s, q in zip(shown, asked, strict=False)]
+                by_platform[platform_of[root]] += [
+                    s - q for s, q in zip(shown, asked, strict=False)
+                ]
+                complete += [d - q for d, q in zip(done, asked, strict=False)]
+            conn.send(
+                {
+                    "acks": acks,
+                    "first_text": first_text,
+                    "first_text_by_platform": by_platform,
+                    "complete": complete,
+                    "dropped": dropped,
+                    "duplicated": duplicated,
+                    "answered_in": answered_in,
+                    "discord_calls": len(discord_fake.calls) - discord_start,
+                    "slack_calls": len(slack.calls) - slack_start,
+                    "full_text_requests": len(arxiv.full_text_requests),
+                }
+            )
+            await _recv(conn)  # the bot is done: stop
     finally:
-        folder.cleanup()
         model.stop()
         arxiv.stop()
 
 
-async def measure(
-    args: argparse.Namespace,
-    club: Services,
-    arxiv: ArxivServer,
-    model: OpenAIServer,
-    discord_fake: FakeDiscord,
-    slack_fake: FakeSlack,
-    conversations: list[ConversationRef],
-    slack_chat: SlackChat,
-) -> None:
-    # Four of the fifty channels read in Japanese: their summaries are separate cache entries.
-    for conversation in conversations[::13]:
-        await club.channels.update_settings(conversation, language="ja")
-
-    setup = time.perf_counter()
-    papers = arxiv.known_ids()[:DISTINCT_PAPERS]
-    threads = await open_threads(club, conversations, papers)
-    print(
-        f"setup: {len(threads)} paper threads in {len(conversations)} channels, "
-        f"{DISCORD_GUILDS + SLACK_TEAMS} workspaces, {time.perf_counter() - setup:.1f} s"
-    )
-    club.chats.attach(Platform.SLACK, slack_chat)  # paced from now on
-    await asyncio.sleep(0.3)
-    model.latency = args.latency
-    discord_start, slack_start = len(discord_fake.calls), len(slack_fake.calls)
-    setup_ts = {m.ts for messages in slack_fake.messages.values() for m in messages}
-    asked: dict[ThreadRef, Asked] = {t: Asked(t) for t in threads}
-    interactions: dict[str, float] = {}
-    envelopes = []
-    digest_channels = [conversations[1], conversations[-1]]  # one per platform
-
-    progress = Finished(discord_fake, slack_fake, threads)
-    with LoopLag() as lag:
-        began = time.monotonic()
-        digests = [
-            asyncio.create_task(club.digest.weekly_digest(conversation))
-            for conversation in digest_channels
-        ]
-        for n in range(args.questions):
-            thread = threads[n % len(threads)]
-            question = QUESTIONS[(n // len(threads)) % len(QUESTIONS)]
-            asked[thread].sent_at.append(time.monotonic())
-            if thread.conversation.platform is Platform.DISCORD:
-                channel = discord_fake.channels[thread.root_id]
-                member = discord_fake.user(f"member{n}")
-                if n % 2 == 0:
-                    payload = discord_fake.interaction_payload(
-                        channel, "ask", {"question": question}, user=member
-                    )
-                    interactions[payload["id"]] = time.monotonic()
-                    await discord_fake.dispatch("INTERACTION_CREATE", payload)
-                else:
-                    payload = discord_fake.message_payload(channel, question, member)
-                    await discord_fake.dispatch("MESSAGE_CREATE", payload)
-            else:
-                body = message_event(
-                    team_id=thread.conversation.workspace_id,
-                    channel=thread.conversation.channel_id,
-                    text=question,
-                    thread_ts=thread.root_id,
-                    user=f"U{n:05d}",
-                )
-                envelopes.append(await slack_fake.send_event(body))
-        dispatched = time.monotonic() - began
-        deadline = time.monotonic() + args.timeout
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-            if progress.count(setup_ts) >= args.questions:
-                break
-        answered_in = time.monotonic() - began
-        reports = await asyncio.gather(*digests)
-        digest_in = time.monotonic() - began
-        await asyncio.sleep(1.0)  # anything late (a duplicate) would arrive now
-
-    discord_calls = discord_fake.calls[discord_start:]
-    slack_calls = slack_fake.calls[slack_start:]
-    acks = [
-        c.received_at - interactions[c.path.split("/")[2]]
-        for c in discord_calls
-        if c.route == CALLBACK and c.path.split("/")[2] in interactions
-    ]
-    acks += [
-        next(a.at for a in slack_fake.acks if a.envelope_id == e.envelope_id) - e.sent_at
-        for e in envelopes
-    ]
-    placeholders: list[float] = []
-    first_chunks: list[float] = []
-    dropped = duplicated = 0
-    for thread, record in asked.items():
-        sent = sorted(record.sent_at)
-        if thread.conversation.platform is Platform.DISCORD:
-            histories = discord_answers(thread.root_id, discord_calls).values()
-            starts = sorted(h[0].received_at for h in histories)
-            edits = sorted(h[1].received_at for h in histories if len(h) > 1)
-        else:
-            starts, updates, _ = slack_answers(thread, slack_calls, slack_fake, setup_ts)
-            edits = sorted(times[0] for times in updates.values())
-        dropped += max(0, len(sent) - len(starts))
-        duplicated += max(0, len(starts) - len(sent))
-        placeholders += [s - q for s, q in zip(sorted(starts), sent, strict=False)]
-        first_chunks += [e - q for e, q in zip(edits, sent, strict=False)]
-    turns = await turns_per_thread(club, list(asked))
-    stored_missing = sum(max(0, 2 * len(asked[t].sent_at) - n) for t, n in turns.items())
-    stored_extra = sum(max(0, n - 2 * len(asked[t].sent_at)) for t, n in turns.items())
-    summary_calls = sum(1 for body in model.bodies() if body.get("response_format"))
-    prepared = len(threads) + sum(len(r.posted) + len(r.failed) for r in reports)
-
-    print(
-        f"{args.questions} questions in {len(threads)} threads ({DISCORD_GUILDS} Discord servers, "
-        f"{SLACK_TEAMS} Slack workspaces), model latency {args.latency} s, Slack post interval "
-        f"{args.post_interval} s, digests in {len(digest_channels)} channels, "
-        f"dense re-ranking {'on' if args.embeddings else 'off'}"
-    )
-    print(
-        f"  dispatched in {dispatched * 1000:.0f} ms; all answered in {answered_in:.1f} s; "
-        f"digests done in {digest_in:.1f} s ({', '.join(str(len(r.posted)) for r in reports)} papers)"
-    )
-    print(f"  acknowledgement        {percentiles(acks)}")
-    print(f"  answer placeholder     {percentiles(placeholders, 's')}")
-    print(f"  first streamed chunk   {percentiles(first_chunks, 's')}")
-    print(f"  peak event-loop lag    {lag.peak * 1000:.1f} ms")
-    print(f"  peak RSS               {rss_mib():.0f} MiB (bot + loopback servers in one process)")
-    print(f"  answers dropped        {dropped} (stored turns missing: {stored_missing})")
-    print(f"  answers duplicated     {duplicated} (stored turns extra: {stored_extra})")
-    hits = prepared - summary_calls
-    print(
-        f"  summary cache          {hits}/{prepared} hits ({hits / prepared:.0%}); "
-        f"{summary_calls} summaries computed by the model"
-    )
-    statuses = Counter(c.status for c in discord_calls)
-    print(
-        f"  platform calls         Discord {len(discord_calls)} (429s {statuses[429]}), "
-        f"Slack {len(slack_calls)}"
-    )
-
-
-def discord_answers(thread_id: str, calls: list[RestCall]) -> dict[str, list[RestCall]]:
-    """Each answer's placeholder message id -> [its POST, then its edits], in one thread."""
-    answers: dict[str, list[RestCall]] = {}
-    for c in calls:
-        if c.path.split("/")[2:3] != [thread_id]:
+def _answers(
+    discord_fake: Any,
+    slack: Any,
+    threads: list[tuple[str, str, str, str]],
+    setup_ts: set[str],
+    discord_start: int,
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Per thread root: when each answer's first text showed, and when it was final."""
+    firsts: dict[str, list[float]] = {}
+    finals: dict[str, list[float]] = {}
+    roots = {t[3] for t in threads if t[0] == "discord"}
+    shown_at: dict[str, float] = {}
+    placeholder_thread: dict[str, str] = {}
+    for c in discord_fake.calls[discord_start:]:
+        parts = c.path.split("/")
+        if len(parts) < 3 or parts[2] not in roots:
             continue
-        if c.method == "POST" and c.route == MESSAGES and (c.json or {}).get("content") == "…":
-            answers[str(c.response["id"])] = [c]
-        elif c.method == "PATCH" and c.route == MESSAGE and c.path.split("/")[4] in answers:
-            answers[c.path.split("/")[4]].append(c)
-    return answers
-
-
-def slack_answers(
-    thread: ThreadRef, calls: list[Call], slack_fake: FakeSlack, setup_ts: set[str]
-) -> tuple[list[float], dict[str, list[float]], int]:
-    """Placeholder post times, first-update times by ts, and how many answers are final."""
-    team, channel = thread.conversation.workspace_id, thread.conversation.channel_id
-    answers = [m for m in slack_fake.thread(team, channel, thread.root_id) if m.ts not in setup_ts]
-    ts = {m.ts for m in answers}
-    posts = [
-        c.at
-        for c in calls
-        if c.method == "chat.postMessage"
-        and c.params.get("channel") == channel
-        and c.params.get("thread_ts") == thread.root_id
-        and c.params.get("text") == "…"
-    ]
-    updates: dict[str, list[float]] = defaultdict(list)
-    for c in calls:
-        if c.method == "chat.update" and c.params.get("ts") in ts:
-            updates[str(c.params["ts"])].append(c.at)
-    final = sum(1 for m in answers if not m.text.rstrip().endswith("…"))
-    return posts, updates, final
-
-
-class Finished:
-    """Answers whose final edit has landed, counted incrementally (a full rescan of the call
-    logs on every poll would itself load the event loop being measured)."""
-
-    def __init__(
-        self, discord_fake: FakeDiscord, slack_fake: FakeSlack, threads: list[ThreadRef]
-    ) -> None:
-        self._discord = discord_fake
-        self._slack = slack_fake
-        self._seen = len(discord_fake.calls)
-        self._discord_threads = {
-            t.root_id for t in threads if t.conversation.platform is Platform.DISCORD
-        }
-        self._slack_threads = [t for t in threads if t.conversation.platform is Platform.SLACK]
-        self._placeholders: set[str] = set()
-        self._final: set[str] = set()
-
-    def count(self, setup_ts: set[str]) -> int:
-        fresh = self._discord.calls[self._seen :]
-        self._seen += len(fresh)
-        for c in fresh:
-            parts = c.path.split("/")
-            if len(parts) < 3 or parts[2] not in self._discord_threads:
+        content = str((c.json or {}).get("content", ""))
+        if c.method == "POST" and c.route == MESSAGES and content == "…":
+            placeholder_thread[str(c.response["id"])] = parts[2]
+        elif c.method == "PATCH" and c.route == MESSAGE and parts[4] in placeholder_thread:
+            root = placeholder_thread[parts[4]]
+            if content.strip(" …") and parts[4] not in shown_at:
+                shown_at[parts[4]] = c.received_at
+                firsts.setdefault(root, []).append(c.received_at)
+            if not content.rstrip().endswith("…"):
+                finals.setdefault(root, []).append(c.received_at)
+    for platform, team_id, channel_id, root in threads:
+        if platform != "slack":
+            continue
+        answers = {m.ts for m in slack.thread(team_id, channel_id, root) if m.ts not in setup_ts}
+        seen: set[str] = set()
+        for c in slack.calls:
+            if c.method != "chat.update" or c.params.get("ts") not in answers:
                 continue
-            content = str((c.json or {}).get("content", ""))
-            if c.method == "POST" and c.route == MESSAGES and content == "…":
-                self._placeholders.add(str(c.response["id"]))
-            elif c.method == "PATCH" and c.route == MESSAGE and parts[4] in self._placeholders:
-                if not content.rstrip().endswith("…"):
-                    self._final.add(parts[4])
-        slack_done = 0
-        for thread in self._slack_threads:
-            conversation = thread.conversation
-            for m in self._slack.thread(
-                conversation.workspace_id, conversation.channel_id, thread.root_id
-            ):
-                slack_done += m.ts not in setup_ts and not m.text.rstrip().endswith("…")
-        return len(self._final) + slack_done
+            ts, text = str(c.params["ts"]), str(c.params.get("text", ""))
+            if ts not in seen and text.strip(" …"):
+                seen.add(ts)
+                firsts.setdefault(root, []).append(c.at)
+            if not text.rstrip().endswith("…"):
+                finals.setdefault(root, []).append(c.at)
+    return firsts, finals
 
 
-async def turns_per_thread(club: Services, threads: list[ThreadRef]) -> dict[ThreadRef, int]:
-    counts: dict[ThreadRef, int] = defaultdict(int)
-    for thread in threads:
-        counts[thread] = len(await club.store.turns(thread, limit=10_000))
-    return counts
+# ---- the bot (this process) -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def discord_pointed_at(api_base: str, gateway: str) -> Iterator[None]:
+    import discord
+    import yarl
+
+    old_base, old_gateway = (
+        discord.http.Route.BASE,
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+    )
+    discord.http.Route.BASE = api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = (
+            old_base,
+            old_gateway,
+        )
+
+
+def rss_now_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]:
+    import aiohttp
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from adapters.discord_bot import PaperclubBot
+    from adapters.slack_app import SlackChat, build_slack_app, make_client
+    from bench.loop_lag import LoopLag
+    from bot.bootstrap import bootstrap
+    from bot.config import Settings
+    from bot.domain import ConversationRef, Platform
+
+    context = multiprocessing.get_context("spawn")
+    conn, child_conn = context.Pipe()
+    harness = context.Process(target=harness_main, args=(child_conn, args.latency), daemon=True)
+    harness.start()
+    world = await _recv(conn)
+    folder = tempfile.TemporaryDirectory()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        db_path=Path(folder.name) / "bench.db",
+        arxiv_api_url=world["arxiv_api"],
+        arxiv_html_url=f"{world['arxiv_url']}/html",
+        arxiv_pdf_url=f"{world['arxiv_url']}/pdf",
+        embeddings=embeddings,
+        arxiv_delay_seconds=0,
+        sources=("arxiv",),
+        llm="openai",
+        openai_api_key="sk-bench-load-0123",
+        openai_base_url=world["model"],
+        llm_concurrency=args.llm_concurrency,  # the loopback stands in for a hosted API
+        questions_per_user_per_hour=0,
+    )
+    result: dict[str, Any] = {}
+    try:
+        async with bootstrap(settings) as club, aiohttp.ClientSession() as session:
+            bot = PaperclubBot(club, guild_ready_timeout=0.05)
+            club.chats.attach(Platform.DISCORD, bot.chat)
+            client = make_client(SLACK_TOKEN, api_url=world["slack_api"], session=session)
+            app, slack_chat = build_slack_app(
+                club, client, post_interval=args.post_interval, workspaces=world["teams"]
+            )
+            club.chats.attach(Platform.SLACK, SlackChat(client, post_interval=0.0))  # setup
+            handler = AsyncSocketModeHandler(app, world["slack_app_token"])
+            with discord_pointed_at(world["discord_api"], world["discord_gateway"]):
+                start = asyncio.create_task(bot.start("loopback-token"))
+                await asyncio.wait_for(bot.wait_until_ready(), 20)
+                await handler.connect_async()  # type: ignore[no-untyped-call]
+                # as `paperclub run` does once connected: embeddings in the background
+                club.library.dense_in_background = True
+                if embeddings:
+                    await asyncio.to_thread(club.library.warm_embedder)
+                try:
+                    conversations = [
+                        ConversationRef(Platform(p), w, c) for p, w, c in world["conversations"]
+                    ]
+                    for conversation in conversations[::13]:  # four channels read Japanese
+                        await club.channels.update_settings(conversation, language="ja")
+                    began = time.perf_counter()
+                    limit = asyncio.Semaphore(8)
+                    papers = world["papers"]
+
+                    async def summon(i: int, conversation: ConversationRef) -> Any:
+                        async with limit:
+                            return await club.papers.summon_paper(
+                                conversation, papers[i % len(papers)]
+                            )
+
+                    threads = await asyncio.gather(
+                        *(summon(i, c) for i, c in enumerate(conversations))
+                    )
+                    setup_s = time.perf_counter() - began
+                    club.chats.attach(Platform.SLACK, slack_chat)  # paced from now on
+                    conn.send(
+                        [
+                            (
+                                str(t.conversation.platform),
+                                t.conversation.workspace_id,
+                                t.conversation.channel_id,
+                                t.root_id,
+                            )
+                            for t in threads
+                        ]
+                    )
+                    await asyncio.sleep(0.5)
+                    digest_channels = [conversations[1], conversations[-1]]
+                    if args.slow_callbacks:  # name what blocks the loop (slows it down too)
+                        loop = asyncio.get_running_loop()
+                        loop.set_debug(True)
+                        loop.slow_callback_duration = args.slow_callbacks
+                    cpu0 = time.process_time()
+                    with LoopLag() as lag:
+                        conn.send({"questions": args.questions, "timeout": args.timeout})
+                        digests = [
+                            asyncio.create_task(club.digest.weekly_digest(c))
+                            for c in digest_channels
+                        ]
+                        measured = await _recv(conn)
+                        reports = await asyncio.gather(*digests)
+                    cpu = time.process_time() - cpu0
+                    turns = sum(
+                        [len(await club.store.turns(t, limit=10_000)) for t in set(threads)]
+                    )
+                    result = measured | {
+                        "setup_s": setup_s,
+                        "lag_peak": lag.peak,
+                        "lag_p99": lag.quantile(0.99),
+                        "cpu_ms_per_question": cpu * 1000 / max(1, args.questions),
+                        "rss_now": rss_now_mib(),
+                        "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                        "digest_papers": [len(r.posted) for r in reports],
+                        "turns_missing": max(0, 2 * args.questions - turns),
+                        "dense": club.library.warm_embedder() if embeddings else False,
+                        "cache": (len(club.library.cache), club.library.cache.held),
+                    }
+                finally:
+                    await handler.close_async()  # type: ignore[no-untyped-call]
+                    await bot.close()
+                    with contextlib.suppress(BaseException):
+                        await asyncio.wait_for(start, 5)
+    finally:
+        conn.send("stop")
+        harness.join(10)
+        folder.cleanup()
+    return result
+
+
+def report(label: str, r: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"-- {label}")
+    print(
+        f"  setup {r['setup_s']:.1f} s; {args.questions} questions answered in "
+        f"{r['answered_in']:.1f} s; digests posted {r['digest_papers']} papers; "
+        f"full-text downloads served {r['full_text_requests']}"
+    )
+    print(f"  acknowledgement        {percentiles(r['acks'])}")
+    print(f"  first visible text     {percentiles(r['first_text'], (0.5, 0.95))}")
+    for platform, values in r["first_text_by_platform"].items():
+        print(f"    on {platform:7}           {percentiles(values, (0.5, 0.95))}")
+    print(f"  answer complete        {percentiles(r['complete'], (0.5, 0.95))}")
+    print(
+        f"  event-loop lag         peak {r['lag_peak'] * 1000:.1f} ms  p99 {r['lag_p99'] * 1000:.1f} ms"
+    )
+    print(f"  CPU per question       {r['cpu_ms_per_question']:.1f} ms (bot process)")
+    print(f"  RSS                    now {r['rss_now']:.0f} MiB  peak {r['rss_peak']:.0f} MiB")
+    print(
+        f"  dropped {r['dropped']}, duplicated {r['duplicated']}, stored turns missing "
+        f"{r['turns_missing']}; index cache {r['cache'][0]} entries, "
+        f"{r['cache'][1] / 2**20:.1f} MiB; REST calls Discord {r['discord_calls']}, "
+        f"Slack {r['slack_calls']}"
+    )
 
 
 def main() -> None:
@@ -397,11 +468,24 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.3, help="model seconds to first token")
     parser.add_argument("--post-interval", type=float, default=1.0, help="Slack, per channel")
+    parser.add_argument("--llm-concurrency", type=int, default=25)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--embeddings", action="store_true", help="dense re-ranking on")
+    parser.add_argument("--both", action="store_true", help="dense off, then on")
     parser.add_argument(
-        "--embeddings", action="store_true", help="dense re-ranking (the embeddings extra)"
+        "--slow-callbacks", type=float, default=0.0, help="log loop steps longer than this (s)"
     )
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    modes = [False, True] if args.both else [args.embeddings]
+    print(
+        f"{args.questions} questions in 50 threads ({DISCORD_GUILDS} Discord servers, "
+        f"{SLACK_TEAMS} Slack workspaces), model latency {args.latency} s, Slack post "
+        f"interval {args.post_interval} s, 2 digests; platforms and model in another process"
+    )
+    for dense in modes:
+        result = asyncio.run(run_once(args, dense))
+        label = "dense re-ranking " + ("on" if result.get("dense") else "off")
+        report(label, result, args)
 
 
 if __name__ == "__main__":

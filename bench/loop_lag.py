@@ -1,4 +1,4 @@
-"""Peak event-loop lag: how late a 10 ms timer fires while the benchmark runs."""
+"""Event-loop lag: how late a 10 ms timer fires while the benchmark runs (peak and p99)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,22 @@ class LoopLag:
     def __init__(self, tick: float = 0.01) -> None:
         self.tick = tick
         self.peak = 0.0
+        self.samples: list[float] = []
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
         while True:
             started = time.perf_counter()
             await asyncio.sleep(self.tick)
-            self.peak = max(self.peak, time.perf_counter() - started - self.tick)
+            late = max(0.0, time.perf_counter() - started - self.tick)
+            self.samples.append(late)
+            self.peak = max(self.peak, late)
+
+    def quantile(self, q: float) -> float:
+        if not self.samples:
+            return 0.0
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
     def __enter__(self) -> LoopLag:
         self._task = asyncio.create_task(self._run())

@@ -15,10 +15,15 @@ paper already in memory is returned without waiting behind another paper's work.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sys
+import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -26,11 +31,20 @@ from bot.config import Settings
 from bot.domain import Paper
 from bot.reading.chunking import chunk_passages
 from bot.reading.fetch import fetch_paper_text, read_local_file
-from bot.reading.model import PaperText, TextSource, paper_text_from_json, paper_text_to_json
+from bot.reading.model import (
+    PaperText,
+    Passage,
+    TextSource,
+    paper_text_from_json,
+    paper_text_to_json,
+)
 from bot.reading.worker import ParseLimits
 from bot.retrieval import Embedder, LazyEmbedder, PaperIndex
 from bot.store import Store
 
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 ABSTRACT_RETRY_SECONDS = 3600.0
 MAX_DOWNLOAD_BYTES = 40_000_000  # the default of Settings.fulltext_max_bytes
 
@@ -67,6 +81,12 @@ class PaperLibrary:
         )
         self._limits = parse_limits(settings)
         self.downloads = 0
+        # `paperclub run` turns this on: a paper's first question is answered from its
+        # lexical index while its chunk vectors (tens of seconds of CPU for a long paper on
+        # one torch thread) are computed in the background, one paper at a time.
+        self.dense_in_background = False
+        self._embedding = asyncio.Semaphore(1)
+        self._background: dict[str, asyncio.Task[None]] = {}
 
     @property
     def cache(self) -> ByteLRU:
@@ -146,6 +166,14 @@ class PaperLibrary:
             chunks = await asyncio.to_thread(chunk_passages, text.passages)
             embedder = self._embedder
             cached = await self._store.vectors(text.key, embedder.name) if embedder else None
+            if embedder is not None and cached is None and self.dense_in_background:
+                lexical = await asyncio.to_thread(PaperIndex.build, chunks)
+                self._cache.put(key, lexical, lexical.nbytes)
+                if key not in self._background:
+                    self._background[key] = asyncio.create_task(
+                        self._dense_later(key, text, chunks, embedder)
+                    )
+                return lexical
             built = await asyncio.to_thread(
                 PaperIndex.build, chunks, embedder=embedder, vectors=cached
             )
@@ -155,8 +183,52 @@ class PaperLibrary:
             self._cache.put(key, built, built.nbytes)
             return built
 
+    async def _dense_later(
+        self, key: str, text: PaperText, chunks: list[Passage], embedder: Embedder
+    ) -> None:
+        """Embed `chunks` in a daemon thread (a stop is not held up by it), then swap the
+        dense index in for the lexical one and keep its vectors in the store."""
+        try:
+            async with self._embedding:
+                built = await _in_daemon_thread(PaperIndex.build, chunks, embedder=embedder)
+            if built.vectors is None:
+                return
+            if text.source is not TextSource.ABSTRACT:
+                await self._store.save_vectors(text.key, embedder.name, built.vectors)
+            self._cache.put(key, built, built.nbytes)
+        except Exception as error:  # the lexical index keeps answering
+            log.warning("dense index for %s not built: %s", text.key, error)
+        finally:
+            self._background.pop(key, None)
+
     def _lock(self, key: str) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
+
+
+async def _in_daemon_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        result: T | None = None
+        failure: BaseException | None = None
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as error:
+            failure = error
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+            loop.call_soon_threadsafe(deliver, result, failure)
+
+    threading.Thread(target=run, name="paperclub-embed", daemon=True).start()
+    return await future
 
 
 def text_bytes(text: PaperText) -> int:

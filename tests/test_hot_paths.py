@@ -1,0 +1,186 @@
+"""What keeps members from waiting (issue 15): nothing heavy loads before it is needed, the
+cache is bounded in bytes, the first streamed edit comes early, quota reads do not queue
+behind writes, and the digest's concurrency follows the endpoint. Behaviour only: speed
+is measured in bench/, never asserted here."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from rich.console import Console
+
+import bot.usecases.answers
+from adapters.console import ConsoleChat
+from adapters.slack_app import make_client
+from bot.bootstrap import bootstrap
+from bot.config import Settings
+from bot.domain import ConversationRef, Platform
+from bot.reading.library import ByteLRU
+from bot.reading.model import Passage
+from bot.retrieval import EmbedderUnavailable, LazyEmbedder, PaperIndex, find_embedder
+from bot.store import Store
+from tests.loopback.openai_server import OpenAIServer
+from tests.test_retrieval import HashingEmbedder
+from tests.test_thread_answers import MEMBER, open_reversal_thread, transcript
+
+CHUNKS = [
+    Passage(text="We pretrain with AdamW at a learning rate of 3e-4.", section="Setup", page=1),
+    Passage(text="The tokenizer is a byte-level BPE with 50k merges.", section="Setup", page=1),
+    Passage(text="Results improve on every benchmark we tried.", section="Results", page=2),
+]
+
+
+def test_the_embeddings_extra_is_found_without_importing_torch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    embedder = find_embedder(threads=1)
+    if embedder is not None:  # the extra is installed here: still nothing loaded
+        assert not embedder.loaded
+    assert "torch" not in sys.modules
+
+
+async def test_bootstrap_loads_no_model(make_settings: Callable[..., Settings]) -> None:
+    async with bootstrap(make_settings(embeddings=True)) as club:
+        embedder = club.library._embedder
+        assert embedder is None or (isinstance(embedder, LazyEmbedder) and not embedder.loaded)
+
+
+class BrokenEmbedder:
+    name = "broken"
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        raise EmbedderUnavailable("no model here")
+
+
+def test_an_embedder_that_cannot_load_leaves_the_index_lexical() -> None:
+    index = PaperIndex.build(CHUNKS, embedder=BrokenEmbedder())
+    assert not index.dense
+    assert "AdamW" in index.search("Which optimizer?")[0].passage.text
+    lazy = LazyEmbedder()
+    lazy._failure = "ImportError: no torch"  # as after a failed first load
+    assert not lazy.warm()
+    with pytest.raises(EmbedderUnavailable):
+        lazy.embed(["x"])
+
+
+def test_vectors_are_held_as_float32_and_counted_in_the_index_size() -> None:
+    lexical = PaperIndex.build(CHUNKS)
+    dense = PaperIndex.build(CHUNKS, embedder=HashingEmbedder())
+    assert dense.vectors is not None and str(dense.vectors.dtype) == "float32"
+    assert dense.vectors.shape == (3, 64)
+    assert dense.nbytes >= lexical.nbytes + dense.vectors.nbytes > lexical.nbytes > 0
+
+
+def test_the_cache_is_bounded_in_bytes_least_recently_used_first() -> None:
+    cache = ByteLRU(100)
+    cache.put("a", "A", 40)
+    cache.put("b", "B", 40)
+    assert cache.get("a") == "A"  # a is now the most recent
+    cache.put("c", "C", 40)
+    assert cache.get("b") is None and cache.get("a") == "A" and cache.get("c") == "C"
+    assert cache.held == 80 and len(cache) == 2
+    cache.put("huge", "H", 101)  # larger than the whole budget: not kept, nothing dropped
+    assert cache.get("huge") is None and len(cache) == 2
+    cache.put("a", "A2", 10)  # replacing an entry counts its new size only
+    assert cache.held == 50
+
+
+def test_model_concurrency_follows_the_endpoint() -> None:
+    def settings(**values: object) -> Settings:
+        return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+    assert settings().model_concurrency >= settings().digest_size  # hosted: a whole digest
+    assert settings(openai_base_url="https://api.openai.com/v1").model_concurrency == 25
+    for local in (
+        "http://localhost:11434/v1",
+        "http://127.0.0.1:8000/v1",
+        "http://192.168.1.20:8000/v1",
+        "http://gpu-box.local:8000/v1",
+    ):
+        assert settings(openai_base_url=local).model_concurrency == 4, local
+    assert (
+        settings(openai_base_url="http://localhost:1/v1", llm_concurrency=2).model_concurrency == 2
+    )
+    assert settings(llm_concurrency="", digest_concurrency="").digest_concurrency is None
+
+
+async def test_the_first_streamed_edit_does_not_wait_for_the_edit_interval(
+    make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an edit interval longer than the whole answer, the first-edit timer still shows
+    the answer's start before the model has finished."""
+    monkeypatch.setattr(bot.usecases.answers, "STREAM_EDIT_INTERVAL", 60.0)
+    server = OpenAIServer().start()
+    server.chunk_delay = 0.1
+    path = tmp_path / "t.jsonl"
+    settings = make_settings(
+        llm="openai", openai_api_key="sk-loopback-123456", openai_base_url=server.base_url
+    )
+    try:
+        async with bootstrap(settings) as club:
+            club.chats.attach(Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), path))
+            thread = await open_reversal_thread(club)
+            answer = await club.answers.answer(thread, MEMBER, "What is the reversal curse?")
+    finally:
+        server.stop()
+    assert answer is not None
+    edits = [e for e in transcript(path) if e["edits"]]
+    assert len(edits) >= 2  # the early progress edit, then the final answer
+    assert edits[-2]["text"].endswith(" …") and not edits[-1]["text"].endswith(" …")
+    assert len(edits[-2]["text"]) < len(edits[-1]["text"])
+
+
+async def test_quota_reads_do_not_wait_for_an_open_write(tmp_path: Path) -> None:
+    where = ConversationRef(Platform.SLACK, "T1", "C1")
+    since = datetime.now(UTC) - timedelta(days=1)
+    async with Store.open(tmp_path / "q.db") as store:
+        await store.record_usage(where, "answer", "m", 10, 5)
+        assert store._reader is not store.connection
+        await store.connection.execute("BEGIN IMMEDIATE")  # the writer is mid-transaction
+        await store.connection.execute(
+            "UPDATE usage SET tokens_in = tokens_in + 100 WHERE workspace_id='T1'"
+        )
+        used = await asyncio.wait_for(store.workspace_tokens_since("slack", "T1", since), 5)
+        assert used == 15  # the last commit, read beside the open write
+        await store.connection.commit()
+        assert await store.workspace_tokens_since("slack", "T1", since) == 115
+    async with Store.open(":memory:") as memory:
+        assert memory._reader is memory.connection
+
+
+async def test_the_slack_client_reuses_one_session() -> None:
+    async with aiohttp.ClientSession() as session:
+        client = make_client("xoxb-test", session=session)
+        assert client.session is session
+
+
+async def test_in_the_bot_a_paper_is_embedded_in_the_background(
+    make_settings: Callable[..., Settings], arxiv_server: object, tmp_path: Path
+) -> None:
+    """The first question gets the lexical index at once; the dense one replaces it when its
+    vectors are ready, and they are kept in the store."""
+    from bot.reading.library import PaperLibrary
+    from tests.test_thread_answers import REVERSAL
+
+    embedder = HashingEmbedder()
+    async with Store.open(tmp_path / "bg.db") as store, aiohttp.ClientSession() as http:
+        library = PaperLibrary(store, http, make_settings(), embedder=embedder)
+        library.dense_in_background = True
+        text = await library.text(REVERSAL)
+        first = await library.index(text)
+        assert not first.dense
+        for _ in range(200):
+            if not library._background:
+                break
+            await asyncio.sleep(0.05)
+        later = await library.index(text)
+        assert later.dense and embedder.calls == [len(later.chunks)]
+        assert await store.vectors(text.key, embedder.name) is not None
