@@ -197,7 +197,7 @@ def _wire(
         auto_picks=sessions.send_due_auto_picks,
         interrupted_answers=answers.mark_interrupted,
     )
-    reading_list = ReadingList(tables, papers)
+    reading_list = ReadingList(store, tables, papers)
     return Services(
         settings=settings,
         store=store,

@@ -10,6 +10,7 @@ private reply being edited through the command's `response_url`.
     actions.py   the paper card's link button
     votes_ui.py  the paper card's vote button and its live count
     home.py      the App Home tab: reading list, standings, next sessions
+    shortcuts.py the "Save to my reading list" message shortcut
     guard.py     the one last-resort handler, and the installed-workspace gate
 """
 
@@ -22,7 +23,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_app import actions, home, messages, reactions, slash, votes_ui
+from adapters.slack_app import actions, home, messages, reactions, shortcuts, slash, votes_ui
 from adapters.slack_app.admins import Managers
 from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.dedupe import SeenEvents
@@ -69,6 +70,7 @@ def build_slack_app(
     actions.register(app)
     votes_ui.register(app, services.votes, cards, services.outbound)
     home.register(app, services.home, services.channels, services.outbound)
+    shortcuts.register(app, services.reading_list, services.channels, services.outbound)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

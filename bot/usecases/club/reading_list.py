@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from bot.domain import Author, ConversationRef, Paper, ReadingEntry
+from bot.domain import Author, ConversationRef, Paper, ReadingEntry, ThreadRef
+from bot.errors import NotAPaperThread
+from bot.store import Store
 from bot.store.club_tables import ClubTables
 from bot.usecases.papers import Papers
 
 
 class ReadingList:
-    def __init__(self, tables: ClubTables, papers: Papers) -> None:
+    def __init__(self, store: Store, tables: ClubTables, papers: Papers) -> None:
+        self._store = store
         self._tables = tables
         self._papers = papers
+
+    async def save_from_thread(self, thread: ThreadRef, member: Author) -> Paper:
+        """Save the paper whose thread `thread` is (a shortcut on its post or a reply)."""
+        arxiv_id = await self._store.thread_paper(thread)
+        if arxiv_id is None:
+            raise NotAPaperThread()
+        return await self.save(thread.conversation, member, arxiv_id)
 
     async def save(self, conversation: ConversationRef, member: Author, reference: str) -> Paper:
         paper = await self._papers.saved_paper(reference)
