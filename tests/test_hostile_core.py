@@ -149,3 +149,21 @@ async def test_search_names_only_this_channels_threads(club: Services) -> None:
     found = await club.archive.search_archive(TERMINAL, "reversal")
     assert [hit.thread.conversation for hit in found] == [TERMINAL]
     assert [h.thread for h in await club.archive.search_archive(private, "reversal")] == [elsewhere]
+
+
+@pytest.mark.parametrize(
+    ("given", "suggested"),
+    [("asia/tokyo", "Asia/Tokyo"), ("Tokyo", "Asia/Tokyo"), ("Europe/Pariss", "Europe/Paris")],
+)
+async def test_a_misspelt_time_zone_gets_a_did_you_mean(
+    club: Services, given: str, suggested: str
+) -> None:
+    with pytest.raises(InvalidSetting, match=f"Did you mean {suggested}") as refusal:
+        await club.channels.update_settings(TERMINAL, timezone=given)
+    assert suggested in refusal.value.text("ja")
+
+
+async def test_a_refused_zone_is_never_suggested(club: Services) -> None:
+    with pytest.raises(InvalidSetting) as refusal:
+        await club.channels.update_settings(TERMINAL, timezone="localtime")
+    assert "Did you mean" not in str(refusal.value)

@@ -162,6 +162,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "検索する語を 1 つ以上指定してください (例: /search tag:rlhf)。",
         "ko": "검색할 단어를 하나 이상 지정하세요 (예: /search tag:rlhf).",
     },
+    "error_unknown_timezone": {
+        "en": "Unknown time zone '{given}'. Use an IANA name such as Asia/Tokyo or Europe/Paris.",
+        "ja": "タイムゾーン '{given}' が分かりません。Asia/Tokyo や Europe/Paris のような IANA 名を使ってください。",
+        "ko": "시간대 '{given}'을(를) 알 수 없습니다. Asia/Tokyo나 Europe/Paris 같은 IANA 이름을 쓰세요.",
+    },
+    "error_unknown_timezone_close": {
+        "en": "Unknown time zone '{given}'. Did you mean {close}?",
+        "ja": "タイムゾーン '{given}' が分かりません。{close} のことですか？",
+        "ko": "시간대 '{given}'을(를) 알 수 없습니다. {close}을(를) 말씀하신 건가요?",
+    },
     "error_paper_unreadable": {
         "en": (
             "Could not read the paper's {what}: {reason}. Try another version of the paper, "

@@ -6,8 +6,11 @@ spellings, refuses the rest, and never echoes more than `ECHO_CHARS` of what it 
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
 import unicodedata
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -67,16 +70,42 @@ def valid_time(value: str) -> str:
 
 def valid_timezone(value: str) -> str:
     name = value.strip()
-    refusal = InvalidSetting(
-        f"Unknown time zone '{shown(value)}'. Use an IANA name such as Asia/Tokyo or Europe/Paris."
-    )
     if not name or len(name) > MAX_TIMEZONE_CHARS or name.lower() in _REFUSED_ZONES:
-        raise refusal
+        raise _unknown_timezone(value)
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise refusal from None
+        raise _unknown_timezone(value) from None
     return name
+
+
+def _unknown_timezone(value: str) -> InvalidSetting:
+    """The refusal, with the closest IANA names when the value is only misspelt."""
+    name = value.strip()
+    close = [] if len(name) > MAX_TIMEZONE_CHARS else _close_zones(name)
+    if close:
+        return InvalidSetting(
+            key="error_unknown_timezone_close", given=shown(value), close=", ".join(close)
+        )
+    return InvalidSetting(key="error_unknown_timezone", given=shown(value))
+
+
+@functools.cache
+def _zones_by_fold() -> dict[str, str]:
+    zones = zoneinfo.available_timezones()
+    return {zone.casefold(): zone for zone in zones if zone.casefold() not in _REFUSED_ZONES}
+
+
+def _close_zones(name: str) -> list[str]:
+    zones = _zones_by_fold()
+    folded = name.casefold().replace(" ", "_")
+    if folded in zones:  # only the case was off: "asia/tokyo"
+        return [zones[folded]]
+    cities = {zone.rsplit("/", 1)[-1].casefold(): zone for zone in zones.values()}
+    if folded in cities:  # the city alone: "Tokyo"
+        return [cities[folded]]
+    matches = difflib.get_close_matches(folded, list(zones), n=3, cutoff=0.75)
+    return [zones[m] for m in matches]
 
 
 def valid_topics(value: Sequence[str] | str) -> tuple[str, ...]:
