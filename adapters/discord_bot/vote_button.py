@@ -14,6 +14,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord_bot.chat import NO_MENTIONS
 from adapters.discord_bot.interactions import author_of, member_language
 from adapters.discord_bot.responder import Replies
 from adapters.discord_bot.wording import title
@@ -92,13 +93,15 @@ class VoteClicks:
             root = ThreadRef(conversation, str(message.id))
             tally, counted = await self._votes.toggle(root, author_of(interaction.user))
             label = await self._label(conversation, tally.votes)
-            await interaction.edit_original_response(view=vote_view(self._replies.clean(label)))
+            await interaction.edit_original_response(
+                view=vote_view(self._replies.clean(label)), allowed_mentions=NO_MENTIONS
+            )
             key = "voted" if counted else "unvoted"
             await self._replies.followup(
                 interaction, t(key, language, title=title(tally.paper.title), votes=tally.votes)
             )
         except PaperclubError as error:
-            await self._replies.followup(interaction, str(error))
+            await self._replies.followup(interaction, error.text(language))
         except Exception:
             logger.exception("vote button failed")
             await self._replies.followup(interaction, t("apology", language))
@@ -113,7 +116,9 @@ class VoteClicks:
             if message_id not in self._roots and not await self._has_button(channel, message_id):
                 return  # a root posted before vote buttons existed keeps its look
             label = self._replies.clean(await self._label(root.conversation, votes))
-            await channel.get_partial_message(message_id).edit(view=vote_view(label))
+            await channel.get_partial_message(message_id).edit(
+                view=vote_view(label), allowed_mentions=NO_MENTIONS
+            )
             self.posted(message_id)
         except discord.HTTPException as error:
             logger.warning("vote count on %s not refreshed: %s", root, error)
