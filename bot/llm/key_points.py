@@ -25,6 +25,8 @@ from bot.retrieval import stem, tokenize
 from bot.text import t
 
 THRESHOLD = 1.0
+FLOOR = 0.3  # the bar when nothing cleared THRESHOLD (an abstract-only paper)
+FLOOR_QUESTIONS = 2  # problem and proposal: what any abstract states
 MAX_ANSWER_WORDS = 60
 MAX_KEY_POINTS = 10
 SIMILAR = 0.6  # content-word overlap above which two answers say the same thing
@@ -299,6 +301,23 @@ def key_points(
     )
     title_terms = frozenset(tokenize(title)) - _GENERIC_TITLE_WORDS
     avoided = [frozenset(tokenize(s)) for s in avoid]
+    threshold = THRESHOLD
+    pairs = _answered(pool, title_terms, avoided, language, threshold, limit)
+    if not pairs and pool:
+        # Nothing cleared the bar (an abstract alone is short): the bank's first
+        # questions, which any abstract answers, at a lower bar, so a card is never bare.
+        pairs = _answered(pool, title_terms, avoided, language, FLOOR, FLOOR_QUESTIONS)
+    return pairs
+
+
+def _answered(
+    pool: Sequence[selection.Candidate],
+    title_terms: frozenset[str],
+    avoided: Sequence[frozenset[str]],
+    language: str,
+    threshold: float,
+    limit: int,
+) -> list[QAPair]:
     shown: list[frozenset[str]] = []
     pairs: list[QAPair] = []
     for question in BANK:
@@ -315,7 +334,7 @@ def key_points(
             reverse=True,
         )
         for value, _, candidate in ranked:
-            if value < THRESHOLD:
+            if value < threshold:
                 break
             if any(_similar(candidate.tokens, other) for other in shown):
                 continue
