@@ -19,8 +19,7 @@ import unicodedata
 from typing import Any
 
 from bot.errors import LLMUnavailable
-from bot.text import LANGUAGE_NAMES
-from bot.text.command_text import reply
+from bot.text import LANGUAGE_NAMES, t
 
 MIN_SCRIPT_SHARE = 0.3
 MIN_KEY_POINTS = 2
@@ -68,12 +67,12 @@ class SummaryUnusable(LLMUnavailable):
 def unusable_note(error: SummaryUnusable, language: str) -> str:
     """The post's note, in the channel's language: the model's summary was unusable, why."""
     named = (
-        reply(f"language_name_{error.language}", language)
+        t(f"language_name_{error.language}", language)
         if error.language in ("en", "ja", "ko")
         else error.language
     )
     key = f"cause_{error.cause}" if error.cause in CAUSES else "cause_key_points_repeat"
-    return reply("summary_unusable_note", language, cause=reply(key, language, language=named))
+    return t("summary_unusable_note", language, cause=t(key, language, language=named))
 
 
 def script_share(text: str, language: str) -> float:

@@ -39,8 +39,7 @@ from bot.llm.grounding import (
 from bot.llm.reasoning import ReasoningFilter, strip_reasoning
 from bot.llm.repetition import RepetitionGuard
 from bot.reading.model import PaperText, Passage
-from bot.text import LANGUAGE_NAMES
-from bot.text.command_text import reply
+from bot.text import LANGUAGE_NAMES, t
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +208,7 @@ class OpenAIEngine:
 
     def _found_note(self, language: str) -> tuple[str, ...]:
         found = self.options.found_server
-        return (reply("note_local_server_found", language, server=found),) if found else ()
+        return (t("note_local_server_found", language, server=found),) if found else ()
 
     async def _summary_text(
         self, messages: list[dict[str, str]], max_tokens: int, count: int
