@@ -173,41 +173,36 @@ async def fetch_paper_text(
             deadline=total,
         )
 
-    async def parse(kind: Kind, fetched: _Fetched) -> HtmlPaper | PdfPaper:
-        assert fetched.body is not None
-        return await parse_isolated(kind, fetched.body, fetched.encoding, parse_limits)
-
-    html = await get(html_base)
-    html_reason = html.reason
-    if html.body is not None:
+    async def read(kind: Kind, base: str) -> HtmlPaper | PdfPaper | str:
+        """The parsed paper, or why there is none."""
+        fetched = await get(base)
+        if fetched.body is None:
+            return fetched.reason
         try:
-            parsed = await parse("html", html)
+            return await parse_isolated(kind, fetched.body, fetched.encoding, parse_limits)
         except PaperUnreadable as error:
-            html_reason = error.reason
-        else:
-            return PaperText(
-                key=arxiv_id,
-                source=TextSource.HTML,
-                title=title or parsed.title,
-                passages=placed(parsed.passages, f"https://arxiv.org/html/{arxiv_id}{suffix}"),
-                notes=tuple(parsed.notes),
-            )
+            return error.reason
 
-    pdf = await get(pdf_base)
-    pdf_reason = pdf.reason
-    if pdf.body is not None:
-        try:
-            paper = await parse("pdf", pdf)
-        except PaperUnreadable as error:
-            pdf_reason = error.reason
-        else:
-            return PaperText(
-                key=arxiv_id,
-                source=TextSource.PDF,
-                title=title or paper.title,
-                passages=placed(paper.passages, f"https://arxiv.org/pdf/{arxiv_id}{suffix}"),
-                notes=(f"arXiv HTML unavailable ({html_reason}); used the PDF", *paper.notes),
-            )
+    html = await read("html", html_base)
+    if not isinstance(html, str):
+        return PaperText(
+            key=arxiv_id,
+            source=TextSource.HTML,
+            title=title or html.title,
+            passages=placed(html.passages, f"https://arxiv.org/html/{arxiv_id}{suffix}"),
+            notes=tuple(html.notes),
+        )
+    html_reason = html
+    pdf = await read("pdf", pdf_base)
+    if not isinstance(pdf, str):
+        return PaperText(
+            key=arxiv_id,
+            source=TextSource.PDF,
+            title=title or pdf.title,
+            passages=placed(pdf.passages, f"https://arxiv.org/pdf/{arxiv_id}{suffix}"),
+            notes=(f"arXiv HTML unavailable ({html_reason}); used the PDF", *pdf.notes),
+        )
+    pdf_reason = pdf
 
     return PaperText(
         key=arxiv_id,

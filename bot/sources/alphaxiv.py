@@ -22,14 +22,13 @@ import aiohttp
 
 from bot.domain import Candidate, Window
 from bot.errors import InvalidPaperId, SourceUnavailable
-from bot.sources.http import FetchFailed, RetryPolicy, get_bytes
+from bot.sources.http import FORMAT_CHANGED, FetchFailed, RetryPolicy, get_bytes
 from bot.sources.ids import canonical_id
 
 logger = logging.getLogger(__name__)
 
 SOURCE_NAME = "alphaXiv"
 DEFAULT_BASE_URL = "https://api.alphaxiv.org"
-FORMAT_CHANGED = "payload format changed"
 
 
 class AlphaXivSource:

@@ -18,14 +18,13 @@ import aiohttp
 
 from bot.domain import Candidate, Window
 from bot.errors import InvalidPaperId, SourceUnavailable
-from bot.sources.http import FetchFailed, RetryPolicy, get_bytes
+from bot.sources.http import FORMAT_CHANGED, FetchFailed, RetryPolicy, get_bytes
 from bot.sources.ids import canonical_id
 
 logger = logging.getLogger(__name__)
 
 SOURCE_NAME = "Hacker News"
 DEFAULT_BASE_URL = "https://hn.algolia.com"
-FORMAT_CHANGED = "payload format changed"
 
 
 class HackerNewsSource:

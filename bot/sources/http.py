@@ -14,6 +14,7 @@ import aiohttp
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "paperclub/0.1 (+https://github.com/paperclub/paperclub)"
+FORMAT_CHANGED = "payload format changed"  # a source whose payload is not the known shape
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
