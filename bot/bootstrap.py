@@ -330,7 +330,7 @@ async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) ->
         # A local server is timed by the engine (time without progress), never by the
         # client, which would resend a request the server is still working on.
         timeout=settings.llm_timeout_seconds * 3 + 10 if local else settings.llm_timeout_seconds,
-        max_retries=settings.llm_retries,
+        max_retries=0 if local else settings.llm_retries,
     )
     stack.push_async_callback(client.close)
 
@@ -345,6 +345,7 @@ async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) ->
         bounded_schemas=local,
         concurrency=settings.llm_endpoint_concurrency or info.slots or (1 if info.known else None),
         progress_timeout=settings.llm_timeout_seconds if local else None,
+        retries=settings.llm_retries if local else 0,
         found_server=found_note,
         prompt_progress=info.kind == "llama.cpp",
     )

@@ -28,8 +28,9 @@ from bot.llm.bounds import (
     clip_summary_fields,
     clip_text,
 )
-from bot.llm.openai_engine import OpenAIEngine, parse_summary_json
+from bot.llm.openai_engine import OpenAIEngine
 from bot.llm.reasoning import ReasoningFilter, strip_reasoning
+from bot.llm.summary_format import parse_summary_json
 from bot.reading.model import PaperText, Passage, TextSource
 from tests.loopback.openai_server import OpenAIServer
 from tests.test_thread_answers import REVERSAL

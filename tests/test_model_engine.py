@@ -113,7 +113,7 @@ async def test_refusal_degrades_to_extractive(
 
 
 def test_paper_text_cannot_close_the_paper_block_early() -> None:
-    from bot.llm.openai_engine import summary_messages
+    from bot.llm.summary_format import summary_messages
     from bot.reading.model import PaperText, Passage, TextSource
     from tests.test_thread_answers import REVERSAL
 

@@ -21,8 +21,9 @@ from bot.domain import SummaryEngine
 from bot.llm.context import estimate_tokens, select_for_summary
 from bot.llm.endpoint import detect_local_server, probe_endpoint
 from bot.llm.gates import Unusable, check_summary, in_language
-from bot.llm.openai_engine import OpenAIEngine, parse_query_reply
+from bot.llm.openai_engine import OpenAIEngine
 from bot.llm.repetition import RepetitionGuard, looping_period, without_loop
+from bot.llm.summary_format import parse_query_reply
 from bot.reading.model import Passage
 from tests.loopback.openai_server import OpenAIServer, echo_model
 from tests.loopback.threaded import Fault
