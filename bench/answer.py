@@ -22,12 +22,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.embedding import Embedder, load_embedder  # noqa: E402
 from bot.llm.grounding import build_answer_messages  # noqa: E402
 from bot.reading.chunking import chunk_passages  # noqa: E402
 from bot.reading.extract_html import passages_from_html  # noqa: E402
 from bot.reading.extract_pdf import passages_from_pdf  # noqa: E402
 from bot.reading.model import Passage  # noqa: E402
-from bot.retrieval import Embedder, PaperIndex, load_embedder  # noqa: E402
+from bot.retrieval import PaperIndex  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 QUESTIONS = [

@@ -33,15 +33,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.embedding import Embedder, load_embedder
 from bot.reading.chunking import DEFAULT_MAX_WORDS, chunk_passages
 from bot.reading.extract_text import passages_from_text
 from bot.reading.model import Passage
-from bot.retrieval import (
-    Embedder,
-    PaperIndex,
-    RetrievalConfig,
-    load_embedder,
-)
+from bot.retrieval import PaperIndex, RetrievalConfig
 
 BUDGET_WORDS = 1000
 HIT_SHARE = 0.8

@@ -18,12 +18,12 @@ from openai import AsyncOpenAI
 
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform
+from bot.embedding import find_embedder
 from bot.llm.bounds import ModelLimits
 from bot.llm.extractive import ExtractiveEngine
 from bot.llm.openai_engine import OpenAIEngine
 from bot.publishing import ChatRouter, Outbound, Publisher
 from bot.reading.library import PaperLibrary
-from bot.retrieval import find_embedder
 from bot.schedule.scheduler import DigestScheduler
 from bot.schedule.weekly import Clock, utc_now
 from bot.seams import LLM, PaperSource

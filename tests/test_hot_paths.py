@@ -22,9 +22,10 @@ from adapters.slack_app import make_client
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform
+from bot.embedding import EmbedderUnavailable, LazyEmbedder, find_embedder
 from bot.reading.library import ByteLRU
 from bot.reading.model import Passage
-from bot.retrieval import EmbedderUnavailable, LazyEmbedder, PaperIndex, find_embedder
+from bot.retrieval import PaperIndex
 from bot.store import Store
 from tests.loopback.openai_server import OpenAIServer
 from tests.test_retrieval import HashingEmbedder

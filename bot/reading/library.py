@@ -29,6 +29,7 @@ import aiohttp
 
 from bot.config import Settings
 from bot.domain import Paper
+from bot.embedding import Embedder, LazyEmbedder
 from bot.reading.chunking import chunk_passages
 from bot.reading.fetch import fetch_paper_text, read_local_file
 from bot.reading.model import (
@@ -39,7 +40,7 @@ from bot.reading.model import (
     paper_text_to_json,
 )
 from bot.reading.worker import ParseLimits
-from bot.retrieval import Embedder, LazyEmbedder, PaperIndex
+from bot.retrieval import PaperIndex
 from bot.store import Store
 
 log = logging.getLogger(__name__)
