@@ -29,6 +29,7 @@ from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
 from bot.errors import LLMUnavailable
 from bot.llm.bounds import SUMMARY_LIMITS, ModelLimits, SummaryLimits
 from bot.llm.context import chars_for_tokens, estimate_tokens, plan
+from bot.llm.endpoint_errors import describe_api_error
 from bot.llm.gates import SummaryUnusable, Unusable, check_summary
 from bot.llm.grounding import (
     build_answer_messages,
@@ -335,7 +336,7 @@ class OpenAIEngine:
                     shown = True
                     yield rest
             except openai.APIError as error:
-                raise LLMUnavailable(_describe(error)) from error
+                raise LLMUnavailable(describe_api_error(error)) from error
             except UnicodeDecodeError as error:  # the client decodes SSE lines as strict UTF-8
                 raise LLMUnavailable("the model's answer stream was not valid UTF-8") from error
             except json.JSONDecodeError as error:  # the openai client lets a garbled chunk through
@@ -406,7 +407,7 @@ class OpenAIEngine:
                 refused = bool(getattr(message, "refusal", None))
                 content = getattr(message, "content", None)
             except openai.APIError as error:
-                raise LLMUnavailable(_describe(error)) from error
+                raise LLMUnavailable(describe_api_error(error)) from error
             except (*_STREAM_PROTOCOL_ERRORS, *_MAX_JSON_DEPTH_ERRORS) as error:
                 raise LLMUnavailable("the model endpoint's response was malformed") from error
         if tokens is not None:
@@ -438,31 +439,3 @@ def _has_reasoning_delta(delta: object) -> bool:
     return any(
         isinstance(extra.get(k), str) and extra[k] for k in ("reasoning_content", "reasoning")
     )
-
-
-def _describe(error: openai.APIError) -> str:
-    if isinstance(error, openai.RateLimitError):
-        return "rate-limited by the model provider (HTTP 429) after retries"
-    if isinstance(error, openai.APITimeoutError):
-        return "the model did not answer in time"
-    if isinstance(error, openai.APIConnectionError):
-        return "could not connect to the model endpoint"
-    if isinstance(error, openai.APIStatusError):
-        said = _server_message(error)
-        if said and (400 <= error.status_code < 500 or "context" in said.lower()):
-            return f"the model endpoint answered HTTP {error.status_code}: {said}"
-        return f"the model endpoint answered HTTP {error.status_code}"
-    return "the model endpoint failed"
-
-
-def _server_message(error: openai.APIStatusError) -> str:
-    """The server's own words ("request (6330 tokens) exceeds the available context size
-    (4096 tokens)"), on one line, at most 200 characters."""
-    body = error.body
-    message: object = None
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        message = inner.get("message") if isinstance(inner, dict) else inner
-    if not isinstance(message, str) or not message:
-        message = error.message if isinstance(error.message, str) else ""
-    return " ".join(str(message).split())[:200]
