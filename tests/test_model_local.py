@@ -170,7 +170,11 @@ async def test_summaries_are_streamed_and_a_looping_stream_is_stopped(
     assert all(body["stream"] for body in openai_server.bodies())
     assert summary.engine is SummaryEngine.EXTRACTIVE
     assert "モデルが同じ内容を繰り返しました" in summary.notes[-1]
-    assert openai_server.endless_sent < 10_000  # stopped early, not at max_tokens
+    # Stopped by the guard: without it the stream runs to the server's safety limit
+    # (endless_limit, a million pieces). What the server wrote before it saw the
+    # disconnect depends on socket buffers and load (10,939 was seen on a loaded
+    # machine), so the bound leaves room for that and no more.
+    assert openai_server.endless_sent < openai_server.endless_limit // 20
 
 
 async def test_a_looping_answer_is_cut_and_says_so(
