@@ -33,7 +33,7 @@ from tests.loopback.slack_payloads import message_event, slash_command
 from tests.loopback.slack_server import FakeSlack, Workspace, eventually, signed_headers
 from tests.test_slack_adapter import PAPER, Club
 
-BOT_TOKEN = "xoxb-security-0123456789"
+BOT_TOKEN = "xoxb-sec.fake.token"  # not shaped like a real token (secret scanners)
 APP_TOKEN = "xapp-1-A111-security-0123456789"
 SIGNING_SECRET = "signing-secret-security-0123456789"
 OPENAI_KEY = "sk-security-0123456789abcdef"
