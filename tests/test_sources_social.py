@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -82,6 +83,20 @@ async def test_hf_falls_back_to_days_when_the_week_request_fails(
         "2026-08-21",
     ]
     assert "week 2026-W34 failed (HTTP 400); asking day by day" in caplog.text
+
+
+async def test_hf_a_host_that_answers_nothing_is_not_asked_day_by_day(
+    http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens here: every connection is refused
+    source = HuggingFaceDailySource(f"http://127.0.0.1:{port}", http, policy=FAST, by_week=True)
+    with caplog.at_level(logging.INFO), pytest.raises(SourceUnavailable, match="connection failed"):
+        await source.candidates(HF_WEEK)
+    assert source.requests == 1  # the one week request; no retry round for each day
+    assert "asking day by day" not in caplog.text
 
 
 async def test_hf_an_api_that_ignores_week_is_detected_and_days_are_asked(

@@ -16,6 +16,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import aiohttp
@@ -31,6 +32,13 @@ SOURCE_NAME = "Hugging Face"
 DEFAULT_BASE_URL = "https://huggingface.co"
 PAGE_LIMIT = 100  # papers per request; a full page means there may be another
 MAX_WEEK_PAGES = 5
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A week request that got no HTTP answer at all: no point asking day by day."""
+
+    reason: str
 
 
 class HuggingFaceDailySource:
@@ -57,7 +65,7 @@ class HuggingFaceDailySource:
         self._policy = policy or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
         self._by_week = by_week
-        self.requests = 0  # GETs made (each retry counts once more), for the bench
+        self.requests = 0  # requests asked (a request's retries not counted), for the bench
 
     async def candidates(self, window: Window) -> list[Candidate]:
         days = window_days(window)
@@ -69,14 +77,17 @@ class HuggingFaceDailySource:
 
     async def _by_weeks(self, days: list[date]) -> list[list[Candidate] | str]:
         """One `week=` request (and its pages) per ISO week the days touch; a week that
-        fails falls back to its days one by one."""
+        fails falls back to its days one by one, unless the host answered nothing at all
+        (then every day would fail the same way, one retry round later)."""
         weeks: dict[str, list[date]] = {}
         for day in days:
             weeks.setdefault(iso_week_of(day), []).append(day)
         results: list[list[Candidate] | str] = []
         for week, week_days in weeks.items():
             listed = await self._week(week, week_days)
-            if isinstance(listed, str):
+            if isinstance(listed, Unreachable):
+                results.append(listed.reason)
+            elif isinstance(listed, str):
                 logger.warning(
                     "Hugging Face daily papers: week %s failed (%s); asking day by day",
                     week,
@@ -87,7 +98,7 @@ class HuggingFaceDailySource:
                 results.append(listed)
         return results
 
-    async def _week(self, week: str, days: Sequence[date]) -> list[Candidate] | str:
+    async def _week(self, week: str, days: Sequence[date]) -> list[Candidate] | str | Unreachable:
         wanted = set(days)
         first, last = iso_week_days(week)
         found: list[Candidate] = []
@@ -97,7 +108,7 @@ class HuggingFaceDailySource:
                 self.requests += 1
                 body = await get_bytes(self._http, self._url, self._policy, params)
             except FetchFailed as failure:
-                return failure.reason
+                return failure.reason if failure.answered else Unreachable(failure.reason)
             try:
                 entries = _listed(body)
             except ValueError as error:

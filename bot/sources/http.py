@@ -34,11 +34,15 @@ class RetryPolicy:
 
 
 class FetchFailed(Exception):
-    """The GET failed after its retries; `reason` is short and safe to show."""
+    """The GET failed after its retries; `reason` is short and safe to show.
 
-    def __init__(self, reason: str) -> None:
+    `answered` is False when no attempt got any HTTP response (connection refused, DNS,
+    timeouts): asking the same host another way right away would fail the same way."""
+
+    def __init__(self, reason: str, *, answered: bool = True) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.answered = answered
 
 
 async def get_bytes(
@@ -49,12 +53,14 @@ async def get_bytes(
 ) -> bytes:
     """The body of a 200 response to GET `url`; raises FetchFailed."""
     reason = "no attempt made"
+    answered = False
     for attempt in range(policy.attempts):
         wait = policy.backoff * 2**attempt
         try:
             async with http.get(
                 url, params=params, timeout=aiohttp.ClientTimeout(total=policy.timeout)
             ) as response:
+                answered = True
                 if response.status == 200:
                     return await response.read()
                 reason = f"HTTP {response.status}"
@@ -72,7 +78,7 @@ async def get_bytes(
         if attempt + 1 < policy.attempts:
             logger.info("GET %s failed (%s); retrying in %.1f s", url, reason, wait)
             await asyncio.sleep(wait)
-    raise FetchFailed(f"{reason} after {policy.attempts} attempts")
+    raise FetchFailed(f"{reason} after {policy.attempts} attempts", answered=answered)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
