@@ -196,4 +196,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE channels ADD COLUMN categories_json TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE channels ADD COLUMN sources_json TEXT NOT NULL DEFAULT '[]';
     """,
+    # 7: what a paper's card links besides arXiv: the arXiv comment line (pages, venue)
+    # and the code repository a source listed, so a paper loaded back shows both
+    """
+    ALTER TABLE papers ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+    ALTER TABLE papers ADD COLUMN code_url TEXT NOT NULL DEFAULT '';
+    """,
 )

@@ -24,12 +24,19 @@ class PaperRows(Rows):
     # Papers -----------------------------------------------------------------
 
     async def save_paper(self, paper: Paper) -> None:
+        """Insert or update a paper. An empty comment or code link never erases a known one:
+        an arXiv lookup does not know the code repository Hugging Face listed last week."""
         await self._db.execute(
-            "INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(arxiv_id) DO UPDATE SET "
+            "INSERT INTO papers (arxiv_id, version, title, authors_json, abstract, published, "
+            "updated, primary_category, categories_json, fetched_at, comment, code_url) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(arxiv_id) DO UPDATE SET "
             "version=excluded.version, title=excluded.title, authors_json=excluded.authors_json, "
             "abstract=excluded.abstract, published=excluded.published, updated=excluded.updated, "
             "primary_category=excluded.primary_category, categories_json=excluded.categories_json, "
-            "fetched_at=excluded.fetched_at",
+            "fetched_at=excluded.fetched_at, "
+            "comment=CASE WHEN excluded.comment='' THEN papers.comment ELSE excluded.comment END, "
+            "code_url=CASE WHEN excluded.code_url='' THEN papers.code_url "
+            "ELSE excluded.code_url END",
             (
                 paper.arxiv_id,
                 paper.version,
@@ -41,6 +48,8 @@ class PaperRows(Rows):
                 paper.primary_category,
                 json.dumps(list(paper.categories)),
                 now_iso(),
+                paper.comment,
+                paper.code_url,
             ),
         )
         await self._db.commit()
@@ -60,6 +69,8 @@ class PaperRows(Rows):
             updated=datetime.fromisoformat(row["updated"]),
             primary_category=row["primary_category"],
             categories=tuple(json.loads(row["categories_json"])),
+            comment=row["comment"],
+            code_url=row["code_url"],
         )
 
     # Summaries (cached per paper and language, shared by every channel) --------
