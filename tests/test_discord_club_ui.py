@@ -17,7 +17,7 @@ import pytest
 from adapters.discord_bot import PaperclubBot
 from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
-from bot.domain import Platform
+from bot.domain import ConversationRef, Platform
 from tests.loopback.discord_server import EPHEMERAL, FakeDiscord, RestCall, run_client
 
 CALLBACK = "/interactions/{interaction_id}/{token}/callback"
@@ -194,7 +194,7 @@ async def test_standings_and_the_public_pick_show_the_tally(world: World) -> Non
 async def test_paper_options_autocomplete_from_the_channels_papers(world: World) -> None:
     fake = world.fake
     await open_paper(world)
-    for name in ("vote", "present", "save", "read"):
+    for name in ("vote", "present", "save", "read", "pick"):
         payload = fake.autocomplete_payload(world.channel, name, {"paper": "mark"}, "paper")
         callback = await interact(fake, payload)
         assert callback.json["type"] == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
@@ -240,3 +240,129 @@ async def test_standings_is_registered_with_localized_names(world: World) -> Non
     assert commands["standings"]["name_localizations"] == {"ja": "投票状況", "ko": "투표현황"}
     vote_paper = commands["vote"]["options"][0]
     assert vote_paper["autocomplete"] is True
+
+
+async def test_pick_names_a_paper_from_the_autocomplete_list(world: World) -> None:
+    fake = world.fake
+    root_id = await open_paper(world)
+    payload = fake.autocomplete_payload(world.channel, "pick", {"paper": "heat"}, "paper")
+    [choice, *_] = (await interact(fake, payload)).json["data"]["choices"]
+    payload = fake.interaction_payload(world.channel, "pick", {"paper": choice["value"]})
+    assert (await interact(fake, payload)).json == {"type": 5}  # public
+    done = await followup(fake, payload, lambda text: text.startswith("📚"))
+    # No vote is needed when the admin names the paper; it is picked with its 0 votes.
+    assert f"Picked for the next session: **{TITLE}** (0 votes)" in done.json["content"]
+    conversation = ConversationRef(Platform.DISCORD, world.channel["guild_id"], world.channel["id"])
+    session = await world.club.sessions.session(conversation, PAPER)
+    assert session.paper.arxiv_id == PAPER and session.thread.root_id != root_id
+
+
+SETTINGS_LABELS = (
+    "Language (en, ja or ko)",
+    "Weekly digest: day and time (Monday 09:00)",
+    "Time zone (e.g. Asia/Tokyo)",
+    "Topics, comma-separated (agents:2, diffusion)",
+    "Paper sources (all, or arxiv, huggingface…)",
+)
+
+
+async def open_settings_form(world: World, **member: Any) -> dict[str, Any]:
+    """/settings without options; the modal the bot answered with (callback type 9)."""
+    payload = world.fake.interaction_payload(world.channel, "settings", **member)
+    callback = await interact(world.fake, payload)
+    assert callback.json["type"] == 9, callback.json  # MODAL: the form is the first response
+    return dict(callback.json["data"])
+
+
+async def submit_form(
+    world: World, modal: dict[str, Any], values: dict[str, str], **member: Any
+) -> tuple[RestCall, str]:
+    payload = world.fake.modal_submit_payload(world.channel, modal, values, **member)
+    callback = await interact(world.fake, payload)
+    done = await followup(world.fake, payload, lambda text: bool(text) and "⏳" not in text)
+    return callback, str(done.json["content"])
+
+
+def prefilled(modal: dict[str, Any]) -> dict[str, str]:
+    return {c["label"]: c["component"].get("value", "") for c in modal["components"]}
+
+
+async def test_settings_without_options_opens_a_prefilled_form_that_saves(world: World) -> None:
+    modal = await open_settings_form(world)
+    assert modal["title"] == "This channel's paperclub settings"
+    assert len(modal["components"]) == 5 and all(c["type"] == 18 for c in modal["components"])
+    assert all(c["component"]["type"] == 4 for c in modal["components"])  # text inputs
+    assert prefilled(modal) == dict(
+        zip(SETTINGS_LABELS, ("en", "Monday 09:00", "UTC", "", "all"), strict=True)
+    )
+
+    callback, saved = await submit_form(
+        world,
+        modal,
+        {
+            SETTINGS_LABELS[0]: "ja",
+            SETTINGS_LABELS[1]: "金曜日 18:30",
+            SETTINGS_LABELS[2]: "Asia/Tokyo",
+            SETTINGS_LABELS[3]: "LLM agents:2, Diffusion",
+            SETTINGS_LABELS[4]: "arxiv, huggingface",
+        },
+    )
+    assert callback.json["type"] == 5 and int(callback.json["data"]["flags"]) & EPHEMERAL
+    assert saved.startswith("**設定を保存しました**")  # the channel speaks Japanese now
+    conversation = ConversationRef(Platform.DISCORD, world.channel["guild_id"], world.channel["id"])
+    settings = await world.club.channels.channel_settings(conversation)
+    assert (settings.language, settings.weekday, settings.time) == ("ja", 4, "18:30")
+    assert settings.timezone == "Asia/Tokyo" and settings.sources == ("arxiv", "huggingface")
+    assert settings.topics == ("llm agents", "diffusion")
+    assert settings.topic_weights == (("llm agents", 2.0),)
+
+    # Opened again, the form shows what was saved, in the member's language.
+    again = await open_settings_form(world, locale="ja")
+    assert again["title"] == "このチャンネルの paperclub 設定"
+    assert list(prefilled(again).values()) == [
+        "ja",
+        "金曜日 18:30",
+        "Asia/Tokyo",
+        "llm agents:2, diffusion",
+        "arxiv, huggingface",
+    ]
+
+
+async def test_a_bad_value_in_the_form_is_refused_in_the_members_language_and_kept(
+    world: World,
+) -> None:
+    modal = await open_settings_form(world)
+    _, refused = await submit_form(
+        world,
+        modal,
+        {SETTINGS_LABELS[2]: "Asia/Tokyp", SETTINGS_LABELS[0]: "ko"},
+        locale="ja",
+    )
+    assert refused.startswith("タイムゾーン 'Asia/Tokyp' が分かりません。Asia/Tokyo, ")
+    assert "Time zone (e.g. Asia/Tokyo): Asia/Tokyp" in refused  # what was typed, to retry
+    note = [c for c in world.fake.calls if c.route in (FOLLOWUP, HOOK_MESSAGE)][-1]
+    assert int(world.fake.messages[note.response["id"]]["flags"]) & EPHEMERAL
+    conversation = ConversationRef(Platform.DISCORD, world.channel["guild_id"], world.channel["id"])
+    settings = await world.club.channels.channel_settings(conversation)
+    assert (settings.language, settings.timezone) == ("en", "UTC")  # nothing half-saved
+
+    modal = await open_settings_form(world)  # a form is submitted once
+    _, refused = await submit_form(world, modal, {SETTINGS_LABELS[1]: "someday"})
+    assert refused.startswith("Unknown schedule 'someday'.")
+
+
+async def test_the_form_follows_the_admin_rule_when_opened_and_when_submitted(
+    world: World,
+) -> None:
+    fake = world.fake
+    modal = await open_settings_form(world)
+    payload = fake.interaction_payload(world.channel, "settings", member_permissions=0)
+    refused = await interact(fake, payload)
+    assert refused.json["type"] == 4 and "Manage Channels" in refused.json["data"]["content"]
+    payload = fake.modal_submit_payload(
+        world.channel, modal, {SETTINGS_LABELS[0]: "ja"}, member_permissions=0
+    )
+    callback = await interact(fake, payload)
+    assert callback.json["type"] == 4 and "/settings" in callback.json["data"]["content"]
+    conversation = ConversationRef(Platform.DISCORD, world.channel["guild_id"], world.channel["id"])
+    assert (await world.club.channels.channel_settings(conversation)).language == "en"

@@ -1,5 +1,8 @@
 """The channel's admin commands: /subscribe, /unsubscribe, /settings, /digest.
 
+`/settings` with options changes them; without options it opens the settings form
+(settings_modal.SettingsModal), prefilled with the channel's settings.
+
 Each carries default_member_permissions (Manage Channels) and is checked again at
 invocation against settings.admin_rule (AdminGate), before it is even acknowledged.
 """
@@ -12,9 +15,15 @@ from discord.app_commands import Choice
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from adapters.discord_bot.interactions import AdminGate, conversation_of, require_bot_permissions
+from adapters.discord_bot.interactions import (
+    AdminGate,
+    conversation_of,
+    member_language,
+    require_bot_permissions,
+)
 from adapters.discord_bot.permissions import OPEN_THREADS
 from adapters.discord_bot.responder import Replies
+from adapters.discord_bot.settings_modal import SettingsModal
 from adapters.discord_bot.wording import describe_digest, describe_settings, matching_timezones
 from bot.usecases.channels import Channels
 from bot.usecases.digest import Digest
@@ -137,13 +146,21 @@ class ChannelCommands(commands.Cog):
         sources: str | None = None,
     ) -> None:
         self._admins.require(interaction)
-        responder = await self._replies.begin(interaction, ephemeral=True)
         conversation = conversation_of(interaction)
         options = (language, day, time, timezone, topics, size, meeting_day, meeting_time)
         if all(v is None for v in (*options, auto_pick, muted, categories, sources)):
+            # No options: the form, prefilled (the modal is the interaction's first response).
             current = await self._channels.channel_settings(conversation)
-            await responder.finish(describe_settings(current, "settings_heading"))
+            modal = SettingsModal(
+                current,
+                member_language(interaction),
+                replies=self._replies,
+                admins=self._admins,
+                channels=self._channels,
+            )
+            await interaction.response.send_modal(modal)
             return
+        responder = await self._replies.begin(interaction, ephemeral=True)
         current = await self._channels.update_settings(
             conversation,
             language=language.value if language else None,

@@ -37,6 +37,7 @@ from bot.usecases.club.votes import Votes
 PAPER_HERE = "An arXiv id or link of a paper posted in this channel"
 ANY_PAPER = "The paper's arXiv id or link"
 MEETING_TIME = "Meeting time, YYYY-MM-DD HH:MM in the channel's time zone"
+PICK_PAPER = "This paper instead of the most voted (one posted in this channel)"
 CHOICE_LIMIT = 100  # Discord: an autocomplete choice's name and value, at most 100 characters
 CHOICES_SHOWN = 25
 
@@ -83,8 +84,12 @@ class ClubCommands(commands.Cog):
             "Announce the most-voted papers for the next session and open reading-session threads"
         ),
     )
-    @app_commands.rename(count=_("count"), meeting_time=_("meeting_time"))
-    @app_commands.describe(count=_("How many papers to pick (1-5)"), meeting_time=_(MEETING_TIME))
+    @app_commands.rename(count=_("count"), meeting_time=_("meeting_time"), paper=_("paper"))
+    @app_commands.describe(
+        count=_("How many papers to pick (1-5)"),
+        meeting_time=_(MEETING_TIME),
+        paper=_(PICK_PAPER),
+    )
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_channels=True)
     async def pick(
@@ -92,12 +97,15 @@ class ClubCommands(commands.Cog):
         interaction: discord.Interaction,
         count: app_commands.Range[int, 1, 5] = 1,
         meeting_time: str | None = None,
+        paper: str | None = None,
     ) -> None:
         self._admins.require(interaction)
         responder = await self._replies.begin(interaction, ephemeral=False)  # public
         conversation = conversation_of(interaction)
         tally = await self._votes.standings(conversation)
-        sessions = await self._sessions.pick(conversation, count, meeting_at=meeting_time)
+        sessions = await self._sessions.pick(
+            conversation, count, meeting_at=meeting_time, paper=paper
+        )
         language = member_language(interaction)
         picked = [
             t("picked", language, title=title(s.paper.title), votes=s.votes, link=session_link(s))
@@ -224,6 +232,7 @@ class ClubCommands(commands.Cog):
 
     @vote.autocomplete("paper")
     @present.autocomplete("paper")
+    @pick.autocomplete("paper")
     async def channel_paper_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[Choice[str]]:

@@ -66,12 +66,15 @@ class AdminGate:
     def __init__(self, rule: AdminRule) -> None:
         self._rule = rule
 
-    def require(self, interaction: discord.Interaction) -> None:
-        """Raise AdminOnly unless the rule lets this member run the command in this channel."""
+    def require(self, interaction: discord.Interaction, *, command: str | None = None) -> None:
+        """Raise AdminOnly unless the rule lets this member run the command in this channel.
+
+        `command` names it where the interaction has no command (a modal's submission)."""
         if self._rule == "everyone":
             return
         granted = interaction.permissions  # the member's, resolved in this channel
         if granted.administrator or getattr(granted, ADMIN_PERMISSION):
             return
-        command = interaction.command.name if interaction.command is not None else "?"
+        if command is None:
+            command = interaction.command.name if interaction.command is not None else "?"
         raise AdminOnly(t("admin_only", member_language(interaction), command=command))

@@ -1058,6 +1058,69 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "キーポイント: 質問は日本語、回答は論文の原文 (英語) からの引用です",
         "ko": "핵심 요점: 질문은 한국어, 답변은 논문 원문(영어)에서 인용했습니다",
     },
+    # the Discord settings form (/settings without options); labels at most 45 characters
+    "settings_form_title": {
+        "en": "This channel's paperclub settings",
+        "ja": "このチャンネルの paperclub 設定",
+        "ko": "이 채널의 paperclub 설정",
+    },
+    "settings_form_language": {
+        "en": "Language (en, ja or ko)",
+        "ja": "言語 (en, ja, ko)",
+        "ko": "언어 (en, ja, ko)",
+    },
+    "settings_form_schedule": {
+        "en": "Weekly digest: day and time (Monday 09:00)",
+        "ja": "週間ダイジェストの曜日と時刻 (月曜日 09:00)",
+        "ko": "주간 다이제스트 요일과 시각 (월요일 09:00)",
+    },
+    "settings_form_timezone": {
+        "en": "Time zone (e.g. Asia/Tokyo)",
+        "ja": "タイムゾーン (例: Asia/Tokyo)",
+        "ko": "시간대 (예: Asia/Seoul)",
+    },
+    "settings_form_topics": {
+        "en": "Topics, comma-separated (agents:2, diffusion)",
+        "ja": "トピック、カンマ区切り (agents:2, diffusion)",
+        "ko": "주제, 쉼표로 구분 (agents:2, diffusion)",
+    },
+    "settings_form_sources": {
+        "en": "Paper sources (all, or arxiv, huggingface…)",
+        "ja": "論文の取得元 (all、または arxiv, huggingface…)",
+        "ko": "논문 출처 (all 또는 arxiv, huggingface…)",
+    },
+    "settings_form_typed": {
+        "en": "Nothing was changed. What you typed, to try again with /settings:",
+        "ja": "何も変更していません。入力した内容です (/settings でもう一度どうぞ):",
+        "ko": "아무것도 바꾸지 않았습니다. 입력하신 내용입니다 (/settings로 다시 시도하세요):",
+    },
+    "error_settings_schedule": {
+        "en": "Unknown schedule '{given}'. Give a day and a 24-hour time, e.g. Monday 09:00.",
+        "ja": "スケジュール「{given}」を読み取れません。曜日と24時間制の時刻を書いてください (例: 月曜日 09:00)。",
+        "ko": "일정 '{given}'을(를) 알 수 없습니다. 요일과 24시간제 시각을 적어 주세요 (예: 월요일 09:00).",
+    },
+    # the paper's key figure, on the card or the first thread reply
+    "key_figure": {
+        "en": "🖼️ **Key figure**",
+        "ja": "🖼️ **主要な図**",
+        "ko": "🖼️ **핵심 그림**",
+    },
+    "key_figure_page": {
+        "en": "🖼️ **Key figure** (page {page} of the PDF)",
+        "ja": "🖼️ **主要な図** (PDF の {page} ページ)",
+        "ko": "🖼️ **핵심 그림** (PDF {page}쪽)",
+    },
+    # the standings chart attached to /standings
+    "standings_chart_title": {
+        "en": "This week's standings",
+        "ja": "今週の投票状況",
+        "ko": "이번 주 투표 현황",
+    },
+    "standings_chart_votes": {
+        "en": "Votes",
+        "ja": "票数",
+        "ko": "득표수",
+    },
 }
 
 HELP_LINES: tuple[tuple[str, str, str, str, str | None], ...] = (

@@ -148,6 +148,10 @@ COMMAND_TEXTS: dict[str, dict[str, str]] = {
     },
     "count": {"ja": "本数", "ko": "편수"},
     "How many papers to pick (1-5)": {"ja": "選ぶ論文の数 (1〜5)", "ko": "고를 논문 수 (1~5)"},
+    "This paper instead of the most voted (one posted in this channel)": {
+        "ja": "最多得票の代わりにこの論文 (このチャンネルに投稿されたもの)",
+        "ko": "최다 득표 대신 이 논문 (이 채널에 게시된 논문)",
+    },
     "meeting_time": {"ja": "日時", "ko": "일시"},
     "Meeting time, YYYY-MM-DD HH:MM in the channel's time zone": {
         "ja": "会の日時 (YYYY-MM-DD HH:MM、チャンネルのタイムゾーン)",

@@ -460,6 +460,46 @@ class FakeDiscord:
         self._interactions[interaction["token"]].component = True
         return interaction
 
+    def modal_submit_payload(
+        self,
+        channel: dict[str, Any],
+        modal: dict[str, Any],
+        values: dict[str, str] | None = None,
+        *,
+        user: dict[str, Any] | None = None,
+        locale: str = "en-US",
+        member_permissions: int | None = None,
+    ) -> dict[str, Any]:
+        """The `d` of an INTERACTION_CREATE for the submission (type 5, MODAL_SUBMIT) of
+        `modal`, the `data` of the bot's type 9 (MODAL) callback. Each text input comes back
+        inside its label (type 18) with the value it was prefilled with, unless `values`
+        (keyed by the label's text) replaces it, as the interactions docs describe
+        (data: custom_id + components)."""
+        interaction = self.interaction_payload(
+            channel, "", user=user, locale=locale, member_permissions=member_permissions
+        )
+        changed = values or {}
+        submitted = []
+        for component in modal["components"]:
+            if component["type"] == 18:  # a label around one text input
+                field = component["component"]
+                value = changed.get(component["label"], field.get("value") or "")
+                submitted.append(
+                    {
+                        "type": 18,
+                        "id": component.get("id", 0),
+                        "component": {
+                            "type": field["type"],
+                            "id": field.get("id", 0),
+                            "custom_id": field["custom_id"],
+                            "value": value,
+                        },
+                    }
+                )
+        interaction.update(type=5)
+        interaction["data"] = {"custom_id": modal["custom_id"], "components": submitted}
+        return interaction
+
     # -- gateway -----------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:

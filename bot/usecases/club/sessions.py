@@ -67,12 +67,18 @@ class Sessions:
         n: int = 1,
         *,
         meeting_at: datetime | str | None = None,
+        paper: str | None = None,
     ) -> list[Session]:
-        """Announce the `n` most-voted papers, each in its own reading-session thread.
+        """Announce the `n` most-voted papers, each in its own reading-session thread, or
+        the one `paper` named (posted in this channel, with or without votes).
         A meeting time given as text is `YYYY-MM-DD HH:MM` in the channel's time zone."""
         if not 1 <= n <= MAX_PICK:
             raise InvalidSetting(key="error_pick_range", most=MAX_PICK)
         meeting_at = await self._meeting_time(conversation, meeting_at)
+        if paper is not None:
+            _, found, _ = await self._votes.channel_paper(PaperInChannel(conversation, paper))
+            votes = await self._tables.votes_for(conversation, found.arxiv_id)
+            return [await self._start_session(conversation, found, votes, meeting_at)]
         standings = await self._votes.standings(conversation)
         if not standings:
             raise NotReady(key="error_no_votes", p=command_prefix_for(conversation.platform))
