@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import Answer, Citation, SummaryEngine, Turn
+from bot.llm.answer_selection import answer_sentences
 from bot.reading.model import Passage
 from bot.retrieval import QUESTION_FRAME, query_terms, stem
 from bot.text import LANGUAGE_NAMES, t
@@ -342,30 +343,23 @@ def extractive_answer(
 ) -> Answer:
     """The one to three sentences in the passages that best answer the question, verbatim.
 
-    Any sentence of any passage may be chosen, not just a passage's first: each is scored
-    by the question's terms it carries (rarer terms count more, covering more of the
-    question counts more) and by whether it has the shape of the answer asked for (a number
-    for "how many", a definition for "what is"). Author notes, footnotes and reference
-    entries never answer. Says plainly that the paper does not seem to say when no
+    Any sentence of any passage may be chosen, not just a passage's first (see
+    `bot.llm.answer_selection`: question terms by rarity, the kind of answer asked for,
+    context, lists completed, near-copies dropped; author notes, footnotes and reference
+    entries never answer). Says plainly that the paper does not seem to say when no
     sentence shares a content word with the question (rather than quoting something
-    unrelated). Each citation is a quoted sentence, checked verbatim against its passage,
-    with its section and page (a renderer need not print a quote the body already shows).
+    unrelated). Each shown sentence is its citation's quote, verbatim from its passage,
+    with its section, page and link, so the Sources under it need not repeat it.
     """
-    from bot.llm import selection
-
-    pool = selection.candidates(passages, kinds=frozenset({"body", "abstract", "caption", "table"}))
-    chosen = selection.best_windows(question, pool, max_sentences=max_sentences)
+    chosen = answer_sentences(question, passages, max_sentences=max_sentences)
     if not chosen:
         text = t("answer_not_found", language)
         if not _LATIN.search(question):
             text += "\n" + t("answer_cross_language_hint", language)
         return Answer(text=text, grounded=False, citations=(), engine=SummaryEngine.EXTRACTIVE)
-    citations = tuple(
-        cite(c.passage, selection.verified_quote(c.text, c.passage, MAX_QUOTE_CHARS) or c.text)
-        for c in chosen
-    )
+    citations = tuple(cite(passage, sentence) for sentence, passage in chosen)
     lines = [t("answer_extractive_intro", language)]
-    lines += [f"> {c.text} [{k}]" for k, c in enumerate(chosen, 1)]
+    lines += [f"> {c.quote} [{k}]" for k, c in enumerate(citations, 1)]
     return Answer(
         text="\n".join(lines), grounded=True, citations=citations, engine=SummaryEngine.EXTRACTIVE
     )

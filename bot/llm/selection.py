@@ -1,17 +1,13 @@
-"""Question-aware sentence selection: which of the paper's own sentences answers a question.
+"""The paper's sentences that may answer a question, and the checks they pass.
 
-Shared by the extractive engine's key points and by extractive thread answers. Pure
-functions over `Passage`s; no model, no network. A sentence is scored by the question's
-terms it carries (weighted by how rare they are among the candidates), by what kind of
-answer the question asks for (a number for "how many", a definition for "what is", a
-list of names for "which"), and, for key points, by cue phrases and section priors.
-Boilerplate (author-contribution notes, footnotes, affiliations, acknowledgements,
-reference entries) is never a candidate.
+Shared by the extractive engine's key points (bot/llm/key_points.py) and its thread
+answers (bot/llm/answer_selection.py), which score them each their own way. Pure
+functions over `Passage`s; no model, no network. Boilerplate (author-contribution notes,
+footnotes, affiliations, acknowledgements, reference entries) is never a candidate.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,24 +47,7 @@ _CONTRIBUTION = re.compile(
 )
 _NUMBER = re.compile(r"(?<![A-Za-z\[])\d[\d,]*(?:\.\d+)?\s*(?:%|percent|[kKMB]\b|x\b)?")
 _CITATION_NUMBER = re.compile(r"\[[\d,\s–-]+\]|\b(?:Table|Figure|Fig\.|Section|Eq\.)\s*\d+")
-_DEFINITION = re.compile(
-    r"\b(?:is|are) defined as|\bwe define\b|\brefers? to\b|\bdenotes?\b|\bconsists? of\b"
-    r"|\bis composed of\b|\b(?:is|are) (?:a|an|the)\b|\bas the\b|\bmeans\b|\bi\.e\.",
-    re.IGNORECASE,
-)
-_LIST = re.compile(r"(?:[A-Z][\w\-]*[^,;]{0,30}, ){2,}|\b[A-Z][\w\-]+ and [A-Z][\w\-]+")
 _WORDISH = re.compile(r"^[A-Za-z][a-z\-]+[.,;:]?$")
-
-_QUANTITY_QUESTION = re.compile(
-    r"\bhow (?:many|much|big|large|long|small|fast|often|well)\b|\bsize of\b|\bnumber of\b"
-    r"|\bwhat (?:is|was|are) the (?:size|number|percentage|accuracy|score)\b|\bby how\b",
-    re.IGNORECASE,
-)
-_DEFINITION_QUESTION = re.compile(
-    r"^\s*what (?:is|are|does)\b|\bdefin|\bdenote|\bmean\b|\bhow (?:is|are) .* (?:defined|measured|computed|calculated)",
-    re.IGNORECASE,
-)
-_LIST_QUESTION = re.compile(r"^\s*(?:which|what)\s+\w+s\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,37 +157,6 @@ def has_number(sentence: str) -> bool:
     return bool(_NUMBER.search(stripped))
 
 
-def answer_kind_factor(question: str, sentence: str) -> float:
-    """How well the sentence's shape fits what the question asks for."""
-    factor = 1.0
-    if _QUANTITY_QUESTION.search(question):
-        factor *= 1.6 if has_number(sentence) else 0.6
-    elif _DEFINITION_QUESTION.search(question) and _DEFINITION.search(sentence):
-        factor *= 1.25
-    if _LIST_QUESTION.search(question) and _LIST.search(sentence):
-        factor *= 1.2
-    return factor
-
-
-def lexical_scores(terms: dict[str, float], pool: Sequence[Candidate]) -> list[float]:
-    """IDF-weighted overlap with the question, with a bonus for covering more of it."""
-    n = max(len(pool), 1)
-    frequency: dict[str, int] = {}
-    for candidate in pool:
-        for token in candidate.tokens:
-            if token in terms:
-                frequency[token] = frequency.get(token, 0) + 1
-    idf = {t: math.log(1.0 + n / (1 + frequency.get(t, 0))) for t in terms}
-    total = sum(terms[t] * idf[t] for t in terms) or 1.0
-    scores: list[float] = []
-    for candidate in pool:
-        mass = sum(terms[t] * idf[t] for t in terms if t in candidate.tokens)
-        coverage = mass / total
-        length = len(candidate.text.split())
-        scores.append(mass * (0.5 + coverage) / (1.0 + max(0, length - 40) / 80))
-    return scores
-
-
 def verified_quote(sentence: str, passage: Passage, limit: int) -> str | None:
     """The sentence as it stands in the passage (checked verbatim), cut at a clause
     boundary to at most `limit` characters; None when it is not found."""
@@ -225,65 +173,3 @@ def verified_quote(sentence: str, passage: Passage, limit: int) -> str | None:
         if at > limit // 2:
             return cut[:at].rstrip(",;")
     return cut
-
-
-def _window_score(
-    terms: dict[str, float], idf: dict[str, float], total: float, window: Sequence[Candidate]
-) -> float:
-    tokens = frozenset().union(*(c.tokens for c in window))
-    mass = sum(terms[t] * idf[t] for t in terms if t in tokens)
-    words = sum(len(c.text.split()) for c in window)
-    return mass * (0.5 + mass / total) / (1.0 + max(0, words - 40) / 60)
-
-
-def best_windows(
-    question: str,
-    pool: Sequence[Candidate],
-    *,
-    max_sentences: int = 3,
-    window: int = 2,
-    rank_decay: float = 0.2,
-    relative_floor: float = 0.5,
-) -> list[Candidate]:
-    """Up to `max_sentences` sentences that best answer `question`, in runs of consecutive
-    sentences of one passage (an answer often sits in the sentence after the one that
-    repeats the question's words). Best run first, each run in the paper's order.
-
-    A run scores the question terms it covers (IDF over `pool`, more of the question
-    covered counts more, long runs pay), times the fit of its shape to the question,
-    divided by 1 + `rank_decay` x its passage's retrieval rank. Runs scoring under
-    `relative_floor` of the best are left out; [] when nothing shares a term.
-    """
-    terms = question_terms(question)
-    n = max(len(pool), 1)
-    frequency: dict[str, int] = {}
-    for candidate in pool:
-        for token in candidate.tokens:
-            if token in terms:
-                frequency[token] = frequency.get(token, 0) + 1
-    idf = {t: math.log(1.0 + n / (1 + frequency.get(t, 0))) for t in terms}
-    total = sum(terms[t] * idf[t] for t in terms) or 1.0
-    by_passage: dict[int, list[Candidate]] = {}
-    for candidate in pool:
-        by_passage.setdefault(id(candidate.passage), []).append(candidate)
-    runs: list[tuple[float, int, list[Candidate]]] = []
-    for sentences in by_passage.values():
-        for start in range(len(sentences)):
-            for size in range(1, window + 1):
-                run = sentences[start : start + size]
-                if len(run) < size:
-                    break
-                text = " ".join(c.text for c in run)
-                score = _window_score(terms, idf, total, run) * answer_kind_factor(question, text)
-                runs.append((score / (1.0 + rank_decay * run[0].rank), run[0].index, run))
-    runs.sort(key=lambda r: (-r[0], r[1]))
-    if not runs or runs[0][0] <= 0:
-        return []
-    chosen: list[Candidate] = []
-    for score, _, run in runs:
-        if score < relative_floor * runs[0][0] or len(chosen) >= max_sentences:
-            break
-        if any(c in chosen for c in run) or len(chosen) + len(run) > max_sentences:
-            continue
-        chosen.extend(run)
-    return chosen
