@@ -7,6 +7,7 @@ reverse when the context ends.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -23,7 +24,9 @@ from bot.llm.bounds import ModelLimits
 from bot.llm.extractive import ExtractiveEngine
 from bot.llm.openai_engine import OpenAIEngine
 from bot.publishing import ChatRouter, Outbound, Publisher
-from bot.reading.library import PaperLibrary
+from bot.reading.figures import KeyFigures
+from bot.reading.library import PaperLibrary, parse_limits
+from bot.reading.worker import render_isolated
 from bot.schedule.scheduler import DigestScheduler
 from bot.schedule.weekly import Clock, utc_now
 from bot.seams import LLM, PaperSource
@@ -112,6 +115,14 @@ async def bootstrap(
         # (off the loop), or when `paperclub run` warms them after connecting.
         embedder = find_embedder(settings.embedding_threads) if settings.embeddings else None
         library = PaperLibrary(store, http, settings, embedder=embedder)
+        figures = KeyFigures(
+            http,
+            html_base=settings.arxiv_html_url,
+            pdf_base=settings.arxiv_pdf_url,
+            max_page_bytes=settings.fulltext_max_bytes,
+            timeout=settings.arxiv_timeout_seconds,
+            render=functools.partial(render_isolated, limits=parse_limits(settings)),
+        )
         yield _wire(
             settings,
             store,
@@ -121,6 +132,7 @@ async def bootstrap(
             fallback,
             library,
             now,
+            figures,
         )
 
 
@@ -133,6 +145,7 @@ def _wire(
     fallback: LLM,
     library: PaperLibrary,
     now: Clock,
+    figures: KeyFigures | None = None,
 ) -> Services:
     outbound = Outbound(settings.secrets())
     chats = ChatRouter(outbound)
@@ -141,7 +154,7 @@ def _wire(
     submissions = SqliteSubmissions(store)
     tables = ClubTables(store)
     channels = Channels(store, settings, settings_changed)
-    papers = Papers(store, arxiv, llm, fallback, library, channels, publisher)
+    papers = Papers(store, arxiv, llm, fallback, library, channels, publisher, figures)
     digest = Digest(
         store,
         sources,

@@ -11,11 +11,18 @@ private reply being edited through the command's `response_url`.
     votes_ui.py  the paper card's vote button and its live count
     home.py      the App Home tab: reading list, standings, next sessions
     shortcuts.py the "Save to my reading list" message shortcut
+    ask_ui.py    the "Ask paperclub about this paper" shortcut and `/paperclub ask`: the
+                 question and its streamed answer in the paper's thread
+    settings_ui.py  `/paperclub settings` as a modal, checked field by field
+    pickers.py   `/paperclub vote|present|save|read` with no paper: a modal picker whose
+                 options (block_suggestion) are the channel's recent papers
+    views.py     Block Kit for modals, within Slack's limits
     guard.py     the one last-resort handler, and the installed-workspace gate
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection
 from typing import Any
@@ -23,11 +30,25 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_app import actions, home, messages, reactions, shortcuts, slash, votes_ui
+from adapters.slack_app import (
+    actions,
+    ask_ui,
+    home,
+    messages,
+    reactions,
+    settings_ui,
+    shortcuts,
+    slash,
+    votes_ui,
+)
+from adapters.slack_app import pickers as pickers_ui
 from adapters.slack_app.admins import Managers
+from adapters.slack_app.ask_ui import ThreadQuestions
 from adapters.slack_app.chat import SlackChat
+from adapters.slack_app.command_handlers import command_table
 from adapters.slack_app.dedupe import SeenEvents
 from adapters.slack_app.guard import workspace_gate
+from adapters.slack_app.pickers import PICKED, PaperPickers
 from bot.bootstrap import Services
 
 log = logging.getLogger(__name__)
@@ -52,7 +73,15 @@ def build_slack_app(
     )
     app.use(workspace_gate(services.outbound, client, workspaces))
     seen = SeenEvents()
-    slash.register(app, services, Managers(services.settings))
+    managers = Managers(services.settings)
+    questions = ThreadQuestions(services.answers, chat, services.outbound)
+    table = command_table(services, questions)
+    settings_modal = settings_ui.SettingsModal(services.channels, managers)
+    pickers = PaperPickers(services.archive, services.reading_list, services.channels, table)
+    modals: dict[str, slash.ModalOpener] = {"settings": settings_modal.open}
+    for sub in PICKED:
+        modals[sub] = functools.partial(pickers.open, sub=sub)
+    slash.register(app, services, managers, table, modals)
     messages.register(
         app,
         chat,
@@ -71,6 +100,9 @@ def build_slack_app(
     votes_ui.register(app, services.votes, cards, services.outbound)
     home.register(app, services.home, services.channels, services.outbound)
     shortcuts.register(app, services.reading_list, services.channels, services.outbound)
+    ask_ui.register(app, questions, services.votes, services.channels, services.outbound)
+    settings_ui.register(app, services.channels, managers, services.outbound)
+    pickers_ui.register(app, pickers, services.channels, managers, services.outbound)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

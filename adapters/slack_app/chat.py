@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_app.blocks import SlackMessage, render
+from adapters.slack_app.files import upload_image
 from bot.domain import ConversationRef, MessageRef, ThreadRef
 from bot.errors import PlatformUnavailable
 from bot.render import Post
@@ -83,6 +84,9 @@ class SlackChat:
             self.card_posted(thread, first)
         for message in rest:
             await self._post(conversation, message, thread_ts=root_ts)
+        if post.image is not None:  # a root cannot carry an upload: the thread's first reply
+            await self._pacer.wait(conversation)
+            await upload_image(self._client, conversation, post.image, thread_ts=root_ts)
         return thread
 
     async def find_thread(
@@ -140,6 +144,9 @@ class SlackChat:
             self._remember(
                 ref, [await self._post(conversation, m, thread_ts=thread.root_id) for m in rest]
             )
+        if post.image is not None:
+            await self._pacer.wait(conversation)
+            await upload_image(self._client, conversation, post.image, thread_ts=thread.root_id)
         return ref
 
     def _remember(self, message: MessageRef, continuations: list[str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from adapters.slack_app.ask_ui import ThreadQuestions
 from adapters.slack_app.commands import (
     COMMAND_PREFIX,
     digest_text,
@@ -23,10 +24,9 @@ from adapters.slack_app.commands import (
 )
 from bot.bootstrap import Services
 from bot.domain import Author, ConversationRef, PaperInChannel, Session, Tally
-from bot.render import Post, answer_post
+from bot.render import Post
 from bot.text import t
 from bot.text.presenters import help_text, meeting_text, reading_list_text
-from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
 from bot.usecases.channels import Channels
 from bot.usecases.club.reading_list import ReadingList
@@ -53,10 +53,10 @@ class Request:
 Handler = Callable[[Request], Awaitable[Post]]
 
 
-def command_table(services: Services) -> dict[str, Handler]:
+def command_table(services: Services, questions: ThreadQuestions) -> dict[str, Handler]:
     """Every sub-command in `commands.SUBCOMMANDS`, and the handler that runs it."""
     papers = PaperCommands(
-        services.channels, services.papers, services.digest, services.answers, services.archive
+        services.channels, services.papers, services.digest, questions, services.archive
     )
     club = ClubCommands(
         services.channels, services.votes, services.sessions, services.reading_list, services.recap
@@ -87,12 +87,17 @@ async def _language(channels: Channels, conversation: ConversationRef) -> str:
 
 class PaperCommands:
     def __init__(
-        self, channels: Channels, papers: Papers, digest: Digest, answers: Answers, archive: Archive
+        self,
+        channels: Channels,
+        papers: Papers,
+        digest: Digest,
+        questions: ThreadQuestions,
+        archive: Archive,
     ) -> None:
         self._channels = channels
         self._papers = papers
         self._digest = digest
-        self._answers = answers
+        self._questions = questions
         self._archive = archive
 
     async def help(self, request: Request) -> Post:
@@ -118,13 +123,19 @@ class PaperCommands:
         return Post(text=digest_text(report, language, dry_run=dry_run))
 
     async def ask(self, request: Request) -> Post:
-        """Only an arXiv id or link: `Answers.ask` refuses paths before anything is read."""
+        """Answered in the paper's thread in this channel (opened with its card if the
+        channel has none yet), streamed like any thread answer; the member gets its link.
+        Only an arXiv id or link: `summon_paper` refuses paths before anything is read."""
         reference, question = split_ask(request.args)
         language = await _language(self._channels, request.conversation)
-        await request.progress("Reading the paper…")
-        answer = (await self._answers.ask(reference, question, language)).answer
-        post = answer_post(answer, language)
-        return Post(text=f"> {question}\n\n{post.text}")
+        thread = await self._papers.summon_paper(
+            request.conversation, reference, progress=request.progress
+        )
+        await request.progress(t("slack_ask_answering", language))
+        await self._questions.ask(thread, request.member, question, language)
+        url = await self._questions.link(thread) or thread_link(thread)
+        here = link(t("thread_link_text", language), url)
+        return Post(text=t("slack_ask_answered_in_thread", language, link=here))
 
     async def subscribe(self, request: Request) -> Post:
         settings = await self._channels.subscribe(request.conversation)

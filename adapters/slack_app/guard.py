@@ -16,7 +16,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_app.payloads import team_of
+from adapters.slack_app.payloads import channel_of, team_of
 from adapters.slack_app.replies import Reply
 from bot.domain import ConversationRef, Platform
 from bot.errors import PaperclubError
@@ -64,10 +64,10 @@ def channel_language(channels: Channels) -> LanguageOf:
 
     async def language_of(incoming: Incoming) -> str:
         body = incoming.body
-        channel = body.get("channel_id") or incoming.event.get("channel")
+        channel = channel_of(body)
         if not channel:
             return "en"
-        conversation = ConversationRef(Platform.SLACK, team_of(body), str(channel))
+        conversation = ConversationRef(Platform.SLACK, team_of(body), channel)
         return (await channels.channel_settings(conversation)).language
 
     return language_of

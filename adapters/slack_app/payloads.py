@@ -6,6 +6,7 @@ reaction is a vote, what a command names) reads and tests on its own.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,24 @@ def team_of(body: dict[str, Any]) -> str:
     interactive payloads `team.id`."""
     team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
     return str(team)
+
+
+def channel_of(body: dict[str, Any]) -> str:
+    """The channel a request comes from: a command's `channel_id`, an event's channel, an
+    interactive payload's `channel.id`, or the channel a modal was opened in (its
+    private_metadata, see views.ModalContext)."""
+    event = body.get("event")
+    channel = body.get("channel_id") or (event.get("channel") if isinstance(event, dict) else "")
+    if not channel and isinstance(body.get("channel"), dict):
+        channel = body["channel"].get("id")
+    view = body.get("view")
+    if not channel and isinstance(view, dict):
+        try:
+            metadata = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            metadata = {}
+        channel = metadata.get("channel") if isinstance(metadata, dict) else ""
+    return str(channel or "")
 
 
 def conversation_of(body: dict[str, Any], event: dict[str, Any]) -> ConversationRef:

@@ -114,6 +114,32 @@ class CommandReply:
         )
 
 
+class EphemeralReply:
+    """A note only one member sees, in a channel (a modal's result: no response_url)."""
+
+    def __init__(
+        self,
+        outbound: Outbound,
+        client: AsyncWebClient,
+        conversation: ConversationRef,
+        user_id: str,
+    ) -> None:
+        self._outbound = outbound
+        self._client = client
+        self._conversation = conversation
+        self._user_id = user_id
+
+    async def say(self, post: Post) -> None:
+        for message in render(self._outbound.post(post)):
+            await self._client.chat_postEphemeral(
+                channel=self._conversation.channel_id,
+                user=self._user_id,
+                text=message.text,
+                blocks=list(message.blocks) or None,
+                team_id=self._conversation.workspace_id,
+            )
+
+
 class ThreadReply:
     """A reply in the thread a member wrote in (or rooted at their top-level message)."""
 

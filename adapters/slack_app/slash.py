@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from slack_bolt.app.async_app import AsyncApp
 
 from adapters.slack_app.admins import Managers, needs_manager
-from adapters.slack_app.command_handlers import Request, command_table
+from adapters.slack_app.command_handlers import Handler, Request
 from adapters.slack_app.commands import (
     COMMAND_PATTERN,
     COMMAND_PREFIX,
@@ -17,7 +17,7 @@ from adapters.slack_app.commands import (
 )
 from adapters.slack_app.guard import Incoming, channel_language, last_resort
 from adapters.slack_app.mrkdwn import escape
-from adapters.slack_app.payloads import command_origin
+from adapters.slack_app.payloads import CommandOrigin, command_origin
 from adapters.slack_app.replies import CommandReply
 from bot.bootstrap import Services
 from bot.publishing import Outbound
@@ -25,6 +25,9 @@ from bot.render import Post
 from bot.text import t
 
 PUBLIC = frozenset({"pick"})  # results the whole channel sees; the rest are private
+
+# Opens a modal for a sub-command typed bare; False: run the text command instead.
+ModalOpener = Callable[[Incoming, CommandOrigin], Awaitable[bool]]
 
 
 def unknown_subcommand(command: str, text: str) -> str | None:
@@ -35,15 +38,25 @@ def unknown_subcommand(command: str, text: str) -> str | None:
     return sub
 
 
-def register(app: AsyncApp, services: Services, managers: Managers) -> None:
-    table = command_table(services)
+def register(
+    app: AsyncApp,
+    services: Services,
+    managers: Managers,
+    table: dict[str, Handler],
+    modals: dict[str, ModalOpener],
+) -> None:
+    """`modals`: the sub-commands that, typed with nothing after them, open a modal."""
     channels = services.channels
 
     @app.command(COMMAND_PATTERN)
     @last_resort("/paperclub", command_reply(services.outbound), channel_language(channels))
     async def on_command(incoming: Incoming, reply: CommandReply) -> None:
         invocation = parse_command(incoming.body["command"], incoming.body.get("text", ""))
-        await reply.acknowledge(f"Working on `{COMMAND_PREFIX}{escape(invocation.sub)}`…")
+        opener = modals.get(invocation.sub) if not invocation.args else None
+        if opener is not None:
+            await incoming.ack()  # nothing to show: the modal is the answer
+        else:
+            await reply.acknowledge(f"Working on `{COMMAND_PREFIX}{escape(invocation.sub)}`…")
         origin = command_origin(incoming.body)
         if needs_manager(invocation) and not await managers.allows(
             incoming.client, origin.conversation.workspace_id, origin.member.user_id
@@ -53,6 +66,8 @@ def register(app: AsyncApp, services: Services, managers: Managers) -> None:
                 "slack_managers_only", language, command=f"{COMMAND_PREFIX}{invocation.sub}"
             )
             await reply.say(Post(text=refusal))
+            return
+        if opener is not None and await opener(incoming, origin):
             return
         request = Request(invocation.args, origin.conversation, origin.member, reply.progress)
         result = await table[invocation.sub](request)

@@ -1121,6 +1121,218 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "票数",
         "ko": "득표수",
     },
+    # Slack modals and shortcuts (issue 17) -------------------------------------------
+    "slack_modal_close": {"en": "Cancel", "ja": "キャンセル", "ko": "취소"},
+    "slack_modal_save": {"en": "Save", "ja": "保存", "ko": "저장"},
+    "slack_ask_modal_title": {
+        "en": "Ask paperclub",
+        "ja": "paperclub に質問",
+        "ko": "paperclub에 질문",
+    },
+    "slack_ask_modal_submit": {"en": "Ask", "ja": "質問する", "ko": "질문하기"},
+    "slack_ask_modal_paper": {
+        "en": "About *{title}*",
+        "ja": "*{title}* について",
+        "ko": "*{title}*에 대해",
+    },
+    "slack_ask_modal_label": {"en": "Your question", "ja": "質問", "ko": "질문"},
+    "slack_ask_modal_placeholder": {
+        "en": "What would you like to know about this paper?",
+        "ja": "この論文について知りたいことは？",
+        "ko": "이 논문에 대해 무엇이 궁금한가요?",
+    },
+    "slack_ask_modal_hint": {
+        "en": "The answer is posted in the paper's thread, from the paper's own text.",
+        "ja": "回答は論文の本文にもとづき、論文のスレッドに投稿されます。",
+        "ko": "답변은 논문 본문을 근거로 논문 스레드에 게시됩니다.",
+    },
+    "slack_ask_question_empty": {
+        "en": "Write a question first.",
+        "ja": "先に質問を書いてください。",
+        "ko": "먼저 질문을 입력하세요.",
+    },
+    "slack_asked_in_thread": {
+        "en": "❓ {member} asked:\n{question}",
+        "ja": "❓ {member} さんの質問:\n{question}",
+        "ko": "❓ {member} 님의 질문:\n{question}",
+    },
+    "slack_ask_answering": {
+        "en": "Answering in the paper's thread…",
+        "ja": "論文のスレッドで回答しています…",
+        "ko": "논문 스레드에서 답변하는 중…",
+    },
+    "slack_ask_answered_in_thread": {
+        "en": "💬 Answered in {link}.",
+        "ja": "💬 {link}で回答しました。",
+        "ko": "💬 {link}에 답변했습니다.",
+    },
+    "slack_shortcut_not_a_paper": {
+        "en": (
+            "This message is not in one of paperclub's paper threads. Use the shortcut on "
+            "a paper's post or on a reply in its thread."
+        ),
+        "ja": (
+            "このメッセージは paperclub の論文スレッドのものではありません。論文の投稿か、"
+            "そのスレッド内の返信でショートカットを使ってください。"
+        ),
+        "ko": (
+            "이 메시지는 paperclub 논문 스레드에 있지 않습니다. 논문 게시물이나 그 스레드의 "
+            "답글에서 바로 가기를 사용하세요."
+        ),
+    },
+    "slack_settings_modal_title": {
+        "en": "Channel settings",
+        "ja": "チャンネル設定",
+        "ko": "채널 설정",
+    },
+    "slack_settings_label_language": {"en": "Language", "ja": "言語", "ko": "언어"},
+    "slack_settings_label_weekday": {
+        "en": "Weekly digest: day",
+        "ja": "週間ダイジェストの曜日",
+        "ko": "주간 다이제스트 요일",
+    },
+    "slack_settings_label_time": {
+        "en": "Weekly digest: time",
+        "ja": "週間ダイジェストの時刻",
+        "ko": "주간 다이제스트 시각",
+    },
+    "slack_settings_label_timezone": {"en": "Time zone", "ja": "タイムゾーン", "ko": "시간대"},
+    "slack_settings_label_size": {
+        "en": "Papers per digest",
+        "ja": "ダイジェストの論文数",
+        "ko": "다이제스트 논문 수",
+    },
+    "slack_settings_label_topics": {"en": "Topics", "ja": "トピック", "ko": "주제"},
+    "slack_settings_label_muted": {
+        "en": "Muted topics",
+        "ja": "除外するトピック",
+        "ko": "제외할 주제",
+    },
+    "slack_settings_label_categories": {
+        "en": "arXiv categories",
+        "ja": "arXiv カテゴリ",
+        "ko": "arXiv 카테고리",
+    },
+    "slack_settings_label_sources": {"en": "Sources", "ja": "論文の取得元", "ko": "논문 출처"},
+    "slack_settings_label_meeting_day": {
+        "en": "Meeting day",
+        "ja": "輪読会の曜日",
+        "ko": "모임 요일",
+    },
+    "slack_settings_label_meeting_time": {
+        "en": "Meeting time",
+        "ja": "輪読会の時刻",
+        "ko": "모임 시각",
+    },
+    "slack_settings_label_auto_pick": {
+        "en": "Automatic pick: hours before the meeting",
+        "ja": "自動選出: 輪読会の何時間前か",
+        "ko": "자동 선정: 모임 몇 시간 전",
+    },
+    "slack_settings_no_meeting": {"en": "No meeting", "ja": "輪読会なし", "ko": "모임 없음"},
+    "slack_settings_hint_topics": {
+        "en": "Comma-separated; a weight after a colon counts a topic more (agents:2).",
+        "ja": "カンマ区切り。コロンの後の重みでトピックを重視できます (agents:2)。",
+        "ko": "쉼표로 구분합니다. 콜론 뒤의 가중치로 주제를 더 중시합니다 (agents:2).",
+    },
+    "slack_settings_hint_muted": {
+        "en": "Papers on these topics are left out of the digest.",
+        "ja": "これらのトピックの論文はダイジェストから外します。",
+        "ko": "이 주제의 논문은 다이제스트에서 뺍니다.",
+    },
+    "slack_settings_hint_categories": {
+        "en": "Such as cs.CL, cs.LG or stat.ML; empty keeps every category.",
+        "ja": "cs.CL、cs.LG、stat.ML など。空欄ならすべてのカテゴリ。",
+        "ko": "cs.CL, cs.LG, stat.ML 등. 비워 두면 모든 카테고리.",
+    },
+    "slack_settings_hint_sources": {
+        "en": "None chosen: every configured source.",
+        "ja": "未選択なら設定済みのすべての取得元。",
+        "ko": "선택하지 않으면 설정된 모든 출처.",
+    },
+    "slack_settings_hint_auto_pick": {
+        "en": "The most-voted paper is picked this long before each meeting; 0 turns it off.",
+        "ja": "各輪読会のこの時間前に最多得票の論文を選びます。0 でオフ。",
+        "ko": "각 모임 이 시간 전에 최다 득표 논문을 선정합니다. 0이면 끕니다.",
+    },
+    "slack_settings_invalid_language": {
+        "en": "Choose one of the listed languages.",
+        "ja": "一覧の言語から選んでください。",
+        "ko": "목록의 언어 중에서 고르세요.",
+    },
+    "slack_settings_invalid_weekday": {
+        "en": "Choose a day of the week.",
+        "ja": "曜日を選んでください。",
+        "ko": "요일을 고르세요.",
+    },
+    "slack_settings_invalid_time": {
+        "en": "Give a 24-hour time, e.g. 09:00.",
+        "ja": "24 時間制の時刻を指定してください (例: 09:00)。",
+        "ko": "24시간제 시각을 지정하세요 (예: 09:00).",
+    },
+    "slack_settings_invalid_timezone": {
+        "en": "Give an IANA time zone such as Asia/Tokyo or Europe/Paris.",
+        "ja": "Asia/Tokyo や Europe/Paris のような IANA タイムゾーンを指定してください。",
+        "ko": "Asia/Tokyo나 Europe/Paris 같은 IANA 시간대를 지정하세요.",
+    },
+    "slack_settings_invalid_size": {
+        "en": "A whole number of papers from 1 to 25.",
+        "ja": "1 から 25 までの整数で指定してください。",
+        "ko": "1부터 25까지의 정수로 지정하세요.",
+    },
+    "slack_settings_invalid_topics": {
+        "en": "At most 20 topics, separated by commas; a weight goes from 0 to 5 (agents:2).",
+        "ja": "トピックはカンマ区切りで 20 個まで。重みは 0 から 5 です (agents:2)。",
+        "ko": "주제는 쉼표로 구분해 20개까지, 가중치는 0부터 5까지입니다 (agents:2).",
+    },
+    "slack_settings_invalid_categories": {
+        "en": "Use arXiv category names such as cs.CL, cs.LG or stat.ML (at most 20).",
+        "ja": "cs.CL、cs.LG、stat.ML のような arXiv カテゴリ名を使ってください (20 個まで)。",
+        "ko": "cs.CL, cs.LG, stat.ML 같은 arXiv 카테고리 이름을 쓰세요 (20개까지).",
+    },
+    "slack_settings_invalid_sources": {
+        "en": "Choose among the listed sources.",
+        "ja": "一覧の取得元から選んでください。",
+        "ko": "목록의 출처 중에서 고르세요.",
+    },
+    "slack_settings_invalid_auto_pick": {
+        "en": "Hours before the meeting, a whole number from 0 to 167.",
+        "ja": "輪読会の何時間前かを 0 から 167 の整数で指定してください。",
+        "ko": "모임 몇 시간 전인지 0부터 167까지의 정수로 지정하세요.",
+    },
+    "slack_settings_invalid_meeting": {
+        "en": "A meeting needs both a day and a time.",
+        "ja": "輪読会には曜日と時刻の両方が必要です。",
+        "ko": "모임에는 요일과 시각이 모두 필요합니다.",
+    },
+    "slack_picker_label_paper": {"en": "Paper", "ja": "論文", "ko": "논문"},
+    "slack_picker_placeholder_paper": {
+        "en": "Type a title or an arXiv id",
+        "ja": "タイトルか arXiv ID を入力",
+        "ko": "제목이나 arXiv ID 입력",
+    },
+    "slack_picker_label_presenter": {"en": "Presenter", "ja": "発表者", "ko": "발표자"},
+    "slack_picker_label_meeting": {
+        "en": "Meeting (YYYY-MM-DD HH:MM)",
+        "ja": "輪読会の日時 (YYYY-MM-DD HH:MM)",
+        "ko": "모임 일시 (YYYY-MM-DD HH:MM)",
+    },
+    "slack_picker_title_vote": {"en": "Vote for a paper", "ja": "論文に投票", "ko": "논문에 투표"},
+    "slack_picker_title_present": {
+        "en": "Choose a presenter",
+        "ja": "発表者を決める",
+        "ko": "발표자 정하기",
+    },
+    "slack_picker_title_save": {"en": "Save a paper", "ja": "論文を保存", "ko": "논문 저장"},
+    "slack_picker_title_read": {
+        "en": "Mark a paper read",
+        "ja": "読了にする",
+        "ko": "읽음으로 표시",
+    },
+    "slack_picker_submit_vote": {"en": "Vote", "ja": "投票", "ko": "투표"},
+    "slack_picker_submit_present": {"en": "Assign", "ja": "決定", "ko": "지정"},
+    "slack_picker_submit_save": {"en": "Save", "ja": "保存", "ko": "저장"},
+    "slack_picker_submit_read": {"en": "Mark read", "ja": "読了", "ko": "읽음"},
 }
 
 HELP_LINES: tuple[tuple[str, str, str, str, str | None], ...] = (

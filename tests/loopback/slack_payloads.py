@@ -184,3 +184,89 @@ def block_action(
     action.update(action_id=action_id, text=button["text"], value=button.get("value", ""))
     action["block_id"] = "b"
     return body
+
+
+RECORDED = Path(__file__).resolve().parent / "recorded"
+
+
+def message_shortcut(
+    callback_id: str,
+    message_ts: str,
+    *,
+    thread_ts: str | None = None,
+    team_id: str = "T111",
+    channel: str = "C111",
+    user: str = "W222",
+    user_name: str = "ada",
+    response_url: str | None = None,
+) -> dict[str, Any]:
+    """A `message_action` payload (interactivity_message_shortcut.json): `user` used the
+    message shortcut `callback_id` on message `message_ts` (a reply when thread_ts is set)."""
+    body = load_json("bolt-python/interactivity_message_shortcut.json")
+    body["callback_id"] = callback_id
+    body["team"]["id"] = team_id
+    body["channel"]["id"] = channel
+    body["user"] = {"id": user, "name": user_name}
+    body["trigger_id"] = f"{next(_ts)}.{team_id}.trigger"
+    body["message_ts"] = message_ts
+    body["message"]["ts"] = message_ts
+    if thread_ts is not None:
+        body["message"]["thread_ts"] = thread_ts
+    if response_url is None:
+        body.pop("response_url", None)
+    else:
+        body["response_url"] = response_url
+    return body
+
+
+def view_submission(
+    view: dict[str, Any],
+    values: dict[str, dict[str, Any]],
+    *,
+    team_id: str = "T111",
+    user: str = "W222",
+) -> dict[str, Any]:
+    """A `view_submission` payload (interactivity_view_submission.json) for a modal the app
+    opened (`view` as views.open stored it); `values`: block_id -> the element's state,
+    e.g. {"question": {"type": "plain_text_input", "value": "Why?"}}."""
+    body = load_json("bolt-python/interactivity_view_submission.json")
+    body["team"]["id"] = team_id
+    body["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=team_id)
+    submitted = body["view"]
+    for key in ("id", "blocks", "callback_id", "private_metadata", "title", "submit", "close"):
+        if key in view:
+            submitted[key] = view[key]
+    submitted.update(team_id=team_id, app_installed_team_id=team_id, root_view_id=view["id"])
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") == "input" and block["block_id"] in values:
+            state[block["block_id"]] = {block["element"]["action_id"]: values[block["block_id"]]}
+    submitted["state"] = {"values": state}
+    return body
+
+
+def block_suggestion(
+    view: dict[str, Any],
+    block_id: str,
+    typed: str,
+    *,
+    team_id: str = "T111",
+    user: str = "W222",
+) -> dict[str, Any]:
+    """A `block_suggestion` payload (bolt-python's recorded body, see SOURCES.md): `user`
+    typed `typed` into the external_select of input block `block_id` of `view`."""
+    path = RECORDED / "slack_block_suggestion.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"Slack fixture missing: {path}")
+    body: dict[str, Any] = json.loads(path.read_text())
+    [block] = [b for b in view["blocks"] if b.get("block_id") == block_id]
+    body["team"]["id"] = team_id
+    body["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=team_id)
+    body.update(action_id=block["element"]["action_id"], block_id=block_id, value=typed)
+    body["container"]["view_id"] = view["id"]
+    recorded = body["view"]
+    for key in ("id", "blocks", "callback_id", "private_metadata", "title", "submit", "close"):
+        if key in view:
+            recorded[key] = view[key]
+    recorded.update(team_id=team_id, app_installed_team_id=team_id, root_view_id=view["id"])
+    return body

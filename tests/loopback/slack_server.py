@@ -155,6 +155,7 @@ class FakeSlack:
             "chat.getPermalink": self._permalink,
             "views.publish": self._views_publish,
             "views.open": self._views_open,
+            "views.update": self._views_update,
         }
         self.ephemerals: list[dict[str, Any]] = []  # chat.postEphemeral: who saw what
         self.home_views: dict[tuple[str, str], dict[str, Any]] = {}  # (team, user) -> view
@@ -544,13 +545,35 @@ class FakeSlack:
         return web.json_response({"ok": True, "view": {"id": "V111", **view}})
 
     async def _views_open(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        view = _json_param(params.get("view")) or {}
+        if not params.get("trigger_id"):
+            return web.json_response({"ok": False, "error": "invalid_trigger_id"})
+        problem = check_modal(view)
+        if problem:
+            return web.json_response({"ok": False, "error": "invalid_arguments", "detail": problem})
+        opened = {**view, "id": f"V{len(self.opened_views) + 1:03d}", "team_id": w.team_id}
+        opened.setdefault("state", {"values": {}})
+        self.opened_views.append(opened)
+        return web.json_response({"ok": True, "view": opened})
+
+    async def _views_update(self, params: dict[str, Any], token: str) -> web.Response:
+        """views.update: replace an opened modal, named by view_id (or external_id)."""
         if self._bot_workspace(token, params) is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         view = _json_param(params.get("view")) or {}
-        if not params.get("trigger_id") or view.get("type") != "modal":
-            return web.json_response({"ok": False, "error": "invalid_arguments"})
-        self.opened_views.append(view)
-        return web.json_response({"ok": True, "view": {"id": "V222", **view}})
+        problem = check_modal(view)
+        if problem:
+            return web.json_response({"ok": False, "error": "invalid_arguments", "detail": problem})
+        for i, opened in enumerate(self.opened_views):
+            if opened["id"] == params.get("view_id") or (
+                params.get("external_id") and opened.get("external_id") == params["external_id"]
+            ):
+                self.opened_views[i] = {**view, "id": opened["id"], "team_id": opened["team_id"]}
+                return web.json_response({"ok": True, "view": self.opened_views[i]})
+        return web.json_response({"ok": False, "error": "not_found"})
 
     def _find(self, team_id: str, channel: str, ts: str) -> StoredMessage | None:
         return next((m for m in self.messages.get((team_id, channel), []) if m.ts == ts), None)
@@ -595,6 +618,63 @@ def check_message(params: dict[str, Any]) -> str:
                 len(f["text"]) > FIELD_LIMIT for f in fields
             ):
                 return "invalid_blocks"
+    return ""
+
+
+MODAL_TEXT_LIMIT = 24  # title, submit, close
+VIEW_BLOCKS = 100
+PRIVATE_METADATA_LIMIT = 3000
+LABEL_LIMIT = 2000
+PLACEHOLDER_LIMIT = 150
+OPTION_TEXT_LIMIT = 75
+OPTION_VALUE_LIMIT = 150
+OPTIONS_PER_SELECT = 100
+
+
+def check_modal(view: dict[str, Any]) -> str:
+    """Slack's documented modal limits (docs.slack.dev/reference/views/modal-views and the
+    Block Kit element pages); returns what is wrong, or ''."""
+    if view.get("type") != "modal":
+        return "type must be modal"
+    for key in ("title", "submit", "close"):
+        text = (view.get(key) or {}).get("text", "")
+        if (key == "title" and not text) or len(text) > MODAL_TEXT_LIMIT:
+            return f"{key} must be 1-{MODAL_TEXT_LIMIT} characters: {text!r}"
+    blocks = view.get("blocks") or []
+    if len(blocks) > VIEW_BLOCKS:
+        return "too many blocks"
+    if len(view.get("private_metadata") or "") > PRIVATE_METADATA_LIMIT:
+        return "private_metadata too long"
+    if any(b.get("type") == "input" for b in blocks) and not view.get("submit"):
+        return "submit is required with input blocks"
+    for block in blocks:
+        if block.get("type") != "input":
+            continue
+        if len(block["label"]["text"]) > LABEL_LIMIT:
+            return f"label too long in {block.get('block_id')}"
+        problem = check_element(block["element"])
+        if problem:
+            return f"{block.get('block_id')}: {problem}"
+    return ""
+
+
+def check_element(element: dict[str, Any]) -> str:
+    placeholder = (element.get("placeholder") or {}).get("text", "")
+    if len(placeholder) > PLACEHOLDER_LIMIT:
+        return "placeholder too long"
+    options = element.get("options") or []
+    if len(options) > OPTIONS_PER_SELECT:
+        return "too many options"
+    for option in options:
+        if len(option["text"]["text"]) > OPTION_TEXT_LIMIT or (
+            len(option["value"]) > OPTION_VALUE_LIMIT
+        ):
+            return "option too long"
+    initial = [element["initial_option"]] if "initial_option" in element else []
+    if any(o not in options for o in initial + element.get("initial_options", [])):
+        return "an initial option is not among the options"
+    if element.get("type") == "external_select" and "options" in element:
+        return "an external_select's options come from block_suggestion"
     return ""
 
 
