@@ -47,11 +47,29 @@ class Card:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture uploaded with a post (a paper's key figure, a chart). `caption` is shown
+    with it (CommonMark subset, like a post's text); `url` is where it came from, for a
+    platform that shows links instead (the terminal)."""
+
+    data: bytes
+    filename: str
+    content_type: str
+    caption: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
-    """One message. `text` is a CommonMark subset (**bold**, lists, `code`, > quotes)."""
+    """One message. `text` is a CommonMark subset (**bold**, lists, `code`, > quotes).
+
+    `image` goes with the post where the platform can attach it: inside a Discord card, as
+    the first reply in a Slack thread (a root post cannot carry an upload), as its caption
+    and link in the terminal."""
 
     text: str
     card: Card | None = None
+    image: Image | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +90,11 @@ def paper_thread(
     *,
     footer_notes: tuple[str, ...] = (),
     rank: tuple[int, int] | None = None,
+    figure: Image | None = None,
 ) -> PaperThread:
-    """The root card (metadata, links, the summary once, notes last), then the key
-    points and the tags in the thread. `rank` (3, 10) puts "[3/10]" before the title."""
+    """The root card (metadata, links, the summary once, notes last, the key `figure`
+    when there is one), then the key points and the tags in the thread. `rank` (3, 10)
+    puts "[3/10]" before the title."""
     lang = summary.language
     title = readable(paper.title)
     translated = readable(summary.title_translated)
@@ -98,7 +118,7 @@ def paper_thread(
         notes=(*summary_notes(summary), *(localized_note(n, lang) for n in footer_notes)),
         open_label=t("open_on_arxiv", lang),
     )
-    root = Post(text="", card=card)
+    root = Post(text="", card=card, image=figure)
     qa_lines = [f"**{t('key_points', lang)}**"]
     for i, pair in enumerate(summary.key_points, 1):
         entry = f"**Q{i}. {readable(pair.question)}**\n{readable(pair.answer)}"

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from bot.domain import ConversationRef, MessageRef, ThreadRef
 from bot.errors import PlatformUnavailable
-from bot.render import Link, Post
+from bot.render import Image, Link, Post
 
 
 class ConsoleChat:
@@ -63,7 +63,10 @@ class ConsoleChat:
         if existing is not None:
             return MessageRef(thread.conversation, existing["id"], thread)
         message_id = self._record(idempotency_key, thread.root_id, post)
-        await self._show(Panel(Markdown(post.text), border_style="dim", padding=(0, 1)))
+        shown: RenderableType = Markdown(post.text)
+        if post.image is not None:
+            shown = Group(shown, _image_lines(post.image))
+        await self._show(Panel(shown, border_style="dim", padding=(0, 1)))
         return MessageRef(thread.conversation, message_id, thread)
 
     async def edit(self, message: MessageRef, post: Post) -> None:
@@ -89,6 +92,8 @@ class ConsoleChat:
         if post.card is not None:
             entry["title"] = post.card.title
             entry["notes"] = list(post.card.notes)
+        if post.image is not None:
+            entry["image"] = {"caption": post.image.caption, "url": post.image.url}
         if self._transcript is not None:
             try:
                 with self._transcript.open("a", encoding="utf-8") as handle:
@@ -104,6 +109,11 @@ class ConsoleChat:
         if key:
             self._keys[key] = entry
         return message_id
+
+
+def _image_lines(image: Image) -> RenderableType:
+    """A terminal shows no picture: its caption, and the link to it on arXiv."""
+    return Group(Markdown(image.caption), Text(image.url, style="underline"))
 
 
 def _root_panel(post: Post, thread_name: str) -> Panel:
@@ -123,6 +133,8 @@ def _root_panel(post: Post, thread_name: str) -> Panel:
     parts.extend([fields, Markdown(card.description)])
     if post.text.strip():
         parts.append(Markdown(post.text))
+    if post.image is not None:
+        parts.append(_image_lines(post.image))
     parts.extend(Text(note, style="dim") for note in card.notes)
     body = Group(*parts)
     return Panel(body, title=f"🧵 {thread_name}", border_style="cyan")

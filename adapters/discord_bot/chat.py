@@ -31,6 +31,9 @@ ARCHIVE_AFTER_MINUTES: Literal[10080] = (
     10080  # a week: a paper's thread stays open until the next digest
 )
 THREAD_NAME_LIMIT = 100
+# A server without boosts accepts uploads up to 10 MiB (discord.Guild.filesize_limit); a
+# thread reply goes by id alone, without the guild at hand, so it keeps to that.
+UPLOAD_LIMIT = 10 * 2**20
 RootView = Callable[[ConversationRef], Awaitable[discord.ui.View]]
 
 
@@ -69,10 +72,15 @@ class DiscordChat:
         view = None
         if post.card is not None and self.root_view is not None:
             view = await self.root_view(conversation)
+        files = first.files(channel.guild.filesize_limit)
+        if first.image is not None and not files:
+            logger.info("the image of %s is over this server's upload limit", idempotency_key)
+            first = first.without_image()
         with translated("post the paper in this channel", ROOT_POST):
             root = await channel.send(
                 content=first.content,
                 embeds=list(first.embeds),
+                files=files or discord.utils.MISSING,
                 nonce=nonce(idempotency_key),
                 allowed_mentions=NO_MENTIONS,
                 view=view or discord.utils.MISSING,
@@ -157,10 +165,14 @@ class DiscordChat:
     async def _send(
         self, target: discord.abc.Messageable, outgoing: Outgoing, *, nonce: str | None = None
     ) -> discord.Message:
+        files = outgoing.files(UPLOAD_LIMIT)
+        if outgoing.image is not None and not files:
+            outgoing = outgoing.without_image()
         with translated("post in this thread", REPLY_IN_THREAD):
             return await target.send(
                 content=outgoing.content,
                 embeds=list(outgoing.embeds),
+                files=files or discord.utils.MISSING,
                 nonce=nonce or secrets.token_hex(8),  # discord.py would pick a random one too
                 allowed_mentions=NO_MENTIONS,
             )

@@ -1,14 +1,19 @@
-"""A platform-neutral Post as Discord messages: content + embeds, split to fit Discord's limits."""
+"""A platform-neutral Post as Discord messages: content + embeds, split to fit Discord's limits.
+
+A post's image is uploaded with the message whose embed shows it (attachment://name): on
+a paper's root, the key figure sits right under the card."""
 
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 from dataclasses import dataclass
 from itertools import zip_longest
 
 import discord
 
-from bot.render import Card, Post, split_text
+from bot.render import Card, Image, Post, split_text
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -21,6 +26,7 @@ FIELDS_LIMIT = 25
 FOOTER_LIMIT = 2048
 NONCE_LENGTH = 25  # Discord accepts a nonce of at most 25 characters
 EMPTY = "…"  # Discord refuses a message with neither content nor embeds
+MAX_FILENAME = 100
 
 LEGACY_MARKER_PREFIX = "paperclub · "  # roots posted before the marker was made invisible
 # The marker is written in invisible characters: members never see an internal hash, and
@@ -35,10 +41,40 @@ class Outgoing:
 
     content: str | None
     embeds: tuple[discord.Embed, ...] = ()
+    image: Image | None = None  # uploaded with the message; an embed shows it
 
     def signature(self) -> tuple[str, ...]:
         """What Discord would show; equal signatures mean an edit would change nothing."""
-        return (self.content or "", *(repr(sorted(e.to_dict().items())) for e in self.embeds))
+        shown = (self.content or "", *(repr(sorted(e.to_dict().items())) for e in self.embeds))
+        return (*shown, attachment_name(self.image)) if self.image else shown
+
+    def files(self, size_limit: int) -> list[discord.File]:
+        """The upload (a fresh File each send: discord.py reads it once), if it fits."""
+        if self.image is None or len(self.image.data) > size_limit:
+            return []
+        return [discord.File(io.BytesIO(self.image.data), filename=attachment_name(self.image))]
+
+    def without_image(self) -> Outgoing:
+        """This message when its image cannot be uploaded: its embed goes too."""
+        reference = f"attachment://{attachment_name(self.image)}" if self.image else ""
+        kept = tuple(e for e in self.embeds if e.image.url != reference)
+        return Outgoing(self.content if self.content or kept else EMPTY, kept)
+
+
+def attachment_name(image: Image) -> str:
+    """A file name an embed can refer to as attachment://name (ASCII, no spaces)."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", image.filename).strip("._") or "image"
+    return name[-MAX_FILENAME:]
+
+
+def image_embed(image: Image) -> discord.Embed:
+    """The picture and its caption, under the card (or alone on a reply)."""
+    caption = image.caption.strip()
+    embed = discord.Embed(
+        description=_clip(caption, DESCRIPTION_LIMIT) or None, url=image.url or None
+    )
+    embed.set_image(url=f"attachment://{attachment_name(image)}")
+    return embed
 
 
 def _digest(idempotency_key: str) -> str:
@@ -79,12 +115,23 @@ def render(post: Post, *, footer: str = "") -> list[Outgoing]:
     if in_content:
         contents = [contents[0] + in_content, *contents[1:]] if contents else [EMPTY + in_content]
     embeds = _card_embeds(post.card, footer) if post.card else []
+    if post.image is not None:
+        embeds.append(image_embed(post.image))  # under the card
     groups = _pack(embeds)
     messages = [
         Outgoing(content=content, embeds=tuple(group or ()))
         for content, group in zip_longest(contents, groups)
     ]
-    return messages or [Outgoing(content=EMPTY)]
+    if not messages:
+        return [Outgoing(content=EMPTY)]
+    if post.image is not None:
+        reference = f"attachment://{attachment_name(post.image)}"
+        index = next(
+            (i for i, m in enumerate(messages) if any(e.image.url == reference for e in m.embeds)),
+            0,
+        )
+        messages[index] = Outgoing(messages[index].content, messages[index].embeds, post.image)
+    return messages
 
 
 def _card_embeds(card: Card, footer: str) -> list[discord.Embed]:

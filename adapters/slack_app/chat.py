@@ -100,7 +100,7 @@ class SlackChat:
         """
         known = self._roots.setdefault(conversation, {})
         if idempotency_key not in known and self._history_stale(conversation):
-            data = await self._call(
+            data = await call_api(
                 "conversations.history",
                 self._client.conversations_history(
                     channel=conversation.channel_id,
@@ -167,7 +167,7 @@ class SlackChat:
                 ts = await self._post(message.conversation, part, thread_ts=message.thread.root_id)
                 kept.append(ts)
         for surplus in continued[len(rest) :]:
-            await self._call(
+            await call_api(
                 "chat.delete",
                 self._client.chat_delete(
                     channel=message.conversation.channel_id,
@@ -189,7 +189,7 @@ class SlackChat:
         metadata: dict[str, Any] | None = None,
     ) -> str:
         await self._pacer.wait(conversation)
-        data = await self._call(
+        data = await call_api(
             "chat.postMessage",
             self._client.chat_postMessage(
                 channel=conversation.channel_id,
@@ -214,7 +214,7 @@ class SlackChat:
     async def permalink(self, conversation: ConversationRef, ts: str) -> str | None:
         """The message's permalink from chat.getPermalink (None if Slack refuses)."""
         try:
-            data = await self._call(
+            data = await call_api(
                 "chat.getPermalink",
                 self._client.chat_getPermalink(
                     channel=conversation.channel_id,
@@ -228,7 +228,7 @@ class SlackChat:
         return str(link) if link else None
 
     async def _update(self, conversation: ConversationRef, ts: str, message: SlackMessage) -> None:
-        await self._call(
+        await call_api(
             "chat.update",
             self._client.chat_update(
                 channel=conversation.channel_id,
@@ -240,19 +240,19 @@ class SlackChat:
             ),
         )
 
-    @staticmethod
-    async def _call(method: str, request: Any) -> dict[str, Any]:
-        """Await a Web API call; Slack's refusals become PlatformUnavailable with advice."""
-        try:
-            response = await request
-        except SlackApiError as e:
-            body = e.response.data if isinstance(e.response.data, dict) else {}
-            error = str(body.get("error", "")) or f"HTTP {e.response.status_code}"
-            advice = _ADVICE.get(error, "Try again in a few minutes.")
-            raise PlatformUnavailable(f"Slack refused {method} ({error}). {advice}") from e
-        except (TimeoutError, aiohttp.ClientError) as e:
-            raise PlatformUnavailable(
-                f"Slack could not be reached for {method}. Try again in a few minutes."
-            ) from e
-        data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
-        return data
+
+async def call_api(method: str, request: Any) -> dict[str, Any]:
+    """Await a Web API call; Slack's refusals become PlatformUnavailable with advice."""
+    try:
+        response = await request
+    except SlackApiError as e:
+        body = e.response.data if isinstance(e.response.data, dict) else {}
+        error = str(body.get("error", "")) or f"HTTP {e.response.status_code}"
+        advice = _ADVICE.get(error, "Try again in a few minutes.")
+        raise PlatformUnavailable(f"Slack refused {method} ({error}). {advice}") from e
+    except (TimeoutError, aiohttp.ClientError) as e:
+        raise PlatformUnavailable(
+            f"Slack could not be reached for {method}. Try again in a few minutes."
+        ) from e
+    data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
+    return data

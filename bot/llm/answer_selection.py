@@ -40,7 +40,7 @@ RELATIVE_FLOOR = 0.45  # a further sentence must score at least this share of th
 LONG_UNIT_WORDS = 45  # a unit longer than this is re-split where the splitter was cautious
 NEAR_COPY = 0.5  # term overlap (Jaccard) from which two sentences say the same thing
 CONTAINED = 0.75  # share of the shorter sentence's terms in the other: it adds nothing
-RANK_DECAY = 0.05  # how much a passage's retrieval rank discounts its sentences
+RANK_DECAY = 0.12  # how much a passage's retrieval rank discounts its sentences
 ADJACENT_BONUS = 1.5  # a sentence next to one already shown reads on from it
 CONTEXT_SHARE = 0.35  # share of the previous sentence's (and heading's) match a sentence borrows
 

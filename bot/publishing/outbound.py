@@ -38,7 +38,10 @@ class Outbound:
                 links=tuple(replace(link, url=self.text(link.url)) for link in card.links),
                 notes=tuple(self.text(note) for note in card.notes),
             )
-        return Post(text=self.text(post.text), card=card)
+        image = post.image
+        if image is not None:
+            image = replace(image, caption=self.text(image.caption), url=self.text(image.url))
+        return Post(text=self.text(post.text), card=card, image=image)
 
     def streamed_prefix(self, text: str) -> str:
         """A streamed prefix, minus any tail that could be the start of a secret still

@@ -28,6 +28,7 @@ from typing import Literal
 from bot.errors import PaperUnreadable
 from bot.reading.extract_html import HtmlPaper, passages_from_html
 from bot.reading.extract_pdf import PdfPaper, passages_from_pdf
+from bot.reading.figures import PageRender, render_figure_page
 
 try:
     import resource
@@ -37,7 +38,8 @@ except ImportError:  # pragma: no cover (Windows: the deadline still holds, the 
 log = logging.getLogger(__name__)
 
 Kind = Literal["html", "pdf"]
-WHAT: dict[Kind, str] = {"html": "arXiv HTML", "pdf": "PDF"}
+Work = Literal["html", "pdf", "figure"]  # "figure": render a PDF's "Figure 1" page
+WHAT: dict[Work, str] = {"html": "arXiv HTML", "pdf": "PDF", "figure": "PDF figure"}
 
 # Two parses at once: each may use up to its memory limit, and a digest prepares four
 # papers at once on machines that may have two cores.
@@ -111,7 +113,14 @@ def parse_document(
     return passages_from_pdf(data, max_chars=limits.max_chars, max_passages=limits.max_passages)
 
 
-Answer = tuple[Literal["ok"], HtmlPaper | PdfPaper] | tuple[Literal["unreadable"], str]
+Parsed = HtmlPaper | PdfPaper | PageRender | None
+Answer = tuple[Literal["ok"], Parsed] | tuple[Literal["unreadable"], str]
+
+
+def _do(work: Work, body: bytes, encoding: str, limits: ParseLimits) -> Parsed:
+    if work == "figure":
+        return render_figure_page(decompress(body, encoding, limits.max_decompressed_bytes))
+    return parse_document(work, body, encoding, limits)
 
 
 def _megabytes(size: int) -> str:
@@ -119,7 +128,7 @@ def _megabytes(size: int) -> str:
 
 
 def _worker(
-    connection: Connection, kind: Kind, body: bytes, encoding: str, limits: ParseLimits
+    connection: Connection, kind: Work, body: bytes, encoding: str, limits: ParseLimits
 ) -> None:
     """The worker process's whole life: limit itself, parse, send one answer."""
     if resource is not None:
@@ -130,7 +139,7 @@ def _worker(
             return
     answer: Answer
     try:
-        answer = ("ok", parse_document(kind, body, encoding, limits))
+        answer = ("ok", _do(kind, body, encoding, limits))
     except PaperUnreadable as error:
         answer = ("unreadable", error.reason)
     except MemoryError:
@@ -170,7 +179,7 @@ def _mp_context() -> BaseContext:
 
 
 def _run_blocking(
-    kind: Kind, body: bytes, encoding: str, limits: ParseLimits, cancelled: threading.Event
+    kind: Work, body: bytes, encoding: str, limits: ParseLimits, cancelled: threading.Event
 ) -> Answer:
     with _slots:
         if cancelled.is_set():
@@ -226,6 +235,23 @@ async def parse_isolated(
     kind: Kind, body: bytes, encoding: str, limits: ParseLimits
 ) -> HtmlPaper | PdfPaper:
     """Parses in a bounded worker process; raises PaperUnreadable and nothing else."""
+    parsed = await _isolated(kind, body, encoding, limits)
+    assert isinstance(parsed, HtmlPaper | PdfPaper)
+    return parsed
+
+
+async def render_isolated(pdf: bytes, limits: ParseLimits) -> PageRender | None:
+    """The page of `pdf` with its "Figure 1" caption, rendered in a bounded worker process
+    like a parse; None when it has none or cannot be rendered within the limits."""
+    try:
+        rendered = await _isolated("figure", pdf, "", limits)
+    except PaperUnreadable as error:
+        log.info("no figure page rendered: %s", error.reason)
+        return None
+    return rendered if isinstance(rendered, PageRender) else None
+
+
+async def _isolated(kind: Work, body: bytes, encoding: str, limits: ParseLimits) -> Parsed:
     cancelled = threading.Event()
     loop = asyncio.get_running_loop()
     try:

@@ -12,11 +12,13 @@ from bot.llm.gates import SummaryUnusable, unusable_note
 from bot.publishing import Publisher
 from bot.publishing.keys import summon_key
 from bot.publishing.locks import KeyedLocks
+from bot.reading.figures import KeyFigure, KeyFigures
 from bot.reading.library import PaperLibrary
-from bot.render import PaperThread, paper_thread
+from bot.render import Image, PaperThread, paper_thread
 from bot.seams import LLM, PaperCatalog
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
+from bot.text import t
 from bot.usecases.channels import Channels
 from bot.usecases.progress import Progress, say
 
@@ -29,6 +31,7 @@ ON_DEMAND_WEEK = "on-demand"  # the week column of a summoned paper's post
 class PreparedPaper:
     paper: Paper
     thread: PaperThread
+    figure: KeyFigure | None = None  # the paper's key figure, also on the thread's root
 
 
 class Papers:
@@ -41,8 +44,11 @@ class Papers:
         library: PaperLibrary,
         channels: Channels,
         publisher: Publisher,
+        figures: KeyFigures | None = None,
     ) -> None:
-        """`fallback` is the offline extractive engine, used when `llm` fails."""
+        """`fallback` is the offline extractive engine, used when `llm` fails; `figures`
+        finds each paper's key figure (None: papers post without one)."""
+        self._figures = figures
         self._store = store
         self._catalog = catalog
         self._llm = llm
@@ -103,7 +109,17 @@ class Papers:
     ) -> PreparedPaper:
         await self._store.save_paper(paper)
         summary = await self.summary_for(paper, language)
-        return PreparedPaper(paper, paper_thread(paper, summary, footer_notes=notes))
+        figure = await self.key_figure(paper)
+        image = figure_image(figure, language) if figure is not None else None
+        thread = paper_thread(paper, summary, footer_notes=notes, figure=image)
+        return PreparedPaper(paper, thread, figure)
+
+    async def key_figure(self, paper: Paper) -> KeyFigure | None:
+        """The paper's key figure, from the full text it was read from (HTML or PDF)."""
+        if self._figures is None:
+            return None
+        text = await self._library.text(paper)
+        return await self._figures.key_figure(paper.arxiv_id, paper.version, text.source)
 
     async def summon_paper(
         self, conversation: ConversationRef, reference: str, progress: Progress | None = None
@@ -132,3 +148,14 @@ class Papers:
         """A paper's post without posting it anywhere (`paperclub paper --dry-run`)."""
         paper = await self.find_paper(parse_arxiv_ref(reference).arxiv_id)
         return await self.prepare_paper(paper, language)
+
+
+def figure_image(figure: KeyFigure, language: str) -> Image:
+    """The key figure as the post carries it, with its heading in the channel's language."""
+    heading = (
+        t("key_figure", language)
+        if figure.page is None
+        else t("key_figure_page", language, page=figure.page)
+    )
+    caption = f"{heading}\n{figure.caption}" if figure.caption else heading
+    return Image(figure.image, figure.filename, figure.content_type, caption, figure.url)

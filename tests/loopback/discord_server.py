@@ -28,7 +28,7 @@ import discord
 import discord.gateway
 import discord.http
 import yarl
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.loopback.threaded import bound_port
 
@@ -40,6 +40,7 @@ DISCORD_EPOCH_MS = 1420070400000
 ALL_PERMISSIONS = (1 << 51) - 1
 EPHEMERAL = 1 << 6
 HAS_THREAD = 1 << 5
+UPLOAD_LIMIT = 10 * 2**20  # a server without boosts: 10 MiB of uploads per message
 LOADING = 1 << 7
 
 
@@ -81,6 +82,8 @@ class RestCall:
     received_at: float  # time.monotonic()
     status: int = 0
     response: Any = None  # the JSON the fake answered with
+    # multipart uploads (files[n]): name, filename, content_type, data
+    files: list[dict[str, Any]] = field(default_factory=list)
 
 
 CALL = web.RequestKey("call", RestCall)
@@ -624,8 +627,9 @@ class FakeDiscord:
         resource = request.match_info.route.resource
         template = resource.canonical if resource is not None else request.path
         body: Any = None
+        files: list[dict[str, Any]] = []
         if request.can_read_body:
-            body = await _read_body(request)
+            body, files = await _read_body(request)
         call = RestCall(
             method=request.method,
             path=request.path[len(API) :],
@@ -633,6 +637,7 @@ class FakeDiscord:
             query=dict(request.query),
             json=body,
             received_at=time.monotonic(),
+            files=files,
         )
         self.tokens_seen.add(request.headers.get("Authorization", ""))
         failure = next(
@@ -790,13 +795,20 @@ class FakeDiscord:
                     and existing["author"]["id"] == self.bot_user["id"]
                 ):
                     return _json(existing)
+        files = request[CALL].files
+        if sum(len(f["data"]) for f in files) > UPLOAD_LIMIT:
+            return _error(413, 40005, "Request entity too large")
+        attachments = _attachments(channel["id"], body, files, self.snowflake)
+        embeds = copy.deepcopy(body.get("embeds") or [])
+        _resolve_attachment_images(embeds, attachments)
         message = self._message(
             channel["id"],
             self.bot_user,
             content=body.get("content") or "",
-            embeds=body.get("embeds"),
+            embeds=embeds,
             nonce=nonce,
         )
+        message["attachments"] = attachments
         message["components"] = body.get("components") or []
         self.messages[message["id"]] = message
         channel["last_message_id"] = message["id"]
@@ -994,15 +1006,70 @@ def _option_type(value: Any) -> int:
     return 3
 
 
-async def _read_body(request: web.Request) -> Any:
+async def _read_body(request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
+    """The JSON body (a multipart's payload_json), and the files a multipart carries."""
     if request.content_type == "application/json":
-        return await request.json()
+        return await request.json(), []
     if request.content_type.startswith("multipart/"):
-        form = await request.post()
-        payload = form.get("payload_json")
-        return json.loads(str(payload)) if payload is not None else dict(form)
+        files: list[dict[str, Any]] = []
+        payload: Any = None
+        async for part in await request.multipart():
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "payload_json":
+                payload = json.loads(await part.text())
+            elif part.filename is not None:
+                data = bytes(await part.read())
+                kind = part.headers.get("Content-Type", "application/octet-stream")
+                files.append(
+                    {
+                        "name": part.name,
+                        "filename": part.filename,
+                        "content_type": kind,
+                        "data": data,
+                    }
+                )
+        return payload, files
     text = await request.text()
-    return text or None
+    return text or None, []
+
+
+def _attachments(
+    channel_id: str, body: dict[str, Any], files: list[dict[str, Any]], snowflake: Callable[[], str]
+) -> list[dict[str, Any]]:
+    """Discord's attachment objects for the uploaded `files` (payload_json's `attachments`
+    name them by index: files[n] is attachment id n), as a message carries them."""
+    described = {str(a.get("id")): a for a in body.get("attachments") or []}
+    made = []
+    for upload in files:
+        index = str(upload["name"]).removeprefix("files[").removesuffix("]")
+        meta = described.get(index, {})
+        attachment_id = snowflake()
+        filename = meta.get("filename") or upload["filename"]
+        made.append(
+            {
+                "id": attachment_id,
+                "filename": filename,
+                "size": len(upload["data"]),
+                "content_type": upload["content_type"],
+                "url": f"https://cdn.discordapp.com/attachments/{channel_id}/{attachment_id}/{filename}",
+                "proxy_url": f"https://media.discordapp.net/attachments/{channel_id}/{attachment_id}/{filename}",
+            }
+        )
+    return made
+
+
+def _resolve_attachment_images(
+    embeds: list[dict[str, Any]], attachments: list[dict[str, Any]]
+) -> None:
+    """An embed image `attachment://name` shows the upload of that name, as Discord does."""
+    by_name = {a["filename"]: a for a in attachments}
+    for embed in embeds:
+        image = embed.get("image") or {}
+        url = str(image.get("url", ""))
+        if url.startswith("attachment://") and url.removeprefix("attachment://") in by_name:
+            upload = by_name[url.removeprefix("attachment://")]
+            embed["image"] = {"url": upload["url"], "proxy_url": upload["proxy_url"]}
 
 
 def _apply_edit(message: dict[str, Any], body: dict[str, Any]) -> None:

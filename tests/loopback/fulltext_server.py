@@ -1,7 +1,8 @@
 """A loopback stand-in for arXiv's HTML and PDF hosts, serving the real fixture papers.
 
 - `GET /html/{id}` and `GET /pdf/{id}` answer with the bytes registered for that path
-  (`server.html["2501.11120v1"] = ...`), or 404 like arXiv for an unknown paper.
+  (`server.html["2501.11120v1"] = ...`), or 404 like arXiv for an unknown paper; a page's
+  pictures are under its path (`server.images["2501.11120v1/x1.png"] = (png, "image/png")`).
 - `script(path, *answers)` queues answers (status, body, headers, delay) served before
   the registered bytes: 429s with Retry-After, 5xx, redirects, slow answers.
 - `hits` records every path requested, in order.
@@ -47,6 +48,8 @@ class FullTextServer:
     def __init__(self) -> None:
         self.html: dict[str, bytes] = {}
         self.pdf: dict[str, bytes] = {}
+        # a page's pictures, under its path: images["2501.11120v1/x1.png"] = (bytes, type)
+        self.images: dict[str, tuple[bytes, str]] = {}
         self.scripted: dict[str, list[Scripted]] = {}
         self.hits: list[str] = []
         self._runner: web.AppRunner | None = None
@@ -99,6 +102,10 @@ class FullTextServer:
         return web.Response(body=body, content_type=kind)
 
     async def _html(self, request: web.Request) -> web.Response:
+        image = self.images.get(request.match_info["paper"])
+        if image is not None:
+            self.hits.append(request.path)
+            return web.Response(body=image[0], content_type=image[1])
         return await self._answer(request, self.html, "text/html")
 
     async def _pdf(self, request: web.Request) -> web.Response:

@@ -91,6 +91,18 @@ class Workspace:
 
 
 @dataclass
+class Upload:
+    """A file announced by files.getUploadURLExternal; its bytes once POSTed to its URL."""
+
+    team_id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    data: bytes | None = None
+    title: str = ""
+
+
+@dataclass
 class StoredMessage:
     team_id: str
     channel: str
@@ -101,6 +113,7 @@ class StoredMessage:
     metadata: dict[str, Any] | None
     user: str
     bot_id: str
+    files: list[dict[str, Any]] = field(default_factory=list)  # files.completeUploadExternal
 
     def as_api(self, *, with_metadata: bool) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -115,6 +128,8 @@ class StoredMessage:
             out["blocks"] = self.blocks
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
+        if self.files:
+            out["files"] = self.files
         if with_metadata and self.metadata:
             out["metadata"] = self.metadata
         return out
@@ -156,10 +171,13 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "views.open": self._views_open,
             "views.update": self._views_update,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
         self.ephemerals: list[dict[str, Any]] = []  # chat.postEphemeral: who saw what
         self.home_views: dict[tuple[str, str], dict[str, Any]] = {}  # (team, user) -> view
         self.opened_views: list[dict[str, Any]] = []
+        self.uploads: dict[str, Upload] = {}  # file id -> what files_upload_v2 sent
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -178,6 +196,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link/", self._websocket)
         app.router.add_post("/response/{path:.*}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -574,6 +593,61 @@ class FakeSlack:
                 self.opened_views[i] = {**view, "id": opened["id"], "team_id": opened["team_id"]}
                 return web.json_response({"ok": True, "view": self.opened_views[i]})
         return web.json_response({"ok": False, "error": "not_found"})
+
+    # ---- files_upload_v2: getUploadURLExternal, POST the bytes, completeUploadExternal -------
+
+    async def _upload_url(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        filename, length = params.get("filename"), str(params.get("length", ""))
+        if not filename or not length.isdigit():
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        self.uploads[file_id] = Upload(w.team_id, filename, int(length), params.get("alt_txt"))
+        return web.json_response(
+            {
+                "ok": True,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                "file_id": file_id,
+            }
+        )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="unknown upload")
+        upload.data = await request.read()
+        return web.Response(text=f"OK - {len(upload.data)}")
+
+    async def _complete_upload(self, params: dict[str, Any], token: str) -> web.Response:
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        files = _json_param(params.get("files")) or []
+        shared = []
+        for item in files:
+            upload = self.uploads.get(str(item.get("id")))
+            if upload is None or upload.data is None or len(upload.data) != upload.length:
+                return web.json_response({"ok": False, "error": "file_upload_not_completed"})
+            upload.title = item.get("title") or upload.filename
+            shared.append({"id": item["id"], "name": upload.filename, "title": upload.title})
+        channel = params.get("channel_id")
+        if channel:
+            message = StoredMessage(
+                team_id=w.team_id,
+                channel=channel,
+                ts=self._new_ts(),
+                text=params.get("initial_comment", ""),
+                blocks=[],
+                thread_ts=params.get("thread_ts") or None,
+                metadata=None,
+                user=w.bot_user_id,
+                bot_id=w.bot_id,
+                files=shared,
+            )
+            self.messages.setdefault((w.team_id, channel), []).append(message)
+        return web.json_response({"ok": True, "files": shared})
 
     def _find(self, team_id: str, channel: str, ts: str) -> StoredMessage | None:
         return next((m for m in self.messages.get((team_id, channel), []) if m.ts == ts), None)
