@@ -609,7 +609,7 @@ async def test_a_reaction_on_a_paper_root_is_a_vote_and_pick_opens_a_reading_ses
     assert f"Reading session: {PAPER_TITLE}" in session_root.text
     assert "• Votes: 1" in session_root.text and MEETING in session_root.text
     assert f"/archives/C111/p{session_root.ts.replace('.', '')}" in shown  # links the session
-    assert "No paper in this channel has a vote yet" in await said(club, "pick")
+    assert "No paper in this channel has a vote yet" in await said(club, "pick 1")
 
 
 async def test_vote_command_counts_here_and_refuses_a_paper_of_another_channel(

@@ -13,12 +13,14 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+import yaml  # type: ignore[import-untyped]
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack_app import build_slack_app, make_client
 from adapters.slack_app.ask_ui import ASK_SHORTCUT, ASK_VIEW, ask_modal
 from adapters.slack_app.pickers import PICKED, PICKER_VIEW, picker_modal
 from adapters.slack_app.settings_ui import SETTINGS_VIEW, settings_modal
+from adapters.slack_app.shortcuts import SAVE_SHORTCUT
 from adapters.slack_app.views import ModalContext
 from bot.bootstrap import bootstrap
 from bot.config import Settings
@@ -38,6 +40,7 @@ from tests.loopback.slack_server import (
     check_modal,
     eventually,
 )
+from tests.test_slack_adapter import REPO
 from tests.test_slack_club_ui import PAPER, TITLE, TOKEN, Club
 
 C1 = ConversationRef(Platform.SLACK, "T111", "C111")
@@ -409,6 +412,36 @@ async def test_present_picker_names_the_presenter_chosen_and_save_picker_saves(
     assert await saved()
 
 
+async def test_pick_picker_picks_the_most_voted_or_the_paper_chosen_for_the_channel(
+    club: Club,
+) -> None:
+    root = await club.paper()
+    await club.click(root, "W333")
+    await bare_command(club, "pick")
+    view = await opened(club, 1)
+    assert view["title"]["text"] == "Pick the next paper"
+    [paper, meeting] = view["blocks"]
+    assert paper["optional"] is True and meeting["block_id"] == "meeting"
+    before = len(club.slack.top_level("T111", "C111"))
+    values = {"meeting": {"type": "plain_text_input", "value": "2099-03-11 18:00"}}
+    await submit(club, view, values, "W222")  # no paper chosen: the most-voted one
+    await eventually(lambda: len(club.slack.top_level("T111", "C111")) >= before + 2, WITHIN)
+    session, announcement = club.slack.top_level("T111", "C111")[before : before + 2]
+    assert f"Reading session: {TITLE}" in session.text
+    assert f"Picked for the next session: *{TITLE}* (1 vote)" in announcement.text  # public
+    shown = "\n".join(b["text"]["text"] for b in announcement.blocks if "text" in b)
+    assert f"*🗳️ The tally at the pick*\n1. *{TITLE}*: 1 vote" in shown
+
+
+async def test_pick_with_a_paper_named_in_text_picks_it_without_votes(club: Club) -> None:
+    await club.paper()
+    pick = await club.result(await club.command(f"pick {PAPER} 2099-03-11 18:00"), within=WITHIN)
+    assert pick.body["response_type"] == "in_channel"
+    assert f"Picked for the next session: *{TITLE}* (0 votes)" in json.dumps(
+        pick.body, ensure_ascii=False
+    )
+
+
 async def test_present_picker_is_for_admins_only(club: Club) -> None:
     form = slash_command(
         "/paperclub", "present", response_url=club.slack.response_url("p"), user_id="W333"
@@ -437,3 +470,24 @@ async def test_every_modal_fits_slacks_limits_in_every_language(club: Club, lang
         assert check_modal(view) == "", (view["callback_id"], check_modal(view))
     titles = {v["title"]["text"] for v in views}
     assert len(titles) == len(views)  # each modal says what it is for
+
+
+# ---- the manifest declares the shortcuts and interactivity ---------------------------------
+
+
+def test_manifest_declares_both_shortcuts_within_slacks_manifest_schema() -> None:
+    """Limits from slackapi/manifest-schema (schemas/manifest.schema.1.0.0.json):
+    a shortcut's name 1-24 characters, its description 1-150, a usage hint 1-1,000, a long description 175-4,000."""
+    manifest = yaml.safe_load((REPO / "slack_manifest.yaml").read_text())
+    shortcuts = {s["callback_id"]: s for s in manifest["features"]["shortcuts"]}
+    assert set(shortcuts) == {ASK_SHORTCUT, SAVE_SHORTCUT}
+    for shortcut in shortcuts.values():
+        assert shortcut["type"] == "message"
+        assert 1 <= len(shortcut["name"]) <= 24, shortcut["name"]
+        assert 1 <= len(shortcut["description"]) <= 150
+    [command] = manifest["features"]["slash_commands"]
+    assert 1 <= len(command["usage_hint"]) <= 1000
+    assert manifest["settings"]["interactivity"] == {"is_enabled": True}  # Socket Mode
+    display = manifest["display_information"]
+    assert 175 <= len(display["long_description"]) <= 4000
+    assert len(display["description"]) <= 140

@@ -191,7 +191,7 @@ class ClubCommands:
         wanted = parse_pick(request.args)
         tally = await self._votes.standings(request.conversation)
         sessions = await self._sessions.pick(
-            request.conversation, wanted.count, meeting_at=wanted.meeting_time
+            request.conversation, wanted.count, meeting_at=wanted.meeting_time, paper=wanted.paper
         )
         language = await _language(self._channels, request.conversation)
         picked = "\n".join(

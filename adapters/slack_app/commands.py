@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from adapters.slack_app.mrkdwn import from_slack
 from bot.domain import ArchiveHit, ChannelSettings, DigestReport, ThreadRef
-from bot.errors import InvalidSetting
+from bot.errors import InvalidPaperId, InvalidSetting
+from bot.sources.ids import parse_arxiv_ref
 from bot.text import t
 from bot.text.presenters import digest_lines, settings_lines
 
@@ -149,6 +150,7 @@ def split_ask(args: str) -> tuple[str, str]:
 class PickArgs:
     count: int
     meeting_time: str | None
+    paper: str | None = None  # a paper named: picked whatever its votes
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +176,14 @@ def paper_argument(args: str, sub: str) -> str:
 
 
 def parse_pick(args: str) -> PickArgs:
-    """`[count] [YYYY-MM-DD HH:MM]`."""
+    """`[count] [YYYY-MM-DD HH:MM]`, or `<arXiv id or link> [YYYY-MM-DD HH:MM]`."""
     words = args.split()
+    try:
+        paper = parse_arxiv_ref(words[0]).arxiv_id if words else None
+    except InvalidPaperId:
+        paper = None
+    if paper is not None:
+        return PickArgs(1, " ".join(words[1:]) or None, paper)
     count = int(words.pop(0)) if words and words[0].isdigit() else 1
     return PickArgs(count, " ".join(words) or None)
 

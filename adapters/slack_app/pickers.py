@@ -1,9 +1,9 @@
-"""Paper pickers: `/paperclub vote|present|save|read` without a paper open a small modal
-whose `external_select` lists the channel's recent papers as the member types (the same
-source as Discord's autocomplete, `Archive.recent_papers`; for save and read the member's
-unread reading list comes first). Submitting runs the text command's own handler.
-
-`/paperclub pick` takes no paper (it picks the most-voted ones), so it has no picker.
+"""Paper pickers: `/paperclub vote|present|save|read|pick` without a paper open a small
+modal whose `external_select` lists the channel's recent papers as the member types (the
+same source as Discord's autocomplete, `Archive.recent_papers`; for save and read the
+member's unread reading list comes first). Submitting runs the text command's own
+handler. In the pick modal the paper may stay empty: the most-voted paper is picked, and
+the announcement goes to the whole channel as `/paperclub pick` does.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from adapters.slack_app.command_handlers import Handler, Request
 from adapters.slack_app.commands import COMMAND_PREFIX, Invocation
 from adapters.slack_app.guard import Incoming, channel_language, last_resort
 from adapters.slack_app.payloads import CommandOrigin
-from adapters.slack_app.replies import EphemeralReply, LogOnly
+from adapters.slack_app.replies import ChannelPost, EphemeralReply, LogOnly
 from adapters.slack_app.views import (
     OPTIONS_LIMIT,
     ModalContext,
@@ -50,7 +50,8 @@ PAPER_BLOCK = "paper"
 PAPER_SELECT = "paperclub_paper"  # the external_select's action_id: its block_suggestion
 PRESENTER_BLOCK = "presenter"
 MEETING_BLOCK = "meeting"
-PICKED = ("vote", "present", "save", "read")  # sub-commands that name one paper
+PICKED = ("vote", "present", "save", "read", "pick")  # sub-commands that name one paper
+PUBLIC = ("pick",)  # announced in the channel, as slash.PUBLIC
 READING = ("save", "read")
 SHOWN = 25
 
@@ -61,8 +62,12 @@ def picker_modal(sub: str, member_id: str, language: str, context: ModalContext)
             PAPER_BLOCK,
             t("slack_picker_label_paper", language),
             external_select(PAPER_SELECT, t("slack_picker_placeholder_paper", language)),
+            optional=sub == "pick",
+            hint=t("slack_picker_hint_pick", language) if sub == "pick" else "",
         )
     ]
+    if sub == "pick":
+        blocks.append(meeting_block(language))
     if sub == "present":
         blocks.append(
             input_block(
@@ -71,14 +76,7 @@ def picker_modal(sub: str, member_id: str, language: str, context: ModalContext)
                 users_select(PRESENTER_BLOCK, member_id),
             )
         )
-        blocks.append(
-            input_block(
-                MEETING_BLOCK,
-                t("slack_picker_label_meeting", language),
-                text_input(MEETING_BLOCK, placeholder="2027-03-11 18:00", max_length=40),
-                optional=True,
-            )
-        )
+        blocks.append(meeting_block(language))
     return modal(
         PICKER_VIEW,
         t(f"slack_picker_title_{sub}", language),
@@ -86,6 +84,15 @@ def picker_modal(sub: str, member_id: str, language: str, context: ModalContext)
         submit=t(f"slack_picker_submit_{sub}", language),
         close=t("slack_modal_close", language),
         context=context,
+    )
+
+
+def meeting_block(language: str) -> dict[str, Any]:
+    return input_block(
+        MEETING_BLOCK,
+        t("slack_picker_label_meeting", language),
+        text_input(MEETING_BLOCK, placeholder="2027-03-11 18:00", max_length=40),
+        optional=True,
     )
 
 
@@ -180,10 +187,13 @@ def register(
             await incoming.ack()
             return
         args = text_of(values, PAPER_BLOCK)
+        meeting = text_of(values, MEETING_BLOCK)
         if context.sub == "present":
             presenter = text_of(values, PRESENTER_BLOCK) or member.user_id
             name = await member_name(incoming.client, presenter)
-            args = f"{args} <@{presenter}|{name}> {text_of(values, MEETING_BLOCK)}".strip()
+            args = f"{args} <@{presenter}|{name}> {meeting}".strip()
+        elif context.sub == "pick":
+            args = f"{args} {meeting}".strip()
         if needs_manager(Invocation(context.sub, args)) and not await managers.allows(
             incoming.client, context.team_id, member.user_id
         ):
@@ -192,4 +202,8 @@ def register(
             await incoming.ack(response_action="errors", errors={PAPER_BLOCK: refusal})
             return
         await incoming.ack()
-        await reply.say(await pickers.run(context.sub, args, context, member))
+        result = await pickers.run(context.sub, args, context, member)
+        if context.sub in PUBLIC:
+            await ChannelPost(outbound, incoming.client, context.conversation).say(result)
+        else:
+            await reply.say(result)

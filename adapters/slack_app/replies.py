@@ -140,6 +140,28 @@ class EphemeralReply:
             )
 
 
+class ChannelPost:
+    """A message the whole channel sees (a pick made in a modal)."""
+
+    def __init__(
+        self, outbound: Outbound, client: AsyncWebClient, conversation: ConversationRef
+    ) -> None:
+        self._outbound = outbound
+        self._client = client
+        self._conversation = conversation
+
+    async def say(self, post: Post) -> None:
+        for message in render(self._outbound.post(post)):
+            await self._client.chat_postMessage(
+                channel=self._conversation.channel_id,
+                text=message.text,
+                blocks=list(message.blocks) or None,
+                link_names=False,
+                unfurl_links=False,
+                team_id=self._conversation.workspace_id,
+            )
+
+
 class ThreadReply:
     """A reply in the thread a member wrote in (or rooted at their top-level message)."""
 
