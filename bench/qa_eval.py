@@ -12,7 +12,9 @@ hit is one passage holding >= 80% of the gold answer's normalised tokens (answer
 Answer metric, over the same questions: the share whose *shown* answer contains the gold
 answer by the same hit rule. Shown is exactly the reply a member reads (`answer_post`),
 cut before its Sources block, without the frame line ("The most relevant sentences in
-the paper:") and the [n] markers, which carry no answer but could fake a numeric hit.
+the paper:", or "Yes/No, the paper says:") and the [n] markers, which carry no answer
+but could fake a hit. Yes/no questions whose frame says Yes or No are counted apart:
+how often the label is shown and how often it matches a Yes/No gold.
 Printed for the extractive engine by default (`--llm extractive`), next to the recall
 of the passages it was given, with the mean shown length in words (a longer answer
 that wins by length shows here).
@@ -41,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.domain import Answer
+from bot.domain import Answer, SummaryEngine
 from bot.embedding import Embedder, load_embedder
 from bot.reading.chunking import DEFAULT_MAX_WORDS, chunk_passages
 from bot.reading.extract_text import passages_from_text
@@ -157,7 +159,7 @@ def evaluate(
     max_words: int,
     config: RetrievalConfig,
     embedder: Embedder | None,
-    answerer: Callable[[str, list[Passage]], str] | None = None,
+    answerer: Callable[[str, list[Passage]], Answer] | None = None,
 ) -> dict[str, Any]:
     hits = total = 0
     latencies: list[float] = []
@@ -166,6 +168,7 @@ def evaluate(
     shown_hits: Counter[str] = Counter()
     split_totals: Counter[str] = Counter()
     shown_words: list[int] = []
+    polar: Counter[str] = Counter()
     for record in records:
         start = time.perf_counter()
         index = ours_index(record.text, max_words, config, embedder)
@@ -175,9 +178,16 @@ def evaluate(
             results = index.search(question, word_budget=BUDGET_WORDS)
             latencies.append(time.perf_counter() - start)
             passages = [r.passage for r in results]
-            shown = answerer(question, passages) if answerer is not None else ""
-            if answerer is not None:
+            reply = answerer(question, passages) if answerer is not None else None
+            shown = shown_text(reply) if reply is not None else ""
+            if reply is not None:
                 f1s.append(token_f1(shown, answer))
+                label = polar_label(reply)
+                expected = answer.strip().lower().rstrip(".")
+                polar["yes_no_gold"] += expected in ("yes", "no")
+                polar["labels_shown"] += label is not None
+                polar["labels_on_yes_no_gold"] += label is not None and expected in ("yes", "no")
+                polar["labels_matching_gold"] += label is not None and label == expected
             gold = normalise_tokens(answer)
             if answer.strip().lower().rstrip(".") in NON_SPAN or not gold:
                 continue
@@ -202,6 +212,7 @@ def evaluate(
             "questions": dict(split_totals),
         }
         out["shown_answer_words_mean"] = round(statistics.mean(shown_words), 1)
+        out["yes_no_labels"] = dict(polar)
         out["answer_token_f1"] = round(statistics.mean(f1s), 4)
     return out
 
@@ -235,37 +246,49 @@ def shown_text(answer: Answer) -> str:
     from bot.text import t
 
     body = answer_post(answer, "en").text.split(f"\n\n**{t('sources', 'en')}**", 1)[0]
-    lines = [line for line in body.splitlines() if line != t("answer_extractive_intro", "en")]
+    frames = {
+        t(key, "en") for key in ("answer_extractive_intro", "answer_polar_yes", "answer_polar_no")
+    }
+    lines = [line for line in body.splitlines() if line not in frames]
     return CITATION_MARK.sub(" ", "\n".join(lines).replace("\n> ", "\n").removeprefix("> "))
 
 
-def extractive_answerer(question: str, passages: list[Passage]) -> str:
+def polar_label(answer: Answer) -> str | None:
+    """ "yes" or "no" when the reply opens with the extractive Yes/No frame, else None."""
+    from bot.text import t
+
+    first = answer.text.split("\n", 1)[0]
+    labels = {t("answer_polar_yes", "en"): "yes", t("answer_polar_no", "en"): "no"}
+    return labels.get(first) if answer.engine is SummaryEngine.EXTRACTIVE else None
+
+
+def extractive_answerer(question: str, passages: list[Passage]) -> Answer:
     from bot.llm.grounding import extractive_answer
 
-    return shown_text(extractive_answer(question, passages, "en"))
+    return extractive_answer(question, passages, "en")
 
 
-def openai_answerer(model: str) -> Callable[[str, list[Passage]], str]:
+def openai_answerer(model: str) -> Callable[[str, list[Passage]], Answer]:
     import openai
 
     from bot.llm.grounding import build_answer_messages, extractive_answer, finalise_answer
 
     client = openai.OpenAI()  # OPENAI_API_KEY / OPENAI_BASE_URL from the environment
 
-    def answer(question: str, passages: list[Passage]) -> str:
+    def answer(question: str, passages: list[Passage]) -> Answer:
         messages = build_answer_messages(question, passages, [], "en")
         reply = client.chat.completions.create(model=model, messages=messages)  # type: ignore[arg-type]
         final = finalise_answer(reply.choices[0].message.content or "", passages)
         if not final.grounded:
             final = extractive_answer(question, passages, "en")
-        return shown_text(final)
+        return final
 
     return answer
 
 
 def replay_feedback(
     path: Path,
-    answerer: Callable[[str, list[Passage]], str],
+    answerer: Callable[[str, list[Passage]], Answer],
     *,
     max_words: int,
     config: RetrievalConfig,
@@ -283,7 +306,7 @@ def replay_feedback(
         asked = zip(*columns, strict=True)
         for question, gold_text, rating, old_answer in asked:
             passages = [r.passage for r in index.search(question, word_budget=BUDGET_WORDS)]
-            shown = answerer(question, passages)
+            shown = shown_text(answerer(question, passages))
             if rating == "up":
                 gold = normalise_tokens(gold_text)
                 liked += 1
@@ -331,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     records = load_records(args.file)
     config = replace(RetrievalConfig(), **json.loads(args.config))
-    answerer: Callable[[str, list[Passage]], str] | None = None
+    answerer: Callable[[str, list[Passage]], Answer] | None = None
     if args.llm == "extractive":
         answerer = extractive_answerer
     elif args.llm == "openai":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -171,8 +170,30 @@ def test_what_a_question_asks_for_is_read_from_its_wording() -> None:
     assert not answer_kinds("Tell me about the paper")
 
 
-def test_a_paper_silent_on_the_question_gets_a_plain_not_found(tmp_path: Path) -> None:
+def test_a_paper_silent_on_the_question_gets_a_plain_not_found() -> None:
     question = "What about photosynthesis in chloroplasts?"
     answer = extractive_answer(question, retrieved(attention_index(), question), "en")
     assert not answer.grounded and answer.citations == ()
     assert answer.text == t("answer_not_found", "en")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_yes_no_question_says_yes_or_no_only_when_the_sentence_plainly_settles_it(
+    language: str,
+) -> None:
+    question = "Do they use beam search?"
+    answer = extractive_answer(question, retrieved(attention_index(), question), language)
+    assert answer.text.splitlines()[0] == t("answer_polar_yes", language)
+    assert "We used beam search with a beam size of 4" in quoted(answer.text)[0]
+
+    question = "Do they use in-domain Europarl data to train these systems?"
+    passages = retrieved(qasper_index("The new generation of Neural Machine Translation"), question)
+    answer = extractive_answer(question, passages, language)
+    assert answer.text.splitlines()[0] == t("answer_polar_no", language)
+    assert "we do not use any in-domain (Europarl) data" in quoted(answer.text)[0]
+
+    # The best sentence talks about convolutions without saying whether the model uses
+    # them: no verdict, the sentences speak for themselves.
+    question = "Does the model use convolutions?"
+    answer = extractive_answer(question, retrieved(attention_index(), question), language)
+    assert answer.text.splitlines()[0] == t("answer_extractive_intro", language)

@@ -40,7 +40,7 @@ RELATIVE_FLOOR = 0.45  # a further sentence must score at least this share of th
 LONG_UNIT_WORDS = 45  # a unit longer than this is re-split where the splitter was cautious
 NEAR_COPY = 0.5  # term overlap (Jaccard) from which two sentences say the same thing
 CONTAINED = 0.75  # share of the shorter sentence's terms in the other: it adds nothing
-RANK_DECAY = 0.12  # how much a passage's retrieval rank discounts its sentences
+RANK_DECAY = 0.05  # how much a passage's retrieval rank discounts its sentences
 ADJACENT_BONUS = 1.5  # a sentence next to one already shown reads on from it
 CONTEXT_SHARE = 0.35  # share of the previous sentence's (and heading's) match a sentence borrows
 
@@ -293,11 +293,31 @@ class _Unit:
 
 
 def _pieces(text: str) -> list[str]:
-    """A long unit split again where a sentence starts lower-case ("... corpora. boito2019
-    created ..."), which the general splitter does not risk."""
+    """A long unit split again where the general splitter was cautious: where a sentence
+    starts lower-case ("... corpora. boito2019 created ..."), and after a run of numbers
+    or symbols (a table's cells that PDF extraction glued to the paragraph after it)."""
     if len(text.split()) <= LONG_UNIT_WORDS:
         return [text]
-    return [p for p in _LOWER_START.split(text) if p.strip()]
+    pieces: list[str] = []
+    for piece in _LOWER_START.split(text):
+        pieces.extend(_after_cell_runs(piece) if len(piece.split()) > LONG_UNIT_WORDS else [piece])
+    return [p for p in pieces if p.strip()]
+
+
+def _after_cell_runs(text: str, run: int = 3) -> list[str]:
+    """`text` cut after every run of `run` or more tokens that are not words."""
+    words = text.split()
+    pieces: list[list[str]] = [[]]
+    streak = 0
+    for word in words:
+        if _PROSE_WORD.match(word):
+            if streak >= run and pieces[-1]:
+                pieces.append([])
+            streak = 0
+        else:
+            streak += 1
+        pieces[-1].append(word)
+    return [" ".join(p) for p in pieces]
 
 
 _PROSE_WORD = re.compile(r"^[\"'(“]?[A-Za-z][a-z\-]+[.,;:)\"'”]*$")
@@ -421,6 +441,42 @@ def _scores(question: str, units: Sequence[_Unit]) -> list[float]:
         score *= kind * _shape_factor(unit)
         scores.append(score / (1.0 + RANK_DECAY * unit.rank))
     return scores
+
+
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|none|without|cannot|unable|fail\w*|lacks?|lacking)\b|n't\b",
+    re.IGNORECASE,
+)
+_OWN_NEGATION = re.compile(
+    r"\b(?:we|our \w+|they|it|this \w+)\s+(?:do|does|did|is|are|was|were|can|could|have|has)"
+    r"\s*(?:not|n't)\b(?! only)",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(
+    r"\b(?:unlike|instead|rather than|whether|if|might|may|could|would|future|plan|hope)\b|\?",
+    re.IGNORECASE,
+)
+MIN_POLAR_TERMS = 2
+
+
+def polar_verdict(question: str, sentence: str) -> bool | None:
+    """For a yes/no question, True or False only when `sentence` plainly settles it:
+    it carries every content word of the question (at least two), says it of the paper's
+    own work, without hedging, and either with no negation at all (yes) or with one
+    plain "we/they/it do not …" (no). None, the usual case, when it does not."""
+    if AnswerKind.POLAR not in answer_kinds(question):
+        return None
+    primary = {t for t, w in question_weights(question).items() if w >= 1.0}
+    if len(primary) < MIN_POLAR_TERMS or not primary <= terms_of(sentence):
+        return None
+    if _HEDGE.search(sentence) or _OTHERS_SUBJECT.match(sentence):
+        return None
+    negations = _NEGATION.findall(sentence)
+    if not negations:
+        return True
+    if len(negations) == 1 and _OWN_NEGATION.search(sentence):
+        return False
+    return None
 
 
 def _completion(best: _Unit, units: Sequence[_Unit], kinds: frozenset[AnswerKind]) -> list[_Unit]:

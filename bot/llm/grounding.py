@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import Answer, Citation, SummaryEngine, Turn
-from bot.llm.answer_selection import answer_sentences
+from bot.llm.answer_selection import answer_sentences, polar_verdict
 from bot.reading.model import Passage
 from bot.retrieval import QUESTION_FRAME, query_terms, stem
 from bot.text import LANGUAGE_NAMES, t
@@ -349,7 +349,9 @@ def extractive_answer(
     entries never answer). Says plainly that the paper does not seem to say when no
     sentence shares a content word with the question (rather than quoting something
     unrelated). Each shown sentence is its citation's quote, verbatim from its passage,
-    with its section, page and link, so the Sources under it need not repeat it.
+    with its section, page and link, so the Sources under it need not repeat it. A yes/no
+    question is answered "Yes/No, the paper says:" only when its best sentence plainly
+    settles it (`polar_verdict`); otherwise the sentences speak for themselves.
     """
     chosen = answer_sentences(question, passages, max_sentences=max_sentences)
     if not chosen:
@@ -358,7 +360,11 @@ def extractive_answer(
             text += "\n" + t("answer_cross_language_hint", language)
         return Answer(text=text, grounded=False, citations=(), engine=SummaryEngine.EXTRACTIVE)
     citations = tuple(cite(passage, sentence) for sentence, passage in chosen)
-    lines = [t("answer_extractive_intro", language)]
+    verdict = polar_verdict(question, chosen[0][0])
+    if verdict is None:
+        lines = [t("answer_extractive_intro", language)]
+    else:
+        lines = [t("answer_polar_yes" if verdict else "answer_polar_no", language)]
     lines += [f"> {c.quote} [{k}]" for k, c in enumerate(citations, 1)]
     return Answer(
         text="\n".join(lines), grounded=True, citations=citations, engine=SummaryEngine.EXTRACTIVE

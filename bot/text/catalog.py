@@ -771,6 +771,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "質問の語句が論文 (英語) の本文と一致しませんでした。英語で質問すると見つかる場合があります。",
         "ko": "질문의 단어가 논문(영어) 본문과 일치하지 않았습니다. 영어로 질문하면 찾을 수 있습니다.",
     },
+    # An extractive answer to a yes/no question whose best sentence plainly settles it.
+    "answer_polar_yes": {
+        "en": "Yes, the paper says:",
+        "ja": "はい。論文の記述 (原文):",
+        "ko": "예. 논문의 내용 (원문):",
+    },
+    "answer_polar_no": {
+        "en": "No, the paper says:",
+        "ja": "いいえ。論文の記述 (原文):",
+        "ko": "아니요. 논문의 내용 (원문):",
+    },
     "answer_extractive_intro": {
         "en": "The most relevant sentences in the paper:",
         "ja": "論文中で最も関連する記述 (原文):",
