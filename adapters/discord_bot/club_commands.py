@@ -28,10 +28,12 @@ from bot.errors import NotAPaperThread
 from bot.text import t
 from bot.text.presenters import reading_list_text
 from bot.usecases.archive import Archive
+from bot.usecases.club.outline import Outlines, outline_post
 from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
 from bot.usecases.club.standings import standings_text
+from bot.usecases.club.standings_chart import standings_chart
 from bot.usecases.club.votes import Votes
 
 PAPER_HERE = "An arXiv id or link of a paper posted in this channel"
@@ -54,8 +56,11 @@ class ClubCommands(commands.Cog):
         reading_list: ReadingList,
         recap: Recap,
         archive: Archive,
+        *,
+        outlines: Outlines,
     ) -> None:
         self._archive = archive
+        self._outlines = outlines
         self._replies = replies
         self._admins = admins
         self._votes = votes
@@ -130,10 +135,12 @@ class ClubCommands(commands.Cog):
         conversation = conversation_of(interaction)
         tally = await self._votes.standings(conversation)
         language = member_language(interaction)
+        chart = await standings_chart(tally, language)  # drawn in a worker thread
         await responder.finish(
             standings_text(
                 tally, language, p="/", escape=title, link=lambda x: f"<#{x.thread.root_id}>"
-            )
+            ),
+            image=chart,
         )
 
     @app_commands.command(
@@ -230,8 +237,22 @@ class ClubCommands(commands.Cog):
             )
         )
 
+    @app_commands.command(
+        name=_("outline"),
+        description=_("A presenter's slide outline of a paper, every item cited"),
+    )
+    @app_commands.rename(paper=_("paper"))
+    @app_commands.describe(paper=_(ANY_PAPER))
+    @app_commands.guild_only()
+    async def outline(self, interaction: discord.Interaction, paper: str) -> None:
+        """Shown to the member who asked; a picked paper's session thread has it already."""
+        responder = await self._replies.begin(interaction, ephemeral=True)
+        found = await self._outlines.outline(paper, member_language(interaction))
+        await responder.finish(outline_post(found).text)
+
     @vote.autocomplete("paper")
     @present.autocomplete("paper")
+    @outline.autocomplete("paper")
     @pick.autocomplete("paper")
     async def channel_paper_choices(
         self, interaction: discord.Interaction, current: str
