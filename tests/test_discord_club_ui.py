@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from PIL import Image as PILImage
 
 from adapters.discord_bot import PaperclubBot
 from bot.bootstrap import Services, bootstrap
@@ -366,3 +368,25 @@ async def test_the_form_follows_the_admin_rule_when_opened_and_when_submitted(
     assert callback.json["type"] == 4 and "/settings" in callback.json["data"]["content"]
     conversation = ConversationRef(Platform.DISCORD, world.channel["guild_id"], world.channel["id"])
     assert (await world.club.channels.channel_settings(conversation)).language == "en"
+
+
+async def test_standings_come_with_a_bar_chart(world: World) -> None:
+    fake = world.fake
+    root_id = await open_paper(world)
+    payload = fake.interaction_payload(world.channel, "standings")
+    await interact(fake, payload)
+    empty = await followup(fake, payload, lambda text: text.startswith("No paper"))
+    assert empty.files == []  # no votes: no chart
+    await click(world, root_id, fake.user("alice"))
+    await click(world, root_id, fake.user("bob"))
+
+    payload = fake.interaction_payload(world.channel, "standings", locale="ko")
+    await interact(fake, payload)
+    done = await followup(fake, payload, lambda text: "투표" in text)
+    [chart] = done.files  # multipart: payload_json + files[0]
+    assert (chart["name"], chart["filename"]) == ("files[0]", "standings.png")
+    with PILImage.open(io.BytesIO(chart["data"])) as picture:
+        assert picture.format == "PNG" and picture.size[0] > picture.size[1]
+    assert done.json["attachments"] == [{"id": 0, "filename": "standings.png"}]
+    [shown] = fake.messages[done.response["id"]]["attachments"]
+    assert shown["filename"] == "standings.png" and shown["size"] == len(chart["data"])

@@ -13,10 +13,10 @@ from contextlib import suppress
 
 import discord
 
-from adapters.discord_bot.chat import NO_MENTIONS
-from adapters.discord_bot.messages import CONTENT_LIMIT, EMPTY
+from adapters.discord_bot.chat import NO_MENTIONS, UPLOAD_LIMIT
+from adapters.discord_bot.messages import CONTENT_LIMIT, EMPTY, Outgoing
 from bot.publishing import Outbound
-from bot.render import split_text
+from bot.render import Image, split_text
 
 logger = logging.getLogger(__name__)
 
@@ -98,12 +98,14 @@ class Responder:
             # Progress is a courtesy: a failed edit must not stop the work it reports on.
             logger.warning("progress edit failed: %s", error)
 
-    async def finish(self, text: str) -> None:
+    async def finish(self, text: str, *, image: Image | None = None) -> None:
+        """The result in the one message; `image` (a chart) is uploaded with it."""
         first, *rest = split_text(self._clean(text), CONTENT_LIMIT) or [EMPTY]
         if self._expired():
             await self._post_to_channel([first, *rest])
             return
-        await self._edit(first)
+        files = Outgoing(first, image=image).files(self._upload_limit())
+        await self._edit(first, files)
         for piece in rest:
             await self.interaction.followup.send(
                 piece, ephemeral=self.ephemeral, allowed_mentions=NO_MENTIONS
@@ -128,8 +130,17 @@ class Responder:
     def _clean(self, text: str) -> str:
         return self._outbound.text(text)
 
-    async def _edit(self, content: str) -> None:
-        await self.interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
+    async def _edit(self, content: str, files: list[discord.File] | None = None) -> None:
+        await self.interaction.edit_original_response(
+            content=content,
+            attachments=files or discord.utils.MISSING,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    def _upload_limit(self) -> int:
+        """What Discord accepts with this interaction's reply (its attachment_size_limit)."""
+        limit = getattr(self.interaction, "filesize_limit", 0)
+        return limit if isinstance(limit, int) and limit > 0 else UPLOAD_LIMIT
 
     async def _post_to_channel(self, pieces: list[str]) -> None:
         channel = self.interaction.channel

@@ -224,27 +224,6 @@ class OpenAIEngine:
         tokens = max_tokens if max_tokens is not None else self.limits.answer_tokens
         return await self._complete(messages, purpose, tokens)
 
-    async def structured(
-        self,
-        messages: list[dict[str, str]],
-        purpose: str,
-        *,
-        name: str,
-        schema: Callable[[bool], dict[str, Any]],
-        max_tokens: int,
-    ) -> str:
-        """One JSON object under `schema(bounded)` (a presenter's outline): bounded in
-        items and lengths where the endpoint is a local grammar, in tokens everywhere."""
-        response_format = {
-            "type": "json_schema",
-            "json_schema": {
-                "name": name,
-                "schema": schema(self.options.bounded_schemas),
-                "strict": True,
-            },
-        }
-        return await self._complete(messages, purpose, max_tokens, response_format=response_format)
-
     async def answer(
         self,
         question: str,

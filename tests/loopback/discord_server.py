@@ -974,7 +974,12 @@ class FakeDiscord:
         error = _validate_message(body)
         if error:
             return _error(400, 50035, error)
+        files = request[CALL].files
+        if sum(len(f["data"]) for f in files) > UPLOAD_LIMIT:
+            return _error(413, 40005, "Request entity too large")
         _apply_edit(found, body)
+        if "attachments" in body:  # the list given is what the message keeps, uploads included
+            found["attachments"] = _attachments(found["channel_id"], body, files, self.snowflake)
         found["flags"] = found.get("flags", 0) & ~LOADING
         return _json(found)
 
