@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 import yaml  # type: ignore[import-untyped]
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.slack_app import build_slack_app, make_client
+from adapters.slack_app import build_slack_app, make_client, serve_http
 from adapters.slack_app.ask_ui import ASK_SHORTCUT, ASK_VIEW, ask_modal
 from adapters.slack_app.pickers import PICKED, PICKER_VIEW, picker_modal
 from adapters.slack_app.settings_ui import SETTINGS_VIEW, settings_modal
@@ -39,6 +41,7 @@ from tests.loopback.slack_server import (
     Workspace,
     check_modal,
     eventually,
+    signed_headers,
 )
 from tests.test_slack_adapter import REPO
 from tests.test_slack_club_ui import PAPER, TITLE, TOKEN, Club
@@ -491,3 +494,69 @@ def test_manifest_declares_both_shortcuts_within_slacks_manifest_schema() -> Non
     display = manifest["display_information"]
     assert 175 <= len(display["long_description"]) <= 4000
     assert len(display["description"]) <= 140
+
+
+# ---- HTTP mode: the options load URL ---------------------------------------------------------
+
+SECRET = "loopback-signing-secret"
+
+
+async def test_http_mode_answers_block_suggestion_and_view_submission_at_the_one_endpoint(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The manifest's `message_menu_options_url` is bolt's /slack/events: a signed
+    block_suggestion gets the options as JSON in the HTTP response itself, and a bad
+    submission gets `response_action: errors` the same way."""
+    workspace = Workspace("T111", "Club One", TOKEN)
+    async with FakeSlack.running(workspaces=[workspace]) as slack, bootstrap(make_settings()) as s:
+        client = make_client(TOKEN, api_url=slack.api_url)
+        app, chat = build_slack_app(s, client, signing_secret=SECRET, post_interval=0.0)
+        s.chats.attach(Platform.SLACK, chat)
+        runner, port = await serve_http(app, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{port}/slack/events"
+
+        async def post(body: bytes, content_type: str) -> tuple[int, str]:
+            headers = signed_headers(SECRET, body, content_type=content_type)
+            async with http.post(url, data=body, headers=headers) as response:
+                return response.status, await response.text()
+
+        def interactive(payload: dict[str, Any]) -> bytes:
+            return urlencode({"payload": json.dumps(payload)}).encode()
+
+        form_type = "application/x-www-form-urlencoded"
+        try:
+            async with aiohttp.ClientSession() as http:
+                paper = slash_command(
+                    "/paperclub", f"paper {PAPER}", response_url=slack.response_url("h")
+                )
+                assert (await post(urlencode(paper).encode(), form_type))[0] == 200
+                await eventually(lambda: len(slack.top_level("T111", "C111")) == 1, WITHIN)
+                vote = slash_command("/paperclub", "vote", response_url=slack.response_url("v"))
+                status, text = await post(urlencode(vote).encode(), form_type)
+                assert (status, text) == (200, "")  # the modal is the answer
+                await eventually(lambda: len(slack.opened_views) == 1, WITHIN)
+                view = slack.opened_views[0]
+
+                status, text = await post(
+                    interactive(block_suggestion(view, "paper", "")), form_type
+                )
+                assert status == 200
+                assert [o["value"] for o in json.loads(text)["options"]] == [PAPER]
+
+                await bare_settings(post, slack)
+                settings_view = slack.opened_views[1]
+                bad = view_submission(settings_view, settings_values(size="99"))
+                status, text = await post(interactive(bad), form_type)
+                assert status == 200
+                assert json.loads(text) == {
+                    "response_action": "errors",
+                    "errors": {"size": "A whole number of papers from 1 to 25."},
+                }
+        finally:
+            await runner.cleanup()
+
+
+async def bare_settings(post: Any, slack: FakeSlack) -> None:
+    form = slash_command("/paperclub", "settings", response_url=slack.response_url("s"))
+    assert (await post(urlencode(form).encode(), "application/x-www-form-urlencoded"))[0] == 200
+    await eventually(lambda: len(slack.opened_views) == 2, WITHIN)
