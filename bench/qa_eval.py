@@ -169,6 +169,7 @@ def evaluate(
     split_totals: Counter[str] = Counter()
     shown_words: list[int] = []
     polar: Counter[str] = Counter()
+    answer_times: list[float] = []
     for record in records:
         start = time.perf_counter()
         index = ours_index(record.text, max_words, config, embedder)
@@ -178,7 +179,9 @@ def evaluate(
             results = index.search(question, word_budget=BUDGET_WORDS)
             latencies.append(time.perf_counter() - start)
             passages = [r.passage for r in results]
+            start = time.perf_counter()
             reply = answerer(question, passages) if answerer is not None else None
+            answer_times.append(time.perf_counter() - start)
             shown = shown_text(reply) if reply is not None else ""
             if reply is not None:
                 f1s.append(token_f1(shown, answer))
@@ -213,6 +216,8 @@ def evaluate(
         }
         out["shown_answer_words_mean"] = round(statistics.mean(shown_words), 1)
         out["yes_no_labels"] = dict(polar)
+        out["answer_ms_mean"] = round(1000 * statistics.mean(answer_times), 2)
+        out["answer_ms_p95"] = round(1000 * percentile(answer_times, 0.95), 2)
         out["answer_token_f1"] = round(statistics.mean(f1s), 4)
     return out
 

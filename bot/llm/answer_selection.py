@@ -115,6 +115,7 @@ _DEFINITION_Q = re.compile(
     r"|estimated|scored|evaluated|represented|formulated|modell?ed)\b",
     re.IGNORECASE,
 )
+_DEFINED_Q = re.compile(r"\bdefin\w*|\bdenote|\bmean(?:s|ing)?\b", re.IGNORECASE)
 _REASON_Q = re.compile(r"^\s*why\b|\bwhat (?:is|are) the reasons?\b|\bexplanation\b", re.I)
 _MEANS_Q = re.compile(
     r"^\s*how (?:do|does|did|is|are|was|were|can|could)\b(?! .* (?:measured|computed|defined))",
@@ -126,7 +127,8 @@ _POLAR_Q = re.compile(
 # "which datasets", "what features", "what are the baselines", "what languages ...":
 # a plural noun right after the wh-word (or after "are the"), the shape of a list.
 _LIST_Q = re.compile(
-    r"^\s*(?:which|what)\s+(?:(?:are|were) (?:the )?)?(?:\w+[\- ]){0,2}?\w+(?<!s)s\b"
+    r"^\s*(?:which|what)\s+(?:(?:are|were) (?:the )?)?(?:\w+[\- ]){0,2}?"
+    r"(?!(?:was|does|has|is|this|its|his|thus|plus|less|us)\b)\w+(?<!s)s\b"
     r"|\b(?:list|name|enumerate)\b|\bwhat (?:kinds?|types?|sorts?) of\b",
     re.IGNORECASE,
 )
@@ -139,7 +141,9 @@ def answer_kinds(question: str) -> frozenset[AnswerKind]:
         kinds.add(AnswerKind.QUANTITY)
     if _RESULT_Q.search(question):
         kinds.add(AnswerKind.RESULT)
-    if _DEFINITION_Q.search(question):
+    # "What is the accuracy?" asks for a value, "what does accuracy mean?" for a definition.
+    valued = AnswerKind.RESULT in kinds or AnswerKind.QUANTITY in kinds
+    if _DEFINITION_Q.search(question) and (not valued or _DEFINED_Q.search(question)):
         kinds.add(AnswerKind.DEFINITION)
     if _REASON_Q.search(question):
         kinds.add(AnswerKind.REASON)
@@ -159,6 +163,10 @@ _NUMBER = re.compile(
     r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?"
     r"|millions?|billions?)\b",
     re.IGNORECASE,
+)
+# The (up to three) words after a number: what it counts.
+_COUNTED = re.compile(
+    r"(?<![\w.])\d[\d,.]*\s*[KMBk]?\s+((?:[A-Za-z][\w\-]*\s+){0,2}[A-Za-z][\w\-]*)"
 )
 _NOT_A_QUANTITY = re.compile(
     r"\[[\d,\s–-]+\]|\b(?:Table|Figure|Fig\.|Section|Sec\.|Eq\.|Equation|Appendix)\s*\d+"
@@ -215,8 +223,13 @@ _POINTER = re.compile(
     r"|gives?|illustrates?|contains?|displays?)\b",
     re.IGNORECASE,
 )
+# A sentence after which its list comes: "… the following baselines:", "… as follows",
+# or a short count of things that the next sentences go through ("We consider two
+# knowledge sources.").
 _LIST_INTRO = re.compile(
-    r"(?::|\bthe following\b[^.]*|\bas follows\b)\s*$|\bthe following\b[^.]*:", re.IGNORECASE
+    r"(?::|\bthe following\b[^.]*|\bas follows\b)\s*$|\bthe following\b[^.]*:"
+    r"|^[^,;]{0,40}\b(?:two|three|four|five|six|\d) (?:[\w\-]+ ){0,2}[\w\-]+s\.$",
+    re.IGNORECASE,
 )
 _ANAPHOR = re.compile(r"^(?:It|This|These|They|Such|Its|Their|Those|Both|Each|Here)\b")
 _LOWER_START = re.compile(r"(?<=[a-z0-9)\]][.!?]) (?=[a-z][\w\-]+ )")
@@ -355,10 +368,13 @@ def _kind_factor(kinds: frozenset[AnswerKind], unit: _Unit, question_terms: set[
     if AnswerKind.QUANTITY in kinds:
         if has_quantity(text):
             factor *= 1.8
-            # the number counts what the question counts ("48,705 tags", "2.2T tokens")
-            near = re.findall(r"\d[\d,.]*\s*(?:[A-Za-z]+\s+){0,2}([A-Za-z\-]+)", text)
-            if any(stem(w.lower()) in question_terms for w in near):
+            # the number counts what the question counts ("48,705 tags", "2.2T tokens"),
+            # or at least counts things ("17,833 sentences")
+            counted = [m.split() for m in _COUNTED.findall(text)]
+            if any(stem(w.lower()) in question_terms for words in counted for w in words):
                 factor *= 1.2
+            elif any(words and words[-1].lower().endswith("s") for words in counted):
+                factor *= 1.1
         else:
             factor *= 0.5
     if AnswerKind.RESULT in kinds:
