@@ -13,8 +13,9 @@ from functools import cache
 
 import pytest
 
-from bot.llm.answer_selection import MAX_SENTENCES, MAX_WORDS, AnswerKind, answer_kinds
+from bot.llm.answer_selection import MAX_SENTENCES, MAX_WORDS
 from bot.llm.grounding import extractive_answer
+from bot.llm.question_reading import AnswerKind, answer_kinds
 from bot.reading.chunking import chunk_passages
 from bot.reading.extract_pdf import passages_from_pdf
 from bot.reading.extract_text import passages_from_text
