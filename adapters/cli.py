@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     add = commands.add_parser("add", help="submit a paper for the channel's next digest")
     add.add_argument("reference", help="arXiv id or link")
     _channel_option(add)
+
+    outline = commands.add_parser(
+        "outline", help="a presenter's slide outline of a paper, every item cited"
+    )
+    outline.add_argument("reference", help="arXiv id or link")
+    outline.add_argument("--json", action="store_true", help="print one JSON object")
+    _language_option(outline)
     return parser
 
 
@@ -133,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schedule": schedule_command,
         "export": export_command,
         "add": add_command,
+        "outline": outline_command,
     }
     try:
         return asyncio.run(commands[args.command](args, settings, console))
@@ -386,6 +394,22 @@ async def add_command(args: argparse.Namespace, settings: Settings, console: Con
         highlight=False,
     )
     return EXIT_OK
+
+
+async def outline_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from rich.markdown import Markdown
+
+    from bot.usecases.club.outline import outline_data, outline_post
+
+    async with bootstrap(settings) as club:
+        language = args.language or (await club.channels.channel_settings(TERMINAL)).language
+        with console.status(f"Reading {args.reference}…"):
+            outline = await club.outlines.outline(args.reference, language)
+        if args.json:
+            print(club.outbound.text(json.dumps(outline_data(outline), ensure_ascii=False)))
+        else:
+            console.print(Markdown(club.outbound.text(outline_post(outline).text)))
+        return EXIT_OK
 
 
 def _only_reads(settings: Settings) -> bool:

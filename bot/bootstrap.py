@@ -42,6 +42,7 @@ from bot.sources.hf_daily import HuggingFaceDailySource
 from bot.sources.http import USER_AGENT, RetryPolicy
 from bot.sources.ranking import RankingWeights
 from bot.store import Store
+from bot.store.club_notes import ClubNotes
 from bot.store.club_tables import ClubTables
 from bot.store.submissions import SqliteSubmissions
 from bot.store.unfinished_answers import UnfinishedAnswers
@@ -49,6 +50,7 @@ from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
 from bot.usecases.channels import Channels, SettingsHook
 from bot.usecases.club.home import ClubHome
+from bot.usecases.club.outline import Outlines
 from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
@@ -83,6 +85,7 @@ class Services:
     reading_list: ReadingList
     recap: Recap
     home: ClubHome
+    outlines: Outlines
     scheduler: DigestScheduler
 
 
@@ -173,6 +176,15 @@ def _wire(
         questions_per_user_per_hour=settings.questions_per_user_per_hour,
         workspace_daily_tokens=settings.workspace_daily_tokens,
     )
+    notes = ClubNotes(store)
+    outlines = Outlines(
+        papers,
+        library,
+        channels,
+        publisher,
+        notes,
+        model=llm if isinstance(llm, OpenAIEngine) else None,
+    )
     answers = Answers(
         store,
         llm,
@@ -198,6 +210,7 @@ def _wire(
         publisher,
         reminder_minutes=settings.reminder_minutes,
         now=now,
+        on_opened=outlines.post_quietly,
     )
     scheduler = DigestScheduler(
         store,
@@ -229,6 +242,7 @@ def _wire(
         reading_list=reading_list,
         recap=Recap(store, papers, library, channels, publisher),
         home=ClubHome(store, tables, reading_list, votes, papers, channels, now=now),
+        outlines=outlines,
         scheduler=scheduler,
     )
 

@@ -132,7 +132,8 @@ async def test_presenter_is_announced_and_reminded_once_before_the_meeting(club:
 
     assert session.presenter == "Ada @\u200beveryone"  # shown, never a mass mention
     assert session.meeting_at == datetime(2027, 3, 11, 9, 0, tzinfo=UTC)
-    [announcement] = club.replies_in(session.thread)
+    [outline, announcement] = club.replies_in(session.thread)  # the presenter's outline first
+    assert outline.startswith(f"**🎤 Presenter outline: {session.paper.title}**")
     assert "• Presenter: Ada @\u200beveryone" in announcement
     assert "• Meeting: Thu 2027-03-11 18:00 JST" in announcement
 

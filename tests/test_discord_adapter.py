@@ -162,6 +162,7 @@ async def test_commands_are_registered_with_ja_and_ko_localizations(world: World
         "saved",
         "read",
         "recap",
+        "outline",
     }
     paper = commands["paper"]
     assert paper["name_localizations"] == {"ja": "論文", "ko": "논문"}

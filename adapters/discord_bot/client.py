@@ -68,7 +68,16 @@ class PaperclubBot(commands.Bot):
         await self.add_cog(PaperCommands(replies, s.papers, s.answers, s.archive, s.channels))
         await self.add_cog(ChannelCommands(replies, admins, s.channels, s.digest))
         await self.add_cog(
-            ClubCommands(replies, admins, s.votes, s.sessions, s.reading_list, s.recap, s.archive)
+            ClubCommands(
+                replies,
+                admins,
+                s.votes,
+                s.sessions,
+                s.reading_list,
+                s.recap,
+                s.archive,
+                outlines=s.outlines,
+            )
         )
         await self.add_cog(
             ThreadEvents(self, replies, s.answers, s.votes, self.vote_clicks.refresh)

@@ -28,6 +28,7 @@ from bot.errors import NotAPaperThread
 from bot.text import t
 from bot.text.presenters import reading_list_text
 from bot.usecases.archive import Archive
+from bot.usecases.club.outline import Outlines, outline_post
 from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
@@ -55,8 +56,11 @@ class ClubCommands(commands.Cog):
         reading_list: ReadingList,
         recap: Recap,
         archive: Archive,
+        *,
+        outlines: Outlines,
     ) -> None:
         self._archive = archive
+        self._outlines = outlines
         self._replies = replies
         self._admins = admins
         self._votes = votes
@@ -233,8 +237,22 @@ class ClubCommands(commands.Cog):
             )
         )
 
+    @app_commands.command(
+        name=_("outline"),
+        description=_("A presenter's slide outline of a paper, every item cited"),
+    )
+    @app_commands.rename(paper=_("paper"))
+    @app_commands.describe(paper=_(ANY_PAPER))
+    @app_commands.guild_only()
+    async def outline(self, interaction: discord.Interaction, paper: str) -> None:
+        """Shown to the member who asked; a picked paper's session thread has it already."""
+        responder = await self._replies.begin(interaction, ephemeral=True)
+        found = await self._outlines.outline(paper, member_language(interaction))
+        await responder.finish(outline_post(found).text)
+
     @vote.autocomplete("paper")
     @present.autocomplete("paper")
+    @outline.autocomplete("paper")
     @pick.autocomplete("paper")
     async def channel_paper_choices(
         self, interaction: discord.Interaction, current: str

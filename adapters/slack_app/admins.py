@@ -9,6 +9,7 @@ from collections.abc import Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack_app.command_handlers import OUTLINE_WORD
 from adapters.slack_app.commands import Invocation
 from bot.config import Settings
 
@@ -23,6 +24,8 @@ def needs_manager(invocation: Invocation) -> bool:
     """Changing the channel's settings is an admin command; reading them is not."""
     if invocation.sub == "settings":
         return bool(invocation.args.strip())
+    if invocation.sub == "present" and invocation.args.split(" ", 1)[0].lower() == OUTLINE_WORD:
+        return False  # reading a presenter's outline changes nothing
     return invocation.sub in ADMIN_SUBCOMMANDS
 
 

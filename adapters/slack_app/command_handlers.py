@@ -22,6 +22,7 @@ from adapters.slack_app.commands import (
     split_ask,
     thread_link,
 )
+from adapters.slack_app.mrkdwn import from_slack
 from bot.bootstrap import Services
 from bot.domain import Author, ConversationRef, PaperInChannel, Session, Tally
 from bot.render import Post
@@ -29,6 +30,7 @@ from bot.text import t
 from bot.text.presenters import help_text, meeting_text, reading_list_text
 from bot.usecases.archive import Archive
 from bot.usecases.channels import Channels
+from bot.usecases.club.outline import Outlines, outline_post
 from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
@@ -38,6 +40,7 @@ from bot.usecases.digest import Digest
 from bot.usecases.papers import Papers
 
 Progress = Callable[[str], Awaitable[None]]
+OUTLINE_WORD = "outline"  # `/paperclub present outline <paper>`: anyone may ask for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,12 @@ def command_table(services: Services, questions: ThreadQuestions) -> dict[str, H
         services.channels, services.papers, services.digest, questions, services.archive
     )
     club = ClubCommands(
-        services.channels, services.votes, services.sessions, services.reading_list, services.recap
+        services.channels,
+        services.votes,
+        services.sessions,
+        services.reading_list,
+        services.recap,
+        outlines=services.outlines,
     )
     return {
         "help": papers.help,
@@ -168,8 +176,11 @@ class ClubCommands:
         sessions: Sessions,
         reading_list: ReadingList,
         recap: Recap,
+        *,
+        outlines: Outlines,
     ) -> None:
         self._channels = channels
+        self._outlines = outlines
         self._votes = votes
         self._sessions = sessions
         self._reading_list = reading_list
@@ -201,6 +212,12 @@ class ClubCommands:
         return Post(text=f"{picked}\n\n{_standings(tally, language, 'standings_at_pick')}")
 
     async def present(self, request: Request) -> Post:
+        word, _, paper = request.args.partition(" ")
+        if word.lower() == OUTLINE_WORD:  # `present outline <paper>`: shown to the asker
+            language = await _language(self._channels, request.conversation)
+            await request.progress(t("outline_working", language))
+            reference = paper_argument(from_slack(paper.strip()), f"present {OUTLINE_WORD}")
+            return outline_post(await self._outlines.outline(reference, language))
         wanted = parse_present(request.args)
         presenter = (
             request.member

@@ -64,3 +64,16 @@ def digest_job_id(conversation: ConversationRef) -> str:
 
 def retry_job_id(conversation: ConversationRef) -> str:
     return f"retry:{channel_name(conversation)}"
+
+
+def outline_key(conversation: ConversationRef, arxiv_id: str) -> str:
+    """A presenter's outline in the paper's reading-session thread."""
+    return f"outline:{channel_name(conversation)}:{arxiv_id}"
+
+
+def new_version_key(conversation: ConversationRef, arxiv_id: str, version: int) -> str:
+    """The note in a paper's thread that arXiv published version `version` of it."""
+    return f"version:{channel_name(conversation)}:{arxiv_id}v{version}"
+
+
+VERSION_CHECK = "arxiv-new-versions"  # the club check's name in the store (club_checks)

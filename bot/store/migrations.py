@@ -202,4 +202,44 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE papers ADD COLUMN comment TEXT NOT NULL DEFAULT '';
     ALTER TABLE papers ADD COLUMN code_url TEXT NOT NULL DEFAULT '';
     """,
+    # 8: the club's feedback on answers (each answer kept with its question and passages,
+    # and each member's thumbs up or down), notes posted once (a presenter's outline, a
+    # new version of a paper) and when the club last checked arXiv for new versions
+    """
+    CREATE TABLE answer_records (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        root_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        arxiv_id TEXT NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        passages_json TEXT NOT NULL,
+        citations_json TEXT NOT NULL,
+        language TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id, message_id)
+    );
+    CREATE INDEX answer_records_by_message ON answer_records (platform, workspace_id, message_id);
+    CREATE TABLE answer_feedback (
+        platform TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, workspace_id, channel_id, message_id, member_id)
+    );
+    CREATE TABLE club_notes (
+        key TEXT PRIMARY KEY,
+        message_id TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE club_checks (
+        name TEXT PRIMARY KEY,
+        checked_at TEXT NOT NULL
+    );
+    """,
 )

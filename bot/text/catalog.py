@@ -1355,6 +1355,108 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "空欄なら最多得票の論文を選びます。",
         "ko": "비워 두면 최다 득표 논문을 선정합니다.",
     },
+    # A presenter's outline (bot/usecases/club/outline.py) -------------------------------
+    "outline_heading": {
+        "en": "Presenter outline",
+        "ja": "発表者向けアウトライン",
+        "ko": "발표자용 개요",
+    },
+    "outline_problem": {"en": "Problem", "ja": "課題", "ko": "문제"},
+    "outline_method": {"en": "Method", "ja": "手法", "ko": "방법"},
+    "outline_results": {"en": "Key results", "ja": "主な結果", "ko": "주요 결과"},
+    "outline_limitations": {"en": "Limitations", "ja": "限界", "ko": "한계"},
+    "outline_discussion": {
+        "en": "Questions for discussion",
+        "ja": "議論したい問い",
+        "ko": "토론 질문",
+    },
+    "outline_ask_limitation": {
+        "en": "How much does this limitation matter, and how could it be addressed?",
+        "ja": "この限界はどの程度重要で、どうすれば解決できるでしょうか？",
+        "ko": "이 한계는 얼마나 중요하며, 어떻게 해결할 수 있을까요?",
+    },
+    "outline_ask_novelty": {
+        "en": "Is this really new compared with earlier work?",
+        "ja": "これは先行研究と比べて本当に新しいでしょうか？",
+        "ko": "이것이 기존 연구와 비교해 정말 새로운가요?",
+    },
+    "outline_ask_results": {
+        "en": "Do the numbers support the claim, and would they hold on other data?",
+        "ja": "この数値は主張を裏付けていますか？別のデータでも成り立つでしょうか？",
+        "ko": "이 수치가 주장을 뒷받침하나요? 다른 데이터에서도 성립할까요?",
+    },
+    "outline_ask_impact": {
+        "en": "What would this change for our own work?",
+        "ja": "これは私たち自身の研究や仕事に何をもたらすでしょうか？",
+        "ko": "이것은 우리 자신의 연구나 일에 무엇을 바꿀까요?",
+    },
+    "outline_extractive_note": {
+        "en": "Extractive outline: every item is a sentence of the paper, quoted as it stands.",
+        "ja": "抽出型アウトライン: 各項目は論文の文をそのまま引用しています。",
+        "ko": "추출형 개요: 각 항목은 논문의 문장을 그대로 인용한 것입니다.",
+    },
+    "outline_model_fallback": {
+        "en": "The model's outline could not be checked against the paper, so these are the paper's own sentences.",
+        "ja": "モデルのアウトラインを論文と照合できなかったため、論文の文をそのまま示しています。",
+        "ko": "모델의 개요를 논문과 대조할 수 없어 논문의 문장을 그대로 보여 줍니다.",
+    },
+    "outline_dropped": {
+        "en": "{n} {n:item|items} whose quote is not in the paper {n:was|were} left out.",
+        "ja": "引用が論文に見つからなかった {n} 項目を除外しました。",
+        "ko": "인용이 논문에서 확인되지 않은 {n}개 항목을 제외했습니다.",
+    },
+    "outline_empty": {
+        "en": "No sentence of the paper clearly states its problem, method or results, so there is no outline to show.",
+        "ja": "論文の中に課題・手法・結果をはっきり述べた文が見つからず、アウトラインを作れませんでした。",
+        "ko": "논문에서 문제, 방법, 결과를 분명히 밝힌 문장을 찾지 못해 개요를 만들 수 없습니다.",
+    },
+    "outline_working": {
+        "en": "Reading the paper and drafting its outline…",
+        "ja": "論文を読んでアウトラインを作成しています…",
+        "ko": "논문을 읽고 개요를 작성하는 중입니다…",
+    },
+    # A new version of a paper (bot/usecases/club/new_version.py) ------------------------
+    "version_heading": {
+        "en": "🆕 arXiv published version {version} of this paper (this thread was about v{old}).",
+        "ja": "🆕 arXiv にこの論文のバージョン {version} が公開されました (このスレッドは v{old} についてでした)。",
+        "ko": "🆕 arXiv에 이 논문의 버전 {version}이(가) 공개되었습니다 (이 스레드는 v{old} 기준이었습니다).",
+    },
+    "version_abstract": {
+        "en": "Abstract: {added} {added:sentence|sentences} added, {removed} removed.",
+        "ja": "アブストラクト: {added} 文追加、{removed} 文削除。",
+        "ko": "초록: {added}문장 추가, {removed}문장 삭제.",
+    },
+    "version_abstract_same": {
+        "en": "Abstract: unchanged.",
+        "ja": "アブストラクト: 変更なし。",
+        "ko": "초록: 변경 없음.",
+    },
+    "version_sections_added": {
+        "en": "Sections added: {names}",
+        "ja": "追加されたセクション: {names}",
+        "ko": "추가된 섹션: {names}",
+    },
+    "version_sections_removed": {
+        "en": "Sections removed: {names}",
+        "ja": "削除されたセクション: {names}",
+        "ko": "삭제된 섹션: {names}",
+    },
+    "version_sections_same": {
+        "en": "Sections: the same {n} as before.",
+        "ja": "セクション: 以前と同じ {n} 個です。",
+        "ko": "섹션: 이전과 같은 {n}개입니다.",
+    },
+    "version_pages": {
+        "en": "Pages: {before} → {after}",
+        "ja": "ページ数: {before} → {after}",
+        "ko": "페이지 수: {before} → {after}",
+    },
+    "version_pages_unknown": {"en": "unknown", "ja": "不明", "ko": "알 수 없음"},
+    "version_reread": {
+        "en": "paperclub has read v{version}: answers in this thread now quote it.",
+        "ja": "paperclub は v{version} を読み直しました。このスレッドの回答は今後こちらを引用します。",
+        "ko": "paperclub이 v{version}을(를) 다시 읽었습니다. 이제 이 스레드의 답변은 새 버전을 인용합니다.",
+    },
 }
 
 HELP_LINES: tuple[tuple[str, str, str, str, str | None], ...] = (

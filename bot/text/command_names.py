@@ -188,6 +188,11 @@ COMMAND_TEXTS: dict[str, dict[str, str]] = {
         "ja": "論文スレッドで: 議論を議事メモにまとめます",
         "ko": "논문 스레드에서: 토론을 회의록으로 정리합니다",
     },
+    "outline": {"ja": "アウトライン", "ko": "개요"},
+    "A presenter's slide outline of a paper, every item cited": {
+        "ja": "発表用スライドのアウトライン (各項目に論文の引用付き)",
+        "ko": "발표 슬라이드 개요 (각 항목에 논문 인용 포함)",
+    },
     # /help
     "help": {"ja": "ヘルプ", "ko": "도움말"},
     "How to use paperclub": {"ja": "paperclub の使い方", "ko": "paperclub 사용법"},

@@ -7,6 +7,7 @@ Each session has its own thread, opened once however often a pick is retried.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -37,6 +38,8 @@ from bot.usecases.club.votes import Votes
 from bot.usecases.papers import Papers
 
 MAX_PICK = 5
+SessionOpened = Callable[[Session], Awaitable[None]]
+"""Told of each session's thread (the presenter's outline is posted there, once)."""
 
 
 class Sessions:
@@ -51,6 +54,7 @@ class Sessions:
         *,
         reminder_minutes: int,
         now: Clock,
+        on_opened: SessionOpened | None = None,
     ) -> None:
         self._store = store
         self._tables = tables
@@ -60,6 +64,7 @@ class Sessions:
         self._publisher = publisher
         self._reminder_lead = timedelta(minutes=reminder_minutes)
         self._now = now
+        self._on_opened = on_opened
 
     async def pick(
         self,
@@ -201,7 +206,10 @@ class Sessions:
                 key=session_key(conversation, paper.arxiv_id),
             )
             await self._tables.set_session_root(conversation, paper.arxiv_id, thread.root_id)
-        return await self._session(conversation, paper.arxiv_id)
+        session = await self._session(conversation, paper.arxiv_id)
+        if self._on_opened is not None:
+            await self._on_opened(session)
+        return session
 
     async def _session(self, conversation: ConversationRef, arxiv_id: str) -> Session:
         row = await self._tables.session(conversation, arxiv_id)
