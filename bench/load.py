@@ -21,7 +21,10 @@ that came first), answer complete p50/p95. Bot side: peak and p99 event-loop lag
 timer), CPU ms per answered question (this process: its loop and threads; parsing runs in
 worker processes, not counted), RSS now and peak. Dropped and duplicated answers must be 0.
 
-    python bench/load.py [--questions 200] [--latency 0.3] [--embeddings] [--both]
+    python bench/load.py [--questions 200] [--latency 0.3] [--embeddings] [--both] [--watch]
+
+`--watch` samples the loop thread's stack whenever the loop is over 20 ms late and prints
+the hottest frames with their share (bench/loop_watch.py).
 
 `--both` runs dense re-ranking off, then on (when the `embeddings` extra is installed), and
 prints the two side by side.
@@ -319,6 +322,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
     from adapters.discord_bot import PaperclubBot
     from adapters.slack_app import SlackChat, build_slack_app, make_client
     from bench.loop_lag import LoopLag
+    from bench.loop_watch import LoopWatch
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.domain import ConversationRef, Platform
@@ -402,7 +406,8 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         loop.set_debug(True)
                         loop.slow_callback_duration = args.slow_callbacks
                     cpu0 = time.process_time()
-                    with LoopLag() as lag:
+                    watch = LoopWatch(asyncio.get_running_loop()) if args.watch else None
+                    with LoopLag() as lag, watch or contextlib.nullcontext():
                         conn.send({"questions": args.questions, "timeout": args.timeout})
                         digests = [
                             asyncio.create_task(club.digest.weekly_digest(c))
@@ -425,6 +430,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         "turns_missing": max(0, 2 * args.questions - turns),
                         "dense": club.library.warm_embedder() if embeddings else False,
                         "cache": (len(club.library.cache), club.library.cache.held),
+                        "watch": watch.report() if watch is not None else "",
                     }
                 finally:
                     await handler.close_async()  # type: ignore[no-untyped-call]
@@ -461,6 +467,8 @@ def report(label: str, r: dict[str, Any], args: argparse.Namespace) -> None:
         f"{r['cache'][1] / 2**20:.1f} MiB; REST calls Discord {r['discord_calls']}, "
         f"Slack {r['slack_calls']}"
     )
+    if r["watch"]:
+        print(r["watch"])
 
 
 def main() -> None:
@@ -475,6 +483,7 @@ def main() -> None:
     parser.add_argument(
         "--slow-callbacks", type=float, default=0.0, help="log loop steps longer than this (s)"
     )
+    parser.add_argument("--watch", action="store_true", help="name what blocks the loop")
     args = parser.parse_args()
     modes = [False, True] if args.both else [args.embeddings]
     print(

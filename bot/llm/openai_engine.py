@@ -28,6 +28,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
 from bot.errors import LLMUnavailable
 from bot.llm.bounds import SUMMARY_LIMITS, ModelLimits, SummaryLimits
+from bot.llm.chunk_stream import ChunkStream
 from bot.llm.context import chars_for_tokens, estimate_tokens, plan
 from bot.llm.endpoint_errors import describe_api_error
 from bot.llm.gates import SummaryUnusable, Unusable, check_summary
@@ -370,10 +371,14 @@ class OpenAIEngine:
     async def _create(self, request: dict[str, Any]) -> Any:
         """One chat completion. Where the engine times the endpoint (a local server), it
         also retries a 429 or 5xx itself, each attempt timed on its own: the client's
-        retries would spend the time-without-progress deadline in their backoff."""
+        retries would spend the time-without-progress deadline in their backoff.
+        A streamed one is read by `ChunkStream` (the client's per-chunk models cost the
+        loop ~0.5 ms a chunk)."""
         retries = self.options.retries
         for attempt in range(retries + 1):
             try:
+                if request.get("stream"):
+                    return await self._timed(ChunkStream.open(self._client, request))
                 return await self._timed(self._client.chat.completions.create(**request))
             except (openai.RateLimitError, openai.InternalServerError) as error:
                 if attempt == retries:

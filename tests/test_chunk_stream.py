@@ -1,0 +1,246 @@
+"""Streamed completions read by bot/llm/chunk_stream.py: the real `openai.AsyncOpenAI`
+client sends the request against the loopback OpenAI server, the SSE body is decoded
+here. What the engine sees must be what the client's own stream would have given."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import openai
+import pytest
+from openai import AsyncOpenAI
+
+from bot.errors import LLMUnavailable
+from bot.llm.chunk_stream import ChunkStream, Event, SSEEvents, SSELines
+from bot.llm.openai_engine import EngineOptions, OpenAIEngine
+from bot.llm.repetition import MIN_PERIOD, RepetitionGuard, looping_period
+from tests.loopback.openai_server import OpenAIServer
+from tests.loopback.threaded import Fault
+
+MESSAGES = [{"role": "user", "content": "Say something."}]
+REPLY = "The reversal curse is a failure to generalise from A is B to B is A. " * 4
+
+
+@pytest.fixture
+async def client(openai_server: OpenAIServer) -> AsyncIterator[AsyncOpenAI]:
+    real = AsyncOpenAI(
+        api_key="sk-loopback-0123456789",
+        base_url=openai_server.base_url,
+        timeout=5,
+        max_retries=0,
+    )
+    yield real
+    await real.close()
+
+
+def request(**extra: Any) -> dict[str, Any]:
+    return {
+        "model": "gpt-4o-mini",
+        "messages": MESSAGES,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        **extra,
+    }
+
+
+async def read_all(client: AsyncOpenAI, **extra: Any) -> list[Any]:
+    async with await ChunkStream.open(client, request(**extra)) as stream:
+        return [chunk async for chunk in stream]
+
+
+async def test_the_stream_carries_the_whole_reply_and_its_usage(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    openai_server.reply = lambda body: REPLY
+    chunks = await read_all(client)
+    text = "".join(
+        c.delta.content for chunk in chunks for c in chunk.choices if c.delta and c.delta.content
+    )
+    assert text == REPLY
+    assert [c.finish_reason for chunk in chunks for c in chunk.choices][-1] == "stop"
+    usage = [chunk.usage for chunk in chunks if chunk.usage is not None]
+    assert len(usage) == 1 and usage[0].completion_tokens == len(REPLY.split())
+    assert openai_server.stream_outcomes == ["done"]
+
+
+async def test_the_same_chunks_as_the_openai_client_gives(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    openai_server.reply = lambda body: REPLY
+    openai_server.reasoning = "Let me think about the paper."
+    ours = await read_all(client)
+    theirs = await client.chat.completions.create(**request())
+    async with theirs:
+        reference = [chunk async for chunk in theirs]
+    assert len(ours) == len(reference)
+    for mine, real in zip(ours, reference, strict=True):
+        assert [c.delta.content if c.delta else None for c in mine.choices] == [
+            c.delta.content for c in real.choices
+        ]
+        assert [c.delta.model_extra if c.delta else None for c in mine.choices] == [
+            c.delta.model_extra or {} for c in real.choices
+        ]
+        assert [c.finish_reason for c in mine.choices] == [c.finish_reason for c in real.choices]
+        assert (mine.usage is None) == (real.usage is None)
+
+
+async def test_an_http_error_is_the_clients_own_error(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    openai_server.faults.append(
+        Fault(status=400, body=b'{"error": {"message": "context length exceeded"}}')
+    )
+    with pytest.raises(openai.BadRequestError, match="context length exceeded"):
+        await read_all(client)
+
+
+async def test_an_error_event_is_an_api_error(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    openai_server.error_event_at = 2
+    with pytest.raises(openai.APIError, match="The server had an error"):
+        await read_all(client)
+
+
+async def test_a_cut_stream_is_a_connection_error_and_the_engine_degrades(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    openai_server.reply = lambda body: REPLY
+    openai_server.cut_stream_after = 3
+    with pytest.raises(openai.APIConnectionError):
+        await read_all(client)
+    engine = OpenAIEngine(client, "gpt-4o-mini")
+    with pytest.raises(LLMUnavailable, match="could not connect"):
+        _ = [piece async for piece in engine.stream(MESSAGES, "answer")]
+
+
+async def test_no_progress_still_times_out(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    openai_server.reply = lambda body: REPLY
+    openai_server.chunk_delay = 2.0  # the first chunk comes, then nothing for two seconds
+    engine = OpenAIEngine(client, "gpt-4o-mini", options=EngineOptions(progress_timeout=0.5))
+    pieces: list[str] = []
+    with pytest.raises(LLMUnavailable, match="did not answer in time"):
+        async for piece in engine.stream(MESSAGES, "answer"):
+            pieces.append(piece)
+    assert pieces == [REPLY.split(" ")[0] + " "]
+
+
+async def test_cancelling_a_reader_closes_the_connection(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    openai_server.reply = lambda body: "word "
+    openai_server.endless = "again "
+    first = asyncio.Event()
+
+    async def reader() -> None:
+        async with await ChunkStream.open(client, request()) as stream:
+            async for _ in stream:
+                first.set()
+
+    task = asyncio.create_task(reader())
+    await first.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(200):  # the server notices the closed connection
+        if openai_server.stream_outcomes:
+            break
+        await asyncio.sleep(0.05)
+    assert openai_server.stream_outcomes == ["disconnected"]
+    assert openai_server.endless_sent < openai_server.endless_limit
+
+
+async def recorded_body(openai_server: OpenAIServer) -> bytes:
+    """A real streamed body, bytes as the server wrote them."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{openai_server.base_url}/chat/completions", json=request()) as response,
+    ):
+        return await response.read()
+
+
+def decode(pieces: list[bytes]) -> list[Event]:
+    lines, events = SSELines(), SSEEvents()
+    found = []
+    for piece in pieces:
+        for line in lines.feed(piece):
+            if (event := events.line(line)) is not None:
+                found.append(event)
+    for line in lines.finish():
+        if (event := events.line(line)) is not None:
+            found.append(event)
+    if (event := events.finish()) is not None:
+        found.append(event)
+    return found
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
+async def test_events_are_the_same_however_the_bytes_are_split(
+    openai_server: OpenAIServer, ending: bytes
+) -> None:
+    openai_server.reply = lambda body: "Ünïcode wörds and 日本語 tokens. " * 3
+    body = (await recorded_body(openai_server)).replace(b"\n", ending)
+    whole = decode([body])
+    assert whole[-1].data == "[DONE]"
+    contents = [json.loads(e.data) for e in whole[:-1]]
+    assert "".join(
+        c["choices"][0]["delta"].get("content", "") for c in contents if c["choices"]
+    ) == openai_server.reply({})
+    rng = random.Random(7)
+    for _ in range(50):
+        cuts = sorted(rng.sample(range(1, len(body)), 30))
+        pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+        assert decode(pieces) == whole
+
+
+def test_multi_line_data_comments_and_named_events() -> None:
+    body = b': keep-alive\nevent: delta\ndata: {"a":\ndata: 1}\nid: 7\nretry: 10\n\n'
+    assert decode([body]) == [Event("delta", '{"a":\n1}')]
+
+
+def brute_force_period(text: str, min_span: int, min_repeats: int, max_period: int) -> int:
+    """The definition: the shortest piece the text ends with, repeated back to back."""
+    end = text.rstrip()
+    for period in range(MIN_PERIOD, min(max_period, len(end) // min_repeats) + 1):
+        unit = end[len(end) - period :]
+        repeats = 1
+        while end[: len(end) - repeats * period].endswith(unit):
+            repeats += 1
+        if repeats >= min_repeats and repeats * period >= min_span:
+            return period
+    return 0
+
+
+def test_looping_period_finds_the_shortest_repeated_piece() -> None:
+    rng = random.Random(11)
+    for trial in range(3000):
+        alphabet = "ab" if trial % 2 else "abc de"
+        unit = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 50)))
+        prefix = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200)))
+        text = prefix + unit * rng.randint(0, 10) + " " * rng.randint(0, 2)
+        bounds = {
+            "min_span": rng.choice([6, 30, 240]),
+            "min_repeats": rng.choice([1, 2, 3]),
+            "max_period": rng.choice([6, 40, 400]),
+        }
+        assert looping_period(text, **bounds) == brute_force_period(text, **bounds), (
+            text,
+            bounds,
+        )
+
+
+def test_the_guard_trips_on_a_looping_stream_and_not_on_prose() -> None:
+    guard = RepetitionGuard()
+    prose = " ".join(f"Sentence {i} says something new about the paper." for i in range(80))
+    assert not any(guard.feed(prose[i : i + 7]) for i in range(0, len(prose), 7))
+    looping = RepetitionGuard()
+    piece = '{"question": "What?", "answer": "The same again."}, '
+    assert any(looping.feed(piece) for _ in range(20))
+    assert looping.period == len(piece)
