@@ -8,6 +8,7 @@ sentence boundaries (never mid-word, never inside a `code span`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.domain import Answer, Citation, DigestEntry, Paper, RankedPaper, Summary, SummaryEngine
@@ -194,16 +195,27 @@ HEADER_TITLE_CHARS = 50  # ten lines fit one Discord message; the full title is 
 
 
 def digest_header(
-    week: str, entries: list[DigestEntry], language: str, notes: tuple[str, ...] = ()
+    week: str,
+    entries: list[DigestEntry],
+    language: str,
+    notes: tuple[str, ...] = (),
+    thread_links: Mapping[str, str] | None = None,
 ) -> Post:
     """The post before a digest's cards: the week, each paper ranked with its link and
-    why it was chosen, then what the digest must say (a source down, recency only)."""
+    why it was chosen, then what the digest must say (a source down, recency only).
+
+    Each paper links to its thread when `thread_links` (arXiv id -> link) has it (the
+    header is edited once the cards are posted), else to its arXiv page."""
+    links = thread_links or {}
     lines = [
         f"**{t('digest_header_title', language, week=week)}**",
         t("digest_header_intro", language, n=len(entries)),
         "",
     ]
-    lines.extend(header_line(entry, f"https://arxiv.org/abs/{entry.arxiv_id}") for entry in entries)
+    lines.extend(
+        header_line(entry, links.get(entry.arxiv_id) or f"https://arxiv.org/abs/{entry.arxiv_id}")
+        for entry in entries
+    )
     if notes:
         lines.append("")
         lines.extend(f"_{note}_" for note in notes)

@@ -51,6 +51,16 @@ class Chat(Protocol):
 
     async def edit(self, message: MessageRef, post: Post) -> None: ...
 
+    async def edit_root(self, thread: ThreadRef, post: Post, *, idempotency_key: str) -> None:
+        """Replace the root message `open_thread` posted under `idempotency_key` (the
+        digest's header, once its papers' threads exist), keeping the key it carries."""
+        ...
+
+    async def thread_link(self, thread: ThreadRef) -> str:
+        """Where a member opens `thread`: a Discord jump URL, a Slack permalink, the
+        terminal's thread key."""
+        ...
+
 
 class PaperSource(Protocol):
     name: str

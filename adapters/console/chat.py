@@ -74,6 +74,18 @@ class ConsoleChat:
             None, message.thread.root_id if message.thread else None, post, edits=message.message_id
         )
 
+    async def edit_root(self, thread: ThreadRef, post: Post, *, idempotency_key: str) -> None:
+        """The transcript records the new text as an edit of the root; the terminal shows it."""
+        self._record(None, thread.root_id, post, edits=thread.root_id)
+        await self._show(Panel(Markdown(post.text), border_style="dim", padding=(0, 1)))
+
+    async def thread_link(self, thread: ThreadRef) -> str:
+        """The terminal has no links: the key the thread was opened under names it."""
+        for key, entry in self._keys.items():
+            if entry.get("id") == thread.root_id:
+                return key
+        return thread.root_id
+
     async def _show(self, renderable: Panel) -> None:
         """Rendering Markdown and tables is CPU work: keep it off the event loop."""
         await asyncio.to_thread(self._console.print, renderable)

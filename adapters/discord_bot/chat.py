@@ -19,6 +19,7 @@ from adapters.discord_bot.permissions import (
     START_THREAD,
     translated,
 )
+from adapters.discord_bot.wording import thread_url
 from bot.domain import ConversationRef, MessageRef, ThreadRef
 from bot.errors import PlatformUnavailable
 from bot.render import Post
@@ -161,6 +162,23 @@ class DiscordChat:
             with translated("tidy up its answer in this thread", REPLY_IN_THREAD):
                 await target.get_partial_message(stale).delete()
         self._remember(first, ids[: len(pieces)], [p.signature() for p in pieces])
+
+    async def edit_root(self, thread: ThreadRef, post: Post, *, idempotency_key: str) -> None:
+        """Edit a root message (the digest's header) in the parent channel, where a thread's
+        starter message lives, its marker kept. A post that no longer fits one message is
+        left as it was (logged)."""
+        channel = await self._text_channel(thread.conversation)
+        first, *rest = render(post, footer=marker(idempotency_key))
+        if rest:
+            logger.warning("not editing root %s: the new text needs several messages", thread)
+            return
+        with translated("edit its post in this channel", ROOT_POST):
+            await channel.get_partial_message(int(thread.root_id)).edit(
+                content=first.content, embeds=list(first.embeds), allowed_mentions=NO_MENTIONS
+            )
+
+    async def thread_link(self, thread: ThreadRef) -> str:
+        return thread_url(thread)
 
     async def _send(
         self, target: discord.abc.Messageable, outgoing: Outgoing, *, nonce: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,8 @@ from adapters.slack_app.files import upload_image
 from bot.domain import ConversationRef, MessageRef, ThreadRef
 from bot.errors import PlatformUnavailable
 from bot.render import Post
+
+logger = logging.getLogger(__name__)
 
 METADATA_EVENT = "paperclub_post"
 HISTORY_PAGE = 100
@@ -179,6 +182,33 @@ class SlackChat:
             self._remember(message, kept)
         else:
             self._continuations.pop(message, None)
+
+    async def edit_root(self, thread: ThreadRef, post: Post, *, idempotency_key: str) -> None:
+        """chat.update of a root message (the digest's header), its key kept in its metadata.
+        A post that no longer fits one message is left as it was (logged)."""
+        first, *rest = render(post)
+        if rest:
+            logger.warning("not editing root %s: the new text needs several messages", thread)
+            return
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": idempotency_key}}
+        await call_api(
+            "chat.update",
+            self._client.chat_update(
+                channel=thread.conversation.channel_id,
+                ts=thread.root_id,
+                text=first.text,
+                blocks=list(first.blocks) or None,
+                metadata=metadata,
+                link_names=False,
+                team_id=thread.conversation.workspace_id,
+            ),
+        )
+
+    async def thread_link(self, thread: ThreadRef) -> str:
+        """The root's permalink (chat.getPermalink); the archives URL if Slack gives none."""
+        found = await self.permalink(thread.conversation, thread.root_id)
+        ts = thread.root_id.replace(".", "")
+        return found or f"https://slack.com/archives/{thread.conversation.channel_id}/p{ts}"
 
     async def _post(
         self,

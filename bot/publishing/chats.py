@@ -46,6 +46,14 @@ class CleanChat:
     async def edit(self, message: MessageRef, post: Post) -> None:
         await self._chat.edit(message, self._outbound.post(post))
 
+    async def edit_root(self, thread: ThreadRef, post: Post, *, idempotency_key: str) -> None:
+        await self._chat.edit_root(
+            thread, self._outbound.post(post), idempotency_key=idempotency_key
+        )
+
+    async def thread_link(self, thread: ThreadRef) -> str:
+        return await self._chat.thread_link(thread)
+
 
 class ChatRouter:
     def __init__(self, outbound: Outbound) -> None:

@@ -54,17 +54,30 @@ class Publisher:
 
     async def publish_notice(
         self, conversation: ConversationRef, post: Post, *, thread_name: str, key: str, week: str
-    ) -> None:
-        """A one-message notice, reserved like a paper thread (it has no replies)."""
+    ) -> ThreadRef | None:
+        """A one-message notice, reserved like a paper thread (it has no replies). Its
+        thread when this call posted it; None when an earlier call had."""
         async with self._locks.hold(key):
             record = await self._store.reserve_post(key, conversation, NO_PAPER, week)
             if record.state != PostState.RESERVED:
-                return
+                return None
             thread = await self._find_or_open(
                 conversation, post, thread_name, key, look=not record.fresh
             )
             await self._store.mark_root_posted(key, thread, NO_PAPER)
             await self._store.mark_complete(key)
+            return thread
+
+    async def edit_notice(self, thread: ThreadRef, post: Post, *, key: str) -> None:
+        """Replace the text of the notice posted under `key` (the digest's header, once
+        its papers' threads exist)."""
+        async with self._locks.hold(key):
+            chat = self._chats.for_conversation(thread.conversation)
+            await chat.edit_root(thread, post, idempotency_key=key)
+
+    async def thread_link(self, thread: ThreadRef) -> str:
+        """Where a member opens `thread` on its platform."""
+        return await self._chats.for_conversation(thread.conversation).thread_link(thread)
 
     async def open_once(
         self, conversation: ConversationRef, post: Post, *, thread_name: str, key: str

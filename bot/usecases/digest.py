@@ -173,10 +173,12 @@ class Digest:
         report.entries = await self._entries(
             conversation, this_week, ranked, resumed, channel.language
         )
-        await self._post_header(conversation, week, report, channel.language, dry_run)
+        header = await self._post_header(conversation, week, report, channel.language, dry_run)
         await self._post_papers(
             conversation, papers, channel.language, week, notes, dry_run, progress, report
         )
+        if header is not None:
+            await self._link_header(header, week, report, channel.language)
         return report
 
     async def _entries(
@@ -223,8 +225,9 @@ class Digest:
         report: DigestReport,
         language: str,
         dry_run: bool,
-    ) -> None:
-        """One post before the cards, exactly once a week: a rerun finds it posted."""
+    ) -> ThreadRef | None:
+        """One post before the cards, exactly once a week: a rerun finds it posted. Its
+        thread when this run posted it (this run then links it to the cards' threads)."""
         post = digest_header(week, report.entries, language, tuple(report.header_notes))
         name = t("digest_header_title", language, week=week)
         key = digest_header_key(conversation, week)
@@ -233,14 +236,38 @@ class Digest:
                 await self._publisher.preview_thread(
                     conversation, PaperThread(post, (), name), key=key
                 )
-            else:
-                await self._publisher.publish_notice(
-                    conversation, post, thread_name=name, key=key, week=week
-                )
+                return None
+            return await self._publisher.publish_notice(
+                conversation, post, thread_name=name, key=key, week=week
+            )
         except StoreUnavailable:
             raise
         except PaperclubError as error:  # the cards matter more than their header
             log.warning("digest: the header failed for %s: %s", conversation, error)
+            return None
+
+    async def _link_header(
+        self, header: ThreadRef, week: str, report: DigestReport, language: str
+    ) -> None:
+        """Once, by the run that posted the header, after the cards: each paper's line
+        links to its thread. A rerun finds the header posted and edits nothing; a failed
+        edit leaves the header linking to arXiv (logged), and nothing else changes."""
+        links: dict[str, str] = {}
+        try:
+            for entry in report.entries:
+                if entry.thread is not None:
+                    links[entry.arxiv_id] = await self._publisher.thread_link(entry.thread)
+            if not links:
+                return
+            post = digest_header(
+                week, report.entries, language, tuple(report.header_notes), thread_links=links
+            )
+            key = digest_header_key(header.conversation, week)
+            await self._publisher.edit_notice(header, post, key=key)
+        except StoreUnavailable:
+            raise
+        except PaperclubError as error:
+            log.warning("digest: the header of %s was not linked to its threads: %s", week, error)
 
     async def _post_papers(
         self,
