@@ -50,6 +50,7 @@ from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
 from bot.usecases.channels import Channels, SettingsHook
 from bot.usecases.club.home import ClubHome
+from bot.usecases.club.new_version import NewVersions
 from bot.usecases.club.outline import Outlines
 from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
@@ -86,6 +87,7 @@ class Services:
     recap: Recap
     home: ClubHome
     outlines: Outlines
+    new_versions: NewVersions
     scheduler: DigestScheduler
 
 
@@ -185,6 +187,7 @@ def _wire(
         notes,
         model=llm if isinstance(llm, OpenAIEngine) else None,
     )
+    new_versions = NewVersions(store, notes, arxiv, library, channels, publisher)
     answers = Answers(
         store,
         llm,
@@ -222,6 +225,7 @@ def _wire(
         reminders=sessions.send_due_reminders,
         auto_picks=sessions.send_due_auto_picks,
         interrupted_answers=answers.mark_interrupted,
+        new_versions=new_versions.check_due,
     )
     reading_list = ReadingList(store, tables, papers)
     return Services(
@@ -243,6 +247,7 @@ def _wire(
         recap=Recap(store, papers, library, channels, publisher),
         home=ClubHome(store, tables, reading_list, votes, papers, channels, now=now),
         outlines=outlines,
+        new_versions=new_versions,
         scheduler=scheduler,
     )
 
@@ -256,6 +261,7 @@ def build_scheduler(services: Services, **options: Any) -> DigestScheduler:
         "reminders": None,
         "auto_picks": None,
         "interrupted_answers": None,
+        "new_versions": None,
     } | options
     return DigestScheduler(
         services.store, services.digest, services.chats, services.settings_changed, **values

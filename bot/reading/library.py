@@ -141,6 +141,16 @@ class PaperLibrary:
                 self._cache.put(f"text:{paper.arxiv_id}", text, text_bytes(text))
             return text
 
+    async def forget(self, arxiv_id: str) -> None:
+        """arXiv published a new version: the text, index and vectors held for the paper
+        (in memory and in the store) are dropped, so the next read fetches it again."""
+        async with self._lock(arxiv_id):
+            self._abstract_only.pop(arxiv_id, None)
+            self._cache.drop(f"text:{arxiv_id}")
+            for source in TextSource:
+                self._cache.drop(f"index:{source}:{arxiv_id}")
+            await self._store.forget_text(arxiv_id)
+
     def _recent_abstract(self, arxiv_id: str) -> PaperText | None:
         recent = self._abstract_only.get(arxiv_id)
         if recent is None:
@@ -259,6 +269,11 @@ class ByteLRU:
             return None
         self._entries.move_to_end(key)
         return entry[0]
+
+    def drop(self, key: str) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.held -= old[1]
 
     def put(self, key: str, value: object, size: int) -> None:
         old = self._entries.pop(key, None)

@@ -75,6 +75,7 @@ class DigestScheduler:
         reminders: Reminders | None = None,
         auto_picks: Reminders | None = None,
         interrupted_answers: Reminders | None = None,
+        new_versions: Reminders | None = None,
     ) -> None:
         self._store = store
         self._digest = digest
@@ -88,6 +89,7 @@ class DigestScheduler:
         self.reminders = reminders
         self.auto_picks = auto_picks
         self.interrupted_answers = interrupted_answers
+        self.new_versions = new_versions
         self.runs = ScheduleRuns(store)
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
@@ -342,11 +344,13 @@ class DigestScheduler:
 
     def _club_jobs(self) -> tuple[tuple[str, Reminders | None], ...]:
         """Automatic picks before reminders, so a session picked late still gets its
-        reminder in the same tick."""
+        reminder in the same tick; the daily check for new arXiv versions last (it waits
+        on arXiv)."""
         return (
             ("interrupted answers", self.interrupted_answers),
             ("automatic picks", self.auto_picks),
             ("reminders", self.reminders),
+            ("new paper versions", self.new_versions),
         )
 
     async def _club_tick(self) -> None:

@@ -141,6 +141,14 @@ class PaperRows(Rows):
             row = await cur.fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
+    async def forget_text(self, arxiv_id: str) -> None:
+        """A new version of the paper: its stored text, chunk vectors and summaries go, so
+        the next read fetches and summarises the new one."""
+        await self._db.execute("DELETE FROM paper_texts WHERE key=?", (arxiv_id,))
+        await self._db.execute("DELETE FROM paper_vectors WHERE key=?", (arxiv_id,))
+        await self._db.execute("DELETE FROM summaries WHERE arxiv_id=?", (arxiv_id,))
+        await self._db.commit()
+
     async def save_vectors(self, key: str, model: str, vectors: npt.ArrayLike) -> None:
         """Chunk embeddings as packed float32 (a long paper's are about 0.7 MB)."""
         packed = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
