@@ -270,16 +270,10 @@ async def _local_file(reference: str) -> Path | None:
     return None
 
 
-_FALLBACK_NOTES = (  # the notes bot/usecases/answers.py adds when it drops the model's answer
-    "The language model was unavailable",
-    "The model's answer could not be checked",
-)
-
-
 def evidence_json(evidence: Evidence) -> dict[str, object]:
     """The `--json` shape: the answer, and the passages exactly as the answerer got them."""
     answer = evidence.answer
-    reason = next((n for n in answer.notes if n.startswith(_FALLBACK_NOTES)), "")
+    reason = answer.fallback  # why the model's answer was replaced, if it was
     fallback = answer.engine is SummaryEngine.EXTRACTIVE and bool(reason)
     return {
         "answer": answer.text,
@@ -291,6 +285,7 @@ def evidence_json(evidence: Evidence) -> dict[str, object]:
         "fallback": fallback,
         "fallback_reason": reason,
         "notes": list(answer.notes),
+        "queries": list(evidence.queries),  # the model's English queries, if it wrote any
         "citations": [citation_data(c) for c in answer.citations],
         "passages": [
             {

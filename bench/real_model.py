@@ -190,6 +190,7 @@ QUESTIONS = (
     ("2309.12288", "逆転の呪いとは何ですか？", "ja"),
     ("1706.03762", "How many attention heads does the base model use?", "en"),
     ("1706.03762", "トランスフォーマーの利点は何ですか？", "ja"),
+    ("1706.03762", "트랜스포머는 어떤 데이터로 학습했나요?", "ko"),
 )
 PAPERS = ("2309.12288", "1706.03762")
 
@@ -232,11 +233,33 @@ def papers_arxiv() -> Any:
     return server.start()
 
 
+def machine() -> str:
+    """The commit and the machine the figures were measured on."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "unknown CPU",
+        )
+        if Path("/proc/cpuinfo").is_file()
+        else "unknown CPU"
+    )
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"commit {commit or '?'}; {os.cpu_count()} cores ({cpu}); load {load}"
+
+
 async def figures(base_url: str, tmp: Path, *, summaries: bool = True) -> None:
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.domain import SummaryEngine
     from bot.llm.gates import in_language
+    from bot.text import t
 
     arxiv = papers_arxiv()
     try:
@@ -256,8 +279,10 @@ async def figures(base_url: str, tmp: Path, *, summaries: bool = True) -> None:
         )
         async with bootstrap(settings) as club:
             engine = club.papers._llm
+            print(machine())
             print(f"engine {engine.name}: {getattr(engine, 'options', None)}")
-            print("\nsummaries")
+            print(f"bounds: {getattr(engine, 'limits', None)}")
+            print("\nsummaries (model = parsed and passed the gates; else extractive and why)")
             for arxiv_id in PAPERS if summaries else ():
                 paper = await club.papers.find_paper(arxiv_id)
                 for language in ("en", "ja"):
@@ -266,13 +291,15 @@ async def figures(base_url: str, tmp: Path, *, summaries: bool = True) -> None:
                     took = time.monotonic() - started
                     text = " ".join([summary.tldr, *(p.answer for p in summary.key_points)])
                     model = summary.engine is SummaryEngine.MODEL
+                    verified = sum(1 for p in summary.key_points if p.citations)
                     why = "" if model else f"  fallback: {summary.notes[-1][:110]}"
                     print(
                         f"  {arxiv_id} {language}: {took:6.1f} s  model summary "
-                        f"{'yes' if model else 'no '}  key points {len(summary.key_points):2d}  "
+                        f"{'yes' if model else 'no '}  key points {len(summary.key_points):2d} "
+                        f"(verified {verified:2d})  "
                         f"in {language}: {'yes' if in_language(text, language) else 'no'}{why}"
                     )
-            print("\nanswers")
+            print("\nanswers (first piece = first visible streamed text)")
             for arxiv_id, question, language in QUESTIONS:
                 started = time.monotonic()
                 first: list[float] = []
@@ -291,10 +318,15 @@ async def figures(base_url: str, tmp: Path, *, summaries: bool = True) -> None:
                 answer = evidence.answer
                 total = time.monotonic() - started
                 ttft = f"{first[0]:6.1f} s" if first else "   n/a"
+                refused = answer.text.startswith(t("answer_not_found", language))
+                kind = "refused" if refused else "fallback" if answer.fallback else "answered"
                 print(
                     f"  {arxiv_id} {language} first piece {ttft}  total {total:6.1f} s  "
-                    f"{answer.engine}  grounded {answer.grounded}  {question[:40]}"
+                    f"{answer.engine} {kind}  citations {len(answer.citations)}  {question[:40]}"
                 )
+                if evidence.queries:
+                    print(f"      queries: {list(evidence.queries)}")
+                print(f"      text: {' '.join(answer.text.split())[:140]}")
                 for note in answer.notes:
                     print(f"      note: {note[:120]}")
     finally:

@@ -176,6 +176,9 @@ class Answer:
     citations: tuple[Citation, ...]
     engine: SummaryEngine
     notes: tuple[str, ...] = ()
+    # Why a model's answer was replaced by the paper's own sentences ("" when it was not):
+    # the note that says so, in the member's language (`ask --json` reports it).
+    fallback: str = ""
 
 
 @dataclass(frozen=True, slots=True)

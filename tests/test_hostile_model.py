@@ -313,7 +313,7 @@ async def test_an_endless_reasoning_block_yields_nothing_until_the_caller_gives_
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.5):  # the caller's deadline
             await read()
-    assert pieces == []
+    assert "".join(pieces) == ""  # no text: at most the one "thinking" marker
     assert openai_server.endless_sent > 100  # it was streaming all along
 
 

@@ -6,7 +6,8 @@ thrown away. Here the quotes are picked from the passages the model was given: t
 sentences sharing the most content words with its answer (the passages it marked [n]
 first). The answer counts as grounded only when those quotes carry enough of the
 answer's own content words (`MIN_SUPPORT`): a model that wrote something the passages
-do not say still falls back to the paper's own sentences.
+do not say still falls back to the paper's own sentences. The caller says so in the
+member's language (`answer_note_quotes_chosen`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ MIN_ANSWER_TERMS = 3  # fewer content words (e.g. an answer in Japanese) cannot 
 MAX_QUOTES = 3
 MAX_QUOTE_CHARS = 300
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-NOTE = "The model gave no checkable quotes; the sources are the passages closest to its answer."
 
 
 def _terms(text: str) -> set[str]:
@@ -71,6 +71,4 @@ def attribute(
     )
     text = _MARKER.sub("", body).strip()
     text = re.sub(r"[ \t]+([.,;:])", r"\1", text)
-    return Answer(
-        text=text, grounded=True, citations=citations, engine=SummaryEngine.MODEL, notes=(NOTE,)
-    )
+    return Answer(text=text, grounded=True, citations=citations, engine=SummaryEngine.MODEL)

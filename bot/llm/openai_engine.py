@@ -36,7 +36,7 @@ from bot.llm.grounding import (
     build_answer_messages,
     rewrite_queries_messages,
 )
-from bot.llm.reasoning import ReasoningFilter, strip_reasoning
+from bot.llm.reasoning import THINKING, ReasoningFilter, strip_reasoning
 from bot.llm.repetition import RepetitionGuard
 from bot.llm.summary_format import (
     FIRMER_LANGUAGE_RULE,
@@ -316,7 +316,7 @@ class OpenAIEngine:
         if self.options.prompt_progress:
             kwargs["extra_body"] = {"return_progress": True}
         reasoning = ReasoningFilter()
-        shown = False
+        shown = thinking = False
         async with self._slot():
             try:
                 stream = await self._create(
@@ -344,15 +344,19 @@ class OpenAIEngine:
                                     "the model's %s reached its %d-token bound", purpose, tokens
                                 )
                             delta = getattr(choice, "delta", None)  # some servers end with none
-                            if _has_reasoning_delta(delta):
+                            reasoning_delta = _has_reasoning_delta(delta)
+                            if reasoning_delta:
                                 reasoning.saw_reasoning = True
                             content = getattr(delta, "content", None)
-                            if not isinstance(content, str) or not content:
-                                continue
-                            visible = reasoning.feed(content)
+                            visible = reasoning.feed(content) if isinstance(content, str) else ""
                             if visible:
                                 shown = True
                                 yield visible
+                            elif not (shown or thinking) and (
+                                reasoning_delta or reasoning.thinking
+                            ):
+                                thinking = True
+                                yield THINKING  # once: the caller may show "thinking…"
                 rest = reasoning.finish()
                 if rest:
                     shown = True

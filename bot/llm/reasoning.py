@@ -11,6 +11,10 @@ One judgement call: a block opened before any visible text is reasoning, even if
 model ran out of tokens before closing it. A tag opened *after* the answer has begun
 is more likely quoted text (a paper about reasoning models describing its own template),
 so if it never closes, what followed it is given back at the end.
+
+A stream that is still inside a reasoning block before any visible text shows nothing
+for a long time; the engine then yields `THINKING` (an empty piece, so whoever only
+joins pieces sees no change) and an answer's progress says "thinking…" instead.
 """
 
 from __future__ import annotations
@@ -22,6 +26,15 @@ _TAG = re.compile(r"<\s*(/?)\s*(think|thinking|reasoning)\s*>", re.IGNORECASE)
 _PARTIAL = re.compile(r"<\s*/?\s*([a-zA-Z]*)\s*\Z")
 _MAX_TAG_CHARS = 24
 _MAX_HELD_CHARS = 8_000  # a mid-answer "block" longer than this was text, not reasoning
+
+
+class Thinking(str):
+    """A stream piece with no text: the model is still in its reasoning block."""
+
+    __slots__ = ()
+
+
+THINKING = Thinking()
 
 
 class ReasoningFilter:
@@ -59,6 +72,11 @@ class ReasoningFilter:
             elif self._inside is not None and self._held:
                 self._hold(match.group(0))  # another tag inside a quoted "block": keep as text
             # else: a stray closing tag (its opening was in the prompt) or a nested tag: dropped
+
+    @property
+    def thinking(self) -> bool:
+        """Inside a reasoning block opened before any visible text."""
+        return self._inside is not None and not self._started
 
     def finish(self) -> str:
         """The rest, at the end of the stream: an unclosed block at the start is dropped."""

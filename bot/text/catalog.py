@@ -787,6 +787,58 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "論文中で最も関連する記述 (原文):",
         "ko": "논문에서 가장 관련 있는 문장 (원문):",
     },
+    # An answer's progress and notes (issue 19) ------------------------------------------
+    "answer_thinking": {
+        "en": "Thinking…",
+        "ja": "考え中…",
+        "ko": "생각 중…",
+    },
+    "answer_note_model_unavailable": {
+        "en": "The language model was unavailable ({reason}).",
+        "ja": "言語モデルを利用できませんでした（{reason}）。",
+        "ko": "언어 모델을 사용할 수 없었습니다({reason}).",
+    },
+    "answer_note_unchecked": {
+        "en": (
+            "The model's answer could not be checked against the paper, "
+            "so these are the paper's own sentences."
+        ),
+        "ja": "モデルの回答を論文と照合できなかったため、論文の原文を示します。",
+        "ko": "모델의 답변을 논문과 대조할 수 없어 논문의 원문을 보여 드립니다.",
+    },
+    "answer_note_model_found_nothing": {
+        "en": (
+            "The model found no answer in the passages it was given, "
+            "so these are the paper's closest sentences."
+        ),
+        "ja": "モデルは渡された箇所から答えを見つけられなかったため、論文中の最も近い記述を示します。",
+        "ko": "모델이 주어진 구절에서 답을 찾지 못해 논문에서 가장 가까운 문장을 보여 드립니다.",
+    },
+    "answer_note_repeating": {
+        "en": "The model started repeating itself, so its answer was cut there.",
+        "ja": "モデルが同じ内容を繰り返し始めたため、回答をそこで打ち切りました。",
+        "ko": "모델이 같은 내용을 반복하기 시작해 답변을 그곳에서 끊었습니다.",
+    },
+    "answer_note_cut_chars": {
+        "en": "The model's answer was cut at {chars} characters.",
+        "ja": "モデルの回答は {chars} 文字で打ち切りました。",
+        "ko": "모델의 답변은 {chars}자에서 끊었습니다.",
+    },
+    "answer_note_too_slow": {
+        "en": "The model took longer than {seconds} s, so its answer was cut there.",
+        "ja": "モデルが {seconds} 秒を超えたため、回答をそこで打ち切りました。",
+        "ko": "모델이 {seconds}초를 넘겨 답변을 그곳에서 끊었습니다.",
+    },
+    "answer_note_quotes_chosen": {
+        "en": "The model gave no checkable quotes; the sources are the passages closest to its answer.",
+        "ja": "モデルは照合できる引用を示さなかったため、出典は回答に最も近い論文の箇所です。",
+        "ko": "모델이 확인 가능한 인용을 제시하지 않아, 출처는 답변에 가장 가까운 논문 구절입니다.",
+    },
+    "answer_note_abstract_only": {
+        "en": "Only the abstract could be read; the full text was unavailable.",
+        "ja": "本文を読めなかったため、概要だけを使いました。",
+        "ko": "본문을 읽지 못해 초록만 사용했습니다.",
+    },
     # Club UI: vote button, standings, App Home, shortcuts (issue 17) -------------------
     "vote_button": {
         "en": "Vote · {votes}",

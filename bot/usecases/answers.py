@@ -20,6 +20,7 @@ from bot.domain import Answer, Author, MessageRef, ThreadRef, Turn
 from bot.errors import LLMUnavailable, PaperclubError, PlatformUnavailable
 from bot.llm.attribution import attribute
 from bot.llm.grounding import extractive_answer, finalise_answer
+from bot.llm.reasoning import Thinking
 from bot.llm.repetition import RepetitionGuard, without_loop
 from bot.publishing import ChatRouter, Outbound
 from bot.reading.library import PaperLibrary
@@ -34,6 +35,7 @@ from bot.text import t
 from bot.usecases.channel_rules import readable
 from bot.usecases.channels import Channels
 from bot.usecases.papers import Papers
+from bot.usecases.progress import Progress, say
 from bot.usecases.quotas import QuestionQuota
 from bot.usecases.usage import billed_to
 
@@ -47,6 +49,8 @@ STREAM_FIRST_EDIT_DELAY = 0.15
 ASSISTANT = "paperclub"
 
 OnText = Callable[[list[str]], Awaitable[None]]
+OnThinking = Callable[[], Awaitable[None]]
+"""Called once when the model's stream is still in its reasoning block (nothing to show)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,7 @@ class Evidence:
 
     answer: Answer
     passages: tuple[ScoredPassage, ...]
+    queries: tuple[str, ...] = ()  # the model's English queries for a question in another tongue
 
 
 class Answers:
@@ -143,14 +148,23 @@ class Answers:
             marked += 1
         return marked
 
-    async def ask(self, reference: str, question: str, language: str) -> Evidence:
+    async def ask(
+        self, reference: str, question: str, language: str, progress: Progress | None = None
+    ) -> Evidence:
         """Answer a question about an arXiv paper outside any thread (`/ask`, `paperclub ask`).
 
         `reference` is an arXiv id or link, never a path: members' input reaches this.
+        `progress` hears "thinking…" while a reasoning model is still in its reasoning.
         """
         paper = await self._papers.find_paper(parse_arxiv_ref(reference).arxiv_id)
         text = await self._library.text(paper)
-        return await self._compose_answer(readable(question), text, (), language)
+
+        async def thinking() -> None:
+            await say(progress, t("answer_thinking", language))
+
+        return await self._compose_answer(
+            readable(question), text, (), language, on_thinking=thinking
+        )
 
     async def ask_file(self, path: Path, question: str, language: str) -> Evidence:
         """Answer a question about a local file: the CLI's capability only, never a platform's."""
@@ -164,23 +178,33 @@ class Answers:
         history: Sequence[Turn],
         language: str,
         on_text: OnText | None = None,
+        on_thinking: OnThinking | None = None,
     ) -> Evidence:
-        """Retrieve, generate (showing progress through `on_text`), then check the citations."""
+        """Retrieve, generate (showing progress through `on_text` and `on_thinking`), then
+        check the citations. Every note is in the member's language."""
         scored, rewritten = await self._retrieve(question, text, history)
         passages = [s.passage for s in scored]
         notes: list[str] = []
+        unavailable = ""
         try:
-            pieces, cut = await self._generate(question, passages, history, language, on_text)
+            pieces, cut = await self._generate(
+                question, passages, history, language, on_text, on_thinking
+            )
         except LLMUnavailable as error:
             log.warning("answer degraded to extractive: %s", error.reason)
             pieces, cut = [], ""
-            notes.append(f"The language model was unavailable ({error.reason}).")
+            unavailable = t("answer_note_model_unavailable", language, reason=error.reason)
+            notes.append(unavailable)
         if cut:
-            notes.append(cut)
+            seconds, chars = f"{self._deadline:.0f}", f"{self._max_chars:,}"
+            notes.append(t(cut, language, seconds=seconds, chars=chars))
         answer = self._checked_answer("".join(pieces), passages, question, language, rewritten)
+        if unavailable:
+            answer = replace(answer, fallback=unavailable)
         if text.source is TextSource.ABSTRACT:
-            notes.append("Only the abstract could be read; the full text was unavailable.")
-        return Evidence(replace(answer, notes=(*answer.notes, *notes)), tuple(scored))
+            notes.append(t("answer_note_abstract_only", language))
+        answer = replace(answer, notes=(*answer.notes, *notes))
+        return Evidence(answer, tuple(scored), tuple(rewritten))
 
     async def _generate(
         self,
@@ -189,8 +213,9 @@ class Answers:
         history: Sequence[Turn],
         language: str,
         on_text: OnText | None,
+        on_thinking: OnThinking | None = None,
     ) -> tuple[list[str], str]:
-        """The model's pieces, and why the answer was cut ("" if it was not)."""
+        """The model's pieces, and the catalog key of why the answer was cut ("" if not)."""
         pieces: list[str] = []
         length = 0
         guard = RepetitionGuard()
@@ -198,25 +223,22 @@ class Answers:
         try:
             async with asyncio.timeout(self._deadline):
                 async for piece in stream:
+                    if isinstance(piece, Thinking):
+                        if on_thinking is not None:
+                            await on_thinking()
+                        continue
                     room = self._max_chars - length
                     pieces.append(piece[:room])
                     length += min(len(piece), room)
                     if guard.feed(piece):  # a looping model: keep one copy, stop reading
                         pieces[:] = [without_loop("".join(pieces), guard.period)]
-                        return (
-                            pieces,
-                            "The model started repeating itself, so its answer was cut there.",
-                        )
+                        return pieces, "answer_note_repeating"
                     if on_text is not None:
                         await on_text(pieces)
                     if length >= self._max_chars:
-                        return pieces, (
-                            f"The model's answer was cut at {self._max_chars:,} characters."
-                        )
+                        return pieces, "answer_note_cut_chars"
         except TimeoutError:
-            return pieces, (
-                f"The model took longer than {self._deadline:.0f} s, so its answer was cut there."
-            )
+            return pieces, "answer_note_too_slow"
         finally:
             await _close(stream)
         return pieces, ""
@@ -269,6 +291,17 @@ class Answers:
             await asyncio.sleep(first_delay)
             await edit_now()
 
+        async def thinking() -> None:
+            """A reasoning model's silence before its answer: a progress line, never the
+            reasoning itself (the answer's first edit replaces it)."""
+            if started:
+                return
+            async with editing:
+                try:
+                    await chat.edit(message, Post(text=t("answer_thinking", language)))
+                except PlatformUnavailable as error:
+                    log.warning("thinking edit failed: %s", error)
+
         async def show(pieces: list[str]) -> None:
             nonlocal first, latest, started
             latest = pieces  # the generator's own list: it grows as pieces arrive
@@ -282,7 +315,7 @@ class Answers:
                 await edit_now()
 
         try:
-            evidence = await self._compose_answer(question, text, history, language, show)
+            evidence = await self._compose_answer(question, text, history, language, show, thinking)
         finally:
             await _settle(first, editing)
         final = answer_post(evidence.answer, language)
@@ -304,23 +337,38 @@ class Answers:
         """The model's answer if its quotes are verbatim in the paper (or, without citation
         lines, if quotes chosen from the passages support it), else an extractive one.
 
+        A model that says the passages do not answer is taken at its word only when the
+        paper's own sentences agree: a small model refuses questions its passages do
+        answer (a Japanese question on an English paper, most often), so when retrieval
+        found sentences that share the question's terms, those are the answer, labelled.
         The extractive answer to a question in another language searches with the
         model's English queries too, so it quotes the paper rather than refusing."""
         searched = " ".join([question, *rewritten]) if rewritten else question
         if not model_text.strip() or self._llm.name == self._fallback.name:
             return extractive_answer(searched, passages, language)
         answer = finalise_answer(model_text, passages)
+        if answer.grounded and not answer.citations:  # the model's "NOT IN PAPER"
+            extractive = extractive_answer(searched, passages, language)
+            if not extractive.citations:  # the paper agrees: nothing answers it
+                explained = answer.text != t("answer_not_found", "en")
+                return replace(
+                    answer,
+                    text=answer.text if explained else t("answer_not_found", language),
+                    notes=(),
+                )
+            return _fell_back(extractive, t("answer_note_model_found_nothing", language))
         if answer.grounded:
             return answer
         chosen = attribute(model_text, answer.text, passages, question)
         if chosen is not None:
-            return chosen
+            return replace(chosen, notes=(t("answer_note_quotes_chosen", language),))
         fallback = extractive_answer(searched, passages, language)
-        note = (
-            "The model's answer could not be checked against the paper, "
-            "so these are the paper's own sentences."
-        )
-        return replace(fallback, notes=(*fallback.notes, note))
+        return _fell_back(fallback, t("answer_note_unchecked", language))
+
+
+def _fell_back(answer: Answer, why: str) -> Answer:
+    """An extractive answer given in place of the model's, saying why."""
+    return replace(answer, notes=(*answer.notes, why), fallback=why)
 
 
 async def _settle(first: asyncio.Task[None] | None, editing: asyncio.Lock) -> None:
