@@ -353,7 +353,7 @@ def picked(option: dict[str, Any]) -> dict[str, Any]:
 async def test_vote_picker_suggests_the_channels_papers_and_votes_for_the_one_picked(
     club: Club,
 ) -> None:
-    await club.paper()
+    root = await club.paper()
     ack = await bare_command(club, "vote", user="W333")
     assert ack.payload is None
     view = await opened(club, 1)
@@ -380,6 +380,11 @@ async def test_vote_picker_suggests_the_channels_papers_and_votes_for_the_one_pi
     assert f"Your vote for *{TITLE}* counts: 1" in club.slack.ephemerals[-1]["text"]
     [tally] = await club.club.votes.standings(C1)
     assert tally.votes == 1
+    await eventually(lambda: "🗳️ Vote · 1" in json.dumps(root.blocks, ensure_ascii=False), WITHIN)
+
+    # The text command's vote moves the card's count as well.
+    await club.result(await club.command(f"vote {PAPER}", user="W444"), within=WITHIN)
+    await eventually(lambda: "🗳️ Vote · 2" in json.dumps(root.blocks, ensure_ascii=False), WITHIN)
 
 
 async def test_present_picker_names_the_presenter_chosen_and_save_picker_saves(

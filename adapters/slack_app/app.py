@@ -75,7 +75,10 @@ def build_slack_app(
     seen = SeenEvents()
     managers = Managers(services.settings)
     questions = ThreadQuestions(services.answers, chat, services.outbound)
-    table = command_table(services, questions)
+    cards = votes_ui.CardVotes(chat, services.outbound, services.channels)
+    chat.decorate_card = cards.decorate
+    chat.card_posted = cards.posted
+    table = command_table(services, questions, counted=cards.counted)
     settings_modal = settings_ui.SettingsModal(services.channels, managers)
     pickers = PaperPickers(services.archive, services.reading_list, services.channels, table)
     modals: dict[str, slash.ModalOpener] = {"settings": settings_modal.open}
@@ -92,9 +95,6 @@ def build_slack_app(
         channels=services.channels,
         recap=services.recap,
     )
-    cards = votes_ui.CardVotes(chat, services.outbound, services.channels)
-    chat.decorate_card = cards.decorate
-    chat.card_posted = cards.posted
     reactions.register(app, seen, services.votes, cards)
     actions.register(app)
     votes_ui.register(app, services.votes, cards, services.outbound)

@@ -54,10 +54,14 @@ class Request:
 
 
 Handler = Callable[[Request], Awaitable[Post]]
+Counted = Callable[[Tally], Awaitable[None]]
 
 
-def command_table(services: Services, questions: ThreadQuestions) -> dict[str, Handler]:
-    """Every sub-command in `commands.SUBCOMMANDS`, and the handler that runs it."""
+def command_table(
+    services: Services, questions: ThreadQuestions, counted: Counted | None = None
+) -> dict[str, Handler]:
+    """Every sub-command in `commands.SUBCOMMANDS`, and the handler that runs it.
+    `counted` hears each vote a command casts (the paper card shows the new count)."""
     papers = PaperCommands(
         services.channels, services.papers, services.digest, questions, services.archive
     )
@@ -68,6 +72,7 @@ def command_table(services: Services, questions: ThreadQuestions) -> dict[str, H
         services.reading_list,
         services.recap,
         outlines=services.outlines,
+        counted=counted,
     )
     return {
         "help": papers.help,
@@ -178,9 +183,11 @@ class ClubCommands:
         recap: Recap,
         *,
         outlines: Outlines,
+        counted: Counted | None = None,
     ) -> None:
         self._channels = channels
         self._outlines = outlines
+        self._counted = counted
         self._votes = votes
         self._sessions = sessions
         self._reading_list = reading_list
@@ -189,6 +196,8 @@ class ClubCommands:
     async def vote(self, request: Request) -> Post:
         target = PaperInChannel(request.conversation, paper_argument(request.args, "vote"))
         tally = await self._votes.vote(target, request.member)
+        if self._counted is not None:
+            await self._counted(tally)
         language = await _language(self._channels, request.conversation)
         return Post(text=t("voted", language, title=tally.paper.title, votes=tally.votes))
 

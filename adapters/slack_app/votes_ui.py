@@ -19,7 +19,7 @@ from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.guard import Incoming, last_resort
 from adapters.slack_app.mrkdwn import to_mrkdwn
 from adapters.slack_app.replies import LogOnly
-from bot.domain import Author, ConversationRef, Platform, ThreadRef
+from bot.domain import Author, ConversationRef, Platform, Tally, ThreadRef
 from bot.errors import PaperclubError, PlatformUnavailable
 from bot.publishing import Outbound
 from bot.text import t
@@ -84,6 +84,10 @@ class CardVotes:
         self._cards[root] = message
         while len(self._cards) > REMEMBERED_CARDS:
             self._cards.popitem(last=False)
+
+    async def counted(self, tally: Tally) -> None:
+        """A vote cast by a command or a picker: the card follows, as after a reaction."""
+        await self.show(tally.thread, tally.votes)
 
     async def show(self, root: ThreadRef, votes: int, blocks: list[Block] | None = None) -> None:
         """Update the card at `root` to show `votes` (its blocks from a click, or as posted)."""
