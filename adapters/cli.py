@@ -104,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     outline.add_argument("reference", help="arXiv id or link")
     outline.add_argument("--json", action="store_true", help="print one JSON object")
     _language_option(outline)
+
+    feedback = commands.add_parser("feedback", help="members' 👍/👎 on the bot's answers")
+    feedback_actions = feedback.add_subparsers(dest="action", required=True, metavar="ACTION")
+    feedback_export = feedback_actions.add_parser(
+        "export", help="rated answers as QASPER-style JSONL (bench/qa_eval.py --from-feedback)"
+    )
+    feedback_export.add_argument("--output", type=Path, metavar="FILE", help="write to FILE")
+    _channel_option(feedback_export)
     return parser
 
 
@@ -141,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": export_command,
         "add": add_command,
         "outline": outline_command,
+        "feedback": feedback_command,
     }
     try:
         return asyncio.run(commands[args.command](args, settings, console))
@@ -405,6 +414,30 @@ async def outline_command(args: argparse.Namespace, settings: Settings, console:
         else:
             console.print(Markdown(club.outbound.text(outline_post(outline).text)))
         return EXIT_OK
+
+
+async def feedback_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    conversation = _conversation(args.channel) if args.channel else None
+    async with bootstrap(settings, read_only=_only_reads(settings)) as club:
+        records = await club.feedback.export(conversation)
+    lines = "".join(club.outbound.text(json.dumps(r, ensure_ascii=False)) + "\n" for r in records)
+    if args.output is None:
+        sys.stdout.write(lines)
+    else:
+        args.output.write_text(lines, encoding="utf-8")
+        questions = sum(len(r["instructions"]) for r in records)
+        console.print(
+            f"Wrote {questions} rated answers about {len(records)} papers to {args.output}.",
+            markup=False,
+            highlight=False,
+        )
+    if not records:
+        print(
+            f"paperclub: no rated answer in {args.channel or 'any channel'} yet; members rate "
+            "an answer with a 👍 or 👎 reaction.",
+            file=sys.stderr,
+        )
+    return EXIT_OK
 
 
 def _only_reads(settings: Settings) -> bool:

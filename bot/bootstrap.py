@@ -44,6 +44,7 @@ from bot.sources.ranking import RankingWeights
 from bot.store import Store
 from bot.store.club_notes import ClubNotes
 from bot.store.club_tables import ClubTables
+from bot.store.feedback import FeedbackTables
 from bot.store.submissions import SqliteSubmissions
 from bot.store.unfinished_answers import UnfinishedAnswers
 from bot.usecases.answers import Answers
@@ -57,6 +58,7 @@ from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
 from bot.usecases.club.votes import Votes
 from bot.usecases.digest import Digest
+from bot.usecases.feedback import Feedback
 from bot.usecases.papers import Papers
 from bot.usecases.quotas import QuestionQuota
 from bot.usecases.usage import current_conversation
@@ -87,6 +89,7 @@ class Services:
     recap: Recap
     home: ClubHome
     outlines: Outlines
+    feedback: Feedback
     new_versions: NewVersions
     scheduler: DigestScheduler
 
@@ -179,6 +182,7 @@ def _wire(
         workspace_daily_tokens=settings.workspace_daily_tokens,
     )
     notes = ClubNotes(store)
+    feedback = Feedback(store, FeedbackTables(store), outbound)
     outlines = Outlines(
         papers,
         library,
@@ -202,6 +206,7 @@ def _wire(
         word_budget=settings.answer_word_budget,
         max_answer_chars=settings.answer_max_chars,
         deadline_seconds=settings.answer_deadline_seconds,
+        recorder=feedback.record,
     )
     votes = Votes(store, tables, papers)
     sessions = Sessions(
@@ -247,6 +252,7 @@ def _wire(
         recap=Recap(store, papers, library, channels, publisher),
         home=ClubHome(store, tables, reading_list, votes, papers, channels, now=now),
         outlines=outlines,
+        feedback=feedback,
         new_versions=new_versions,
         scheduler=scheduler,
     )

@@ -80,7 +80,9 @@ class PaperclubBot(commands.Bot):
             )
         )
         await self.add_cog(
-            ThreadEvents(self, replies, s.answers, s.votes, self.vote_clicks.refresh)
+            ThreadEvents(
+                self, replies, s.answers, s.votes, self.vote_clicks.refresh, feedback=s.feedback
+            )
         )
         # Vote buttons on roots posted before this start answer too: one custom_id for all.
         self.add_dynamic_items(VoteButton)

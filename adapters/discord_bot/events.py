@@ -1,5 +1,6 @@
 """Gateway events: a member's message in a paper thread is a question; a reaction on a
-paper's root post is a vote. Anything unexpected reaches the client's on_error."""
+paper's root post is a vote; 👍/👎 on an answer rates it. Anything unexpected reaches the
+client's on_error."""
 
 from __future__ import annotations
 
@@ -14,12 +15,20 @@ from bot.domain import Author, ConversationRef, Platform, ThreadRef
 from bot.errors import NotAPaperThread, PaperclubError
 from bot.usecases.answers import Answers
 from bot.usecases.club.votes import Votes
+from bot.usecases.feedback import Feedback, RatedMessage, Rating
 
 logger = logging.getLogger(__name__)
 
 VotesChanged = Callable[[ThreadRef, int], Awaitable[None]]
 
 USER_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+RATINGS = {"👍": Rating.UP, "👎": Rating.DOWN}
+SKIN_TONES = "".join(chr(c) for c in range(0x1F3FB, 0x1F400))
+
+
+def rating_of(emoji: discord.PartialEmoji) -> Rating | None:
+    """👍 or 👎 in any skin tone; None for any other emoji."""
+    return RATINGS.get((emoji.name or "").strip(SKIN_TONES + "\ufe0f"))
 
 
 class ThreadEvents(commands.Cog):
@@ -32,8 +41,10 @@ class ThreadEvents(commands.Cog):
         answers: Answers,
         votes: Votes,
         votes_changed: VotesChanged | None = None,
+        feedback: Feedback | None = None,
     ) -> None:
         self._client = client
+        self._feedback = feedback
         self._replies = replies
         self._answers = answers
         self._votes = votes
@@ -75,6 +86,15 @@ class ThreadEvents(commands.Cog):
         root = ThreadRef(conversation, str(event.message_id))
         name = event.member.display_name if event.member is not None else str(event.user_id)
         member = Author(str(event.user_id), name)
+        rating = rating_of(event.emoji)
+        if rating is not None and self._feedback is not None:
+            # A reaction's channel is the thread the answer was posted in.
+            answer = RatedMessage(
+                Platform.DISCORD, str(event.guild_id), str(event.channel_id), str(event.message_id)
+            )
+            change = self._feedback.rate if added else self._feedback.unrate
+            if await change(answer, member, rating):
+                return
         try:
             if added:
                 tally = await self._votes.vote(root, member)

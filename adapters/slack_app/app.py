@@ -95,7 +95,7 @@ def build_slack_app(
         channels=services.channels,
         recap=services.recap,
     )
-    reactions.register(app, seen, services.votes, cards)
+    reactions.register(app, seen, services.votes, cards, services.feedback)
     actions.register(app)
     votes_ui.register(app, services.votes, cards, services.outbound)
     home.register(app, services.home, services.channels, services.outbound)

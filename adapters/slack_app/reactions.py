@@ -1,4 +1,5 @@
-"""Reactions on a paper's root message are votes; removing one takes the vote back."""
+"""Reactions on a paper's root message are votes; removing one takes the vote back.
+👍/👎 on one of paperclub's answers rates it (the club's eval set, bot/usecases/feedback.py)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,38 @@ from adapters.slack_app.replies import LogOnly
 from adapters.slack_app.votes_ui import CardVotes
 from bot.errors import NotAPaperThread
 from bot.usecases.club.votes import Votes
+from bot.usecases.feedback import Feedback, RatedMessage, Rating
 
 log = logging.getLogger(__name__)
 
+RATINGS = {"+1": Rating.UP, "thumbsup": Rating.UP, "-1": Rating.DOWN, "thumbsdown": Rating.DOWN}
 
-def register(app: AsyncApp, seen: SeenEvents, votes: Votes, cards: CardVotes | None = None) -> None:
+
+def rating_of(reaction: str) -> Rating | None:
+    """Slack's names for 👍 and 👎, in any skin tone (`+1::skin-tone-3`)."""
+    return RATINGS.get(reaction.split("::", 1)[0])
+
+
+def register(
+    app: AsyncApp,
+    seen: SeenEvents,
+    votes: Votes,
+    cards: CardVotes | None = None,
+    feedback: Feedback | None = None,
+) -> None:
     async def count(incoming: Incoming, *, added: bool) -> None:
         if not seen.first_time(event_id(incoming.body)):
             return
         vote = reaction_vote(incoming.body, incoming.event, incoming.bot_user_id)
         if vote is None:
             return
+        rating = rating_of(str(incoming.event.get("reaction", "")))
+        if rating is not None and feedback is not None:
+            c = vote.root.conversation
+            answer = RatedMessage(c.platform, c.workspace_id, c.channel_id, vote.root.root_id)
+            change = feedback.rate if added else feedback.unrate
+            if await change(answer, vote.member, rating):
+                return
         try:
             if added:
                 tally = await votes.vote(vote.root, vote.member)

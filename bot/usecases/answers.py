@@ -49,6 +49,8 @@ STREAM_FIRST_EDIT_DELAY = 0.15
 ASSISTANT = "paperclub"
 
 OnText = Callable[[list[str]], Awaitable[None]]
+AnswerRecorder = Callable[[MessageRef, str, str, "Evidence", str], Awaitable[None]]
+"""Keeps a posted answer (its message, paper, question, evidence, language) for feedback."""
 OnThinking = Callable[[], Awaitable[None]]
 """Called once when the model's stream is still in its reasoning block (nothing to show)."""
 
@@ -79,6 +81,7 @@ class Answers:
         word_budget: int,
         max_answer_chars: int,
         deadline_seconds: float,
+        recorder: AnswerRecorder | None = None,
     ) -> None:
         self._store = store
         self._llm = llm
@@ -93,6 +96,7 @@ class Answers:
         self._word_budget = word_budget
         self._max_chars = max_answer_chars
         self._deadline = deadline_seconds
+        self._recorder = recorder
 
     async def is_paper_thread(self, thread: ThreadRef) -> bool:
         return await self._store.thread_paper(thread) is not None
@@ -119,12 +123,15 @@ class Answers:
         message = await chat.reply(thread, Post(text="…"))
         await self._unfinished.begin(message, author.user_id, question, channel.language)
         with billed_to(thread.conversation):
-            answer = await self._stream_answer(message, question, text, history, channel.language)
+            evidence = await self._stream_answer(message, question, text, history, channel.language)
+        answer = evidence.answer
         await self._store.add_turn(thread, Turn("user", author.user_id, question))
         await self._store.add_turn(
             thread, Turn("assistant", ASSISTANT, self._outbound.text(answer.text))
         )
         await self._unfinished.finish(message)
+        if self._recorder is not None:
+            await self._recorder(message, arxiv_id, question, evidence, channel.language)
         return answer
 
     async def mark_interrupted(self, now: datetime | None = None) -> int:
@@ -265,7 +272,7 @@ class Answers:
         text: PaperText,
         history: Sequence[Turn],
         language: str,
-    ) -> Answer:
+    ) -> Evidence:
         assert message.thread is not None
         thread = message.thread
         chat = self._chats.for_conversation(thread.conversation)
@@ -324,7 +331,7 @@ class Answers:
         except PlatformUnavailable as error:
             log.warning("final edit failed (%s); posting the answer as a new message", error)
             await chat.reply(thread, final)
-        return evidence.answer
+        return evidence
 
     def _checked_answer(
         self,
