@@ -1,7 +1,9 @@
-"""The key figure on Slack: slack_sdk's files_upload_v2 against the loopback Slack
+"""Pictures on Slack. The key figure: slack_sdk's files_upload_v2 against the loopback Slack
 (files.getUploadURLExternal, the bytes POSTed to the URL it returned,
 files.completeUploadExternal), shared as the first reply of the paper's thread with its
-caption as mrkdwn; an upload Slack refuses leaves the thread as it is, without a copy."""
+caption as mrkdwn; an upload Slack refuses leaves the thread as it is, without a copy.
+The standings chart: uploaded privately and shown in `/paperclub standings`' private reply
+by an image block naming the file (slack_file)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from datetime import UTC, datetime
 
 import pytest
 from PIL import Image as PILImage
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.slack_app import make_client
+from adapters.slack_app import build_slack_app, make_client
 from adapters.slack_app.chat import SlackChat
+from adapters.slack_app.votes_ui import VOTE_ACTION
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform
@@ -21,7 +25,8 @@ from bot.render import Card, Image, Post
 from tests.loopback.arxiv_entries import register_paper
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.fulltext_server import TELL_ME_HTML, FullTextServer, html_file
-from tests.loopback.slack_server import FakeSlack, Workspace
+from tests.loopback.slack_payloads import block_action, slash_command
+from tests.loopback.slack_server import FakeSlack, ResponseUrlPost, Workspace, eventually
 
 TOKEN = "xoxb-fake-files"
 HTML_PAPER = "2501.11120"
@@ -102,3 +107,51 @@ async def test_a_caption_cannot_mention_the_channel_and_a_refused_upload_is_not_
     )
     assert len(slack.calls_to("files.completeUploadExternal")) == 2  # refused once, not retried
     assert slack.thread("T111", CHANNEL.channel_id, again.root_id) == []  # the root alone
+
+
+async def test_standings_show_their_chart_in_the_private_reply(
+    slack: FakeSlack, make_settings: Callable[..., Settings]
+) -> None:
+    async with bootstrap(make_settings()) as club:
+        client = make_client(TOKEN, api_url=slack.api_url)
+        app, chat = build_slack_app(club, client, post_interval=0.0, workspaces=("T111",))
+        club.chats.attach(Platform.SLACK, chat)
+        handler = AsyncSocketModeHandler(app, slack.app_token)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            await result_of(slack, "paper 1605.08386", "paper")
+            [root] = slack.top_level("T111", "C111")
+            for user in ("W333", "W444"):
+                payload = block_action(
+                    root.as_api(with_metadata=False),
+                    VOTE_ACTION,
+                    response_url=slack.response_url(f"click-{user}"),
+                    user=user,
+                )
+                await slack.wait_ack(await slack.send_interactive(payload))
+            await eventually(lambda: len(slack.ephemerals) == 2, 10)
+            reply = await result_of(slack, "standings", "standings")
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+    blocks = reply.body["blocks"]
+    assert blocks[0]["text"]["text"].startswith("*🗳️ This week's standings*")
+    image = blocks[-1]
+    [upload] = [u for u in slack.uploads.values() if u.filename == "standings.png"]
+    assert image["type"] == "image" and image["alt_text"] == "This week's standings"
+    [(file_id, _)] = [(i, u) for i, u in slack.uploads.items() if u is upload]
+    assert image["slack_file"] == {"id": file_id}
+    assert upload.data is not None and upload.data.startswith(b"\x89PNG")
+    [done] = slack.calls_to("files.completeUploadExternal")
+    assert "channel_id" not in done.params and "channels" not in done.params  # private
+    assert reply.body["response_type"] == "ephemeral"
+
+
+async def result_of(slack: FakeSlack, text: str, name: str) -> ResponseUrlPost:
+    form = slash_command("/paperclub", text, response_url=slack.response_url(name), user_id="W222")
+    await slack.wait_ack(await slack.send_command(form))
+
+    def done() -> bool:
+        return any(r.path == name and "blocks" in r.body for r in slack.responses)
+
+    await eventually(done, 30)
+    return [r for r in slack.responses if r.path == name and "blocks" in r.body][-1]

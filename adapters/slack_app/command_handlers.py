@@ -35,6 +35,7 @@ from bot.usecases.club.reading_list import ReadingList
 from bot.usecases.club.recap import Recap
 from bot.usecases.club.sessions import Sessions
 from bot.usecases.club.standings import standings_text
+from bot.usecases.club.standings_chart import standings_chart
 from bot.usecases.club.votes import Votes
 from bot.usecases.digest import Digest
 from bot.usecases.papers import Papers
@@ -202,9 +203,11 @@ class ClubCommands:
         return Post(text=t("voted", language, title=tally.paper.title, votes=tally.votes))
 
     async def standings(self, request: Request) -> Post:
+        """The tally, and its bar chart (drawn in a worker thread) under it."""
         tally = await self._votes.standings(request.conversation)
         language = await _language(self._channels, request.conversation)
-        return Post(text=_standings(tally, language))
+        chart = await standings_chart(tally, language)
+        return Post(text=_standings(tally, language), image=chart)
 
     async def pick(self, request: Request) -> Post:
         """Announced to the whole channel (see slash.PUBLIC), with the tally at the pick."""

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_app.blocks import render
 from adapters.slack_app.chat import SlackChat
+from adapters.slack_app.files import image_block
 from adapters.slack_app.mrkdwn import escape
 from bot.domain import ConversationRef, ThreadRef
 from bot.publishing import Outbound
@@ -66,9 +67,17 @@ class CommandReply:
         await self._send(escape(self._outbound.text(status)), (), replace=True)
 
     async def say(self, post: Post) -> None:
-        """The result: replaces the progress message (and continues if it is long)."""
-        for i, message in enumerate(render(self._outbound.post(post))):
-            await self._send(message.text, message.blocks, replace=i == 0)
+        """The result: replaces the progress message (and continues if it is long); its
+        image (a chart) is shown under the last part."""
+        messages = render(self._outbound.post(post))
+        picture = (
+            await image_block(self._client, self._conversation, post.image) if post.image else None
+        )
+        for i, message in enumerate(messages):
+            blocks = message.blocks
+            if picture is not None and i == len(messages) - 1:
+                blocks = (*blocks, picture)
+            await self._send(message.text, blocks, replace=i == 0)
 
     async def announce(self, post: Post) -> None:
         """The result for the whole channel (`response_type: in_channel`), e.g. a pick."""
