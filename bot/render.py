@@ -123,7 +123,10 @@ def paper_thread(
     qa_lines = [f"**{t('key_points', lang)}**"]
     for i, pair in enumerate(summary.key_points, 1):
         entry = f"**Q{i}. {readable(pair.question)}**\n{readable(pair.answer)}"
-        cited = [format_citation(c, lang) for c in pair.citations]
+        # An extractive answer is its quote: the citation then shows only where it is.
+        cited = [
+            format_citation(c, lang, quote=not _shown(c.quote, pair.answer)) for c in pair.citations
+        ]
         if cited:
             entry += "\n" + "\n".join(f"> {line}" for line in cited)
         qa_lines.append(entry)

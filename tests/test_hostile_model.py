@@ -46,6 +46,7 @@ ANSWER = (
     '[1] "The reversal curse is a failure of auto-regressive language models to generalise"'
 )
 TEXT = PaperText("2309.12288", TextSource.PDF, REVERSAL.title, (PASSAGE,))
+QUOTE = PASSAGE.text  # a key point's supporting quote, found verbatim in TEXT
 
 
 def summary_json(**overrides: Any) -> str:
@@ -53,7 +54,11 @@ def summary_json(**overrides: Any) -> str:
         "title_translated": "",
         "tldr": "Models trained on 'A is B' do not learn 'B is A'.",
         "key_points": [
-            {"question": "What is the reversal curse?", "answer": "A failure to reverse facts."}
+            {
+                "question": "What is the reversal curse?",
+                "answer": "A failure to reverse facts.",
+                "quote": QUOTE,
+            }
         ],
         "tags": ["llm", "generalisation"],
     }
@@ -323,8 +328,8 @@ async def test_a_megabyte_summary_is_clipped_before_it_is_returned(
     huge = summary_json(
         title_translated="逆転" * 50_000,
         tldr="word " * 200_000,
-        key_points=[{"question": "Q? " * 500, "answer": "A. " * 5_000}] * 3
-        + [{"question": "Why?", "answer": "Because."}] * 10_000,
+        key_points=[{"question": "Q? " * 500, "answer": "A. " * 5_000, "quote": QUOTE}] * 3
+        + [{"question": "Why?", "answer": "Because.", "quote": QUOTE}] * 10_000,
         tags=[f"tag{i}-" + "x" * 500 for i in range(1_000)],
     )
     assert len(huge) > 1_000_000
@@ -395,7 +400,7 @@ def test_clip_summary_fields_cuts_every_field() -> None:
     assert len(clipped["title_translated"]) <= 10
     assert len(clipped["tldr"]) <= 20
     assert len(clipped["key_points"]) == 2
-    assert all(len(q) <= 12 and len(a) <= 15 for q, a in clipped["key_points"])
+    assert all(len(q) <= 12 and len(a) <= 15 for q, a, _quote in clipped["key_points"])
     assert clipped["tags"] == [
         "llm",
         "very",

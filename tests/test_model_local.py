@@ -53,10 +53,14 @@ def japanese_summary(body: dict[str, Any]) -> str:
                 {
                     "question": "何を研究していますか？",
                     "answer": "格子点上のグラフとその連結性を研究しています。",
+                    "quote": "Graphs on lattice points are studied whose edges come from a finite "
+                    "set of allowed moves of arbitrary length.",
                 },
                 {
                     "question": "主な結果は何ですか？",
                     "answer": "ファイバー上のグラフの直径に上界があることを示しました。",
+                    "quote": "We show that the diameter of these graphs on fibers of a fixed "
+                    "integer matrix can be bounded from above by a constant.",
                 },
             ],
             "tags": ["graphs", "combinatorics"],

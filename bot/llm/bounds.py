@@ -65,6 +65,7 @@ class SummaryLimits:
     key_points: int = 10
     question: int = 300
     answer: int = 800
+    quote: int = 400  # a key point's supporting quote, copied from the paper
     tags: int = 8
     tag: int = 40
 
@@ -107,8 +108,9 @@ def clip_summary_fields(
 ) -> dict[str, Any]:
     """A model's summary JSON object, every field cut to `limits`; raise ValueError if unusable.
 
-    Keeps the first `limits.key_points` key points and the first `limits.tags` distinct
-    tags. Unusable (the caller retries, then falls back to the extractive engine): a
+    Keeps the first `limits.key_points` key points, each as (question, answer, quote): the
+    quote is "" when the model gave none (the engine then cannot check it), and the first
+    `limits.tags` distinct tags. Unusable (the caller retries, then falls back to the extractive engine): a
     missing or empty TL;DR, no key points, a key point without a question or an answer.
     """
     tldr = data.get("tldr")
@@ -117,7 +119,7 @@ def clip_summary_fields(
     pairs = data.get("key_points")
     if not isinstance(pairs, list) or not pairs:
         raise ValueError("missing key_points")
-    key_points: list[tuple[str, str]] = []
+    key_points: list[tuple[str, str, str]] = []
     for pair in pairs[: limits.key_points]:
         if not isinstance(pair, dict):
             raise ValueError("a key point is not an object")
@@ -127,7 +129,9 @@ def clip_summary_fields(
         question, answer = clip_text(question, limits.question), clip_text(answer, limits.answer)
         if not question or not answer:
             raise ValueError("a key point lacks a question or an answer")
-        key_points.append((question, answer))
+        quote = pair.get("quote")
+        quote = clip_text(quote, limits.quote) if isinstance(quote, str) else ""
+        key_points.append((question, answer, quote))
     tags = data.get("tags", [])
     if not isinstance(tags, list):
         raise ValueError("tags is not a list")

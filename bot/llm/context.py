@@ -8,9 +8,10 @@ the output bound first (a share of the context, never more than its setting), th
 prompt in what is left, with a margin for the chat template and our estimate's error.
 
 The paper is then chosen to fit, by section (`select_for_summary`): the abstract, then
-a share each for the introduction, the method, the experiments and results, and the
-discussion and conclusion, each taken from its start, in the paper's order. Not a blind
-prefix: a 4,096-token window filled from the top would hold only the introduction.
+a share each for the introduction, the method, the experiments and results (their table
+and figure captions and tables too: that is where the numbers are), and the discussion
+and conclusion, each section's opening first, in the paper's order. Not a blind prefix: a
+4,096-token window filled from the top would hold only the introduction.
 """
 
 from __future__ import annotations
@@ -83,10 +84,15 @@ def plan(
 
 
 def section_kind(passage: Passage) -> str:
+    """The summary's kind of a passage, by its heading alone (see `_section_kinds`)."""
     if passage.kind == "abstract":
         return "abstract"
     heading = passage.section.lower().strip()
+    if _DOTTED_APPENDIX.match(heading):  # "A.2.1 Automatic evaluation": an appendix
+        return "appendix"
     heading = re.sub(r"^[\divx]+(\.\d+)*\.?\s+", "", heading)  # "3.1 Method" -> "method"
+    if heading == "abstract":
+        return "abstract"
     if _EXCLUDED.search(heading):
         return "excluded"
     for kind, pattern, _share in _KINDS:
@@ -95,30 +101,111 @@ def section_kind(passage: Passage) -> str:
     return "method"
 
 
-def select_for_summary(passages: Sequence[Passage], max_chars: int) -> list[Passage]:
-    """Passages to summarise from, in the paper's order, within `max_chars`.
+_DOTTED_APPENDIX = re.compile(r"^(?:appendix\b|[a-h]\.\d)")
+_TOP_NUMBER = re.compile(r"^(\d+)\.\d")
+_RESULT_TEXT = re.compile(
+    r"\b(?:outperform\w*|state[- ]of[- ]the[- ]art|surpass\w*|achiev\w+|bleu|accuracy"
+    r"|f1|win rate|pass@\d|perplexity|results? (?:show|indicate))\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?\s?%?")
+_RESULT_CAPTION = re.compile(
+    r"\b(?:results?|performance|accuracy|pass@\d|scores?|win rates?|bleu|evaluation)\b",
+    re.IGNORECASE,
+)
+TABLE_CHARS = 1_500  # of one table's text in a summary prompt: its header and first rows
+_SHOWN_KINDS = ("body", "abstract", "caption", "table")
 
-    Every section kind gets its share of the budget, filled from the start of that kind's
-    text; what a kind does not use goes to the others (in order of share). Captions,
-    tables, references and appendices come last, if anything is left.
+
+def _section_kinds(passages: Sequence[Passage]) -> list[str]:
+    """Each passage's kind, read with its neighbours: a table or figure caption that
+    reports results ("Table 2: Overall performance on …") is "results" wherever the PDF
+    put it; a subsection ("6.1 Machine Translation") whose heading names no kind takes its
+    parent's ("6 Results") when the parent was seen; a section whose heading names none
+    and whose text reports results (result words with numbers, twice or more) is "results"."""
+    kinds = [section_kind(p) for p in passages]
+    by_top: dict[str, str] = {}
+    evidence: dict[str, int] = {}
+    for passage, kind in zip(passages, kinds, strict=True):
+        heading = passage.section.strip()
+        number = heading.split(" ", 1)[0].rstrip(".")
+        if number.isdigit() and kind != "method":
+            by_top.setdefault(number, kind)
+        if kind == "method" and passage.kind == "body":
+            hits = sum(
+                1
+                for m in _RESULT_TEXT.finditer(passage.text)
+                if _NUMBER.search(passage.text[m.start() : m.end() + 80])
+            )
+            evidence[heading] = evidence.get(heading, 0) + hits
+    out: list[str] = []
+    for passage, kind in zip(passages, kinds, strict=True):
+        heading = passage.section.strip()
+        if passage.kind in ("caption", "table") and kind not in ("appendix", "excluded"):
+            if _RESULT_CAPTION.search(passage.text[:300]):  # "Table 2: Overall performance…"
+                out.append("results")
+                continue
+        if kind == "method":
+            top = _TOP_NUMBER.match(heading)
+            if top and top.group(1) in by_top:
+                kind = by_top[top.group(1)]
+            elif evidence.get(heading, 0) >= 2:
+                kind = "results"
+        out.append(kind)
+    return out
+
+
+def select_for_summary(
+    passages: Sequence[Passage], max_chars: int, *, abstract_given: bool = False
+) -> list[Passage]:
+    """Passages to summarise from, across the whole paper, in its order, within `max_chars`.
+
+    Every section kind gets its share of the budget, filled with the opening passage of
+    each of its sections, then each one's next passage, and so on (body text, figure and table captions, and tables cut to `TABLE_CHARS`, where
+    results' numbers are); what a kind does not use goes to the others (in order of
+    share). References, acknowledgements and appendices are left out. `abstract_given`:
+    the prompt holds the abstract already (the metadata), so its passages are not repeated.
     """
-    body = [p for p in passages if p.kind in ("body", "abstract")]
-    if sum(len(p.text) + 16 for p in body) <= max_chars:
-        return [p for p in passages if p.kind in ("body", "abstract")]
-    groups: dict[str, list[int]] = {}
-    for index, passage in enumerate(passages):
-        if passage.kind not in ("body", "abstract"):
+    kinds = _section_kinds(passages)
+    usable: list[int] = []
+    for index, (passage, kind) in enumerate(zip(passages, kinds, strict=True)):
+        if passage.kind not in _SHOWN_KINDS or kind in ("excluded", "appendix"):
             continue
-        groups.setdefault(section_kind(passage), []).append(index)
+        if kind == "abstract" and abstract_given:
+            continue
+        usable.append(index)
+
+    def shown(index: int) -> Passage:
+        passage = passages[index]
+        if passage.kind == "table" and len(passage.text) > TABLE_CHARS:
+            return Passage(
+                passage.text[:TABLE_CHARS], passage.section, passage.page, "table", passage.url
+            )
+        return passage
+
+    def cost(index: int) -> int:
+        return len(shown(index).text) + 16
+
+    if sum(cost(i) for i in usable) <= max_chars:
+        return [shown(i) for i in usable]
+    groups: dict[str, list[int]] = {}
+    place: dict[int, int] = {}  # a passage's position inside its section
+    counts: dict[tuple[str, str], int] = {}
+    for index in usable:
+        groups.setdefault(kinds[index], []).append(index)
+        section = (kinds[index], passages[index].section)
+        place[index] = counts.get(section, 0)
+        counts[section] = place[index] + 1
+    for members in groups.values():  # each section's opening first, then its next passages
+        members.sort(key=lambda i: (place[i], i))
     shares = {kind: share for kind, _pattern, share in _KINDS}
     shares["method"] = _METHOD_SHARE
     chosen: set[int] = set()
     used = 0
-    for index in groups.get("abstract", []):  # usually given as metadata already
-        cost = len(passages[index].text) + 16
-        if used + cost <= max_chars * 0.2:
+    for index in groups.get("abstract", []):
+        if used + cost(index) <= max_chars * 0.2:
             chosen.add(index)
-            used += cost
+            used += cost(index)
     order = sorted(shares, key=lambda k: -shares[k])
     remaining = max_chars - used
     allowance = {kind: remaining * shares[kind] for kind in order}
@@ -129,14 +216,11 @@ def select_for_summary(passages: Sequence[Passage], max_chars: int) -> list[Pass
             for index in groups.get(kind, []):
                 if index in chosen:
                     continue
-                cost = len(passages[index].text) + 16
                 cap = allowance[kind] if sweep == 0 else max_chars - used
-                if cost > cap:
-                    if sweep == 0:
-                        break  # keep this kind contiguous from its start
+                if cost(index) > cap:
                     continue
                 chosen.add(index)
-                used += cost
+                used += cost(index)
                 if sweep == 0:
-                    allowance[kind] -= cost
-    return [passages[i] for i in sorted(chosen)]
+                    allowance[kind] -= cost(index)
+    return [shown(i) for i in sorted(chosen)]

@@ -102,22 +102,23 @@ def check_summary(data: dict[str, Any], language: str, title: str) -> dict[str, 
     tldr: str = data["tldr"]
     if not _has_substance(tldr):
         raise Unusable("tldr_too_short", repr(tldr[:80]))
-    kept: list[tuple[str, str]] = []
+    kept: list[tuple[str, ...]] = []  # (question, answer[, quote]) as clipped
     seen: set[str] = set()
     title_key = _key(title)
-    for question, answer in data["key_points"]:
+    for point in data["key_points"]:
+        question, answer = point[0], point[1]
         q, a = _key(question), _key(answer)
         if not a or a == q or a == title_key or a in seen or q in seen:
             continue
         if not _answer_has_substance(answer):
             continue
         seen.update((q, a))
-        kept.append((question, answer))
+        kept.append(tuple(point))
     if len(kept) < MIN_KEY_POINTS:
         raise Unusable("key_points_repeat", f"{len(kept)} distinct of {len(data['key_points'])}")
     if not data["tags"]:
         raise Unusable("no_tags")
-    written = " ".join([tldr, *(f"{q} {a}" for q, a in kept)])
+    written = " ".join([tldr, *(f"{p[0]} {p[1]}" for p in kept)])
     if not in_language(written, language):
         share = script_share(written, language)
         raise Unusable("not_in_language", f"{share:.0%} {language} script")

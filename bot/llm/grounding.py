@@ -270,6 +270,21 @@ def _long_enough(quote: str) -> bool:
     return len(quote.strip()) >= 8
 
 
+def verified_citation(
+    quote: str, passages: Sequence[Passage], *, first: Passage | None = None
+) -> Citation | None:
+    """The citation of `quote` when it is long enough and found verbatim in one of the
+    passages (`first` tried first), else None: the one check every model quote passes
+    (thread answers, key points)."""
+    if not _long_enough(quote):
+        return None
+    for passage in ([first] if first is not None else []) + list(passages):
+        span = find_verbatim(quote, passage.text)
+        if span is not None:
+            return cite(passage, span)
+    return None
+
+
 def finalise_answer(model_text: str, passages: Sequence[Passage]) -> Answer:
     """Keeps only citations whose quote is found verbatim in the passages.
 
@@ -300,19 +315,12 @@ def finalise_answer(model_text: str, passages: Sequence[Passage]) -> Answer:
     citations: list[Citation] = []
     renumber: dict[int, int] = {}
     for number, quote in claimed:
-        if not _long_enough(quote):
-            continue
-        candidates = list(passages)
-        if 1 <= number <= len(passages):  # the cited passage first, then any other
-            candidates.insert(0, passages[number - 1])
-        for passage in candidates:
-            span = find_verbatim(quote, passage.text)
-            if span is not None:
-                citation = cite(passage, span)
-                if citation not in citations:
-                    citations.append(citation)
-                renumber.setdefault(number, citations.index(citation) + 1)
-                break
+        first = passages[number - 1] if 1 <= number <= len(passages) else None
+        citation = verified_citation(quote, passages, first=first)
+        if citation is not None:
+            if citation not in citations:
+                citations.append(citation)
+            renumber.setdefault(number, citations.index(citation) + 1)
 
     def mark(match: re.Match[str]) -> str:
         new = renumber.get(int(match.group(1)))

@@ -36,6 +36,14 @@ from bot.llm.grounding import (
     build_answer_messages,
     rewrite_queries_messages,
 )
+from bot.llm.key_point_check import (
+    MIN_CHECKED,
+    DraftKeyPoint,
+    check_key_points,
+    checked_note,
+    extractive_fallback,
+    paper_passages,
+)
 from bot.llm.reasoning import THINKING, ReasoningFilter, strip_reasoning
 from bot.llm.repetition import RepetitionGuard
 from bot.llm.summary_format import (
@@ -43,6 +51,9 @@ from bot.llm.summary_format import (
     LATIN,
     MAX_PAPER_CHARS,
     SUMMARY_SYSTEM_PROMPT,
+    key_point_quote_messages,
+    key_point_quote_schema,
+    parse_key_point_quotes,
     parse_query_reply,
     parse_summary_json,
     query_schema,
@@ -163,37 +174,126 @@ class OpenAIEngine:
                 last_error = str(error)
                 log.warning("model returned an unusable summary for %s: %s", paper.arxiv_id, error)
                 continue
+            drafts = [DraftKeyPoint(*point[:3]) for point in data["key_points"]]
+            pairs, checked_notes = await self._checked_key_points(
+                paper, text, language, drafts, max_chars=max_chars, max_tokens=budget.max_tokens
+            )
             return Summary(
                 arxiv_id=paper.arxiv_id,
                 language=language,
                 tldr=data["tldr"],
-                key_points=tuple(QAPair(q, a) for q, a in data["key_points"]),
+                key_points=tuple(pairs),
                 tags=tuple(data["tags"]),
                 engine=SummaryEngine.MODEL,
                 model=self._model,
                 basis=str(text.source),
                 title_translated=data["title_translated"],
-                notes=(*text.notes, *self._found_note(language)),
+                notes=(*text.notes, *checked_notes, *self._found_note(language)),
             )
         if unusable is not None:
             raise SummaryUnusable(unusable.cause, language, unusable.detail)
         raise LLMUnavailable(f"the model returned malformed JSON twice ({last_error})")
+
+    async def _checked_key_points(
+        self,
+        paper: Paper,
+        text: PaperText,
+        language: str,
+        drafts: list[DraftKeyPoint],
+        *,
+        max_chars: int,
+        max_tokens: int,
+    ) -> tuple[list[QAPair], tuple[str, ...]]:
+        """The model's key points whose quotes are found verbatim in the paper, each citing
+        its quote, and the note saying how many were checked. Pairs whose quote is not
+        found are asked for once more (one request, bounded); those still unchecked are
+        dropped. Under `MIN_CHECKED`: the extractive key points, with a note saying why."""
+        passages = paper_passages(paper, text)
+        checked = await asyncio.to_thread(check_key_points, drafts, passages)
+        failed = [i for i, pair in enumerate(checked) if pair is None]
+        if failed:
+            again = await self._requoted(
+                paper, text, [drafts[i] for i in failed], max_chars, max_tokens
+            )
+            if again:
+                redone = await asyncio.to_thread(check_key_points, again, passages)
+                for index, pair in zip(failed, redone, strict=False):
+                    checked[index] = pair
+        pairs = [pair for pair in checked if pair is not None]
+        log.info(
+            "%d of %d of the model's key points on %s were checked against the paper",
+            len(pairs),
+            len(drafts),
+            paper.arxiv_id,
+        )
+        if len(pairs) < MIN_CHECKED:
+            extracted, notes = await asyncio.to_thread(
+                extractive_fallback,
+                paper,
+                passages,
+                language,
+                checked=len(pairs),
+                total=len(drafts),
+            )
+            if extracted:
+                return extracted, notes
+        return pairs, (checked_note(len(pairs), len(drafts), language),)
+
+    async def _requoted(
+        self,
+        paper: Paper,
+        text: PaperText,
+        failed: list[DraftKeyPoint],
+        max_chars: int,
+        max_tokens: int,
+    ) -> list[DraftKeyPoint]:
+        """The one regeneration: quotes asked again for the key points whose quote was not
+        found, the answers kept. Bounded in tokens (about 120 a point, within the summary's
+        own bound, so the request fits the same context); [] on any failure."""
+        messages = key_point_quote_messages(
+            paper, text, [(d.question, d.answer) for d in failed], max_chars
+        )
+        schema = key_point_quote_schema(
+            len(failed), self._summary_limits, self.options.bounded_schemas
+        )
+        try:
+            content, _looped = await self._summary_text(
+                messages,
+                min(max_tokens, 120 * len(failed) + 100),
+                len(failed),
+                schema=("key_point_quotes", schema),
+            )
+        except LLMUnavailable as error:
+            log.warning("re-asking the quotes of %s failed: %s", paper.arxiv_id, error.reason)
+            return []
+        parsed = parse_key_point_quotes(content, len(failed), self._summary_limits)
+        # The answer checked is the one first written; the model only supplies a quote.
+        return [
+            DraftKeyPoint(draft.question, draft.answer, quote)
+            for draft, (_question, _answer, quote) in zip(failed, parsed, strict=False)
+        ]
 
     def _found_note(self, language: str) -> tuple[str, ...]:
         found = self.options.found_server
         return (t("note_local_server_found", language, server=found),) if found else ()
 
     async def _summary_text(
-        self, messages: list[dict[str, str]], max_tokens: int, count: int
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        count: int,
+        *,
+        schema: tuple[str, dict[str, Any]] | None = None,
     ) -> tuple[str, bool]:
-        """The summary's raw text, and whether a loop in the stream cut it short."""
+        """The summary's raw text (or, with `schema`, that named object's), and whether a
+        loop in the stream cut it short."""
+        name, shape = schema or (
+            "paper_summary",
+            summary_schema(count, self._summary_limits, self.options.bounded_schemas),
+        )
         response_format = {
             "type": "json_schema",
-            "json_schema": {
-                "name": "paper_summary",
-                "schema": summary_schema(count, self._summary_limits, self.options.bounded_schemas),
-                "strict": True,
-            },
+            "json_schema": {"name": name, "schema": shape, "strict": True},
         }
         if not self.options.stream_summaries:
             content = await self._complete(

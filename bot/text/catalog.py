@@ -1173,6 +1173,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "🖼️ **主要な図** (PDF の {page} ページ)",
         "ko": "🖼️ **핵심 그림** (PDF {page}쪽)",
     },
+    # The model engine's key points, each checked against the paper by its quote
+    # (bot/llm/key_point_check.py)
+    "note_key_points_checked": {
+        "en": "{checked} of {total} {total:key point|key points} checked against the paper",
+        "ja": "キーポイント {total} 件中 {checked} 件を論文の原文と照合済み",
+        "ko": "핵심 요점 {total}개 중 {checked}개를 논문 원문과 대조함",
+    },
+    "note_key_points_unchecked": {
+        "en": (
+            "Only {checked} of the model's {total} {total:key point|key points} could be "
+            "checked against the paper, so the key points are quoted from the paper"
+        ),
+        "ja": (
+            "モデルのキーポイント {total} 件のうち論文の原文と照合できたのは {checked} 件だけ"
+            "だったため、キーポイントは論文からの引用です"
+        ),
+        "ko": (
+            "모델의 핵심 요점 {total}개 중 논문 원문과 대조된 것이 {checked}개뿐이어서 "
+            "핵심 요점은 논문에서 인용했습니다"
+        ),
+    },
     # the standings chart attached to /standings
     "standings_chart_title": {
         "en": "This week's standings",

@@ -4,7 +4,7 @@ It speaks the real wire format the `openai` client parses. What it answers is de
 by `reply` (a function of the request body, replaceable per test); the default is
 a deterministic "echo model" that only says what the prompt contains:
 - a summary request (response_format json_schema) gets valid summary JSON built from
-  the abstract in the prompt;
+  the abstract in the prompt, each key point quoting the abstract sentence it restates;
 - an answer request gets the first sentence of passage [1] and a citation line
   quoting it verbatim.
 Every request body is recorded; `faults` script HTTP errors or slow answers, and
@@ -50,8 +50,8 @@ def echo_model(body: dict[str, Any]) -> str:
             {
                 "title_translated": "",
                 "tldr": " ".join(sentences[:2]),
-                "key_points": [
-                    {"question": f"What does the paper say ({i + 1})?", "answer": s}
+                "key_points": [  # each quoting the abstract sentence it restates
+                    {"question": f"What does the paper say ({i + 1})?", "answer": s, "quote": s}
                     for i, s in enumerate(sentences[:10])
                 ],
                 "tags": ["llm", "evaluation"],

@@ -1,0 +1,81 @@
+"""A model's key points, checked like its thread answers.
+
+The model writes each key point with a quote from the paper that supports it. A pair is
+shown only when its quote is found verbatim in the paper's full text, by the check every
+model quote passes (`grounding.verified_citation`), and then cites that quote (section,
+page, link) exactly as an extractive key point does. A pair whose quote is not found is
+dropped (the engine may ask once more for its quote). When fewer than `MIN_CHECKED`
+pairs survive, the post falls back to the extractive key points, and says why.
+
+Pure functions over passages; the verbatim search is CPU work (run it off the loop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.domain import Paper, QAPair
+from bot.llm.grounding import verified_citation
+from bot.llm.key_points import key_points
+from bot.reading.model import PaperText, Passage
+from bot.text import t
+
+MIN_CHECKED = 2  # fewer checked key points than this: the extractive ones instead (as the
+# quality gates' MIN_KEY_POINTS: two honest pairs are a post)
+
+
+@dataclass(frozen=True, slots=True)
+class DraftKeyPoint:
+    """A key point as the model wrote it: not yet checked."""
+
+    question: str
+    answer: str
+    quote: str
+
+
+def paper_passages(paper: Paper, text: PaperText) -> tuple[Passage, ...]:
+    """The full text a quote is checked against; the arXiv abstract too when the text
+    read has no abstract of its own (it is the paper's, and links to its page)."""
+    passages = text.passages
+    if paper.abstract.strip() and not any(
+        p.kind == "abstract" or p.section.strip().lower() == "abstract" for p in passages
+    ):
+        abstract = Passage(paper.abstract, "Abstract", None, "abstract", paper.abs_url)
+        passages = (abstract, *passages)
+    return passages
+
+
+def check_key_points(
+    drafts: Sequence[DraftKeyPoint], passages: Sequence[Passage]
+) -> list[QAPair | None]:
+    """Each draft with its verified citation, or None where its quote is not in the paper."""
+    out: list[QAPair | None] = []
+    for draft in drafts:
+        citation = verified_citation(draft.quote, passages) if draft.quote else None
+        out.append(None if citation is None else QAPair(draft.question, draft.answer, (citation,)))
+    return out
+
+
+def checked_note(checked: int, total: int, language: str) -> str:
+    return t("note_key_points_checked", language, checked=checked, total=total)
+
+
+def extractive_fallback(
+    paper: Paper,
+    passages: Sequence[Passage],
+    language: str,
+    *,
+    checked: int,
+    total: int,
+    avoid: Sequence[str] = (),
+) -> tuple[list[QAPair], tuple[str, ...]]:
+    """The extractive key points and the notes saying why they replace the model's
+    (`checked` of its `total` quotes were found); ([], ()) when there are none either."""
+    pairs = key_points(passages, language, authors=paper.authors, title=paper.title, avoid=avoid)
+    if not pairs:
+        return [], ()
+    notes = [t("note_key_points_unchecked", language, checked=checked, total=total)]
+    if language != "en":
+        notes.append(t("key_points_quoted", language))
+    return pairs, tuple(notes)
