@@ -183,6 +183,10 @@ class PaperIndex:
             nbytes=_estimate_bytes(chunks, postings, held_terms, kept),
         )
 
+    def knows(self, query: str) -> bool:
+        """Whether any of `query`'s terms occurs in the paper (a lexical match at all)."""
+        return any(term in self._postings for term in query_terms(query))
+
     @property
     def dense(self) -> bool:
         return self._vectors is not None

@@ -192,11 +192,36 @@ async def test_ask_json_reports_the_refusal_fallback(club: Club) -> None:
     assert isinstance(citations, list) and any("constant" in c["quote"] for c in citations)
 
 
-async def test_a_refusal_the_paper_agrees_with_stands_in_the_members_language(
-    club: Club,
-) -> None:
-    club.model.reply = refusing_model(["tokenizer vocabulary size"])  # not in this paper
-    evidence = await club.services.answers.ask(PAPER, "語彙サイズはいくつですか？", "ja")
+async def test_a_refusal_the_paper_agrees_with_stands(club: Club) -> None:
+    club.model.reply = refusing_model([])
+    evidence = await club.services.answers.ask(PAPER, "What is the tokenizer's vocabulary?", "ja")
     answer = evidence.answer
     assert answer.engine is SummaryEngine.MODEL and not answer.citations
     assert answer.text == "the passages do not say." and not answer.fallback
+
+
+MEASURED_REWRITES = [  # what SmolLM2-135M wrote for "トランスフォーマーの利点は何ですか？"
+    "https.api.example.com/research/data.json",
+    "https.api.example.com/research/data/research.csv",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("これらのグラフの直径は何で上から抑えられますか？", "ja"),
+        ("이 그래프의 지름은 무엇으로 제한되나요?", "ko"),
+    ],
+)
+async def test_a_question_no_query_could_bridge_is_answered_from_the_title_not_refused(
+    club: Club, question: str, language: str
+) -> None:
+    club.model.reply = refusing_model(MEASURED_REWRITES)
+    evidence = await club.services.answers.ask(PAPER, question, language)
+    answer = evidence.answer
+    assert evidence.queries == ()  # the URLs name nothing in the paper: dropped
+    assert answer.engine is SummaryEngine.EXTRACTIVE and answer.citations
+    assert t("answer_not_found", language) not in answer.text
+    assert answer.fallback == t("answer_note_nearest_to_title", language)  # said, localized
+    title_words = re.compile(r"heat-bath|random walk|Markov bas", re.IGNORECASE)
+    assert any(title_words.search(c.quote) for c in answer.citations)  # the paper's subject

@@ -834,6 +834,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "モデルは照合できる引用を示さなかったため、出典は回答に最も近い論文の箇所です。",
         "ko": "모델이 확인 가능한 인용을 제시하지 않아, 출처는 답변에 가장 가까운 논문 구절입니다.",
     },
+    "answer_note_nearest_to_title": {
+        "en": (
+            "Your question's words could not be matched to the paper's text (it is in English), "
+            "so these are the paper's sentences closest to its title."
+        ),
+        "ja": (
+            "質問の語句を論文の本文 (英語) と照合できなかったため、"
+            "論文のタイトルに最も近い記述を示します。"
+        ),
+        "ko": (
+            "질문의 단어를 논문 본문(영어)과 대조할 수 없어 "
+            "논문 제목에 가장 가까운 문장을 보여 드립니다."
+        ),
+    },
     "answer_note_abstract_only": {
         "en": "Only the abstract could be read; the full text was unavailable.",
         "ja": "本文を読めなかったため、概要だけを使いました。",

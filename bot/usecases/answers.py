@@ -189,7 +189,7 @@ class Answers:
     ) -> Evidence:
         """Retrieve, generate (showing progress through `on_text` and `on_thinking`), then
         check the citations. Every note is in the member's language."""
-        scored, rewritten = await self._retrieve(question, text, history)
+        scored, rewritten, matched = await self._retrieve(question, text, history)
         passages = [s.passage for s in scored]
         notes: list[str] = []
         unavailable = ""
@@ -208,6 +208,10 @@ class Answers:
         answer = self._checked_answer("".join(pieces), passages, question, language, rewritten)
         if unavailable:
             answer = replace(answer, fallback=unavailable)
+        if not answer.citations and not matched and not _mostly_latin(question):
+            nearest = await self._nearest_to_title(text, language)
+            if nearest is not None:
+                scored, answer = nearest
         if text.source is TextSource.ABSTRACT:
             notes.append(t("answer_note_abstract_only", language))
         answer = replace(answer, notes=(*answer.notes, *notes))
@@ -252,10 +256,12 @@ class Answers:
 
     async def _retrieve(
         self, question: str, text: PaperText, history: Sequence[Turn]
-    ) -> tuple[list[ScoredPassage], list[str]]:
-        """The passages, and the model's English queries for a question in another language."""
+    ) -> tuple[list[ScoredPassage], list[str], bool]:
+        """The passages; the model's English queries for a question in another language
+        that name words of the paper (a small model's URLs or empty strings are dropped);
+        and whether the question or a query matched the paper's text at all."""
         index = await self._library.index(text)
-        rewritten = await self._llm.search_queries(question)
+        rewritten = [q for q in await self._llm.search_queries(question) if index.knows(q)]
         alternatives = list(rewritten)
         earlier = [t.text for t in history if t.role == "user"]
         if earlier and len(question.split()) <= FOLLOW_UP_WORDS:
@@ -263,7 +269,24 @@ class Answers:
         scored = await asyncio.to_thread(
             index.search, question, word_budget=self._word_budget, alternatives=alternatives
         )
-        return scored, rewritten
+        matched = bool(rewritten) or any(index.knows(q) for q in (question, *alternatives))
+        return scored, rewritten, matched
+
+    async def _nearest_to_title(
+        self, text: PaperText, language: str
+    ) -> tuple[list[ScoredPassage], Answer] | None:
+        """For a question that shares no word with the paper (in another language, and
+        the model could not turn it into English queries that do): the paper's sentences
+        closest to its own subject, its title, labelled as such, rather than a refusal.
+        None when even those cannot be found."""
+        if not text.title.strip():
+            return None
+        index = await self._library.index(text)
+        scored = await asyncio.to_thread(index.search, text.title, word_budget=self._word_budget)
+        nearest = extractive_answer(text.title, [s.passage for s in scored], language)
+        if not nearest.citations:
+            return None
+        return scored, _fell_back(nearest, t("answer_note_nearest_to_title", language))
 
     async def _stream_answer(
         self,
@@ -371,6 +394,11 @@ class Answers:
             return replace(chosen, notes=(t("answer_note_quotes_chosen", language),))
         fallback = extractive_answer(searched, passages, language)
         return _fell_back(fallback, t("answer_note_unchecked", language))
+
+
+def _mostly_latin(question: str) -> bool:
+    """Written in the paper's script (English) rather than Japanese or Korean."""
+    return sum(char.isascii() and char.isalpha() for char in question) >= len(question) // 2
 
 
 def _fell_back(answer: Answer, why: str) -> Answer:
