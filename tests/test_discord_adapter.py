@@ -693,8 +693,12 @@ async def test_present_assigns_a_member_and_lists_the_session(world: World) -> N
     assert content.startswith("🎤 carol presents **Heat-bath random walks with Markov bases**")
     assert "<t:" in content  # a Discord timestamp: each member sees their own time zone
     session_id = thread_id_in(content)
-    [listing] = await fake.wait_for_call(
-        lambda c: c.method == "POST" and c.path == f"/channels/{session_id}/messages"
+    [listing] = await fake.wait_for_call(  # beside the presenter's outline
+        lambda c: (
+            c.method == "POST"
+            and c.path == f"/channels/{session_id}/messages"
+            and "Presenter set" in (c.json or {}).get("content", "")
+        )
     )
     assert "Presenter set: Heat-bath random walks with Markov bases" in listing.json["content"]
     assert "• Presenter: carol" in listing.json["content"]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from bot.domain import Author, ConversationRef, Platform
 from bot.store.feedback import AnswerRecord, FeedbackTables
@@ -73,6 +74,14 @@ async def test_discord_reactions_on_an_answer_rate_it_and_a_change_replaces_the_
     world: World,
 ) -> None:
     thread_id, answer = await discord_answer(world)
+    offered = await world.fake.wait_for_call(
+        lambda c: c.method == "PUT" and c.path.startswith(f"/channels/{thread_id}/messages/"),
+        count=2,
+    )  # 👍 and 👎 put under the answer, ready to click
+    assert [unquote(c.path) for c in offered] == [
+        f"/channels/{thread_id}/messages/{answer.message_id}/reactions/{emoji}/@me"
+        for emoji in ("👍", "👎")
+    ]
     thread = world.fake.channels[thread_id]
     alice, bob = world.fake.user("alice"), world.fake.user("bob")
     feedback = world.club.feedback
@@ -131,6 +140,11 @@ async def _pause() -> None:
 
 async def test_slack_reaction_added_and_removed_rate_an_answer(club: Club) -> None:
     _, answer = await slack_answer(club)
+    offered = await club.slack.wait_calls("reactions.add", 2)
+    assert [(c.params["channel"], c.params["timestamp"], c.params["name"]) for c in offered] == [
+        ("C111", answer.message_id, "+1"),
+        ("C111", answer.message_id, "-1"),
+    ]
     feedback = club.club.feedback
     carol = Author("W333", "W333")
 

@@ -11,7 +11,7 @@ import discord
 from discord.ext import commands
 
 from adapters.discord_bot.responder import Replies
-from bot.domain import Author, ConversationRef, Platform, ThreadRef
+from bot.domain import Author, ConversationRef, MessageRef, Platform, ThreadRef
 from bot.errors import NotAPaperThread, PaperclubError
 from bot.usecases.answers import Answers
 from bot.usecases.club.votes import Votes
@@ -45,6 +45,8 @@ class ThreadEvents(commands.Cog):
     ) -> None:
         self._client = client
         self._feedback = feedback
+        if feedback is not None:
+            feedback.offer_with(Platform.DISCORD, self.offer_ratings)
         self._replies = replies
         self._answers = answers
         self._votes = votes
@@ -107,6 +109,18 @@ class ThreadEvents(commands.Cog):
             return
         if self._votes_changed is not None:
             await self._votes_changed(root, tally.votes)
+
+    async def offer_ratings(self, answer: MessageRef) -> None:
+        """👍 and 👎 under an answer, so rating it is one click (the bot's own reactions
+        are never counted)."""
+        assert answer.thread is not None
+        channel = self._client.get_partial_messageable(int(answer.thread.root_id))
+        message = channel.get_partial_message(int(answer.message_id))
+        try:
+            for emoji in RATINGS:
+                await message.add_reaction(emoji)
+        except discord.HTTPException as error:  # no Add Reactions permission: rating still works
+            logger.info("could not offer ratings on %s: %s", answer.message_id, error)
 
     def _paper_thread_candidate(self, message: discord.Message) -> ThreadRef | None:
         """The thread a member's message was written in, or None for anything to ignore."""

@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack_app.dedupe import SeenEvents
 from adapters.slack_app.guard import Incoming, last_resort
 from adapters.slack_app.payloads import event_id, reaction_vote
 from adapters.slack_app.replies import LogOnly
 from adapters.slack_app.votes_ui import CardVotes
+from bot.domain import MessageRef, Platform
 from bot.errors import NotAPaperThread
 from bot.usecases.club.votes import Votes
 from bot.usecases.feedback import Feedback, RatedMessage, Rating
@@ -19,6 +21,7 @@ from bot.usecases.feedback import Feedback, RatedMessage, Rating
 log = logging.getLogger(__name__)
 
 RATINGS = {"+1": Rating.UP, "thumbsup": Rating.UP, "-1": Rating.DOWN, "thumbsdown": Rating.DOWN}
+OFFERED = ("+1", "-1")  # put under each answer, so rating it is one click
 
 
 def rating_of(reaction: str) -> Rating | None:
@@ -33,6 +36,22 @@ def register(
     cards: CardVotes | None = None,
     feedback: Feedback | None = None,
 ) -> None:
+    async def offer_ratings(answer: MessageRef) -> None:
+        conversation = answer.conversation
+        try:
+            for name in OFFERED:
+                await app.client.reactions_add(
+                    channel=conversation.channel_id,
+                    timestamp=answer.message_id,
+                    name=name,
+                    team_id=conversation.workspace_id,
+                )
+        except SlackApiError as error:  # reactions:write not granted: rating still works
+            log.info("could not offer ratings on %s: %s", answer.message_id, error)
+
+    if feedback is not None:
+        feedback.offer_with(Platform.SLACK, offer_ratings)
+
     async def count(incoming: Incoming, *, added: bool) -> None:
         if not seen.first_time(event_id(incoming.body)):
             return

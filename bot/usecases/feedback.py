@@ -11,7 +11,7 @@ quote, "" for a disliked one), so a club can replay its own questions after an u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -25,6 +25,8 @@ from bot.store.feedback import AnswerRecord, FeedbackTables, RatedAnswer
 from bot.usecases.answers import Evidence
 
 FORMAT = "paperclub-feedback/1"
+OfferRatings = Callable[[MessageRef], Awaitable[None]]
+"""A platform's way to put 👍 and 👎 under an answer, ready to click."""
 
 
 class Rating(IntEnum):
@@ -48,6 +50,11 @@ class Feedback:
         self._store = store
         self._tables = tables
         self._outbound = outbound
+        self._offers: dict[str, OfferRatings] = {}
+
+    def offer_with(self, platform: Platform, offer: OfferRatings) -> None:
+        """Each answer recorded on `platform` gets the two thumbs through `offer`."""
+        self._offers[str(platform)] = offer
 
     async def record(
         self, message: MessageRef, arxiv_id: str, question: str, evidence: Evidence, language: str
@@ -71,6 +78,9 @@ class Feedback:
             [citation_data(c) for c in evidence.answer.citations],
             language,
         )
+        offer = self._offers.get(str(message.conversation.platform))
+        if offer is not None:
+            await offer(message)
 
     async def rate(self, target: RatedMessage, member: Author, rating: Rating) -> bool:
         """Store `member`'s rating of the answer; False when `target` is no answer of ours."""

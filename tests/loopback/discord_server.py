@@ -700,6 +700,9 @@ class FakeDiscord:
         router.add_get(channel + "/messages/{message_id}", self._get_message)
         router.add_patch(channel + "/messages/{message_id}", self._edit_message)
         router.add_delete(channel + "/messages/{message_id}", self._delete_message)
+        router.add_put(
+            channel + "/messages/{message_id}/reactions/{emoji}/@me", self._add_own_reaction
+        )
         router.add_post(channel + "/messages/{message_id}/threads", self._start_thread)
         router.add_post(channel + "/typing", self._no_content)
         hook = API + "/webhooks/{application_id}/{token}"
@@ -860,6 +863,12 @@ class FakeDiscord:
     async def _delete_message(self, request: web.Request) -> web.Response:
         message = self.messages.pop(request.match_info["message_id"], None)
         if message is None:
+            return _error(404, 10008, "Unknown Message")
+        return web.Response(status=204)
+
+    async def _add_own_reaction(self, request: web.Request) -> web.Response:
+        """PUT .../reactions/{emoji}/@me: the bot reacts (204, as the API documents)."""
+        if request.match_info["message_id"] not in self.messages:
             return _error(404, 10008, "Unknown Message")
         return web.Response(status=204)
 

@@ -164,6 +164,7 @@ class FakeSlack:
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.delete": self._delete,
+            "reactions.add": self._reactions_add,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.history": self._history,
             "users.info": self._users_info,
@@ -486,6 +487,17 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "message_not_found"})
         self.messages[(w.team_id, message.channel)].remove(message)
         return web.json_response({"ok": True, "channel": message.channel, "ts": message.ts})
+
+    async def _reactions_add(self, params: dict[str, Any], token: str) -> web.Response:
+        """reactions.add: {ok} for a message of the channel, Slack's errors otherwise."""
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self._find(w.team_id, params.get("channel", ""), params.get("timestamp", "")) is None:
+            return web.json_response({"ok": False, "error": "message_not_found"})
+        if not params.get("name"):
+            return web.json_response({"ok": False, "error": "invalid_name"})
+        return web.json_response({"ok": True})
 
     async def _post_ephemeral(self, params: dict[str, Any], token: str) -> web.Response:
         if self._bot_workspace(token, params) is None:
