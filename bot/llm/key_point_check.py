@@ -12,6 +12,8 @@ Pure functions over passages; the verbatim search is CPU work (run it off the lo
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,12 +51,30 @@ def paper_passages(paper: Paper, text: PaperText) -> tuple[Passage, ...]:
 def check_key_points(
     drafts: Sequence[DraftKeyPoint], passages: Sequence[Passage]
 ) -> list[QAPair | None]:
-    """Each draft with its verified citation, or None where its quote is not in the paper."""
+    """Each draft with its verified citation, or None where its quote is not in the paper.
+
+    The check is `verified_citation` over every passage; the passages holding the quote's
+    longest word are tried first (a quote that is in the paper is then found in a few
+    passages, not after normalising the whole text once per quote)."""
+    folded = [unicodedata.normalize("NFKC", p.text).lower() for p in passages]
     out: list[QAPair | None] = []
     for draft in drafts:
-        citation = verified_citation(draft.quote, passages) if draft.quote else None
+        citation = None
+        if draft.quote:
+            word = max(
+                _WORD.findall(unicodedata.normalize("NFKC", draft.quote).lower()),
+                key=len,
+                default="",
+            )
+            likely = [p for p, text in zip(passages, folded, strict=True) if word and word in text]
+            citation = verified_citation(draft.quote, likely) or verified_citation(
+                draft.quote, passages
+            )
         out.append(None if citation is None else QAPair(draft.question, draft.answer, (citation,)))
     return out
+
+
+_WORD = re.compile(r"[a-z0-9]{5,}")
 
 
 def checked_note(checked: int, total: int, language: str) -> str:
