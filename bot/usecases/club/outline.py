@@ -11,6 +11,7 @@ dropped. It is posted once in a reading session's thread when the paper is picke
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -132,7 +133,7 @@ class Outlines:
             else:
                 if found.items:
                     return found
-            fallback = extractive_outline(paper, passages, language)
+            fallback = await self._extractive(paper, passages, language)
             return Outline(
                 paper,
                 language,
@@ -140,7 +141,13 @@ class Outlines:
                 fallback.engine,
                 (*fallback.notes, t("outline_model_fallback", language)),
             )
-        return extractive_outline(paper, passages, language)
+        return await self._extractive(paper, passages, language)
+
+    async def _extractive(
+        self, paper: Paper, passages: Sequence[Passage], language: str
+    ) -> Outline:
+        """Scoring every sentence of a long paper takes a second of CPU: off the loop."""
+        return await asyncio.to_thread(extractive_outline, paper, passages, language)
 
     async def post_in_session(self, session: Session) -> bool:
         """The presenter's outline in the session's thread, once (False: already there)."""
@@ -165,7 +172,7 @@ class Outlines:
         self, paper: Paper, passages: Sequence[Passage], language: str
     ) -> Outline:
         assert self._model is not None
-        chosen = model_passages(paper, passages)
+        chosen = await asyncio.to_thread(model_passages, paper, passages)
         reply = await self._model.structured(
             outline_messages(paper, chosen, language),
             "outline",
@@ -173,7 +180,7 @@ class Outlines:
             schema=outline_schema,
             max_tokens=MODEL_MAX_TOKENS,
         )
-        return parse_model_outline(reply, paper, passages, language)
+        return await asyncio.to_thread(parse_model_outline, reply, paper, passages, language)
 
 
 def with_abstract(paper: Paper, text: PaperText) -> tuple[Passage, ...]:
