@@ -1,10 +1,9 @@
 """The club's week on Slack, end to end (issue 17's "done when"): the weekly digest, votes
 by button and by reaction, the standings, the pick (from its picker modal) with the
-presenter's outline in the session thread, and a question asked with the message
-shortcut and answered in the paper's thread. The real bolt AsyncApp in Socket Mode
-against the loopback Slack and arXiv; every payload is built from Slack's recorded
-fixtures. (👍 feedback on the answer and arXiv's v2 of a paper join the week once the
-core's Feedback and NewVersions are in.)"""
+presenter's outline in the session thread, a question asked with the message shortcut
+and answered in the paper's thread, 👍 feedback on that answer, and arXiv's v2 of one
+paper noted in its thread. The real bolt AsyncApp in Socket Mode against the loopback
+Slack and arXiv; every payload is built from Slack's recorded fixtures."""
 
 from __future__ import annotations
 
@@ -12,8 +11,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from adapters.slack_app.ask_ui import ASK_SHORTCUT
+from bot.domain import ThreadRef
+from tests.loopback.arxiv_entries import register_paper
+from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_payloads import message_shortcut, reaction_event
 from tests.loopback.slack_server import StoredMessage, eventually
+from tests.test_slack_adapter import until
 from tests.test_slack_club_ui import Club
 from tests.test_slack_modals import (
     C1,
@@ -32,7 +35,7 @@ def texts(message: StoredMessage) -> str:
     return "\n".join([message.text, *(json.dumps(b, ensure_ascii=False) for b in message.blocks)])
 
 
-async def test_a_week_of_the_club_on_slack(club: Club) -> None:
+async def test_a_week_of_the_club_on_slack(club: Club, arxiv_server: ArxivServer) -> None:
     slack = club.slack
 
     # Monday: the digest, one thread per paper.
@@ -89,3 +92,41 @@ async def test_a_week_of_the_club_on_slack(club: Club) -> None:
     await eventually(lambda: answered() is not None, WITHIN * 2)
     answer = answered()
     assert answer is not None and QUESTION in slack.thread("T111", "C111", first.ts)[before].text
+
+    # Feedback: paperclub puts 👍 and 👎 under the answer; a member's 👍 is stored with
+    # the question (the club's eval set), not counted as a vote.
+    def offered() -> list[str]:
+        calls = slack.calls_to("reactions.add")
+        return [str(c.params["name"]) for c in calls if c.params.get("timestamp") == answer.ts]
+
+    await eventually(lambda: offered() == ["+1", "-1"], WITHIN)
+    thumbs = reaction_event(item_ts=answer.ts, user="W444", reaction="+1")
+    await slack.wait_ack(await slack.send_event(thumbs))
+
+    async def rated() -> bool:
+        return len(await club.club.feedback.rated(C1)) == 1
+
+    await until(rated, WITHIN)
+    [record] = await club.club.feedback.rated(C1)
+    assert record.ups == 1 and record.downs == 0
+    assert record.record.question == QUESTION
+
+    # Friday: arXiv publishes v2 of the first paper; one note in its thread, no new thread.
+    arxiv_id = await club.club.store.thread_paper(ThreadRef(C1, first.ts))
+    assert arxiv_id is not None
+    paper = await club.club.papers.known_paper(arxiv_id)
+    register_paper(
+        arxiv_server,
+        arxiv_id,
+        version=paper.version + 1,
+        title=paper.title,
+        abstract=f"{paper.abstract} We add experiments on a second benchmark.",
+        published=paper.published,
+        updated=datetime.now(UTC),
+        comment="v2: a second benchmark",
+    )
+    roots = len(slack.top_level("T111", "C111"))
+    assert await club.club.new_versions.check() == 1
+    note = slack.thread("T111", "C111", first.ts)[-1]
+    assert f"arXiv published version {paper.version + 1} of this paper" in texts(note)
+    assert len(slack.top_level("T111", "C111")) == roots
