@@ -100,6 +100,7 @@ async def test_a_week_of_the_club_on_slack(club: Club, arxiv_server: ArxivServer
         return [str(c.params["name"]) for c in calls if c.params.get("timestamp") == answer.ts]
 
     await eventually(lambda: offered() == ["+1", "-1"], WITHIN)
+    tally_before = [(x.paper.arxiv_id, x.votes) for x in await club.club.votes.standings(C1)]
     thumbs = reaction_event(item_ts=answer.ts, user="W444", reaction="+1")
     await slack.wait_ack(await slack.send_event(thumbs))
 
@@ -110,6 +111,8 @@ async def test_a_week_of_the_club_on_slack(club: Club, arxiv_server: ArxivServer
     [record] = await club.club.feedback.rated(C1)
     assert record.ups == 1 and record.downs == 0
     assert record.record.question == QUESTION
+    tally_after = [(x.paper.arxiv_id, x.votes) for x in await club.club.votes.standings(C1)]
+    assert tally_after == tally_before  # a rating is no vote
 
     # Friday: arXiv publishes v2 of the first paper; one note in its thread, no new thread.
     arxiv_id = await club.club.store.thread_paper(ThreadRef(C1, first.ts))
