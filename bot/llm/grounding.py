@@ -179,7 +179,7 @@ def _normalise(text: str) -> _Normalised:
     out: list[str] = []
     positions: list[int] = []
     for index, char in enumerate(text):
-        for piece in unicodedata.normalize("NFKC", char).translate(_QUOTE_CHARS).lower():
+        for piece in _normal_char(char):
             if piece.isspace():
                 if not out or out[-1] == " ":
                     continue
@@ -187,6 +187,33 @@ def _normalise(text: str) -> _Normalised:
             out.append(piece)
             positions.append(index)
     return _Normalised("".join(out), positions)
+
+
+def _normal_char(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).translate(_QUOTE_CHARS).lower()
+
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_NORMAL_CHARS: dict[str, str] = {}  # a non-ASCII character -> `_normal_char` of it
+
+
+def _normal_run(match: re.Match[str]) -> str:
+    known = _NORMAL_CHARS
+    return "".join([known.get(c) or known.setdefault(c, _normal_char(c)) for c in match[0]])
+
+
+def _normalised_text(text: str) -> str:
+    """`_normalise(text).text` without the positions, at C speed: non-ASCII runs mapped
+    character by character as `_normalise` does, then everything lower-cased (a no-op on
+    what `_normal_char` gives), then whitespace runs made one space (`str.split` and
+    `str.isspace` agree on whitespace), a trailing one kept. `_normalise` loops over every
+    character in Python (~1 us each); checking quotes against a paper's passages that way
+    held the GIL for seconds under load (bench/load.py --watch)."""
+    if len(_NORMAL_CHARS) > 50_000:  # distinct characters seen: bounded
+        _NORMAL_CHARS.clear()
+    lowered = _NON_ASCII_RUN.sub(_normal_run, text).lower()
+    flat = " ".join(lowered.split())
+    return flat + " " if flat and lowered[-1].isspace() else flat
 
 
 # Citations: one way to make them, so answers, key points and recaps cite alike --------
@@ -253,7 +280,7 @@ def _cut_after(tail: str) -> str:
 def find_verbatim(quote: str, text: str) -> str | None:
     """The span of `text` that `quote` reproduces (whitespace, case and quote style aside)."""
     needle = _normalise(quote.strip().strip("…").strip(".").strip()).text.strip()
-    if not needle:
+    if not needle or needle not in _normalised_text(text):  # most passages end here
         return None
     hay = _normalise(text)
     at = hay.text.find(needle)

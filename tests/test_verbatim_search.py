@@ -1,0 +1,39 @@
+"""Finding a model's quote in a paper: the quick normalisation that rejects most passages
+(bot/llm/grounding.py `_normalised_text`) must be exactly the careful one, or a quote that
+is in the paper would be refused (or one that is not, accepted)."""
+
+from __future__ import annotations
+
+import random
+
+from bot.llm.grounding import _normalise, _normalised_text, find_verbatim
+
+TRICKY = [
+    *"abcXYZ019 .,;\t\n\r\x0b\x0c\x1c\xa0\u2009\u3000\u2028\u0085",
+    *["ﬁ", "ﬂ", "ﬃ", "“", "”", "‘", "’", "–", "—", "„", "é", "e\u0301", "\u0301", "İ"],
+    *["ẞ", "Σ", "ς", "½", "²", "Ⅻ", "ｱ", "ｶﾞ", "¨", "\u00ad", "\u200b", "日本", "한국"],
+    *["ǅ", "ΐ", "K", "Å", "Ω", "\u0345"],
+]
+
+
+def test_the_quick_normalisation_is_the_careful_one() -> None:
+    rng = random.Random(3)
+    for _ in range(20_000):
+        text = "".join(rng.choice(TRICKY) for _ in range(rng.randint(0, 40)))
+        assert _normalised_text(text) == _normalise(text).text, text
+
+
+def test_every_character_normalises_the_same_both_ways() -> None:
+    for point in range(0x110000):
+        if 0xD800 <= point <= 0xDFFF:
+            continue  # surrogates are not text
+        text = f"A{chr(point)} "
+        assert _normalised_text(text) == _normalise(text).text, hex(point)
+
+
+def test_a_quote_is_found_across_ligatures_quotes_and_line_breaks() -> None:
+    text = "The model’s ﬁnal layer —\n  as “shown” in Table 2 — is ﬁne-tuned."
+    assert find_verbatim('The model\'s final layer - as "shown"', text) == (
+        "The model’s ﬁnal layer —\n  as “shown”"
+    )
+    assert find_verbatim("the final layer is frozen", text) is None
