@@ -2,7 +2,7 @@
 PaperclubBot against the loopback Discord, the loopback arXiv serving the recorded week
 (and the real PDF and HTML fixture papers), the extractive engine, SQLite.
 
-Monday the digest; members vote by button and by reaction; /standings with its chart; the
+Monday the digest; a member brings a paper whose card shows its key figure; members vote by button and by reaction; /standings with its chart; the
 admin picks, and the presenter's outline lands in the session thread; a member asks in a
 paper's thread and rates the answer 👍; arXiv publishes v2 of a paper and its thread gets
 one note. Every step is what members see: the payloads Discord receives.
@@ -35,6 +35,7 @@ FOLLOWUP = "/webhooks/{application_id}/{token}"
 HOOK_MESSAGE = "/webhooks/{application_id}/{token}/messages/{message_id}"
 MESSAGES = "/channels/{channel_id}/messages"
 VOTE_ID = "paperclub:vote"
+REVERSAL = "2309.12288"  # a fixture paper the loopback arXiv has as a PDF only
 
 
 class Clock:
@@ -149,13 +150,32 @@ async def test_a_club_week_on_discord(week: Week) -> None:
     for card in cards:  # each card has its thread: the key points, then the tags
         thread = week.posted_in(card["id"])
         assert thread and thread[0]["content"].startswith("**Key points")
-    # A paper read from its PDF shows its Figure 1 page under the card.
-    figures = [card for card in cards if card.get("attachments")]
-    for card in figures:
-        [attachment] = card["attachments"]
-        assert attachment["filename"].endswith(".png")
-        assert card["embeds"][1]["image"]["url"] == attachment["url"]
-        assert card["embeds"][1]["description"].startswith("🖼️ **Key figure**")
+    assert not any(card.get("attachments") for card in cards)  # abstracts only: no figure
+
+    # A member brings a paper of their own; arXiv has only its PDF, so the card shows the
+    # page of its Figure 1, with the caption.
+    register_paper(
+        week.arxiv,
+        REVERSAL,
+        version=1,
+        title="The Reversal Curse: LLMs trained on “A is B” fail to learn “B is A”",
+        abstract="We expose a surprising failure of generalization in auto-regressive LLMs.",
+        published=datetime(2023, 9, 21, tzinfo=UTC),
+        updated=datetime(2023, 9, 21, tzinfo=UTC),
+    )
+    summoned = await week.command("paper", {"reference": REVERSAL}, within=120)
+    summoned_id = summoned.json["content"].split("<#", 1)[1].split(">", 1)[0]
+    card = fake.messages[summoned_id]
+    [attachment] = card["attachments"]
+    assert attachment["filename"] == f"figure-{REVERSAL}-page1.png"
+    title_embed, figure_embed = card["embeds"]
+    assert title_embed["title"].startswith("The Reversal Curse")
+    assert figure_embed["image"]["url"] == attachment["url"]
+    assert figure_embed["description"].startswith(
+        "🖼️ **Key figure** (page 1 of the PDF)\nFigure 1: Inconsistent knowledge in GPT-4."
+    )
+    assert figure_embed["url"] == f"https://arxiv.org/pdf/{REVERSAL}v1#page=1"
+    assert vote_label(card) == "Vote · 0"
 
     # Tuesday: votes, by the button and by a reaction; the card's count follows both.
     first, second = cards[0], cards[1]
@@ -211,6 +231,12 @@ async def test_a_club_week_on_discord(week: Week) -> None:
 
     await until(lambda: bool(answers()), within=60)
     reply = answers()[0]
+    # Once the answer is complete the bot puts 👍 and 👎 under it, to be clicked.
+    await fake.wait_for_call(
+        lambda c: c.method == "PUT" and f"/messages/{reply['id']}/reactions/" in c.path,
+        within=60,
+        count=2,
+    )
 
     # Feedback: 👍 on the answer is stored with its question, for the club's own eval set.
     first_thread = fake.channels[first["id"]]
