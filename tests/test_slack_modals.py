@@ -565,3 +565,16 @@ async def bare_settings(post: Any, slack: FakeSlack) -> None:
     form = slash_command("/paperclub", "settings", response_url=slack.response_url("s"))
     assert (await post(urlencode(form).encode(), "application/x-www-form-urlencoded"))[0] == 200
     await eventually(lambda: len(slack.opened_views) == 2, WITHIN)
+
+
+async def test_a_modal_slack_refuses_to_open_is_explained_to_the_member(club: Club) -> None:
+    """The trigger lives 3 s; when views.open is refused (expired_trigger_id), the member
+    is told in the command's private reply instead of seeing nothing."""
+    club.slack.fail_next("views.open", status=200, error="expired_trigger_id")
+    name = "late"
+    form = slash_command("/paperclub", "settings", response_url=club.slack.response_url(name))
+    await club.slack.wait_ack(await club.slack.send_command(form), within=WITHIN)
+    result = await club.result(name, within=WITHIN)
+    text = json.dumps(result.body)
+    assert "Slack refused views.open (expired_trigger_id)" in text and "Try again" in text
+    assert club.slack.opened_views == []
