@@ -23,7 +23,7 @@ from bot.domain import Author, PaperInChannel, Platform, SummaryEngine
 from bot.llm import selection
 from bot.llm.grounding import find_verbatim
 from bot.text import t
-from bot.usecases.club.outline import Outline, outline_post
+from bot.usecases.club.outline import Outline, outline_post, reports_figure
 from tests.conftest import loopback_env
 from tests.loopback.arxiv_entries import register_paper
 from tests.loopback.arxiv_server import ArxivServer
@@ -294,3 +294,16 @@ async def test_slack_present_outline_is_for_any_member(club: Club) -> None:
     assert "> " in shown
     missing = await said(slack_club, "present outline")
     assert "Name the paper: /paperclub present outline <arXiv id or link>" in missing
+
+
+def test_a_key_result_reports_a_figure_not_a_model_name_or_a_pointer() -> None:
+    reported = ["achieves 28.4 BLEU", "79% of the time", "by up to over 60 points", "3.5x faster"]
+    not_reported = [
+        "outperformed by QWEN-14B in 3 tasks",
+        "better than LLaMA2-70B and GPT-4o",
+        "scaling plots are flat (see Section 2.1)",
+        "solving 12x/5 = 60 for x",
+        "on the WMT 2014 task",
+    ]
+    assert all(reports_figure(s) for s in reported)
+    assert not any(reports_figure(s) for s in not_reported)

@@ -23,7 +23,7 @@ from bot.domain import Citation, Paper, Session, SummaryEngine
 from bot.errors import LLMUnavailable, PaperclubError
 from bot.llm import selection
 from bot.llm.grounding import MAX_QUOTE_CHARS, cite, find_verbatim
-from bot.llm.key_points import BANK, FLOOR, THRESHOLD, KeyQuestion, score
+from bot.llm.key_points import BANK, FLOOR, THRESHOLD, KeyQuestion, score, section_kind
 from bot.publishing import Publisher
 from bot.publishing.keys import outline_key
 from bot.reading.library import PaperLibrary
@@ -60,6 +60,22 @@ _REFERENCE = re.compile(r"\b(Table|Tab\.|Figure|Fig\.)\s*(\d+[a-z]?)", re.IGNORE
 # A reported figure ("41.8", "86.4%"): three digits or more, so a section number ("3.5")
 # or a count ("8 GPUs") is not looked up.
 _RESULT_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}\.\d+(?![\d.])")
+# What a key result reports: a decimal, a percentage, points, a factor ("41.8", "86%",
+# "60 points", "3.5x"); not a model's name ("LLaMA2-70B", "GPT-4o") nor a count ("3 tasks").
+_FIGURE = re.compile(
+    r"(?<![\w.-])\d+(?:\.\d+)?\s*(?:%|percent\b|points?\b|pp\b|[x×](?![\w/=-]))"
+    r"|(?<![\w.-])\d+\.\d+(?![\w.-])"
+)
+_POINTER = re.compile(
+    r"\b(?:Sections?|Sec\.|Tables?|Tab\.|Figures?|Fig\.|Eq\.|Appendix)\s*[\dA-Z][\d.]*"
+)
+
+
+def reports_figure(sentence: str) -> bool:
+    """A key result's sentence: a figure it reports, not a pointer ("see Section 2.1")."""
+    return bool(_FIGURE.search(_POINTER.sub(" ", sentence)))
+
+
 MODEL_PASSAGES = 14
 MODEL_PASSAGE_CHARS = 14_000
 MODEL_MAX_TOKENS = 1_200
@@ -266,12 +282,17 @@ def _pick(
         items: list[OutlineItem] = []
         for key, limit in _PLAN[section]:
             taken = 0
+            # A result must report a figure, which is evidence enough for the bank's
+            # lower bar: "79% of the time, compared to 33%" carries few cue words.
+            bar = min(threshold, FLOOR) if section == "results" else threshold
             for value, candidate in _ranked(_question(key), pool, names):
-                if value < threshold or taken >= limit:
+                if value < bar or taken >= limit:
                     break
                 if any(_similar(candidate.tokens, other) for other in shown):
                     continue
-                if section == "results" and not selection.has_number(candidate.text):
+                if section == "results" and not (
+                    reports_figure(candidate.text) and section_kind(candidate.passage) != "appendix"
+                ):
                     continue
                 item = _item(candidate, passages if section == "results" else None)
                 if item is None:
