@@ -92,7 +92,7 @@ async def summon(world: World, paper: str) -> RestCall:
     [card] = [
         c
         for c in fake.calls
-        if c.route == MESSAGES and isinstance(c.response, dict) and c.response["id"] == root_id
+        if c.route == MESSAGES and isinstance(c.response, dict) and c.response.get("id") == root_id
     ]
     return card
 
@@ -126,3 +126,13 @@ async def test_a_paper_without_a_figure_posts_as_before(world: World) -> None:
     assert "attachments" not in card.json
     [embed] = card.json["embeds"]
     assert "image" not in embed
+
+
+async def test_without_attach_files_the_card_is_posted_without_its_figure(world: World) -> None:
+    world.fake.fail_next("POST", MESSAGES, status=403)  # Missing Permissions, for the upload
+    card = await summon(world, HTML_PAPER)
+    refused, posted = [c for c in world.fake.calls_to("POST", MESSAGES) if c.json.get("embeds")]
+    assert refused.status == 403 and refused.files  # the upload Discord refused
+    assert posted is card and posted.files == [] and "attachments" not in posted.json
+    assert [e.get("image") for e in posted.json["embeds"]] == [None]  # the card, alone
+    assert posted.json["nonce"] == refused.json["nonce"]  # one post: the same nonce

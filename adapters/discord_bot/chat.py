@@ -73,18 +73,18 @@ class DiscordChat:
         view = None
         if post.card is not None and self.root_view is not None:
             view = await self.root_view(conversation)
-        files = first.files(channel.guild.filesize_limit)
-        if first.image is not None and not files:
-            logger.info("the image of %s is over this server's upload limit", idempotency_key)
-            first = first.without_image()
         with translated("post the paper in this channel", ROOT_POST):
-            root = await channel.send(
-                content=first.content,
-                embeds=list(first.embeds),
-                files=files or discord.utils.MISSING,
-                nonce=nonce(idempotency_key),
-                allowed_mentions=NO_MENTIONS,
-                view=view or discord.utils.MISSING,
+            root = await _with_image_or_without(
+                first,
+                channel.guild.filesize_limit,
+                lambda shown, files: channel.send(
+                    content=shown.content,
+                    embeds=list(shown.embeds),
+                    files=files or discord.utils.MISSING,
+                    nonce=nonce(idempotency_key),
+                    allowed_mentions=NO_MENTIONS,
+                    view=view or discord.utils.MISSING,
+                ),
             )
         if view is not None:
             self.root_posted(root.id)
@@ -183,16 +183,17 @@ class DiscordChat:
     async def _send(
         self, target: discord.abc.Messageable, outgoing: Outgoing, *, nonce: str | None = None
     ) -> discord.Message:
-        files = outgoing.files(UPLOAD_LIMIT)
-        if outgoing.image is not None and not files:
-            outgoing = outgoing.without_image()
         with translated("post in this thread", REPLY_IN_THREAD):
-            return await target.send(
-                content=outgoing.content,
-                embeds=list(outgoing.embeds),
-                files=files or discord.utils.MISSING,
-                nonce=nonce or secrets.token_hex(8),  # discord.py would pick a random one too
-                allowed_mentions=NO_MENTIONS,
+            return await _with_image_or_without(
+                outgoing,
+                UPLOAD_LIMIT,
+                lambda shown, files: target.send(
+                    content=shown.content,
+                    embeds=list(shown.embeds),
+                    files=files or discord.utils.MISSING,
+                    nonce=nonce or secrets.token_hex(8),  # discord.py would pick one too
+                    allowed_mentions=NO_MENTIONS,
+                ),
             )
 
     async def _start_thread(self, root: discord.Message, name: str) -> int:
@@ -244,3 +245,24 @@ class DiscordChat:
         self._sent.move_to_end(first)
         while len(self._sent) > self._remembered:
             self._sent.popitem(last=False)
+
+
+Send = Callable[[Outgoing, list[discord.File]], Awaitable[discord.Message]]
+
+
+async def _with_image_or_without(
+    outgoing: Outgoing, size_limit: int, send: Send
+) -> discord.Message:
+    """Send `outgoing` with its image; without it when the image is over the server's upload
+    limit or the bot may not attach files here (403): the post matters more than its picture."""
+    files = outgoing.files(size_limit)
+    if outgoing.image is None:
+        return await send(outgoing, [])
+    if not files:
+        logger.info("an image over this server's %d-byte upload limit was left out", size_limit)
+        return await send(outgoing.without_image(), [])
+    try:
+        return await send(outgoing, files)
+    except discord.Forbidden as error:
+        logger.warning("posted without its image (Attach Files missing?): %s", error)
+        return await send(outgoing.without_image(), [])

@@ -17,6 +17,8 @@ NAMES = {
     "read_message_history": "Read Message History",
     "create_public_threads": "Create Public Threads",
     "send_messages_in_threads": "Send Messages in Threads",
+    "add_reactions": "Add Reactions",
+    "attach_files": "Attach Files",
 }
 
 # What each call needs, so a 403 names the permission that call lacked.

@@ -131,11 +131,17 @@ class Responder:
         return self._outbound.text(text)
 
     async def _edit(self, content: str, files: list[discord.File] | None = None) -> None:
-        await self.interaction.edit_original_response(
-            content=content,
-            attachments=files or discord.utils.MISSING,
-            allowed_mentions=NO_MENTIONS,
-        )
+        try:
+            await self.interaction.edit_original_response(
+                content=content,
+                attachments=files or discord.utils.MISSING,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.Forbidden:
+            if not files:
+                raise
+            logger.warning("reply shown without its image: Discord refused the upload")
+            await self._edit(content)
 
     def _upload_limit(self) -> int:
         """What Discord accepts with this interaction's reply (its attachment_size_limit)."""
