@@ -294,6 +294,9 @@ async def test_slack_present_outline_is_for_any_member(club: Club) -> None:
     assert "> " in shown
     missing = await said(slack_club, "present outline")
     assert "Name the paper: /paperclub present outline <arXiv id or link>" in missing
+    alias = await said(slack_club, f"outline https://arxiv.org/abs/{HEAT_BATH}", user="W999")
+    assert alias.startswith(f"*🎤 Presenter outline: {HEAT_BATH_TITLE}*")
+    assert "`/paperclub outline <arXiv id>`" in await said(slack_club, "help")
 
 
 def test_a_key_result_reports_a_figure_not_a_model_name_or_a_pointer() -> None:

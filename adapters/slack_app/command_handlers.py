@@ -6,7 +6,7 @@ Each group of handlers is built with the services it uses and nothing more.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adapters.slack_app.ask_ui import ThreadQuestions
 from adapters.slack_app.commands import (
@@ -92,6 +92,7 @@ def command_table(
         "read": club.read,
         "saved": club.saved,
         "recap": club.recap,
+        "outline": club.outline,
     }
 
 
@@ -223,13 +224,18 @@ class ClubCommands:
         )
         return Post(text=f"{picked}\n\n{_standings(tally, language, 'standings_at_pick')}")
 
+    async def outline(self, request: Request, sub: str = OUTLINE_WORD) -> Post:
+        """A presenter's outline of the paper named, shown to whoever asked."""
+        language = await _language(self._channels, request.conversation)
+        await request.progress(t("outline_working", language))
+        reference = paper_argument(from_slack(request.args.strip()), sub)
+        return outline_post(await self._outlines.outline(reference, language))
+
     async def present(self, request: Request) -> Post:
         word, _, paper = request.args.partition(" ")
-        if word.lower() == OUTLINE_WORD:  # `present outline <paper>`: shown to the asker
-            language = await _language(self._channels, request.conversation)
-            await request.progress(t("outline_working", language))
-            reference = paper_argument(from_slack(paper.strip()), f"present {OUTLINE_WORD}")
-            return outline_post(await self._outlines.outline(reference, language))
+        if word.lower() == OUTLINE_WORD:  # `present outline <paper>`, as `outline <paper>`
+            outline = replace(request, args=paper)
+            return await self.outline(outline, f"present {OUTLINE_WORD}")
         wanted = parse_present(request.args)
         presenter = (
             request.member

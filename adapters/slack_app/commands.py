@@ -37,6 +37,7 @@ SUBCOMMANDS = (
     "saved",
     "read",
     "recap",
+    "outline",
     "help",
 )
 COMMAND_NAMES = (MAIN_COMMAND, *(f"/{s}" for s in SUBCOMMANDS if s != "help"))

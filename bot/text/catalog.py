@@ -1497,6 +1497,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "論文の中に課題・手法・結果をはっきり述べた文が見つからず、アウトラインを作れませんでした。",
         "ko": "논문에서 문제, 방법, 결과를 분명히 밝힌 문장을 찾지 못해 개요를 만들 수 없습니다.",
     },
+    "help_outline": {
+        "en": "a presenter's slide outline of the paper, every item cited (a picked paper's session thread gets it too)",
+        "ja": "論文の発表用スライドのアウトライン (各項目に引用付き。選ばれた論文の読書会スレッドにも投稿されます)",
+        "ko": "논문 발표 슬라이드 개요 (각 항목에 인용 포함. 선정된 논문의 세션 스레드에도 게시됩니다)",
+    },
     "outline_working": {
         "en": "Reading the paper and drafting its outline…",
         "ja": "論文を読んでアウトラインを作成しています…",
@@ -1558,6 +1563,7 @@ HELP_LINES: tuple[tuple[str, str, str, str, str | None], ...] = (
     ("club", "{p}standings", "help_standings", "", None),
     ("club", "{p}pick [count] [YYYY-MM-DD HH:MM]", "help_pick", "", None),
     ("club", "{p}present <arXiv id> <member> [YYYY-MM-DD HH:MM]", "help_present", "", None),
+    ("club", "{p}outline <arXiv id>", "help_outline", "", None),
     ("club", "{p}save <arXiv id>, {p}read <arXiv id>", "help_save", "", None),
     ("club", "{p}saved", "help_saved", "", None),
     ("club", "{p}recap", "help_recap", "{p}recap <arXiv id>", "help_recap_outside"),
