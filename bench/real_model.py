@@ -236,8 +236,12 @@ def papers_arxiv() -> Any:
 def machine() -> str:
     """The commit and the machine the figures were measured on."""
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout.strip() or os.environ.get("PAPERCLUB_COMMIT", "")
     cpu = (
         next(
             (
@@ -254,7 +258,14 @@ def machine() -> str:
     return f"commit {commit or '?'}; {os.cpu_count()} cores ({cpu}); load {load}"
 
 
-async def figures(base_url: str, tmp: Path, *, summaries: bool = True) -> None:
+async def figures(
+    base_url: str,
+    tmp: Path,
+    *,
+    summaries: bool = True,
+    answers: bool = True,
+    papers: tuple[str, ...] = PAPERS,
+) -> None:
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.domain import SummaryEngine
@@ -283,7 +294,7 @@ async def figures(base_url: str, tmp: Path, *, summaries: bool = True) -> None:
             print(f"engine {engine.name}: {getattr(engine, 'options', None)}")
             print(f"bounds: {getattr(engine, 'limits', None)}")
             print("\nsummaries (model = parsed and passed the gates; else extractive and why)")
-            for arxiv_id in PAPERS if summaries else ():
+            for arxiv_id in papers if summaries else ():
                 paper = await club.papers.find_paper(arxiv_id)
                 for language in ("en", "ja"):
                     started = time.monotonic()
@@ -300,7 +311,7 @@ async def figures(base_url: str, tmp: Path, *, summaries: bool = True) -> None:
                         f"in {language}: {'yes' if in_language(text, language) else 'no'}{why}"
                     )
             print("\nanswers (first piece = first visible streamed text)")
-            for arxiv_id, question, language in QUESTIONS:
+            for arxiv_id, question, language in QUESTIONS if answers else ():
                 started = time.monotonic()
                 first: list[float] = []
 
@@ -340,6 +351,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--answers-only", action="store_true", help="skip the summaries")
+    parser.add_argument("--summaries-only", action="store_true", help="skip the answers")
+    parser.add_argument("--papers", nargs="+", default=list(PAPERS), help="papers to summarise")
     parser.add_argument("--test", action="store_true", help="run tests/test_real_model.py")
     args = parser.parse_args()
     if args.test:
@@ -363,7 +376,15 @@ def main() -> int:
                     time.sleep(3600)
             return 0
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(figures(base_url, Path(tmp), summaries=not args.answers_only))
+            asyncio.run(
+                figures(
+                    base_url,
+                    Path(tmp),
+                    summaries=not args.answers_only,
+                    answers=not args.summaries_only,
+                    papers=tuple(args.papers),
+                )
+            )
     return 0
 
 

@@ -95,7 +95,7 @@ class PaperCommands(commands.Cog):
         conversation = conversation_of(interaction)
         language = (await self._channels.channel_settings(conversation)).language
         await responder.progress("Reading the paper…")
-        evidence = await self._answers.ask(paper, question, language)
+        evidence = await self._answers.ask(paper, question, language, responder.progress)
         text = answer_post(evidence.answer, language).text
         await responder.finish(f"{_quoted(question)}\n\n{text}")
 
