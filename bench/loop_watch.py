@@ -48,6 +48,8 @@ class LoopWatch:
         self.others: Counter[str] = Counter()  # other threads' busy frames while stalled
         self._tick = time.perf_counter()
         self._loop_thread = threading.get_ident()
+        self._schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+        self.stall_queued = 0.0  # seconds of the stalls the loop thread waited for a core
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="loop-watch", daemon=True)
         self._handle: asyncio.TimerHandle | None = None
@@ -59,11 +61,12 @@ class LoopWatch:
     def _watch(self) -> None:
         clock = time.pthread_getcpuclockid(self._loop_thread)
         stall: Counter[str] | None = None
-        tick = began = cpu_began = 0.0
+        tick = began = cpu_began = queued_began = 0.0
         while not self._stop.wait(self.interval):
             late = time.perf_counter() - self._tick
             if late <= self.threshold:
                 if stall is not None:
+                    self.stall_queued += self._queued() - queued_began
                     self._close_stall(tick, began, cpu_began, clock, stall)
                 stall = None
                 continue
@@ -76,6 +79,7 @@ class LoopWatch:
                 stall = Counter()
                 began = time.perf_counter()  # the CPU clock is read from here on
                 cpu_began = time.clock_gettime(clock)
+                queued_began = self._queued()
                 tick = self._tick
             self._count_others(frames)
             stack = traceback.extract_stack(frame)
@@ -87,6 +91,13 @@ class LoopWatch:
             for name in dict.fromkeys(own):  # each own frame on the stack, once per sample
                 self.own[name] += 1
             stall[own[-1] if own else names[-1]] += 1
+
+    def _queued(self) -> float:
+        """Seconds the loop thread has spent runnable but waiting for a core (Linux)."""
+        try:
+            return int(self._schedstat.read_text().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return 0.0
 
     def _close_stall(
         self, tick: float, began: float, cpu_began: float, clock: int, stall: Counter[str]
@@ -135,8 +146,9 @@ class LoopWatch:
         ]
         if self.stall_wall:
             lines.append(
-                f"  {self.stall_wall:.2f} s in stalls, {self.stall_cpu / self.stall_wall:.0%} of "
-                "it on the loop thread's CPU (the rest: the GIL held elsewhere or no core)"
+                f"  {self.stall_wall:.2f} s in stalls: {self.stall_cpu / self.stall_wall:.0%} the "
+                f"loop thread on a core, {self.stall_queued / self.stall_wall:.0%} it waiting "
+                "for a core (the machine busy), the rest waiting for the GIL or in a syscall"
             )
         lines.append("  longest stalls (length, loop thread on the CPU, hottest frame):")
         lines += [
@@ -159,12 +171,24 @@ class LoopWatch:
         return "\n".join(lines)
 
 
-IDLE = {"wait", "get", "select", "poll", "_wait_for_tstate_lock", "accept", "recv", "sleep"}
+IDLE = {
+    "wait",
+    "get",
+    "select",
+    "poll",
+    "_wait_for_tstate_lock",
+    "accept",
+    "recv",
+    "sleep",
+    "_recv",
+}
 IDLE_FILES = ("threading.py", "queue.py", "selectors.py")
 
 
 def _idle_worker(leaf: traceback.FrameSummary) -> bool:
     """A pool thread waiting for work (its queue's get is C code, so no frame of its own)."""
+    if leaf.name == "_connection_worker_thread":  # aiosqlite's thread at its queue
+        return True
     return leaf.name == "_worker" and leaf.filename.endswith("concurrent/futures/thread.py")
 
 

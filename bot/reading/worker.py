@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import threading
 import time
 import zlib
@@ -44,6 +45,7 @@ WHAT: dict[Work, str] = {"html": "arXiv HTML", "pdf": "PDF", "figure": "PDF figu
 # Two parses at once: each may use up to its memory limit, and a digest prepares four
 # papers at once on machines that may have two cores.
 MAX_PARALLEL_PARSES = 2
+PARSE_NICENESS = 10  # added to a parse worker's niceness: the loop comes first
 _slots = threading.BoundedSemaphore(MAX_PARALLEL_PARSES)
 # The threads that start a worker and wait for its answer (never the event loop's own
 # default executor, which the rest of the bot shares).
@@ -131,6 +133,10 @@ def _worker(
     connection: Connection, kind: Work, body: bytes, encoding: str, limits: ParseLimits
 ) -> None:
     """The worker process's whole life: limit itself, parse, send one answer."""
+    if hasattr(os, "nice"):
+        # A parse is background work: on a busy machine the bot's event loop (acks,
+        # streamed answers) gets a core before it (measured: bench/load.py --watch).
+        os.nice(PARSE_NICENESS)
     if resource is not None:
         try:
             resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
