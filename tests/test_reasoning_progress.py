@@ -225,3 +225,23 @@ async def test_a_question_no_query_could_bridge_is_answered_from_the_title_not_r
     assert answer.fallback == t("answer_note_nearest_to_title", language)  # said, localized
     title_words = re.compile(r"heat-bath|random walk|Markov bas", re.IGNORECASE)
     assert any(title_words.search(c.quote) for c in answer.citations)  # the paper's subject
+
+
+async def test_an_answer_that_only_echoes_the_question_is_not_taken_as_the_models(
+    club: Club,
+) -> None:
+    def echo_the_question(body: dict[str, Any]) -> str:  # SmolLM2-135M, measured
+        schema = body.get("response_format", {}).get("json_schema", {}).get("name")
+        if schema == "search_queries":
+            return json.dumps({"queries": ["answer"]})  # a word of the paper, but no content
+        if schema:
+            return echo_model(body)
+        return "The next question to answer is: <query> What is the diameter bounded by? </query>"
+
+    club.model.reply = echo_the_question
+    english = (await club.services.answers.ask(PAPER, QUESTION, "en")).answer
+    assert english.engine is SummaryEngine.EXTRACTIVE and "next question" not in english.text
+    assert english.fallback == t("answer_note_unchecked", "en")
+    assert any("bounded from above by a constant" in c.quote for c in english.citations)
+    evidence = await club.services.answers.ask(PAPER, JA_QUESTION, "ja")
+    assert evidence.queries == ()  # "answer" names nothing the question asked

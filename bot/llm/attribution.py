@@ -32,12 +32,25 @@ def _terms(text: str) -> set[str]:
     return {t for t in tokenize(text) if t not in STOPWORDS and len(t) > 2}
 
 
+# Words about the asking itself: "The answer to the question is …" names no content.
+META_TERMS = frozenset(_terms("answer answers question questions paper passage passages query"))
+
+
+def content_terms(text: str) -> set[str]:
+    """`text`'s content words (stemmed), without the words about the asking itself."""
+    return _terms(text) - META_TERMS
+
+
 def attribute(
     model_text: str, body: str, passages: Sequence[Passage], question: str = ""
 ) -> Answer | None:
     """`body` (the model's answer, citation lines removed) with quotes chosen from
-    `passages`; None when the quotes do not support it."""
-    answer_terms = _terms(body)
+    `passages`; None when the quotes do not support it.
+
+    Only what the answer adds counts: the question's own words, echoed back ("The next
+    question to answer is: Which models were tested?", SmolLM2-135M on llama-server),
+    support nothing."""
+    answer_terms = content_terms(body) - _terms(question)
     if len(answer_terms) < MIN_ANSWER_TERMS or not passages:
         return None
     marked = [int(n) for n in _MARKER.findall(model_text) if 1 <= int(n) <= len(passages)]

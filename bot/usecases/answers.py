@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.domain import Answer, Author, MessageRef, ThreadRef, Turn
 from bot.errors import LLMUnavailable, PaperclubError, PlatformUnavailable
-from bot.llm.attribution import attribute
+from bot.llm.attribution import attribute, content_terms
 from bot.llm.grounding import extractive_answer, finalise_answer
 from bot.llm.reasoning import Thinking
 from bot.llm.repetition import RepetitionGuard, without_loop
@@ -258,10 +258,11 @@ class Answers:
         self, question: str, text: PaperText, history: Sequence[Turn]
     ) -> tuple[list[ScoredPassage], list[str], bool]:
         """The passages; the model's English queries for a question in another language
-        that name words of the paper (a small model's URLs or empty strings are dropped);
+        that name words of the paper (a small model's URLs or "answer" are dropped);
         and whether the question or a query matched the paper's text at all."""
         index = await self._library.index(text)
-        rewritten = [q for q in await self._llm.search_queries(question) if index.knows(q)]
+        queries = await self._llm.search_queries(question)
+        rewritten = [q for q in queries if content_terms(q) and index.knows(q)]
         alternatives = list(rewritten)
         earlier = [t.text for t in history if t.role == "user"]
         if earlier and len(question.split()) <= FOLLOW_UP_WORDS:
