@@ -714,9 +714,12 @@ async def test_meeting_and_automatic_pick_in_korean(club: Club) -> None:
         "18:00",
         24,
     )
-    assert "Unknown meeting 'thu'" in await said(club, "settings meeting=thu")
-    assert "from 1 to 167" in await said(club, "settings autopick=200")
-    assert "Unknown day 'someday'" in await said(club, "settings meeting=someday 18:00")
+    # refusals in the channel's language (Korean), quoting what was typed
+    assert "모임 'thu'을(를) 알 수 없습니다" in await said(club, "settings meeting=thu")
+    assert "1에서 167 사이의 정수" in await said(club, "settings autopick=200")
+    assert "요일 'someday'을(를) 알 수 없습니다" in await said(
+        club, "settings meeting=someday 18:00"
+    )
 
     wednesday = datetime(2027, 3, 3, 18, 0, tzinfo=UTC)  # 24 h before Thursday's meeting
     assert await club.club.sessions.send_due_auto_picks(wednesday) == 1

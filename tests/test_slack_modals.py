@@ -27,7 +27,7 @@ from adapters.slack_app.views import ModalContext
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import Author, ConversationRef, Platform
-from bot.text import SUPPORTED_LANGUAGES
+from bot.text import SUPPORTED_LANGUAGES, t
 from tests.loopback.slack_payloads import (
     block_suggestion,
     message_shortcut,
@@ -268,15 +268,16 @@ async def test_settings_modal_prefilled_refuses_bad_values_per_field_and_saves_g
     assert set(errors) == {"timezone", "topics", "categories"}
     assert "Asia/Tokyo" in errors["timezone"]  # "did you mean", in Japanese
     assert (
-        errors["topics"] == "トピックはカンマ区切りで 20 個まで。重みは 0 から 5 です (agents:2)。"
+        errors["topics"]
+        == "トピックの重みは 0 から 5 までです（例: agents:2）。'9' は大きすぎます。"
     )
-    assert errors["categories"].startswith("cs.CL、cs.LG、stat.ML のような arXiv カテゴリ名")
+    assert errors["categories"].startswith("arXiv カテゴリ '")  # quoting what was typed
     assert (await club.club.channels.channel_settings(C1)).timezone == "UTC"  # nothing saved
 
     no_time = await submit(club, view, settings_values(language="ja", meeting_day="3"), "W222")
     assert no_time.payload == {
         "response_action": "errors",
-        "errors": {"meeting_time": "輪読会には曜日と時刻の両方が必要です。"},
+        "errors": {"meeting_time": t("error_meeting_needs_day_and_time", "ja")},
     }
 
     good = settings_values(
@@ -555,7 +556,7 @@ async def test_http_mode_answers_block_suggestion_and_view_submission_at_the_one
                 assert status == 200
                 assert json.loads(text) == {
                     "response_action": "errors",
-                    "errors": {"size": "A whole number of papers from 1 to 25."},
+                    "errors": {"size": "The digest size must be between 1 and 25 papers."},
                 }
         finally:
             await runner.cleanup()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.text import SUPPORTED_LANGUAGES, t
+from bot.text import SUPPORTED_LANGUAGES, Phrase, t
 from bot.text.catalog import HELP_LINES, TEXTS
 from bot.text.command_names import COMMAND_TEXTS
 
@@ -68,6 +68,91 @@ def _keys_used_in_code() -> set[str]:
             ):
                 used.add(node.args[0].value)
     return used
+
+
+def _error_keys_used_in_code() -> set[str]:
+    """Every literal `key=` of a call (errors raised with a catalog key) and every
+    `Phrase("...")` in bot/ and adapters/."""
+    used: set[str] = set()
+    for path in [*REPO.glob("bot/**/*.py"), *REPO.glob("adapters/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "key" and isinstance(keyword.value, ast.Constant):
+                    used.add(str(keyword.value.value))
+            if isinstance(node.func, ast.Name) and node.func.id == "Phrase" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant):
+                    used.add(str(first.value))
+    return used
+
+
+def test_every_error_key_and_phrase_the_code_raises_exists() -> None:
+    used = _error_keys_used_in_code()
+    assert "error_unknown_weekday" in used, "the scan is broken"
+    assert sorted(used - set(TEXTS)) == []
+
+
+def test_every_discord_action_a_refusal_names_is_in_the_catalog() -> None:
+    """`translated("post_paper", ...)` and friends name `discord_action_<name>` entries."""
+    names: set[str] = set()
+    for path in REPO.glob("adapters/discord_bot/*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            position = {"translated": 0, "MissingPermission": 0, "require_bot_permissions": 2}
+            index = position.get(node.func.id)
+            if index is not None and len(node.args) > index:
+                argument = node.args[index]
+                if isinstance(argument, ast.Constant):
+                    names.add(str(argument.value))
+    assert len(names) >= 10, "the scan is broken"
+    assert sorted(n for n in names if f"discord_action_{n}" not in TEXTS) == []
+
+
+def test_a_phrase_value_is_said_in_the_texts_language() -> None:
+    ja = t(
+        "discord_missing_permission",
+        "ja",
+        action=Phrase("discord_action_see_channel"),
+        names="**View Channel**",
+        count=1,
+    )
+    assert "このチャンネルを見る" in ja and "see this channel" not in ja
+    en = t(
+        "discord_missing_permission",
+        "en",
+        action=Phrase("discord_action_see_channel"),
+        names="**View Channel**",
+        count=2,
+    )
+    assert "could not see this channel" in en and "permissions" in en
+
+
+def test_setting_refusals_read_in_the_channels_language() -> None:
+    from bot.errors import InvalidSetting
+    from bot.usecases import channel_rules
+
+    refusals = []
+    for check, value in [
+        (channel_rules.valid_language, "fr"),
+        (channel_rules.valid_weekday, "someday"),
+        (channel_rules.valid_time, "25:00"),
+        (channel_rules.valid_categories, "not a category!"),
+        (channel_rules.valid_auto_pick_hours, "soon"),
+    ]:
+        try:
+            check(value)
+        except InvalidSetting as refused:
+            refusals.append(refused)
+    assert len(refusals) == 5
+    for refusal in refusals:
+        assert refusal.key is not None
+        english, japanese, korean = (refusal.text(x) for x in ("en", "ja", "ko"))
+        assert english == str(refusal)
+        assert japanese != english and korean != english
+        assert not re.search(r"\b(Unknown|Use|Give|Choose)\b", japanese + korean)
 
 
 def test_every_key_the_code_asks_for_exists() -> None:

@@ -59,7 +59,7 @@ class ChannelCommands(commands.Cog):
         self._admins.require(interaction)
         responder = await self._replies.begin(interaction, ephemeral=False)
         conversation = conversation_of(interaction)
-        require_bot_permissions(interaction, OPEN_THREADS, "post the digest here")
+        require_bot_permissions(interaction, OPEN_THREADS, "post_digest")
         report = await self._digest.weekly_digest(conversation, progress=responder.progress)
         language = (await self._channels.channel_settings(conversation)).language
         await responder.finish(describe_digest(report, language))
@@ -73,7 +73,7 @@ class ChannelCommands(commands.Cog):
         self._admins.require(interaction)
         responder = await self._replies.begin(interaction, ephemeral=True)
         conversation = conversation_of(interaction)
-        require_bot_permissions(interaction, OPEN_THREADS, "post the weekly digest here")
+        require_bot_permissions(interaction, OPEN_THREADS, "post_weekly_digest")
         settings = await self._channels.subscribe(conversation)
         await responder.finish(describe_settings(settings, "subscribed"))
 

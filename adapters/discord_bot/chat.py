@@ -73,7 +73,7 @@ class DiscordChat:
         view = None
         if post.card is not None and self.root_view is not None:
             view = await self.root_view(conversation)
-        with translated("post the paper in this channel", ROOT_POST):
+        with translated("post_paper", ROOT_POST):
             root = await _with_image_or_without(
                 first,
                 channel.guild.filesize_limit,
@@ -90,7 +90,7 @@ class DiscordChat:
             self.root_posted(root.id)
         name = " ".join(thread_name.split())[:THREAD_NAME_LIMIT] or "paper"
         try:
-            with translated("start a thread for the paper", START_THREAD):
+            with translated("start_thread", START_THREAD):
                 thread_id = await self._start_thread(root, name)
         except PlatformUnavailable:
             logger.warning("root message %s was posted but its thread did not start", root.id)
@@ -112,7 +112,7 @@ class DiscordChat:
         """
         channel = await self._text_channel(conversation)
         own_id = self._client.user.id if self._client.user else None
-        with translated("read this channel's history", READ_HISTORY):
+        with translated("read_history", READ_HISTORY):
             async for message in channel.history(limit=self._history_limit):
                 if message.author.id == own_id and carries_marker(message, idempotency_key):
                     break
@@ -120,7 +120,7 @@ class DiscordChat:
                 return None
         if not (message.flags.has_thread or message.thread is not None):
             title = (message.embeds[0].title if message.embeds else None) or "paper"
-            with translated("start a thread for the paper", START_THREAD):
+            with translated("start_thread", START_THREAD):
                 await self._start_thread(message, " ".join(title.split())[:THREAD_NAME_LIMIT])
         return ThreadRef(conversation, str(message.id))
 
@@ -150,7 +150,7 @@ class DiscordChat:
         for index, outgoing in enumerate(pieces):
             if index < len(ids):
                 if shown[index] != outgoing.signature():
-                    with translated("edit its answer in this thread", REPLY_IN_THREAD):
+                    with translated("edit_answer", REPLY_IN_THREAD):
                         await target.get_partial_message(ids[index]).edit(
                             content=outgoing.content,
                             embeds=list(outgoing.embeds),
@@ -159,7 +159,7 @@ class DiscordChat:
             else:
                 ids.append((await self._send(target, outgoing)).id)
         for stale in ids[len(pieces) :]:
-            with translated("tidy up its answer in this thread", REPLY_IN_THREAD):
+            with translated("tidy_answer", REPLY_IN_THREAD):
                 await target.get_partial_message(stale).delete()
         self._remember(first, ids[: len(pieces)], [p.signature() for p in pieces])
 
@@ -172,7 +172,7 @@ class DiscordChat:
         if rest:
             logger.warning("not editing root %s: the new text needs several messages", thread)
             return
-        with translated("edit its post in this channel", ROOT_POST):
+        with translated("edit_post", ROOT_POST):
             await channel.get_partial_message(int(thread.root_id)).edit(
                 content=first.content, embeds=list(first.embeds), allowed_mentions=NO_MENTIONS
             )
@@ -183,7 +183,7 @@ class DiscordChat:
     async def _send(
         self, target: discord.abc.Messageable, outgoing: Outgoing, *, nonce: str | None = None
     ) -> discord.Message:
-        with translated("post in this thread", REPLY_IN_THREAD):
+        with translated("post_in_thread", REPLY_IN_THREAD):
             return await _with_image_or_without(
                 outgoing,
                 UPLOAD_LIMIT,
@@ -215,21 +215,17 @@ class DiscordChat:
         try:
             await asyncio.wait_for(self.connected.wait(), self._connect_timeout)
         except TimeoutError:
-            raise PlatformUnavailable(
-                "paperclub is not connected to Discord yet. It will post when it is."
-            ) from None
+            raise PlatformUnavailable(key="discord_not_connected") from None
 
     async def _text_channel(self, conversation: ConversationRef) -> discord.TextChannel:
         await self._wait_connected()
         channel_id = int(conversation.channel_id)
         channel = self._client.get_channel(channel_id)
         if channel is None:
-            with translated("see this channel", ("view_channel",)):
+            with translated("see_channel", ("view_channel",)):
                 channel = await self._client.fetch_channel(channel_id)
         if not isinstance(channel, discord.TextChannel):
-            raise PlatformUnavailable(
-                "paperclub posts papers in text channels; run this command in a text channel."
-            )
+            raise PlatformUnavailable(key="discord_text_channel_only")
         return channel
 
     def _thread_channel(self, thread: ThreadRef) -> discord.PartialMessageable:

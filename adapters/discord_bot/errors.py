@@ -18,7 +18,6 @@ from bot.text import t
 logger = logging.getLogger(__name__)
 
 APOLOGY = t("apology", "en")
-BUSY = "Discord is busy right now, so paperclub could not finish. Try again in a minute."
 
 
 def shown_to_member(interaction: discord.Interaction, error: app_commands.AppCommandError) -> str:
@@ -32,10 +31,10 @@ def shown_to_member(interaction: discord.Interaction, error: app_commands.AppCom
         return cause.text(language)
     if isinstance(cause, discord.Forbidden):
         logger.warning("slash command /%s: Discord said 403: %s", name, cause)
-        return str(MissingPermission("answer here", OPEN_THREADS))
+        return MissingPermission("answer_here", OPEN_THREADS).text(language)
     if isinstance(cause, discord.RateLimited | discord.HTTPException):
         logger.warning("slash command /%s: Discord failed: %s", name, cause)
-        return BUSY
+        return t("discord_busy", language)
     if isinstance(cause, app_commands.AppCommandError) and not isinstance(
         error, app_commands.CommandInvokeError
     ):

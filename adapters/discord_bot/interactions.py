@@ -25,7 +25,7 @@ def conversation_of(interaction: discord.Interaction) -> ConversationRef:
     """The channel a command was used in; inside a thread, the thread's parent channel."""
     channel = interaction.channel
     if interaction.guild_id is None or channel is None:
-        raise PlatformUnavailable("paperclub works in server channels, not in direct messages.")
+        raise PlatformUnavailable(key="discord_no_direct_messages")
     channel_id = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
     return ConversationRef(Platform.DISCORD, str(interaction.guild_id), str(channel_id))
 

@@ -56,7 +56,7 @@ class PaperCommands(commands.Cog):
     async def paper(self, interaction: discord.Interaction, reference: str) -> None:
         responder = await self._replies.begin(interaction, ephemeral=False)
         conversation = conversation_of(interaction)
-        require_bot_permissions(interaction, OPEN_THREADS, "open a paper thread here")
+        require_bot_permissions(interaction, OPEN_THREADS, "open_paper_thread")
         thread = await self._papers.summon_paper(
             conversation, reference, progress=responder.progress
         )
@@ -84,7 +84,7 @@ class PaperCommands(commands.Cog):
         responder = await self._replies.begin(interaction, ephemeral=False)
         if not await self._answers.is_paper_thread(thread):
             raise NotAPaperThread()
-        require_bot_permissions(interaction, ANSWER_IN_THREAD, "answer in this thread")
+        require_bot_permissions(interaction, ANSWER_IN_THREAD, "answer_in_thread")
         await responder.finish(_quoted(question))
         # The answer streams into the thread through the Chat, which cleans it.
         await self._answers.answer(thread, author_of(interaction.user), question)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import discord
 
 from bot.errors import PlatformUnavailable
+from bot.text import Phrase
 
 # The names Discord shows in Server Settings -> Roles, so an admin can find them.
 NAMES = {
@@ -34,17 +35,22 @@ INVITE_PERMISSIONS = discord.Permissions(**dict.fromkeys(NAMES, True))
 
 
 class MissingPermission(PlatformUnavailable):
-    """Discord answered 403: the bot lacks a permission in that channel."""
+    """Discord answered 403: the bot lacks a permission in that channel.
+
+    `action` is what paperclub could not do, a `discord_action_*` catalog entry."""
 
     def __init__(self, action: str, permissions: tuple[str, ...]) -> None:
         names = ", ".join(f"**{NAMES[p]}**" for p in permissions)
-        plural = "s" if len(permissions) > 1 else ""
         super().__init__(
-            f"paperclub could not {action}: it needs the {names} permission{plural} in this "
-            "channel. Ask a server admin to grant it to the paperclub role (Server Settings → "
-            "Roles, or the channel's Edit Channel → Permissions), then try again."
+            key="discord_missing_permission",
+            action=Phrase(f"discord_action_{action}"),
+            names=names,
         )
         self.permissions = permissions
+
+
+class DiscordRefused(PlatformUnavailable):
+    """Discord rate-limited or refused a call; `action` as for MissingPermission."""
 
 
 def missing(granted: discord.Permissions, needed: tuple[str, ...]) -> tuple[str, ...]:
@@ -68,12 +74,15 @@ def translated(action: str, needs: tuple[str, ...]) -> Iterator[None]:
             raise MissingPermission(action, ("view_channel", "read_message_history")) from error
         raise MissingPermission(action, needs) from error
     except discord.RateLimited as error:
-        raise PlatformUnavailable(
-            f"Discord is rate limiting paperclub, so it could not {action}. "
-            f"Try again in {error.retry_after:.0f} seconds."
+        raise DiscordRefused(
+            key="discord_rate_limited",
+            action=Phrase(f"discord_action_{action}"),
+            seconds=f"{error.retry_after:.0f}",
         ) from error
     except discord.HTTPException as error:
-        raise PlatformUnavailable(
-            f"Discord refused to let paperclub {action} (HTTP {error.status}, code {error.code}). "
-            "Try again in a minute."
+        raise DiscordRefused(
+            key="discord_refused",
+            action=Phrase(f"discord_action_{action}"),
+            status=error.status,
+            code=error.code,
         ) from error

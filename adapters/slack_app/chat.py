@@ -18,6 +18,7 @@ from adapters.slack_app.files import upload_image
 from bot.domain import ConversationRef, MessageRef, ThreadRef
 from bot.errors import PlatformUnavailable
 from bot.render import Post
+from bot.text import Phrase
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +27,15 @@ HISTORY_PAGE = 100
 HISTORY_TTL = 600.0
 REPLY_MEMORY = 5_000
 
+# Slack's error codes a member or host can act on; the rest get slack_advice_other.
 _ADVICE = {
-    "not_in_channel": "Invite the app to this channel first (/invite @paperclub).",
-    "channel_not_found": "Invite the app to this channel first (/invite @paperclub).",
-    "is_archived": "The channel is archived; unarchive it or use another channel.",
-    "missing_scope": "Reinstall the app from slack_manifest.yaml so it has every scope it needs.",
-    "invalid_auth": "Check SLACK_BOT_TOKEN (it should start with xoxb-).",
-    "token_revoked": "The app was uninstalled; reinstall it and update SLACK_BOT_TOKEN.",
-    "ratelimited": "Slack is rate-limiting the app; try again in a minute.",
+    "not_in_channel": "slack_advice_not_in_channel",
+    "channel_not_found": "slack_advice_not_in_channel",
+    "is_archived": "slack_advice_is_archived",
+    "missing_scope": "slack_advice_missing_scope",
+    "invalid_auth": "slack_advice_invalid_auth",
+    "token_revoked": "slack_advice_token_revoked",
+    "ratelimited": "slack_advice_ratelimited",
 }
 
 
@@ -278,11 +280,11 @@ async def call_api(method: str, request: Any) -> dict[str, Any]:
     except SlackApiError as e:
         body = e.response.data if isinstance(e.response.data, dict) else {}
         error = str(body.get("error", "")) or f"HTTP {e.response.status_code}"
-        advice = _ADVICE.get(error, "Try again in a few minutes.")
-        raise PlatformUnavailable(f"Slack refused {method} ({error}). {advice}") from e
-    except (TimeoutError, aiohttp.ClientError) as e:
+        advice = Phrase(_ADVICE.get(error, "slack_advice_other"))
         raise PlatformUnavailable(
-            f"Slack could not be reached for {method}. Try again in a few minutes."
+            key="slack_refused", method=method, error=error, advice=advice
         ) from e
+    except (TimeoutError, aiohttp.ClientError) as e:
+        raise PlatformUnavailable(key="slack_unreachable", method=method) from e
     data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
     return data

@@ -18,6 +18,7 @@ from bot.errors import InvalidPaperId, InvalidSetting
 from bot.sources.ids import parse_arxiv_ref
 from bot.text import t
 from bot.text.presenters import digest_lines, settings_lines
+from bot.usecases.channel_rules import shown
 
 MAIN_COMMAND = "/paperclub"
 COMMAND_PREFIX = MAIN_COMMAND + " "
@@ -97,17 +98,13 @@ def parse_settings(args: str) -> dict[str, str | int]:
         name = SETTING_KEYS.get(key.strip().lower())
         if not sep or name is None:
             raise InvalidSetting(
-                f"I don't understand '{word}'. Use key=value with these keys: "
-                "language, day, time, timezone, topics, muted, categories, sources, size, "
-                "meeting, autopick "
-                "(e.g. /paperclub settings language=ja day=fri time=09:30 "
-                "meeting=thu 18:00 autopick=24)."
+                key="slack_settings_unknown_word", word=shown(word), prefix=COMMAND_PREFIX
             )
         if name == "meeting":
             changes.update(_meeting(value))
         elif name == "digest_size":
             if not value.strip().isdigit():
-                raise InvalidSetting("The digest size must be a whole number between 1 and 25.")
+                raise InvalidSetting(key="error_digest_size")
             changes[name] = int(value)
         else:
             changes[name] = value
@@ -130,10 +127,7 @@ def _meeting(value: str) -> dict[str, str | int]:
     if len(parts) == 1 and parts[0].lower() in ("off", "none"):
         return {"meeting_weekday": "off"}
     if len(parts) != 2:
-        raise InvalidSetting(
-            f"Unknown meeting '{value[:40]}'. Give a weekday and a 24-hour time, e.g. "
-            "meeting=thu 18:00, or meeting=off."
-        )
+        raise InvalidSetting(key="error_unknown_meeting", given=shown(value))
     return {"meeting_weekday": parts[0], "meeting_time": parts[1]}
 
 
@@ -141,9 +135,7 @@ def split_ask(args: str) -> tuple[str, str]:
     """`<arXiv id or link> <question>`."""
     reference, _, question = args.strip().partition(" ")
     if not reference or not question.strip():
-        raise InvalidSetting(
-            "Use /paperclub ask <arXiv id> <question>, or write your question in a paper's thread."
-        )
+        raise InvalidSetting(key="slack_ask_usage", prefix=COMMAND_PREFIX)
     return reference, question.strip()
 
 
@@ -169,10 +161,7 @@ def paper_argument(args: str, sub: str) -> str:
     """The one paper a sub-command names (`vote`, `save`, `read`, `recap`)."""
     reference = args.split(" ", 1)[0]
     if not reference:
-        raise InvalidSetting(
-            f"Name the paper: {COMMAND_PREFIX}{sub} <arXiv id or link>, "
-            f"e.g. {COMMAND_PREFIX}{sub} 2309.12288."
-        )
+        raise InvalidSetting(key="slack_name_the_paper", prefix=COMMAND_PREFIX, sub=sub)
     return reference
 
 
@@ -194,20 +183,14 @@ def parse_present(args: str) -> PresentArgs:
     (a mention arrives as `<@U123|name>`)."""
     words = args.split()
     if len(words) < 2:
-        raise InvalidSetting(
-            f"Use {COMMAND_PREFIX}present <arXiv id> <@member or me> [YYYY-MM-DD HH:MM], "
-            f"e.g. {COMMAND_PREFIX}present 2309.12288 @ada 2027-03-11 18:00."
-        )
+        raise InvalidSetting(key="slack_present_usage", prefix=COMMAND_PREFIX)
     paper, who, *when = words
     meeting_time = from_slack(" ".join(when)) or None
     if who.lower() == "me":
         return PresentArgs(from_slack(paper), None, "", meeting_time)
     mention = _USER_MENTION.fullmatch(who)
     if mention is None:
-        raise InvalidSetting(
-            f"I could not tell who '{from_slack(who)[:40]}' is. Pick the presenter from the "
-            "@ list so Slack sends their member id, or write me to present it yourself."
-        )
+        raise InvalidSetting(key="slack_unknown_presenter", who=shown(from_slack(who)))
     return PresentArgs(from_slack(paper), mention[1], mention[2] or mention[1], meeting_time)
 
 

@@ -9,7 +9,6 @@ settings as text, as before. `/paperclub settings key=value` keeps working.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -52,38 +51,27 @@ TOPICS, MUTED, CATEGORIES, SOURCES = "topics", "muted", "categories", "sources"
 MEETING_DAY, MEETING_TIME, AUTO_PICK = "meeting_day", "meeting_time", "auto_pick"
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One field's check (a channel_rules validator) and the catalog key shown when the
-    validator's refusal has no translation of its own."""
-
-    check: Callable[[Any], object]
-    invalid: str
-
-
-RULES: dict[str, Rule] = {
-    LANGUAGE: Rule(rules.valid_language, "slack_settings_invalid_language"),
-    WEEKDAY: Rule(rules.valid_weekday, "slack_settings_invalid_weekday"),
-    TIME: Rule(rules.valid_time, "slack_settings_invalid_time"),
-    TIMEZONE: Rule(rules.valid_timezone, "slack_settings_invalid_timezone"),
-    SIZE: Rule(lambda v: _size(v), "slack_settings_invalid_size"),
-    TOPICS: Rule(rules.valid_weighted_topics, "slack_settings_invalid_topics"),
-    MUTED: Rule(rules.valid_muted_topics, "slack_settings_invalid_topics"),
-    CATEGORIES: Rule(rules.valid_categories, "slack_settings_invalid_categories"),
-    SOURCES: Rule(
-        lambda v: rules.valid_sources(v, KNOWN_SOURCES), "slack_settings_invalid_sources"
-    ),
-    MEETING_DAY: Rule(
-        lambda v: v == NO_MEETING or rules.valid_weekday(v), "slack_settings_invalid_weekday"
-    ),
-    MEETING_TIME: Rule(lambda v: v is None or rules.valid_time(v), "slack_settings_invalid_time"),
-    AUTO_PICK: Rule(rules.valid_auto_pick_hours, "slack_settings_invalid_auto_pick"),
+# Each field's check: the same channel_rules validator as `/paperclub settings key=value`,
+# whose refusal says itself in the channel's language.
+RULES: dict[str, Callable[[Any], object]] = {
+    LANGUAGE: rules.valid_language,
+    WEEKDAY: rules.valid_weekday,
+    TIME: rules.valid_time,
+    TIMEZONE: rules.valid_timezone,
+    SIZE: lambda v: _size(v),
+    TOPICS: rules.valid_weighted_topics,
+    MUTED: rules.valid_muted_topics,
+    CATEGORIES: rules.valid_categories,
+    SOURCES: lambda v: rules.valid_sources(v, KNOWN_SOURCES),
+    MEETING_DAY: lambda v: v == NO_MEETING or rules.valid_weekday(v),
+    MEETING_TIME: lambda v: v is None or rules.valid_time(v),
+    AUTO_PICK: rules.valid_auto_pick_hours,
 }
 
 
 def _size(value: int | str) -> int:
     if isinstance(value, str):
-        raise InvalidSetting(f"'{rules.shown(value)}' is not a whole number.")
+        raise InvalidSetting(key="error_not_a_whole_number", given=rules.shown(value))
     return rules.valid_size(value)
 
 
@@ -217,17 +205,12 @@ def _whole(value: str) -> int | str:
 def field_errors(fields: dict[str, Any], language: str) -> dict[str, str]:
     """Each field its rule refuses, with the refusal in the channel's language."""
     errors: dict[str, str] = {}
-    for block_id, rule in RULES.items():
-        value = fields[block_id]
+    for block_id, check in RULES.items():
         try:
-            rule.check(value)
+            check(fields[block_id])
         except InvalidSetting as error:
-            errors[block_id] = _refusal(error, rule.invalid, language)
+            errors[block_id] = error.text(language)
     return errors
-
-
-def _refusal(error: InvalidSetting, fallback_key: str, language: str) -> str:
-    return error.text(language) if error.key is not None else t(fallback_key, language)
 
 
 def changes_of(fields: dict[str, Any]) -> dict[str, Any]:
@@ -290,7 +273,7 @@ def register(app: AsyncApp, channels: Channels, managers: Managers, outbound: Ou
         try:
             saved = await channels.update_settings(conversation, **changes_of(fields))
         except InvalidSetting as error:  # the meeting's day, time and pick, taken together
-            refusal = _refusal(error, "slack_settings_invalid_meeting", language)
+            refusal = error.text(language)
             await incoming.ack(response_action="errors", errors={MEETING_TIME: refusal})
             return
         await incoming.ack()

@@ -8,6 +8,7 @@ titles from papers are shown.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.text.catalog import TEXTS
 
@@ -18,14 +19,29 @@ _PLATFORM_PREFIXES = {"slack": "/paperclub "}  # every other platform: "/"
 _PLURAL = re.compile(r"\{(\w+):([^|{}]*)\|([^{}]*)\}")
 
 
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A catalog entry given as a value to another: said in that text's language, so an
+    error raised with `action=Phrase("discord_action_see_channel")` reads whole in ja/ko."""
+
+    key: str
+
+
 def t(key: str, language: str, /, **values: object) -> str:
     """The text of `key` in `language` (English where a language lacks it), filled in.
 
-    `{n:one|other}` in a text picks `one` when `values["n"] == 1`."""
+    `{n:one|other}` in a text picks `one` when `values["n"] == 1`; a `Phrase` value is
+    itself looked up in `language`."""
     texts = TEXTS[key]
     text = texts.get(language, texts["en"])
     text = _PLURAL.sub(lambda m: m[2] if values.get(m[1]) == 1 else m[3], text)
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    said = {
+        name: t(value.key, language) if isinstance(value, Phrase) else value
+        for name, value in values.items()
+    }
+    return text.format(**said)
 
 
 def command_prefix_for(platform: str) -> str:

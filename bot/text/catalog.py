@@ -102,7 +102,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "most-voted papers, or {p}present {arxiv_id} to present it."
         ),
         "ja": (
-            "{arxiv_id} にはこのチャンネルの読書会がまだありません。{p}pick で最多得票の論文を選ぶか、"
+            "{arxiv_id} にはこのチャンネルの輪読会がまだありません。{p}pick で最多得票の論文を選ぶか、"
             "{p}present {arxiv_id} で発表者になってください。"
         ),
         "ko": (
@@ -161,6 +161,256 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Give at least one word to search for, e.g. /search tag:rlhf.",
         "ja": "検索する語を 1 つ以上指定してください (例: /search tag:rlhf)。",
         "ko": "검색할 단어를 하나 이상 지정하세요 (예: /search tag:rlhf).",
+    },
+    "error_unknown_language": {
+        "en": "Unknown language '{given}'. Choose one of: {choices}.",
+        "ja": "言語 '{given}' が分かりません。次から選んでください: {choices}。",
+        "ko": "언어 '{given}'을(를) 알 수 없습니다. 다음 중에서 고르세요: {choices}.",
+    },
+    "error_unknown_weekday": {
+        "en": "Unknown day '{given}'. Use a weekday name such as Monday or mon.",
+        "ja": "曜日 '{given}' が分かりません。Monday、mon、月曜 のように曜日名で指定してください。",
+        "ko": "요일 '{given}'을(를) 알 수 없습니다. Monday, mon, 월요일처럼 요일 이름으로 쓰세요.",
+    },
+    "error_unknown_time": {
+        "en": "Unknown time '{given}'. Use 24-hour HH:MM, e.g. 09:00.",
+        "ja": "時刻 '{given}' が分かりません。24 時間制の HH:MM（例: 09:00）で指定してください。",
+        "ko": "시각 '{given}'을(를) 알 수 없습니다. 24시간제 HH:MM(예: 09:00)으로 쓰세요.",
+    },
+    "error_too_many_topics": {
+        "en": "At most {limit} topics, please.",
+        "ja": "トピックは {limit} 個までにしてください。",
+        "ko": "주제는 {limit}개까지만 지정하세요.",
+    },
+    "error_topic_weight_too_large": {
+        "en": "A topic's weight goes from 0 to {limit} (e.g. agents:2); '{given}' is too large.",
+        "ja": "トピックの重みは 0 から {limit} までです（例: agents:2）。'{given}' は大きすぎます。",
+        "ko": "주제 가중치는 0부터 {limit}까지입니다(예: agents:2). '{given}'은(는) 너무 큽니다.",
+    },
+    "error_unknown_category": {
+        "en": "Unknown arXiv category '{given}'. Use names such as cs.CL, cs.LG or stat.ML.",
+        "ja": "arXiv カテゴリ '{given}' が分かりません。cs.CL、cs.LG、stat.ML のような名前を使ってください。",
+        "ko": "arXiv 분류 '{given}'을(를) 알 수 없습니다. cs.CL, cs.LG, stat.ML 같은 이름을 쓰세요.",
+    },
+    "error_too_many_categories": {
+        "en": "At most {limit} categories, please.",
+        "ja": "カテゴリは {limit} 個までにしてください。",
+        "ko": "분류는 {limit}개까지만 지정하세요.",
+    },
+    "error_unknown_source": {
+        "en": "Unknown source '{given}'. Choose from: {choices} (or all).",
+        "ja": "情報源 '{given}' が分かりません。次から選んでください: {choices}（すべてなら all）。",
+        "ko": "출처 '{given}'을(를) 알 수 없습니다. 다음 중에서 고르세요: {choices} (모두는 all).",
+    },
+    "error_digest_size": {
+        "en": "The digest size must be between 1 and 25 papers.",
+        "ja": "ダイジェストの件数は 1 から 25 本の間にしてください。",
+        "ko": "다이제스트 논문 수는 1에서 25편 사이여야 합니다.",
+    },
+    "error_not_a_whole_number": {
+        "en": "'{given}' is not a whole number.",
+        "ja": "'{given}' は整数ではありません。",
+        "ko": "'{given}'은(는) 정수가 아닙니다.",
+    },
+    "error_meeting_needs_day_and_time": {
+        "en": "The meeting needs both a day and a time (24-hour HH:MM), e.g. Thursday 18:00.",
+        "ja": "輪読会には曜日と時刻（24 時間制 HH:MM）の両方が必要です。例: Thursday 18:00。",
+        "ko": "모임에는 요일과 시각(24시간제 HH:MM)이 모두 필요합니다. 예: Thursday 18:00.",
+    },
+    "error_auto_pick_needs_meeting": {
+        "en": "Set the meeting's day and time first (e.g. Thursday 18:00), so the automatic pick knows which meeting to pick for.",
+        "ja": "先に輪読会の曜日と時刻を設定してください（例: Thursday 18:00）。自動選出がどの回のためか分かるようにするためです。",
+        "ko": "먼저 모임의 요일과 시각을 설정하세요(예: Thursday 18:00). 그래야 자동 선정이 어느 모임을 위한 것인지 압니다.",
+    },
+    "error_unknown_auto_pick": {
+        "en": "Unknown automatic pick '{given}'. Give the hours before the meeting as a whole number from 1 to {limit} (e.g. 24), or 0 to turn it off.",
+        "ja": "自動選出 '{given}' が分かりません。輪読会の何時間前かを 1 から {limit} の整数（例: 24）で、止めるなら 0 を指定してください。",
+        "ko": "자동 선정 '{given}'을(를) 알 수 없습니다. 모임 몇 시간 전인지 1에서 {limit} 사이의 정수(예: 24)로, 끄려면 0을 쓰세요.",
+    },
+    "discord_action_post_paper": {
+        "en": "post the paper in this channel",
+        "ja": "このチャンネルに論文を投稿する",
+        "ko": "이 채널에 논문을 게시할",
+    },
+    "discord_action_start_thread": {
+        "en": "start a thread for the paper",
+        "ja": "論文のスレッドを作る",
+        "ko": "논문 스레드를 만들",
+    },
+    "discord_action_read_history": {
+        "en": "read this channel's history",
+        "ja": "このチャンネルの履歴を読む",
+        "ko": "이 채널의 기록을 읽을",
+    },
+    "discord_action_edit_answer": {
+        "en": "edit its answer in this thread",
+        "ja": "このスレッドの回答を編集する",
+        "ko": "이 스레드의 답변을 수정할",
+    },
+    "discord_action_tidy_answer": {
+        "en": "tidy up its answer in this thread",
+        "ja": "このスレッドの回答を整える",
+        "ko": "이 스레드의 답변을 정리할",
+    },
+    "discord_action_edit_post": {
+        "en": "edit its post in this channel",
+        "ja": "このチャンネルの投稿を編集する",
+        "ko": "이 채널의 게시물을 수정할",
+    },
+    "discord_action_post_in_thread": {
+        "en": "post in this thread",
+        "ja": "このスレッドに投稿する",
+        "ko": "이 스레드에 게시할",
+    },
+    "discord_action_see_channel": {
+        "en": "see this channel",
+        "ja": "このチャンネルを見る",
+        "ko": "이 채널을 볼",
+    },
+    "discord_action_answer_here": {
+        "en": "answer here",
+        "ja": "ここで回答する",
+        "ko": "여기서 답할",
+    },
+    "discord_action_open_paper_thread": {
+        "en": "open a paper thread here",
+        "ja": "ここに論文スレッドを開く",
+        "ko": "여기에 논문 스레드를 열",
+    },
+    "discord_action_answer_in_thread": {
+        "en": "answer in this thread",
+        "ja": "このスレッドで回答する",
+        "ko": "이 스레드에서 답할",
+    },
+    "discord_action_post_digest": {
+        "en": "post the digest here",
+        "ja": "ここにダイジェストを投稿する",
+        "ko": "여기에 다이제스트를 게시할",
+    },
+    "discord_action_post_weekly_digest": {
+        "en": "post the weekly digest here",
+        "ja": "ここに週次ダイジェストを投稿する",
+        "ko": "여기에 주간 다이제스트를 게시할",
+    },
+    "discord_missing_permission": {
+        "en": "paperclub could not {action}: it needs these permissions in this channel: {names}. Ask a server admin to grant it to the paperclub role (Server Settings → Roles, or the channel's Edit Channel → Permissions), then try again.",
+        "ja": "paperclub は{action}ことができませんでした。このチャンネルで {names} の権限が必要です。サーバー管理者に paperclub ロールへ付与してもらい（サーバー設定 → ロール、またはチャンネルの編集 → 権限）、もう一度お試しください。",
+        "ko": "paperclub이 {action} 수 없었습니다. 이 채널에서 {names} 권한이 필요합니다. 서버 관리자에게 paperclub 역할에 권한을 달라고 요청한 뒤(서버 설정 → 역할, 또는 채널 편집 → 권한) 다시 시도하세요.",
+    },
+    "discord_rate_limited": {
+        "en": "Discord is rate limiting paperclub, so it could not {action}. Try again in {seconds} seconds.",
+        "ja": "Discord のレート制限のため、paperclub は{action}ことができませんでした。{seconds} 秒後にもう一度お試しください。",
+        "ko": "Discord 속도 제한 때문에 paperclub이 {action} 수 없었습니다. {seconds}초 뒤에 다시 시도하세요.",
+    },
+    "discord_refused": {
+        "en": "Discord refused to let paperclub {action} (HTTP {status}, code {code}). Try again in a minute.",
+        "ja": "Discord に拒否され、paperclub は{action}ことができませんでした（HTTP {status}, code {code}）。1 分ほどしてからもう一度お試しください。",
+        "ko": "Discord가 거절해 paperclub이 {action} 수 없었습니다(HTTP {status}, code {code}). 1분 뒤에 다시 시도하세요.",
+    },
+    "discord_busy": {
+        "en": "Discord is busy right now, so paperclub could not finish. Try again in a minute.",
+        "ja": "Discord が混み合っているため、paperclub は最後まで処理できませんでした。1 分ほどしてからもう一度お試しください。",
+        "ko": "Discord가 지금 바빠서 paperclub이 작업을 끝내지 못했습니다. 1분 뒤에 다시 시도하세요.",
+    },
+    "discord_not_connected": {
+        "en": "paperclub is not connected to Discord yet. It will post when it is.",
+        "ja": "paperclub はまだ Discord に接続していません。接続したら投稿します。",
+        "ko": "paperclub이 아직 Discord에 연결되지 않았습니다. 연결되면 게시합니다.",
+    },
+    "discord_text_channel_only": {
+        "en": "paperclub posts papers in text channels; run this command in a text channel.",
+        "ja": "paperclub はテキストチャンネルに論文を投稿します。テキストチャンネルでこのコマンドを実行してください。",
+        "ko": "paperclub은 텍스트 채널에 논문을 게시합니다. 텍스트 채널에서 이 명령을 실행하세요.",
+    },
+    "discord_no_direct_messages": {
+        "en": "paperclub works in server channels, not in direct messages.",
+        "ja": "paperclub はサーバーのチャンネルで使えます。ダイレクトメッセージでは使えません。",
+        "ko": "paperclub은 서버 채널에서 작동하며 다이렉트 메시지에서는 작동하지 않습니다.",
+    },
+    "slack_settings_unknown_word": {
+        "en": "I don't understand '{word}'. Use key=value with these keys: language, day, time, timezone, topics, muted, categories, sources, size, meeting, autopick (e.g. {prefix}settings language=ja day=fri time=09:30 meeting=thu 18:00 autopick=24).",
+        "ja": "'{word}' が分かりません。key=value の形で次のキーを使ってください: language, day, time, timezone, topics, muted, categories, sources, size, meeting, autopick（例: {prefix}settings language=ja day=fri time=09:30 meeting=thu 18:00 autopick=24）。",
+        "ko": "'{word}'을(를) 이해하지 못했습니다. key=value 형식으로 다음 키를 쓰세요: language, day, time, timezone, topics, muted, categories, sources, size, meeting, autopick (예: {prefix}settings language=ja day=fri time=09:30 meeting=thu 18:00 autopick=24).",
+    },
+    "error_unknown_meeting": {
+        "en": "Unknown meeting '{given}'. Give a weekday and a 24-hour time, e.g. meeting=thu 18:00, or meeting=off.",
+        "ja": "輪読会 '{given}' が分かりません。曜日と 24 時間制の時刻を指定してください（例: meeting=thu 18:00、止めるなら meeting=off）。",
+        "ko": "모임 '{given}'을(를) 알 수 없습니다. 요일과 24시간제 시각을 쓰세요(예: meeting=thu 18:00, 끄려면 meeting=off).",
+    },
+    "slack_ask_usage": {
+        "en": "Use {prefix}ask <arXiv id> <question>, or write your question in a paper's thread.",
+        "ja": "{prefix}ask <arXiv id> <質問> の形で使うか、論文のスレッドに質問を書いてください。",
+        "ko": "{prefix}ask <arXiv id> <질문> 형식으로 쓰거나, 논문 스레드에 질문을 쓰세요.",
+    },
+    "slack_name_the_paper": {
+        "en": "Name the paper: {prefix}{sub} <arXiv id or link>, e.g. {prefix}{sub} 2309.12288.",
+        "ja": "論文を指定してください: {prefix}{sub} <arXiv id またはリンク>（例: {prefix}{sub} 2309.12288）。",
+        "ko": "논문을 지정하세요: {prefix}{sub} <arXiv id 또는 링크> (예: {prefix}{sub} 2309.12288).",
+    },
+    "slack_present_usage": {
+        "en": "Use {prefix}present <arXiv id> <@member or me> [YYYY-MM-DD HH:MM], e.g. {prefix}present 2309.12288 @ada 2027-03-11 18:00.",
+        "ja": "{prefix}present <arXiv id> <@メンバー または me> [YYYY-MM-DD HH:MM] の形で使ってください（例: {prefix}present 2309.12288 @ada 2027-03-11 18:00）。",
+        "ko": "{prefix}present <arXiv id> <@멤버 또는 me> [YYYY-MM-DD HH:MM] 형식으로 쓰세요(예: {prefix}present 2309.12288 @ada 2027-03-11 18:00).",
+    },
+    "slack_unknown_presenter": {
+        "en": "I could not tell who '{who}' is. Pick the presenter from the @ list so Slack sends their member id, or write me to present it yourself.",
+        "ja": "'{who}' が誰か分かりませんでした。Slack がメンバー ID を送れるよう @ の一覧から発表者を選ぶか、自分で発表するなら me と書いてください。",
+        "ko": "'{who}'이(가) 누구인지 알 수 없었습니다. Slack이 멤버 ID를 보내도록 @ 목록에서 발표자를 고르거나, 직접 발표하려면 me라고 쓰세요.",
+    },
+    "error_unknown_week": {
+        "en": "Unknown week '{given}'. Use an ISO week such as 2023-W39.",
+        "ja": "週 '{given}' が分かりません。2023-W39 のような ISO 週で指定してください。",
+        "ko": "주 '{given}'을(를) 알 수 없습니다. 2023-W39 같은 ISO 주로 쓰세요.",
+    },
+    "error_no_such_week": {
+        "en": "{year} has no week {week}.",
+        "ja": "{year} 年に第 {week} 週はありません。",
+        "ko": "{year}년에는 {week}주가 없습니다.",
+    },
+    "slack_advice_not_in_channel": {
+        "en": "Invite the app to this channel first (/invite @paperclub).",
+        "ja": "先にこのチャンネルにアプリを招待してください（/invite @paperclub）。",
+        "ko": "먼저 이 채널에 앱을 초대하세요(/invite @paperclub).",
+    },
+    "slack_advice_is_archived": {
+        "en": "The channel is archived; unarchive it or use another channel.",
+        "ja": "このチャンネルはアーカイブされています。アーカイブを解除するか、別のチャンネルを使ってください。",
+        "ko": "이 채널은 보관되었습니다. 보관을 해제하거나 다른 채널을 쓰세요.",
+    },
+    "slack_advice_missing_scope": {
+        "en": "Reinstall the app from slack_manifest.yaml so it has every scope it needs.",
+        "ja": "必要なスコープがそろうよう、slack_manifest.yaml からアプリを再インストールしてください。",
+        "ko": "필요한 범위를 모두 갖도록 slack_manifest.yaml로 앱을 다시 설치하세요.",
+    },
+    "slack_advice_invalid_auth": {
+        "en": "Check SLACK_BOT_TOKEN (it should start with xoxb-).",
+        "ja": "SLACK_BOT_TOKEN を確認してください（xoxb- で始まるはずです）。",
+        "ko": "SLACK_BOT_TOKEN을 확인하세요(xoxb-로 시작해야 합니다).",
+    },
+    "slack_advice_token_revoked": {
+        "en": "The app was uninstalled; reinstall it and update SLACK_BOT_TOKEN.",
+        "ja": "アプリがアンインストールされています。再インストールして SLACK_BOT_TOKEN を更新してください。",
+        "ko": "앱이 제거되었습니다. 다시 설치하고 SLACK_BOT_TOKEN을 갱신하세요.",
+    },
+    "slack_advice_ratelimited": {
+        "en": "Slack is rate-limiting the app; try again in a minute.",
+        "ja": "Slack がアプリをレート制限しています。1 分ほどしてからもう一度お試しください。",
+        "ko": "Slack이 앱의 요청 속도를 제한하고 있습니다. 1분 뒤에 다시 시도하세요.",
+    },
+    "slack_advice_other": {
+        "en": "Try again in a few minutes.",
+        "ja": "数分後にもう一度お試しください。",
+        "ko": "몇 분 뒤에 다시 시도하세요.",
+    },
+    "slack_refused": {
+        "en": "Slack refused {method} ({error}). {advice}",
+        "ja": "Slack が {method} を拒否しました（{error}）。{advice}",
+        "ko": "Slack이 {method}을(를) 거절했습니다({error}). {advice}",
+    },
+    "slack_unreachable": {
+        "en": "Slack could not be reached for {method}. Try again in a few minutes.",
+        "ja": "{method} のために Slack に接続できませんでした。数分後にもう一度お試しください。",
+        "ko": "{method} 요청을 위해 Slack에 연결하지 못했습니다. 몇 분 뒤에 다시 시도하세요.",
     },
     "error_unknown_timezone": {
         "en": "Unknown time zone '{given}'. Use an IANA name such as Asia/Tokyo or Europe/Paris.",
@@ -314,7 +564,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "help_pick": {
         "en": "announce the most-voted paper(s) for the next session and open a reading-session thread",
-        "ja": "最多得票の論文を次回の論文として発表し、読書会スレッドを作成します",
+        "ja": "最多得票の論文を次回の論文として発表し、輪読会スレッドを作成します",
         "ko": "최다 득표 논문을 다음 모임 논문으로 발표하고 읽기 모임 스레드를 엽니다",
     },
     "help_present": {
@@ -486,7 +736,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "session_reading": {
         "en": "Reading session",
-        "ja": "読書会",
+        "ja": "輪読会",
         "ko": "읽기 모임",
     },
     "session_presenter_set": {
@@ -501,7 +751,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "session_thread": {
         "en": "Reading session: {title}",
-        "ja": "読書会: {title}",
+        "ja": "輪読会: {title}",
         "ko": "읽기 모임: {title}",
     },
     "session_paper": {
@@ -910,7 +1160,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "home_heading": {
         "en": "Your paper club",
-        "ja": "あなたの論文読書会",
+        "ja": "あなたの論文輪読会",
         "ko": "나의 논문 읽기 모임",
     },
     "home_reading_list": {
@@ -940,7 +1190,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "home_next_session": {
         "en": "*📅 Next session*",
-        "ja": "*📅 次回の読書会*",
+        "ja": "*📅 次回の輪読会*",
         "ko": "*📅 다음 모임*",
     },
     "home_session_line": {
@@ -950,7 +1200,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "home_no_session": {
         "en": "No session is scheduled yet. {p}pick picks the most-voted paper.",
-        "ja": "まだ読書会の予定はありません。{p}pick で最多得票の論文を選べます。",
+        "ja": "まだ輪読会の予定はありません。{p}pick で最多得票の論文を選べます。",
         "ko": "아직 예정된 모임이 없습니다. {p}pick으로 최다 득표 논문을 고를 수 있습니다.",
     },
     "ask_modal_title": {
@@ -1135,6 +1385,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "キーポイント: 質問は日本語、回答は論文の原文 (英語) からの引用です",
         "ko": "핵심 요점: 질문은 한국어, 답변은 논문 원문(영어)에서 인용했습니다",
     },
+    # The model engine's key points, each checked against the paper by its quote
+    # (bot/llm/key_point_check.py)
+    "note_key_points_checked": {
+        "en": "{checked} of {total} {total:key point|key points} checked against the paper",
+        "ja": "キーポイント {total} 件中 {checked} 件を論文の原文と照合済み",
+        "ko": "핵심 요점 {total}개 중 {checked}개를 논문 원문과 대조함",
+    },
+    "note_key_points_unchecked": {
+        "en": (
+            "Only {checked} of the model's {total} {total:key point|key points} could be "
+            "checked against the paper, so the key points are quoted from the paper"
+        ),
+        "ja": (
+            "モデルのキーポイント {total} 件のうち論文の原文と照合できたのは {checked} 件だけ"
+            "だったため、キーポイントは論文からの引用です"
+        ),
+        "ko": (
+            "모델의 핵심 요점 {total}개 중 논문 원문과 대조된 것이 {checked}개뿐이어서 "
+            "핵심 요점은 논문에서 인용했습니다"
+        ),
+    },
     # the Discord settings form (/settings without options); labels at most 45 characters
     "settings_form_title": {
         "en": "This channel's paperclub settings",
@@ -1187,27 +1458,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "🖼️ **主要な図** (PDF の {page} ページ)",
         "ko": "🖼️ **핵심 그림** (PDF {page}쪽)",
     },
-    # The model engine's key points, each checked against the paper by its quote
-    # (bot/llm/key_point_check.py)
-    "note_key_points_checked": {
-        "en": "{checked} of {total} {total:key point|key points} checked against the paper",
-        "ja": "キーポイント {total} 件中 {checked} 件を論文の原文と照合済み",
-        "ko": "핵심 요점 {total}개 중 {checked}개를 논문 원문과 대조함",
-    },
-    "note_key_points_unchecked": {
-        "en": (
-            "Only {checked} of the model's {total} {total:key point|key points} could be "
-            "checked against the paper, so the key points are quoted from the paper"
-        ),
-        "ja": (
-            "モデルのキーポイント {total} 件のうち論文の原文と照合できたのは {checked} 件だけ"
-            "だったため、キーポイントは論文からの引用です"
-        ),
-        "ko": (
-            "모델의 핵심 요점 {total}개 중 논문 원문과 대조된 것이 {checked}개뿐이어서 "
-            "핵심 요점은 논문에서 인용했습니다"
-        ),
-    },
     # the standings chart attached to /standings
     "standings_chart_title": {
         "en": "This week's standings",
@@ -1218,6 +1468,113 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Votes",
         "ja": "票数",
         "ko": "득표수",
+    },
+    # A presenter's outline (bot/usecases/club/outline.py) -------------------------------
+    "outline_heading": {
+        "en": "Presenter outline",
+        "ja": "発表者向けアウトライン",
+        "ko": "발표자용 개요",
+    },
+    "outline_problem": {"en": "Problem", "ja": "課題", "ko": "문제"},
+    "outline_method": {"en": "Method", "ja": "手法", "ko": "방법"},
+    "outline_results": {"en": "Key results", "ja": "主な結果", "ko": "주요 결과"},
+    "outline_limitations": {"en": "Limitations", "ja": "限界", "ko": "한계"},
+    "outline_discussion": {
+        "en": "Questions for discussion",
+        "ja": "議論したい問い",
+        "ko": "토론 질문",
+    },
+    "outline_ask_limitation": {
+        "en": "How much does this limitation matter, and how could it be addressed?",
+        "ja": "この限界はどの程度重要で、どうすれば解決できるでしょうか？",
+        "ko": "이 한계는 얼마나 중요하며, 어떻게 해결할 수 있을까요?",
+    },
+    "outline_ask_novelty": {
+        "en": "Is this really new compared with earlier work?",
+        "ja": "これは先行研究と比べて本当に新しいでしょうか？",
+        "ko": "이것이 기존 연구와 비교해 정말 새로운가요?",
+    },
+    "outline_ask_results": {
+        "en": "Do the numbers support the claim, and would they hold on other data?",
+        "ja": "この数値は主張を裏付けていますか？別のデータでも成り立つでしょうか？",
+        "ko": "이 수치가 주장을 뒷받침하나요? 다른 데이터에서도 성립할까요?",
+    },
+    "outline_ask_impact": {
+        "en": "What would this change for our own work?",
+        "ja": "これは私たち自身の研究や仕事に何をもたらすでしょうか？",
+        "ko": "이것은 우리 자신의 연구나 일에 무엇을 바꿀까요?",
+    },
+    "outline_extractive_note": {
+        "en": "Extractive outline: every item is a sentence of the paper, quoted as it stands.",
+        "ja": "抽出型アウトライン: 各項目は論文の文をそのまま引用しています。",
+        "ko": "추출형 개요: 각 항목은 논문의 문장을 그대로 인용한 것입니다.",
+    },
+    "outline_model_fallback": {
+        "en": "The model's outline could not be checked against the paper, so these are the paper's own sentences.",
+        "ja": "モデルのアウトラインを論文と照合できなかったため、論文の文をそのまま示しています。",
+        "ko": "모델의 개요를 논문과 대조할 수 없어 논문의 문장을 그대로 보여 줍니다.",
+    },
+    "outline_dropped": {
+        "en": "{n} {n:item|items} whose quote is not in the paper {n:was|were} left out.",
+        "ja": "引用が論文に見つからなかった {n} 項目を除外しました。",
+        "ko": "인용이 논문에서 확인되지 않은 {n}개 항목을 제외했습니다.",
+    },
+    "outline_empty": {
+        "en": "No sentence of the paper clearly states its problem, method or results, so there is no outline to show.",
+        "ja": "論文の中に課題・手法・結果をはっきり述べた文が見つからず、アウトラインを作れませんでした。",
+        "ko": "논문에서 문제, 방법, 결과를 분명히 밝힌 문장을 찾지 못해 개요를 만들 수 없습니다.",
+    },
+    "help_outline": {
+        "en": "a presenter's slide outline of the paper, every item cited (a picked paper's session thread gets it too)",
+        "ja": "論文の発表用スライドのアウトライン (各項目に引用付き。選ばれた論文の輪読会スレッドにも投稿されます)",
+        "ko": "논문 발표 슬라이드 개요 (각 항목에 인용 포함. 선정된 논문의 세션 스레드에도 게시됩니다)",
+    },
+    "outline_working": {
+        "en": "Reading the paper and drafting its outline…",
+        "ja": "論文を読んでアウトラインを作成しています…",
+        "ko": "논문을 읽고 개요를 작성하는 중입니다…",
+    },
+    # A new version of a paper (bot/usecases/club/new_version.py) ------------------------
+    "version_heading": {
+        "en": "🆕 arXiv published version {version} of this paper (this thread was about v{old}).",
+        "ja": "🆕 arXiv にこの論文のバージョン {version} が公開されました (このスレッドは v{old} についてでした)。",
+        "ko": "🆕 arXiv에 이 논문의 버전 {version}이(가) 공개되었습니다 (이 스레드는 v{old} 기준이었습니다).",
+    },
+    "version_abstract": {
+        "en": "Abstract: {added} {added:sentence|sentences} added, {removed} removed.",
+        "ja": "アブストラクト: {added} 文追加、{removed} 文削除。",
+        "ko": "초록: {added}문장 추가, {removed}문장 삭제.",
+    },
+    "version_abstract_same": {
+        "en": "Abstract: unchanged.",
+        "ja": "アブストラクト: 変更なし。",
+        "ko": "초록: 변경 없음.",
+    },
+    "version_sections_added": {
+        "en": "Sections added: {names}",
+        "ja": "追加されたセクション: {names}",
+        "ko": "추가된 섹션: {names}",
+    },
+    "version_sections_removed": {
+        "en": "Sections removed: {names}",
+        "ja": "削除されたセクション: {names}",
+        "ko": "삭제된 섹션: {names}",
+    },
+    "version_sections_same": {
+        "en": "Sections: the same {n} as before.",
+        "ja": "セクション: 以前と同じ {n} 個です。",
+        "ko": "섹션: 이전과 같은 {n}개입니다.",
+    },
+    "version_pages": {
+        "en": "Pages: {before} → {after}",
+        "ja": "ページ数: {before} → {after}",
+        "ko": "페이지 수: {before} → {after}",
+    },
+    "version_pages_unknown": {"en": "unknown", "ja": "不明", "ko": "알 수 없음"},
+    "version_reread": {
+        "en": "paperclub has read v{version}: answers in this thread now quote it.",
+        "ja": "paperclub は v{version} を読み直しました。このスレッドの回答は今後こちらを引用します。",
+        "ko": "paperclub이 v{version}을(를) 다시 읽었습니다. 이제 이 스레드의 답변은 새 버전을 인용합니다.",
     },
     # Slack modals and shortcuts (issue 17) -------------------------------------------
     "slack_modal_close": {"en": "Cancel", "ja": "キャンセル", "ko": "취소"},
@@ -1353,56 +1710,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "各輪読会のこの時間前に最多得票の論文を選びます。0 でオフ。",
         "ko": "각 모임 이 시간 전에 최다 득표 논문을 선정합니다. 0이면 끕니다.",
     },
-    "slack_settings_invalid_language": {
-        "en": "Choose one of the listed languages.",
-        "ja": "一覧の言語から選んでください。",
-        "ko": "목록의 언어 중에서 고르세요.",
-    },
-    "slack_settings_invalid_weekday": {
-        "en": "Choose a day of the week.",
-        "ja": "曜日を選んでください。",
-        "ko": "요일을 고르세요.",
-    },
-    "slack_settings_invalid_time": {
-        "en": "Give a 24-hour time, e.g. 09:00.",
-        "ja": "24 時間制の時刻を指定してください (例: 09:00)。",
-        "ko": "24시간제 시각을 지정하세요 (예: 09:00).",
-    },
-    "slack_settings_invalid_timezone": {
-        "en": "Give an IANA time zone such as Asia/Tokyo or Europe/Paris.",
-        "ja": "Asia/Tokyo や Europe/Paris のような IANA タイムゾーンを指定してください。",
-        "ko": "Asia/Tokyo나 Europe/Paris 같은 IANA 시간대를 지정하세요.",
-    },
-    "slack_settings_invalid_size": {
-        "en": "A whole number of papers from 1 to 25.",
-        "ja": "1 から 25 までの整数で指定してください。",
-        "ko": "1부터 25까지의 정수로 지정하세요.",
-    },
-    "slack_settings_invalid_topics": {
-        "en": "At most 20 topics, separated by commas; a weight goes from 0 to 5 (agents:2).",
-        "ja": "トピックはカンマ区切りで 20 個まで。重みは 0 から 5 です (agents:2)。",
-        "ko": "주제는 쉼표로 구분해 20개까지, 가중치는 0부터 5까지입니다 (agents:2).",
-    },
-    "slack_settings_invalid_categories": {
-        "en": "Use arXiv category names such as cs.CL, cs.LG or stat.ML (at most 20).",
-        "ja": "cs.CL、cs.LG、stat.ML のような arXiv カテゴリ名を使ってください (20 個まで)。",
-        "ko": "cs.CL, cs.LG, stat.ML 같은 arXiv 카테고리 이름을 쓰세요 (20개까지).",
-    },
-    "slack_settings_invalid_sources": {
-        "en": "Choose among the listed sources.",
-        "ja": "一覧の取得元から選んでください。",
-        "ko": "목록의 출처 중에서 고르세요.",
-    },
-    "slack_settings_invalid_auto_pick": {
-        "en": "Hours before the meeting, a whole number from 0 to 167.",
-        "ja": "輪読会の何時間前かを 0 から 167 の整数で指定してください。",
-        "ko": "모임 몇 시간 전인지 0부터 167까지의 정수로 지정하세요.",
-    },
-    "slack_settings_invalid_meeting": {
-        "en": "A meeting needs both a day and a time.",
-        "ja": "輪読会には曜日と時刻の両方が必要です。",
-        "ko": "모임에는 요일과 시각이 모두 필요합니다.",
-    },
     "slack_picker_label_paper": {"en": "Paper", "ja": "論文", "ko": "논문"},
     "slack_picker_placeholder_paper": {
         "en": "Type a title or an arXiv id",
@@ -1441,113 +1748,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Leave it empty to pick the most-voted paper.",
         "ja": "空欄なら最多得票の論文を選びます。",
         "ko": "비워 두면 최다 득표 논문을 선정합니다.",
-    },
-    # A presenter's outline (bot/usecases/club/outline.py) -------------------------------
-    "outline_heading": {
-        "en": "Presenter outline",
-        "ja": "発表者向けアウトライン",
-        "ko": "발표자용 개요",
-    },
-    "outline_problem": {"en": "Problem", "ja": "課題", "ko": "문제"},
-    "outline_method": {"en": "Method", "ja": "手法", "ko": "방법"},
-    "outline_results": {"en": "Key results", "ja": "主な結果", "ko": "주요 결과"},
-    "outline_limitations": {"en": "Limitations", "ja": "限界", "ko": "한계"},
-    "outline_discussion": {
-        "en": "Questions for discussion",
-        "ja": "議論したい問い",
-        "ko": "토론 질문",
-    },
-    "outline_ask_limitation": {
-        "en": "How much does this limitation matter, and how could it be addressed?",
-        "ja": "この限界はどの程度重要で、どうすれば解決できるでしょうか？",
-        "ko": "이 한계는 얼마나 중요하며, 어떻게 해결할 수 있을까요?",
-    },
-    "outline_ask_novelty": {
-        "en": "Is this really new compared with earlier work?",
-        "ja": "これは先行研究と比べて本当に新しいでしょうか？",
-        "ko": "이것이 기존 연구와 비교해 정말 새로운가요?",
-    },
-    "outline_ask_results": {
-        "en": "Do the numbers support the claim, and would they hold on other data?",
-        "ja": "この数値は主張を裏付けていますか？別のデータでも成り立つでしょうか？",
-        "ko": "이 수치가 주장을 뒷받침하나요? 다른 데이터에서도 성립할까요?",
-    },
-    "outline_ask_impact": {
-        "en": "What would this change for our own work?",
-        "ja": "これは私たち自身の研究や仕事に何をもたらすでしょうか？",
-        "ko": "이것은 우리 자신의 연구나 일에 무엇을 바꿀까요?",
-    },
-    "outline_extractive_note": {
-        "en": "Extractive outline: every item is a sentence of the paper, quoted as it stands.",
-        "ja": "抽出型アウトライン: 各項目は論文の文をそのまま引用しています。",
-        "ko": "추출형 개요: 각 항목은 논문의 문장을 그대로 인용한 것입니다.",
-    },
-    "outline_model_fallback": {
-        "en": "The model's outline could not be checked against the paper, so these are the paper's own sentences.",
-        "ja": "モデルのアウトラインを論文と照合できなかったため、論文の文をそのまま示しています。",
-        "ko": "모델의 개요를 논문과 대조할 수 없어 논문의 문장을 그대로 보여 줍니다.",
-    },
-    "outline_dropped": {
-        "en": "{n} {n:item|items} whose quote is not in the paper {n:was|were} left out.",
-        "ja": "引用が論文に見つからなかった {n} 項目を除外しました。",
-        "ko": "인용이 논문에서 확인되지 않은 {n}개 항목을 제외했습니다.",
-    },
-    "outline_empty": {
-        "en": "No sentence of the paper clearly states its problem, method or results, so there is no outline to show.",
-        "ja": "論文の中に課題・手法・結果をはっきり述べた文が見つからず、アウトラインを作れませんでした。",
-        "ko": "논문에서 문제, 방법, 결과를 분명히 밝힌 문장을 찾지 못해 개요를 만들 수 없습니다.",
-    },
-    "help_outline": {
-        "en": "a presenter's slide outline of the paper, every item cited (a picked paper's session thread gets it too)",
-        "ja": "論文の発表用スライドのアウトライン (各項目に引用付き。選ばれた論文の読書会スレッドにも投稿されます)",
-        "ko": "논문 발표 슬라이드 개요 (각 항목에 인용 포함. 선정된 논문의 세션 스레드에도 게시됩니다)",
-    },
-    "outline_working": {
-        "en": "Reading the paper and drafting its outline…",
-        "ja": "論文を読んでアウトラインを作成しています…",
-        "ko": "논문을 읽고 개요를 작성하는 중입니다…",
-    },
-    # A new version of a paper (bot/usecases/club/new_version.py) ------------------------
-    "version_heading": {
-        "en": "🆕 arXiv published version {version} of this paper (this thread was about v{old}).",
-        "ja": "🆕 arXiv にこの論文のバージョン {version} が公開されました (このスレッドは v{old} についてでした)。",
-        "ko": "🆕 arXiv에 이 논문의 버전 {version}이(가) 공개되었습니다 (이 스레드는 v{old} 기준이었습니다).",
-    },
-    "version_abstract": {
-        "en": "Abstract: {added} {added:sentence|sentences} added, {removed} removed.",
-        "ja": "アブストラクト: {added} 文追加、{removed} 文削除。",
-        "ko": "초록: {added}문장 추가, {removed}문장 삭제.",
-    },
-    "version_abstract_same": {
-        "en": "Abstract: unchanged.",
-        "ja": "アブストラクト: 変更なし。",
-        "ko": "초록: 변경 없음.",
-    },
-    "version_sections_added": {
-        "en": "Sections added: {names}",
-        "ja": "追加されたセクション: {names}",
-        "ko": "추가된 섹션: {names}",
-    },
-    "version_sections_removed": {
-        "en": "Sections removed: {names}",
-        "ja": "削除されたセクション: {names}",
-        "ko": "삭제된 섹션: {names}",
-    },
-    "version_sections_same": {
-        "en": "Sections: the same {n} as before.",
-        "ja": "セクション: 以前と同じ {n} 個です。",
-        "ko": "섹션: 이전과 같은 {n}개입니다.",
-    },
-    "version_pages": {
-        "en": "Pages: {before} → {after}",
-        "ja": "ページ数: {before} → {after}",
-        "ko": "페이지 수: {before} → {after}",
-    },
-    "version_pages_unknown": {"en": "unknown", "ja": "不明", "ko": "알 수 없음"},
-    "version_reread": {
-        "en": "paperclub has read v{version}: answers in this thread now quote it.",
-        "ja": "paperclub は v{version} を読み直しました。このスレッドの回答は今後こちらを引用します。",
-        "ko": "paperclub이 v{version}을(를) 다시 읽었습니다. 이제 이 스레드의 답변은 새 버전을 인용합니다.",
     },
 }
 

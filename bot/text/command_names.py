@@ -143,7 +143,7 @@ COMMAND_TEXTS: dict[str, dict[str, str]] = {
     },
     "pick": {"ja": "選出", "ko": "선정"},
     "Announce the most-voted papers for the next session and open reading-session threads": {
-        "ja": "最多得票の論文を次回の論文として発表し、読書会スレッドを作成します",
+        "ja": "最多得票の論文を次回の論文として発表し、輪読会スレッドを作成します",
         "ko": "최다 득표 논문을 다음 모임 논문으로 발표하고 읽기 모임 스레드를 엽니다",
     },
     "count": {"ja": "本数", "ko": "편수"},

@@ -45,7 +45,9 @@ def valid_language(value: str) -> str:
     value = value.strip().lower()
     if value not in SUPPORTED_LANGUAGES:
         raise InvalidSetting(
-            f"Unknown language '{shown(value)}'. Choose one of: {', '.join(SUPPORTED_LANGUAGES)}."
+            key="error_unknown_language",
+            given=shown(value),
+            choices=", ".join(SUPPORTED_LANGUAGES),
         )
     return value
 
@@ -55,16 +57,14 @@ def valid_weekday(value: int | str) -> int:
         return value
     weekday = parse_weekday(readable(str(value)))
     if weekday is None:
-        raise InvalidSetting(
-            f"Unknown day '{shown(value)}'. Use a weekday name such as Monday or mon."
-        )
+        raise InvalidSetting(key="error_unknown_weekday", given=shown(value))
     return weekday
 
 
 def valid_time(value: str) -> str:
     match = _TIME.fullmatch(value.strip())
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise InvalidSetting(f"Unknown time '{shown(value)}'. Use 24-hour HH:MM, e.g. 09:00.")
+        raise InvalidSetting(key="error_unknown_time", given=shown(value))
     return f"{int(match[1]):02d}:{match[2]}"
 
 
@@ -113,7 +113,7 @@ def valid_topics(value: Sequence[str] | str) -> tuple[str, ...]:
     folded = (unicodedata.normalize("NFKC", t).strip().lower()[:TOPIC_CHARS] for t in items)
     topics = tuple(dict.fromkeys(t for t in folded if t))
     if len(topics) > MAX_TOPICS:
-        raise InvalidSetting(f"At most {MAX_TOPICS} topics, please.")
+        raise InvalidSetting(key="error_too_many_topics", limit=MAX_TOPICS)
     return topics
 
 
@@ -141,8 +141,9 @@ def valid_weighted_topics(
             item, weight = match["topic"], float(match["weight"])
             if weight > MAX_TOPIC_WEIGHT:
                 raise InvalidSetting(
-                    f"A topic's weight goes from 0 to {MAX_TOPIC_WEIGHT:g} "
-                    f"(e.g. agents:2); '{shown(match['weight'])}' is too large."
+                    key="error_topic_weight_too_large",
+                    limit=f"{MAX_TOPIC_WEIGHT:g}",
+                    given=shown(match["weight"]),
                 )
         for topic in valid_topics([item]):
             topics.append(topic)
@@ -170,15 +171,13 @@ def valid_categories(value: Sequence[str] | str) -> tuple[str, ...]:
             continue
         match = _CATEGORY.fullmatch(item)
         if match is None:
-            raise InvalidSetting(
-                f"Unknown arXiv category '{shown(item)}'. Use names such as cs.CL, cs.LG or stat.ML."
-            )
+            raise InvalidSetting(key="error_unknown_category", given=shown(item))
         archive, subject = match[1].lower(), match[2]
         categories.append(
             f"{archive}.{subject.upper() if archive == 'cs' else subject}" if subject else archive
         )
     if len(categories) > MAX_CATEGORIES:
-        raise InvalidSetting(f"At most {MAX_CATEGORIES} categories, please.")
+        raise InvalidSetting(key="error_too_many_categories", limit=MAX_CATEGORIES)
     return tuple(dict.fromkeys(categories))
 
 
@@ -190,14 +189,14 @@ def valid_sources(value: Sequence[str] | str, known: Sequence[str]) -> tuple[str
     unknown = [name for name in chosen if name not in known]
     if unknown:
         raise InvalidSetting(
-            f"Unknown source '{shown(unknown[0])}'. Choose from: {', '.join(known)} (or all)."
+            key="error_unknown_source", given=shown(unknown[0]), choices=", ".join(known)
         )
     return tuple(dict.fromkeys(chosen))
 
 
 def valid_size(value: int) -> int:
     if not 1 <= value <= 25:
-        raise InvalidSetting("The digest size must be between 1 and 25 papers.")
+        raise InvalidSetting(key="error_digest_size")
     return value
 
 
@@ -220,14 +219,9 @@ def with_meeting(
         ),
     )
     if (changed.meeting_weekday is None) != (changed.meeting_time is None):
-        raise InvalidSetting(
-            "The meeting needs both a day and a time (24-hour HH:MM), e.g. Thursday 18:00."
-        )
+        raise InvalidSetting(key="error_meeting_needs_day_and_time")
     if changed.auto_pick_hours and changed.meeting_weekday is None:
-        raise InvalidSetting(
-            "Set the meeting's day and time first (e.g. Thursday 18:00), so the automatic "
-            "pick knows which meeting to pick for."
-        )
+        raise InvalidSetting(key="error_auto_pick_needs_meeting")
     return changed
 
 
@@ -237,7 +231,6 @@ def valid_auto_pick_hours(value: int | str) -> int:
         return 0
     if not (text.isascii() and text.isdigit()) or int(text) > MAX_AUTO_PICK_HOURS:
         raise InvalidSetting(
-            f"Unknown automatic pick '{str(value)[:20]}'. Give the hours before the meeting as a "
-            f"whole number from 1 to {MAX_AUTO_PICK_HOURS} (e.g. 24), or 0 to turn it off."
+            key="error_unknown_auto_pick", given=shown(value), limit=MAX_AUTO_PICK_HOURS
         )
     return int(text)

@@ -47,11 +47,11 @@ def parse_week(text: str) -> str:
     """An ISO week such as 2023-W39 (the week the digest was posted in)."""
     match = _WEEK.fullmatch(text.strip().upper())
     if match is None:
-        raise InvalidSetting(f"Unknown week '{text[:20]}'. Use an ISO week such as 2023-W39.")
+        raise InvalidSetting(key="error_unknown_week", given=text[:20])
     try:
         date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
-        raise InvalidSetting(f"{match[1]} has no week {match[2]}.") from None
+        raise InvalidSetting(key="error_no_such_week", year=match[1], week=match[2]) from None
     return f"{match[1]}-W{match[2]}"
 
 
