@@ -112,6 +112,9 @@ def test_verified_citations_are_kept_and_renumbered(retrieved: list[Passage]) ->
     assert citation.section == retrieved[0].section
     assert answer.text == "It was pretrained on the amount the memo gives [1] and more."
     assert "could not be found" in answer.notes[0]
+    assert answer.notes == ("1 citation could not be found in the paper and was removed.",)
+    japanese = finalise_answer(model_text, [retrieved[1], retrieved[0]], "ja")
+    assert japanese.notes == ("論文中に見つからなかった引用 1 件を削除しました。",)
 
 
 def test_invented_quotes_make_the_answer_ungrounded(retrieved: list[Passage]) -> None:

@@ -312,7 +312,7 @@ def verified_citation(
     return None
 
 
-def finalise_answer(model_text: str, passages: Sequence[Passage]) -> Answer:
+def finalise_answer(model_text: str, passages: Sequence[Passage], language: str = "en") -> Answer:
     """Keeps only citations whose quote is found verbatim in the passages.
 
     Citation markers in the body are renumbered to the kept citations (1, 2, ...);
@@ -332,11 +332,11 @@ def finalise_answer(model_text: str, passages: Sequence[Passage]) -> Answer:
     if body.upper().startswith(NOT_FOUND_MARKER) and not claimed:
         explanation = body[len(NOT_FOUND_MARKER) :].lstrip(" :：-").strip()
         return Answer(
-            text=explanation or t("answer_not_found", "en"),
+            text=explanation or t("answer_not_found", language),
             grounded=True,
             citations=(),
             engine=SummaryEngine.MODEL,
-            notes=("The passages retrieved from the paper do not answer this.",),
+            notes=(t("answer_note_passages_do_not_answer", language),),
         )
 
     citations: list[Citation] = []
@@ -355,7 +355,7 @@ def finalise_answer(model_text: str, passages: Sequence[Passage]) -> Answer:
 
     text = re.sub(r"[ \t]+([.,;:])", r"\1", _MARKER.sub(mark, body)).strip()
     dropped = len(claimed) - len(renumber)
-    notes = (f"{dropped} citation(s) could not be found in the paper and were removed.",)
+    notes = (t("answer_note_citations_dropped", language, n=dropped),)
     return Answer(
         text=text,
         grounded=bool(citations),

@@ -412,6 +412,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "{method} のために Slack に接続できませんでした。数分後にもう一度お試しください。",
         "ko": "{method} 요청을 위해 Slack에 연결하지 못했습니다. 몇 분 뒤에 다시 시도하세요.",
     },
+    "progress_looking_up": {
+        "en": "Looking up {arxiv_id} on arXiv…",
+        "ja": "arXiv で {arxiv_id} を探しています…",
+        "ko": "arXiv에서 {arxiv_id}을(를) 찾고 있습니다…",
+    },
+    "progress_reading_paper": {
+        "en": "Reading and summarising “{title}”…",
+        "ja": "「{title}」を読んで要約しています…",
+        "ko": "“{title}”을(를) 읽고 요약하고 있습니다…",
+    },
+    "progress_thread_opened": {
+        "en": "Opened the thread for {arxiv_id}.",
+        "ja": "{arxiv_id} のスレッドを開きました。",
+        "ko": "{arxiv_id} 스레드를 열었습니다.",
+    },
+    "progress_finding_week": {
+        "en": "Finding this week's papers ({week})…",
+        "ja": "今週（{week}）の論文を探しています…",
+        "ko": "이번 주({week}) 논문을 찾고 있습니다…",
+    },
+    "progress_digest_reading": {
+        "en": "{arxiv_id}: reading and summarising",
+        "ja": "{arxiv_id}: 読んで要約しています",
+        "ko": "{arxiv_id}: 읽고 요약하는 중",
+    },
+    "progress_digest_ready": {
+        "en": "{arxiv_id}: summary ready ({done}/{total})",
+        "ja": "{arxiv_id}: 要約ができました（{done}/{total}）",
+        "ko": "{arxiv_id}: 요약 완료 ({done}/{total})",
+    },
+    "progress_digest_posted": {
+        "en": "{arxiv_id}: posted",
+        "ja": "{arxiv_id}: 投稿しました",
+        "ko": "{arxiv_id}: 게시함",
+    },
     "error_unknown_timezone": {
         "en": "Unknown time zone '{given}'. Use an IANA name such as Asia/Tokyo or Europe/Paris.",
         "ja": "タイムゾーン '{given}' が分かりません。Asia/Tokyo や Europe/Paris のような IANA 名を使ってください。",
@@ -1011,6 +1046,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "ko": "이 언어로 저장된 요약이 없습니다.",
     },
     # Answers -------------------------------------------------------------------------
+    "answer_note_passages_do_not_answer": {
+        "en": "The passages retrieved from the paper do not answer this.",
+        "ja": "論文から取り出した箇所には、この質問への答えがありません。",
+        "ko": "논문에서 찾은 구절은 이 질문에 답하지 않습니다.",
+    },
+    "answer_note_citations_dropped": {
+        "en": "{n} {n:citation|citations} could not be found in the paper and {n:was|were} removed.",
+        "ja": "論文中に見つからなかった引用 {n} 件を削除しました。",
+        "ko": "논문에서 찾을 수 없는 인용 {n}개를 지웠습니다.",
+    },
     "answer_not_found": {
         "en": "The paper does not seem to say: none of the passages I found answer this question.",
         "ja": "論文には記載がないようです。見つかった箇所には、この質問に答える記述がありませんでした。",

@@ -377,16 +377,11 @@ class Answers:
         searched = " ".join([question, *rewritten]) if rewritten else question
         if not model_text.strip() or self._llm.name == self._fallback.name:
             return extractive_answer(searched, passages, language)
-        answer = finalise_answer(model_text, passages)
+        answer = finalise_answer(model_text, passages, language)
         if answer.grounded and not answer.citations:  # the model's "NOT IN PAPER"
             extractive = extractive_answer(searched, passages, language)
             if not extractive.citations:  # the paper agrees: nothing answers it
-                explained = answer.text != t("answer_not_found", "en")
-                return replace(
-                    answer,
-                    text=answer.text if explained else t("answer_not_found", language),
-                    notes=(),
-                )
+                return replace(answer, notes=())
             return _fell_back(extractive, t("answer_note_model_found_nothing", language))
         if answer.grounded:
             return answer

@@ -111,7 +111,7 @@ class Digest:
         week = iso_week(moment, channel.timezone)
         report = DigestReport(conversation=conversation, week=week)
         window = Window(moment - self._window, moment)
-        await say(progress, f"Finding this week's papers ({week})…")
+        await say(progress, t("progress_finding_week", channel.language, week=week))
 
         this_week = [] if dry_run else await self._store.posts_in_week(conversation, week)
         this_week = [p for p in this_week if p.arxiv_id != NO_PAPER]  # the header, a notice
@@ -287,10 +287,17 @@ class Digest:
         async def prepare(paper: Paper) -> PreparedPaper:
             nonlocal done
             async with limit:
-                await say(progress, f"{paper.arxiv_id}: reading and summarising")
+                await say(progress, t("progress_digest_reading", language, arxiv_id=paper.arxiv_id))
                 prepared = await self._papers.prepare_paper(paper, language, notes)
             done += 1
-            await say(progress, f"{paper.arxiv_id}: summary ready ({done}/{len(papers)})")
+            ready = t(
+                "progress_digest_ready",
+                language,
+                arxiv_id=paper.arxiv_id,
+                done=done,
+                total=len(papers),
+            )
+            await say(progress, ready)
             return prepared
 
         entries = {entry.arxiv_id: entry for entry in report.entries}
@@ -318,7 +325,9 @@ class Digest:
                     report.posted.append(paper.arxiv_id)
                     if entry:
                         report.entries[report.entries.index(entry)] = replace(entry, thread=thread)
-                    await say(progress, f"{paper.arxiv_id}: posted")
+                    await say(
+                        progress, t("progress_digest_posted", language, arxiv_id=paper.arxiv_id)
+                    )
                 except StoreUnavailable:
                     raise  # every later paper would fail the same way: say it once
                 except PaperclubError as error:

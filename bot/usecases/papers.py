@@ -129,10 +129,11 @@ class Papers:
         existing = await self._store.channel_thread_for(conversation, arxiv_id)
         if existing is not None:
             return existing
-        await say(progress, f"Looking up {arxiv_id} on arXiv…")
-        paper = await self.find_paper(arxiv_id)
         channel = await self._channels.channel_settings(conversation)
-        await say(progress, f"Reading and summarising “{paper.title[:80]}”…")
+        language = channel.language
+        await say(progress, t("progress_looking_up", language, arxiv_id=arxiv_id))
+        paper = await self.find_paper(arxiv_id)
+        await say(progress, t("progress_reading_paper", language, title=paper.title[:80]))
         prepared = await self.prepare_paper(paper, channel.language)
         thread = await self._publisher.publish_thread(
             conversation,
@@ -141,7 +142,7 @@ class Papers:
             arxiv_id=arxiv_id,
             week=ON_DEMAND_WEEK,
         )
-        await say(progress, f"Opened the thread for {arxiv_id}.")
+        await say(progress, t("progress_thread_opened", language, arxiv_id=arxiv_id))
         return thread
 
     async def preview_paper(self, reference: str, language: str) -> PreparedPaper:
