@@ -311,7 +311,7 @@ def evidence_json(evidence: Evidence) -> dict[str, object]:
 async def usage_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from rich.table import Table
 
-    async with Store.open(settings.db_path, read_only=_only_reads(settings)) as store:
+    async with Store.open(settings.database, read_only=await _only_reads(settings)) as store:
         rows = await store.usage_by_week()
     if not rows:
         console.print("No model usage recorded yet (the extractive engine uses no tokens).")
@@ -336,7 +336,7 @@ async def schedule_command(args: argparse.Namespace, settings: Settings, console
     from bot.publishing.keys import channel_name
     from bot.schedule.weekly import describe_schedule
 
-    async with bootstrap(settings, read_only=_only_reads(settings)) as club:
+    async with bootstrap(settings, read_only=await _only_reads(settings)) as club:
         scheduler = club.scheduler
         await scheduler.load(record=False)
         runs = scheduler.next_runs()
@@ -363,7 +363,7 @@ async def export_command(args: argparse.Namespace, settings: Settings, console: 
 
     week = parse_week(args.week)
     conversation = _conversation(args.channel)
-    async with bootstrap(settings, read_only=_only_reads(settings)) as club:
+    async with bootstrap(settings, read_only=await _only_reads(settings)) as club:
         language = (await club.channels.channel_settings(conversation)).language
         digest = await collect_week(club.store, conversation, week, language)
     if not digest.papers:
@@ -418,7 +418,7 @@ async def outline_command(args: argparse.Namespace, settings: Settings, console:
 
 async def feedback_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     conversation = _conversation(args.channel) if args.channel else None
-    async with bootstrap(settings, read_only=_only_reads(settings)) as club:
+    async with bootstrap(settings, read_only=await _only_reads(settings)) as club:
         records = await club.feedback.export(conversation)
     lines = "".join(club.outbound.text(json.dumps(r, ensure_ascii=False)) + "\n" for r in records)
     if args.output is None:
@@ -440,10 +440,10 @@ async def feedback_command(args: argparse.Namespace, settings: Settings, console
     return EXIT_OK
 
 
-def _only_reads(settings: Settings) -> bool:
+async def _only_reads(settings: Settings) -> bool:
     """Commands that only read open an existing database read-only, so they work beside
     a running `paperclub run` (which holds the writer lock); a missing one is created."""
-    return settings.db_path.is_file()
+    return await Store.exists(settings.database)
 
 
 def _conversation(text: str | None) -> ConversationRef:

@@ -45,7 +45,7 @@ from bot.store import Store
 from bot.store.club_notes import ClubNotes
 from bot.store.club_tables import ClubTables
 from bot.store.feedback import FeedbackTables
-from bot.store.submissions import SqliteSubmissions
+from bot.store.submissions import StoredSubmissions
 from bot.store.unfinished_answers import UnfinishedAnswers
 from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
@@ -77,7 +77,7 @@ class Services:
     chats: ChatRouter
     settings_changed: SettingsHook
     library: PaperLibrary
-    submissions: SqliteSubmissions
+    submissions: StoredSubmissions
     channels: Channels
     papers: Papers
     digest: Digest
@@ -104,7 +104,7 @@ async def bootstrap(
     read (`schedule list`, `export`) work beside a running bot.
     """
     async with AsyncExitStack() as stack:
-        store = await stack.enter_async_context(Store.open(settings.db_path, read_only=read_only))
+        store = await stack.enter_async_context(Store.open(settings.database, read_only=read_only))
         http = await stack.enter_async_context(
             aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=60, sock_connect=10),
@@ -159,7 +159,7 @@ def _wire(
     chats = ChatRouter(outbound)
     publisher = Publisher(store, chats)
     settings_changed = SettingsHook()
-    submissions = SqliteSubmissions(store)
+    submissions = StoredSubmissions(store)
     tables = ClubTables(store)
     channels = Channels(store, settings, settings_changed)
     papers = Papers(store, arxiv, llm, fallback, library, channels, publisher, figures)

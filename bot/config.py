@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     )
 
     db_path: Path = Path("./paperclub.db")
+    # PostgreSQL instead of the SQLite file: postgresql://user:password@host:5432/db
+    db_url: SecretStr | None = None
     language: str = "en"
     timezone: str = "UTC"
     log_level: str = "INFO"
@@ -265,4 +267,23 @@ class Settings(BaseSettings):
             self.slack_app_token,
             self.slack_signing_secret,
         )
-        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        password = urlsplit(self.database).password if isinstance(self.database, str) else None
+        return [*found, password] if password else found
+
+    @property
+    def database(self) -> str | Path:
+        """What the store opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        url = self.db_url.get_secret_value().strip() if self.db_url else ""
+        return url or self.db_path
+
+    @field_validator("db_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        url = value.get_secret_value().strip() if value else ""
+        if url and not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+            raise ValueError(
+                "PAPERCLUB_DB_URL must be a postgresql:// URL (leave it empty for the SQLite "
+                "file in PAPERCLUB_DB_PATH)"
+            )
+        return value

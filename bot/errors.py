@@ -119,7 +119,8 @@ class PaperUnreadable(PaperclubError):
 
 class StoreUnavailable(PaperclubError):
     """The database cannot be used: damaged, newer than this code, read-only, disk full,
-    or held by another paperclub process. One sentence naming the file and what to do.
+    held by another paperclub process, or (PostgreSQL) not reachable. One sentence naming
+    the database and what to do.
 
     `kind` is one of the KINDS below, for code that must tell them apart (the message
     is what a person reads).
@@ -135,6 +136,7 @@ class StoreUnavailable(PaperclubError):
         "io",
         "busy",
         "in_use",
+        "unreachable",
     )
 
     def __init__(self, path: str, problem: str, what_to_do: str, kind: str) -> None:

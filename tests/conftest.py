@@ -13,6 +13,8 @@ from bot.config import Settings
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.fixtures import fixtures_dir
 from tests.loopback.openai_server import OpenAIServer
+from tests.postgres_server import PostgresServer, PostgresUnavailable
+from tests.postgres_server import required as postgres_required
 
 # No test may read a developer's real .env or tokens.
 for _name in list(os.environ):
@@ -78,3 +80,35 @@ def make_settings(
         return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
 
     return make
+
+
+# -- PostgreSQL: one real server per test session, a fresh database per test --------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL (tests/postgres_server.py); skipped when none can start, unless
+    POSTGRES_TESTS=required (CI), where that fails the tests that need it."""
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as error:
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required here (POSTGRES_TESTS=required): {error}")
+        pytest.skip(f"no PostgreSQL server could start: {error}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    return postgres_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a store test keeps its data: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "club.db"
+    url = request.getfixturevalue("postgres_url")
+    assert isinstance(url, str)
+    return url

@@ -21,7 +21,7 @@ from bot.bootstrap import TERMINAL, bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Paper, Platform, QAPair, Summary, SummaryEngine
 from bot.store import Store
-from bot.store.submissions import SqliteSubmissions
+from bot.store.submissions import StoredSubmissions
 from bot.usecases.export import ExportedPaper, WeekDigest, to_html, to_markdown
 from tests.loopback.arxiv_server import ArxivServer
 
@@ -189,7 +189,7 @@ def test_add_submits_a_paper_that_the_next_digest_posts_first(
 
     async def pending() -> int:
         async with Store.open(settings.db_path) as store:
-            return len(await SqliteSubmissions(store).pending(TERMINAL))
+            return len(await StoredSubmissions(store).pending(TERMINAL))
 
     assert asyncio.run(pending()) == 0  # used by the digest that posted it
 

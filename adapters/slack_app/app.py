@@ -72,7 +72,7 @@ def build_slack_app(
         request_verification_enabled=signing_secret is not None,
     )
     app.use(workspace_gate(services.outbound, client, workspaces))
-    seen = SeenEvents()
+    seen = SeenEvents(services.store)
     managers = Managers(services.settings)
     questions = ThreadQuestions(services.answers, chat, services.outbound)
     cards = votes_ui.CardVotes(chat, services.outbound, services.channels)

@@ -55,7 +55,7 @@ def register(
             return
         if mentions(event, incoming.bot_user_id):
             return  # the app_mention event for this message handles it
-        if seen.first_time(event_id(body), message_key(body, event)):
+        if await seen.first_time(event_id(body), message_key(body, event)):
             await answer(incoming, reply, addressed=False)
 
     @app.event("app_mention")
@@ -64,7 +64,7 @@ def register(
         event, body = incoming.event, incoming.body
         if is_from_a_bot(event, incoming.bot_user_id):
             return
-        if not seen.first_time(event_id(body), message_key(body, event)):
+        if not await seen.first_time(event_id(body), message_key(body, event)):
             return
         text = member_text(event, incoming.bot_user_id)
         if not in_thread(event):

@@ -53,7 +53,7 @@ def register(
         feedback.offer_with(Platform.SLACK, offer_ratings)
 
     async def count(incoming: Incoming, *, added: bool) -> None:
-        if not seen.first_time(event_id(incoming.body)):
+        if not await seen.first_time(event_id(incoming.body)):
             return
         vote = reaction_vote(incoming.body, incoming.event, incoming.bot_user_id)
         if vote is None:

@@ -1,4 +1,4 @@
-"""Persistence: aiosqlite in WAL mode with numbered migrations."""
+"""Persistence: SQLite (default, WAL) or PostgreSQL through SQLAlchemy Core, numbered migrations."""
 
 from bot.store.db import Store
 from bot.store.posts import PostRecord, PostState

@@ -1,11 +1,13 @@
-"""Conversation turns, channel settings and schedules, and the usage ledger."""
+"""Conversation turns (and the questions they count), channel settings and schedules,
+and the usage ledger."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
-import aiosqlite
+from sqlalchemy import Row, func, insert, select, union_all
 
 from bot.domain import (
     ChannelSettings,
@@ -14,85 +16,126 @@ from bot.domain import (
     ThreadRef,
     Turn,
 )
-from bot.store.rows import Rows, conv_params, now_iso
+from bot.store import schema
+from bot.store.rows import Rows, conv_params, in_conversation, now
+from bot.store.schema import week_label
 
 
 class ChannelRows(Rows):
     # Conversation turns -------------------------------------------------------
 
     async def add_turn(self, thread: ThreadRef, turn: Turn) -> None:
-        await self._db.execute(
-            "INSERT INTO turns (platform, workspace_id, channel_id, root_id, role, author_id, text, "
-            "created_at) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                *conv_params(thread.conversation),
-                thread.root_id,
-                turn.role,
-                turn.author_id,
-                turn.text,
-                now_iso(),
-            ),
-        )
-        await self._db.commit()
+        platform, workspace_id, channel_id = conv_params(thread.conversation)
+        async with self.transaction() as db:
+            await db.execute(
+                insert(schema.turns).values(
+                    platform=platform,
+                    workspace_id=workspace_id,
+                    channel_id=channel_id,
+                    root_id=thread.root_id,
+                    role=turn.role,
+                    author_id=turn.author_id,
+                    text=turn.text,
+                    created_at=now(),
+                )
+            )
 
     async def turns(self, thread: ThreadRef, limit: int = 12) -> list[Turn]:
-        async with self._db.execute(
-            "SELECT role, author_id, text FROM turns WHERE platform=? AND workspace_id=? AND "
-            "channel_id=? AND root_id=? ORDER BY id DESC LIMIT ?",
-            (*conv_params(thread.conversation), thread.root_id, limit),
-        ) as cur:
-            rows = await cur.fetchall()
-        return [Turn(r[0], r[1], r[2]) for r in reversed(list(rows))]
+        table = schema.turns
+        async with self.reading() as db:
+            rows = (
+                await db.execute(
+                    select(table.c.role, table.c.author_id, table.c.text)
+                    .where(
+                        in_conversation(table, thread.conversation),
+                        table.c.root_id == thread.root_id,
+                    )
+                    .order_by(table.c.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+        return [Turn(r.role, r.author_id, r.text) for r in reversed(rows)]
+
+    async def member_questions_since(
+        self, platform: str, workspace_id: str, member_id: str, since: datetime
+    ) -> list[datetime]:
+        """When a member asked in this workspace since `since`, oldest first: the questions
+        answered (their turns) and those being answered now (unfinished answers), so every
+        process counts the same questions. A hot read (see `reading_beside_writes`)."""
+        turns, unfinished = schema.turns, schema.unfinished_answers
+        asked = union_all(
+            select(turns.c.created_at.label("at")).where(
+                turns.c.platform == platform,
+                turns.c.workspace_id == workspace_id,
+                turns.c.author_id == member_id,
+                turns.c.role == "user",
+                turns.c.created_at >= since,
+            ),
+            select(unfinished.c.started_at.label("at")).where(
+                unfinished.c.platform == platform,
+                unfinished.c.workspace_id == workspace_id,
+                unfinished.c.author_id == member_id,
+                unfinished.c.started_at >= since,
+            ),
+        ).subquery()
+        async with self.reading_beside_writes() as db:
+            moments = (await db.execute(select(asked.c.at).order_by(asked.c.at))).scalars()
+            return list(moments)
 
     # Channel settings ---------------------------------------------------------
 
     async def channel(self, conversation: ConversationRef) -> ChannelSettings | None:
-        async with self._db.execute(
-            "SELECT * FROM channels WHERE platform=? AND workspace_id=? AND channel_id=?",
-            conv_params(conversation),
-        ) as cur:
-            row = await cur.fetchone()
+        table = schema.channels
+        async with self.reading() as db:
+            row = (
+                await db.execute(select(table).where(in_conversation(table, conversation)))
+            ).first()
         return None if row is None else _channel_from_row(row)
 
     async def save_channel(self, settings: ChannelSettings) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO channels (platform, workspace_id, channel_id, language, "
-            "subscribed, weekday, time, timezone, digest_size, topics_json, meeting_weekday, "
-            "meeting_time, auto_pick_hours, muted_topics_json, topic_weights_json, categories_json, "
-            "sources_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                *conv_params(settings.conversation),
-                settings.language,
-                int(settings.subscribed),
-                settings.weekday,
-                settings.time,
-                settings.timezone,
-                settings.digest_size,
-                json.dumps(list(settings.topics), ensure_ascii=False),
-                settings.meeting_weekday,
-                settings.meeting_time,
-                settings.auto_pick_hours,
-                json.dumps(list(settings.muted_topics), ensure_ascii=False),
-                json.dumps([list(pair) for pair in settings.topic_weights], ensure_ascii=False),
-                json.dumps(list(settings.categories)),
-                json.dumps(list(settings.sources)),
+        platform, workspace_id, channel_id = conv_params(settings.conversation)
+        values = {
+            "platform": platform,
+            "workspace_id": workspace_id,
+            "channel_id": channel_id,
+            "language": settings.language,
+            "subscribed": int(settings.subscribed),
+            "weekday": settings.weekday,
+            "time": settings.time,
+            "timezone": settings.timezone,
+            "digest_size": settings.digest_size,
+            "topics_json": json.dumps(list(settings.topics), ensure_ascii=False),
+            "meeting_weekday": settings.meeting_weekday,
+            "meeting_time": settings.meeting_time,
+            "auto_pick_hours": settings.auto_pick_hours,
+            "muted_topics_json": json.dumps(list(settings.muted_topics), ensure_ascii=False),
+            "topic_weights_json": json.dumps(
+                [list(pair) for pair in settings.topic_weights], ensure_ascii=False
             ),
-        )
-        await self._db.commit()
+            "categories_json": json.dumps(list(settings.categories)),
+            "sources_json": json.dumps(list(settings.sources)),
+        }
+        async with self.transaction() as db:
+            await db.execute(self.upsert(schema.channels, values))
 
     async def subscribed_channels(self) -> list[ChannelSettings]:
-        async with self._db.execute("SELECT * FROM channels WHERE subscribed=1") as cur:
-            rows = await cur.fetchall()
-        return [_channel_from_row(r) for r in rows]
+        table = schema.channels
+        async with self.reading() as db:
+            rows = await db.execute(select(table).where(table.c.subscribed == 1))
+            return [_channel_from_row(r) for r in rows]
 
     async def auto_pick_channels(self) -> list[ChannelSettings]:
         """Channels with a weekly meeting and an automatic pick before it."""
-        async with self._db.execute(
-            "SELECT * FROM channels WHERE auto_pick_hours > 0 AND meeting_weekday IS NOT NULL "
-            "AND meeting_time IS NOT NULL"
-        ) as cur:
-            rows = await cur.fetchall()
-        return [_channel_from_row(r) for r in rows]
+        table = schema.channels
+        async with self.reading() as db:
+            rows = await db.execute(
+                select(table).where(
+                    table.c.auto_pick_hours > 0,
+                    table.c.meeting_weekday.is_not(None),
+                    table.c.meeting_time.is_not(None),
+                )
+            )
+            return [_channel_from_row(r) for r in rows]
 
     # Usage ledger ---------------------------------------------------------------
 
@@ -105,54 +148,76 @@ class ChannelRows(Rows):
         tokens_out: int,
     ) -> None:
         platform, workspace, channel = conv_params(conversation) if conversation else ("", "", "")
-        await self._db.execute(
-            "INSERT INTO usage (at, platform, workspace_id, channel_id, purpose, model, tokens_in, "
-            "tokens_out) VALUES (?,?,?,?,?,?,?,?)",
-            (now_iso(), platform, workspace, channel, purpose, model, tokens_in, tokens_out),
-        )
-        await self._db.commit()
+        async with self.transaction() as db:
+            await db.execute(
+                insert(schema.usage).values(
+                    at=now(),
+                    platform=platform,
+                    workspace_id=workspace,
+                    channel_id=channel,
+                    purpose=purpose,
+                    model=model,
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
+                )
+            )
 
     async def workspace_tokens_since(
         self, platform: str, workspace_id: str, since: datetime
     ) -> int:
-        async with self._reader.execute(
-            "SELECT IFNULL(SUM(tokens_in + tokens_out), 0) FROM usage WHERE platform=? AND "
-            "workspace_id=? AND at >= ?",
-            (platform, workspace_id, since.isoformat()),
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        table = schema.usage
+        async with self.reading_beside_writes() as db:
+            used = (
+                await db.execute(
+                    select(
+                        func.coalesce(func.sum(table.c.tokens_in + table.c.tokens_out), 0)
+                    ).where(
+                        table.c.platform == platform,
+                        table.c.workspace_id == workspace_id,
+                        table.c.at >= since,
+                    )
+                )
+            ).scalar()
+        return int(used or 0)
 
     async def usage_by_week(self) -> list[tuple[str, str, str, int, int, int]]:
         """(ISO week, workspace, purpose, calls, tokens in, tokens out), newest week first."""
-        async with self._db.execute(
-            "SELECT strftime('%Y-W%W', at) AS week, platform || ':' || workspace_id, purpose, COUNT(*), "
-            "SUM(tokens_in), SUM(tokens_out) FROM usage GROUP BY week, platform, workspace_id, purpose "
-            "ORDER BY week DESC, platform, workspace_id, purpose"
-        ) as cur:
-            rows = await cur.fetchall()
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        table = schema.usage
+        week = week_label(table.c.at)
+        query = (
+            select(
+                week,
+                table.c.platform + ":" + table.c.workspace_id,
+                table.c.purpose,
+                func.count(),
+                func.sum(table.c.tokens_in),
+                func.sum(table.c.tokens_out),
+            )
+            .group_by(week, table.c.platform, table.c.workspace_id, table.c.purpose)
+            .order_by(week.desc(), table.c.platform, table.c.workspace_id, table.c.purpose)
+        )
+        async with self.reading() as db:
+            rows = (await db.execute(query)).all()
+        return [(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
 
 
-def _channel_from_row(row: aiosqlite.Row) -> ChannelSettings:
+def _channel_from_row(row: Row[Any]) -> ChannelSettings:
     return ChannelSettings(
-        conversation=ConversationRef(
-            Platform(row["platform"]), row["workspace_id"], row["channel_id"]
-        ),
-        language=row["language"],
-        subscribed=bool(row["subscribed"]),
-        weekday=row["weekday"],
-        time=row["time"],
-        timezone=row["timezone"],
-        digest_size=row["digest_size"],
-        topics=tuple(json.loads(row["topics_json"])),
-        meeting_weekday=row["meeting_weekday"],
-        meeting_time=row["meeting_time"],
-        auto_pick_hours=row["auto_pick_hours"],
-        muted_topics=tuple(json.loads(row["muted_topics_json"])),
+        conversation=ConversationRef(Platform(row.platform), row.workspace_id, row.channel_id),
+        language=row.language,
+        subscribed=bool(row.subscribed),
+        weekday=row.weekday,
+        time=row.time,
+        timezone=row.timezone,
+        digest_size=row.digest_size,
+        topics=tuple(json.loads(row.topics_json)),
+        meeting_weekday=row.meeting_weekday,
+        meeting_time=row.meeting_time,
+        auto_pick_hours=row.auto_pick_hours,
+        muted_topics=tuple(json.loads(row.muted_topics_json)),
         topic_weights=tuple(
-            (str(topic), float(weight)) for topic, weight in json.loads(row["topic_weights_json"])
+            (str(topic), float(weight)) for topic, weight in json.loads(row.topic_weights_json)
         ),
-        categories=tuple(json.loads(row["categories_json"])),
-        sources=tuple(json.loads(row["sources_json"])),
+        categories=tuple(json.loads(row.categories_json)),
+        sources=tuple(json.loads(row.sources_json)),
     )

@@ -1,11 +1,12 @@
-"""SQLite's failures as one error a person can act on (`StoreUnavailable`).
+"""The database's failures as one error a person can act on (`StoreUnavailable`).
 
-`translate` maps an `sqlite3.Error` (or an `OSError` met while opening) to the message
-naming the file and what to do; `StoreConnection` is the `sqlite3.Connection` factory
-the store connects with, so every statement and commit of every table module raises
-`StoreUnavailable` instead of a bare `sqlite3` error. A failed statement also rolls its
-transaction back, so a half-done write (an UPDATE whose INSERT hit a full disk) can never
-be committed later by an unrelated commit.
+`translate` maps an `sqlite3.Error`, a `psycopg.Error` (either as SQLAlchemy wraps it) or
+an `OSError` met while opening to the message naming the database and what to do. The
+store's connections (bot/store/lanes.py) pass every failure of every statement through
+it, inside the transaction, so the transaction is rolled back with the fault: a half-done
+write (an UPDATE whose INSERT hit a full disk) can never be committed later. A fault
+means the same on both backends (the same `kind`); errors of the code itself (a
+constraint, an SQL mistake) keep their own type and traceback.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
-from collections.abc import Iterable
-from typing import Any, NoReturn
-from urllib.parse import unquote, urlsplit
+
+import psycopg
+from sqlalchemy.exc import DBAPIError
 
 from bot.errors import StoreUnavailable
 
@@ -47,11 +48,27 @@ def damaged(path: str, detail: str) -> StoreUnavailable:
     return StoreUnavailable(path, f"is damaged ({detail})", RESTORE, "damaged")
 
 
+UNREACHABLE = (
+    "check PAPERCLUB_DB_URL and that the PostgreSQL server is running and accepts this "
+    "user, then run paperclub again"
+)
+
+
+def driver_error(error: BaseException) -> BaseException:
+    """The driver's own exception inside SQLAlchemy's wrapper (what a log should show)."""
+    if isinstance(error, DBAPIError) and isinstance(error.orig, BaseException):
+        return error.orig
+    return error
+
+
 def translate(error: BaseException, path: str) -> StoreUnavailable | None:
     """The StoreUnavailable for a storage fault, or None for an error of the code itself
     (a constraint, an SQL mistake), which must keep its own type and traceback."""
+    error = driver_error(error)
     if isinstance(error, StoreUnavailable):
         return error
+    if isinstance(error, psycopg.Error):
+        return _postgres(error, path)
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
         if code is None:
@@ -103,99 +120,50 @@ def translate(error: BaseException, path: str) -> StoreUnavailable | None:
     return None
 
 
-class StoreCursor(sqlite3.Cursor):
-    """A cursor whose failures are StoreUnavailable (see the module docstring)."""
-
-    def _fail(self, error: sqlite3.Error) -> NoReturn:
-        connection = self.connection
-        assert isinstance(connection, StoreConnection)
-        connection.fail(error)
-
-    def execute(self, sql: str, parameters: Any = (), /) -> StoreCursor:
-        try:
-            super().execute(sql, parameters)
-        except sqlite3.Error as error:
-            self._fail(error)
-        return self
-
-    def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> StoreCursor:
-        try:
-            super().executemany(sql, seq_of_parameters)
-        except sqlite3.Error as error:
-            self._fail(error)
-        return self
-
-    def executescript(self, sql_script: str, /) -> StoreCursor:
-        try:
-            super().executescript(sql_script)
-        except sqlite3.Error as error:
-            self._fail(error)
-        return self
-
-    def fetchone(self) -> Any:
-        try:
-            return super().fetchone()
-        except sqlite3.Error as error:
-            self._fail(error)
-
-    def fetchmany(self, size: int | None = 1) -> list[Any]:
-        try:
-            return super().fetchmany(self.arraysize if size is None else size)
-        except sqlite3.Error as error:
-            self._fail(error)
-
-    def fetchall(self) -> list[Any]:
-        try:
-            return super().fetchall()
-        except sqlite3.Error as error:
-            self._fail(error)
-
-
-class StoreConnection(sqlite3.Connection):
-    """`sqlite3.connect(path, factory=StoreConnection)`: every cursor is a StoreCursor."""
-
-    def __init__(self, database: str, *args: Any, **kwargs: Any) -> None:
-        if database == ":memory:":
-            self.shown_path = database
-        elif database.startswith("file:"):  # a read-only open: file:///...?mode=ro
-            self.shown_path = shown_path(unquote(urlsplit(database).path))
-        else:
-            self.shown_path = shown_path(database)
-        try:
-            super().__init__(database, *args, **kwargs)
-        except sqlite3.Error as error:
-            translated = translate(error, self.shown_path)
-            if translated is None:
-                raise
-            raise translated from error
-
-    def fail(self, error: sqlite3.Error) -> NoReturn:
-        """Raise StoreUnavailable for a storage fault (after rolling the transaction back),
-        else the error itself."""
-        translated = translate(error, self.shown_path)
-        if translated is None:
-            raise error
-        if self.in_transaction:
-            try:
-                super().rollback()
-            except sqlite3.Error:
-                pass  # the transaction went with the fault; nothing is left to undo
-        raise translated from error
-
-    def cursor(self, factory: Any = None) -> StoreCursor:  # type: ignore[override]
-        return super().cursor(StoreCursor)
-
-    def execute(self, sql: str, parameters: Any = (), /) -> StoreCursor:
-        return self.cursor().execute(sql, parameters)
-
-    def executemany(self, sql: str, parameters: Iterable[Any], /) -> StoreCursor:
-        return self.cursor().executemany(sql, parameters)
-
-    def executescript(self, sql_script: str, /) -> StoreCursor:
-        return self.cursor().executescript(sql_script)
-
-    def commit(self) -> None:
-        try:
-            super().commit()
-        except sqlite3.Error as error:
-            self.fail(error)
+def _postgres(error: psycopg.Error, path: str) -> StoreUnavailable | None:
+    """PostgreSQL's SQLSTATE classes (https://www.postgresql.org/docs/current/errcodes-appendix.html)
+    as the kinds SQLite's result codes give."""
+    state = error.sqlstate or ""
+    detail = (str(error).strip().splitlines() or ["no detail"])[0][:200]
+    if state in ("XX001", "XX002"):
+        return damaged(path, detail)
+    if state == "53100":
+        return StoreUnavailable(
+            path,
+            "could not be written because the server's disk is full",
+            "free disk space on the database server, then run paperclub again (nothing "
+            "written before was lost)",
+            "disk_full",
+        )
+    if state in ("42501", "25006"):
+        return StoreUnavailable(
+            path,
+            f"cannot be written by this user ({detail})",
+            "grant the PostgreSQL user in PAPERCLUB_DB_URL the right to write the "
+            "database's tables (or use another user)",
+            "permissions",
+        )
+    if state.startswith("58"):
+        return StoreUnavailable(
+            path,
+            f"could not be read or written ({detail})",
+            "check the database server's disk and log, then run paperclub again",
+            "io",
+        )
+    if state in ("55P03", "40P01", "57014"):
+        return StoreUnavailable(
+            path,
+            f"stayed locked by another session for longer than the timeout ({detail})",
+            "end the other session that holds the lock, then try again",
+            "busy",
+        )
+    if (
+        not state
+        or state.startswith("08")
+        or state.startswith("57P")
+        or state in ("53300", "28000", "28P01", "3D000")
+    ) and isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+        return StoreUnavailable(
+            path, f"could not be reached ({detail})", UNREACHABLE, "unreachable"
+        )
+    return None

@@ -1,6 +1,13 @@
-"""Numbered schema migrations; `PRAGMA user_version` records how many were applied.
+"""Numbered schema migrations, one script each for both backends.
 
-Append a new entry to add a migration; never edit an applied one.
+SQLite records how many were applied in `PRAGMA user_version`; PostgreSQL in the
+`schema_migrations` table (one row per migration, with when it ran). Append a new entry
+to add a migration; never edit an applied one.
+
+A script is portable SQL with three words left to the backend (`render`): `{moment}` (an
+instant: TEXT holding ISO 8601 on SQLite, TIMESTAMPTZ on PostgreSQL), `{serial_id}` (an
+integer key the database numbers) and `{blob}` (bytes). Statements are separated by `;`
+at the end of a line and contain no other `;`; a literal brace is written `{{` `}}`.
 """
 
 from __future__ import annotations
@@ -14,24 +21,24 @@ MIGRATIONS: tuple[str, ...] = (
         title TEXT NOT NULL,
         authors_json TEXT NOT NULL,
         abstract TEXT NOT NULL,
-        published TEXT NOT NULL,
-        updated TEXT NOT NULL,
+        published {moment} NOT NULL,
+        updated {moment} NOT NULL,
         primary_category TEXT NOT NULL,
         categories_json TEXT NOT NULL,
-        fetched_at TEXT NOT NULL
+        fetched_at {moment} NOT NULL
     );
     CREATE TABLE summaries (
         arxiv_id TEXT NOT NULL,
         language TEXT NOT NULL,
         payload_json TEXT NOT NULL,
-        created_at TEXT NOT NULL,
+        created_at {moment} NOT NULL,
         PRIMARY KEY (arxiv_id, language)
     );
     CREATE TABLE paper_texts (
         key TEXT PRIMARY KEY,
         source TEXT NOT NULL,
         payload_json TEXT NOT NULL,
-        created_at TEXT NOT NULL
+        created_at {moment} NOT NULL
     );
     CREATE TABLE posts (
         key TEXT PRIMARY KEY,
@@ -43,8 +50,8 @@ MIGRATIONS: tuple[str, ...] = (
         state TEXT NOT NULL CHECK (state IN ('reserved', 'root_posted', 'complete')),
         root_id TEXT,
         replies_done INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
+        created_at {moment} NOT NULL,
+        updated_at {moment} NOT NULL
     );
     CREATE INDEX posts_by_channel ON posts (platform, workspace_id, channel_id, arxiv_id);
     CREATE TABLE threads (
@@ -53,11 +60,11 @@ MIGRATIONS: tuple[str, ...] = (
         channel_id TEXT NOT NULL,
         root_id TEXT NOT NULL,
         arxiv_id TEXT NOT NULL,
-        created_at TEXT NOT NULL,
+        created_at {moment} NOT NULL,
         PRIMARY KEY (platform, workspace_id, channel_id, root_id)
     );
     CREATE TABLE turns (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        {serial_id},
         platform TEXT NOT NULL,
         workspace_id TEXT NOT NULL,
         channel_id TEXT NOT NULL,
@@ -65,7 +72,7 @@ MIGRATIONS: tuple[str, ...] = (
         role TEXT NOT NULL,
         author_id TEXT NOT NULL,
         text TEXT NOT NULL,
-        created_at TEXT NOT NULL
+        created_at {moment} NOT NULL
     );
     CREATE INDEX turns_by_thread ON turns (platform, workspace_id, channel_id, root_id, id);
     CREATE TABLE channels (
@@ -82,8 +89,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, workspace_id, channel_id)
     );
     CREATE TABLE usage (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
+        {serial_id},
+        at {moment} NOT NULL,
         platform TEXT NOT NULL,
         workspace_id TEXT NOT NULL,
         channel_id TEXT NOT NULL,
@@ -98,7 +105,7 @@ MIGRATIONS: tuple[str, ...] = (
         channel_id TEXT NOT NULL,
         arxiv_id TEXT NOT NULL,
         submitted_by TEXT NOT NULL,
-        created_at TEXT NOT NULL,
+        created_at {moment} NOT NULL,
         PRIMARY KEY (platform, workspace_id, channel_id, arxiv_id)
     );
     """,
@@ -109,7 +116,7 @@ MIGRATIONS: tuple[str, ...] = (
         platform TEXT NOT NULL,
         workspace_id TEXT NOT NULL,
         channel_id TEXT NOT NULL,
-        last_run TEXT NOT NULL,
+        last_run {moment} NOT NULL,
         PRIMARY KEY (platform, workspace_id, channel_id)
     );
     CREATE TABLE votes (
@@ -118,7 +125,7 @@ MIGRATIONS: tuple[str, ...] = (
         channel_id TEXT NOT NULL,
         arxiv_id TEXT NOT NULL,
         member_id TEXT NOT NULL,
-        created_at TEXT NOT NULL,
+        created_at {moment} NOT NULL,
         PRIMARY KEY (platform, workspace_id, channel_id, arxiv_id, member_id)
     );
     CREATE TABLE sessions (
@@ -130,9 +137,9 @@ MIGRATIONS: tuple[str, ...] = (
         votes INTEGER NOT NULL,
         presenter_id TEXT,
         presenter_name TEXT,
-        meeting_at TEXT,
-        reminded_for TEXT,
-        created_at TEXT NOT NULL,
+        meeting_at {moment},
+        reminded_for {moment},
+        created_at {moment} NOT NULL,
         PRIMARY KEY (platform, workspace_id, channel_id, arxiv_id)
     );
     CREATE INDEX sessions_by_meeting ON sessions (meeting_at);
@@ -141,8 +148,8 @@ MIGRATIONS: tuple[str, ...] = (
         workspace_id TEXT NOT NULL,
         member_id TEXT NOT NULL,
         arxiv_id TEXT NOT NULL,
-        saved_at TEXT NOT NULL,
-        read_at TEXT,
+        saved_at {moment} NOT NULL,
+        read_at {moment},
         PRIMARY KEY (platform, workspace_id, member_id, arxiv_id)
     );
     """,
@@ -152,8 +159,8 @@ MIGRATIONS: tuple[str, ...] = (
         key TEXT PRIMARY KEY,
         model TEXT NOT NULL,
         dims INTEGER NOT NULL,
-        data BLOB NOT NULL,
-        created_at TEXT NOT NULL
+        data {blob} NOT NULL,
+        created_at {moment} NOT NULL
     );
     """,
     # 4: each channel's weekly meeting and automatic pick, and which paper was picked
@@ -166,10 +173,10 @@ MIGRATIONS: tuple[str, ...] = (
         platform TEXT NOT NULL,
         workspace_id TEXT NOT NULL,
         channel_id TEXT NOT NULL,
-        meeting_at TEXT NOT NULL,
+        meeting_at {moment} NOT NULL,
         arxiv_id TEXT,
         done INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
+        created_at {moment} NOT NULL,
         PRIMARY KEY (platform, workspace_id, channel_id, meeting_at)
     );
     """,
@@ -184,7 +191,7 @@ MIGRATIONS: tuple[str, ...] = (
         author_id TEXT NOT NULL,
         question TEXT NOT NULL,
         language TEXT NOT NULL,
-        started_at TEXT NOT NULL,
+        started_at {moment} NOT NULL,
         PRIMARY KEY (platform, workspace_id, channel_id, message_id)
     );
     """,
@@ -218,7 +225,7 @@ MIGRATIONS: tuple[str, ...] = (
         passages_json TEXT NOT NULL,
         citations_json TEXT NOT NULL,
         language TEXT NOT NULL,
-        created_at TEXT NOT NULL,
+        created_at {moment} NOT NULL,
         PRIMARY KEY (platform, workspace_id, channel_id, message_id)
     );
     CREATE INDEX answer_records_by_message ON answer_records (platform, workspace_id, message_id);
@@ -229,17 +236,51 @@ MIGRATIONS: tuple[str, ...] = (
         message_id TEXT NOT NULL,
         member_id TEXT NOT NULL,
         rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
-        created_at TEXT NOT NULL,
+        created_at {moment} NOT NULL,
         PRIMARY KEY (platform, workspace_id, channel_id, message_id, member_id)
     );
     CREATE TABLE club_notes (
         key TEXT PRIMARY KEY,
         message_id TEXT,
-        created_at TEXT NOT NULL
+        created_at {moment} NOT NULL
     );
     CREATE TABLE club_checks (
         name TEXT PRIMARY KEY,
-        checked_at TEXT NOT NULL
+        checked_at {moment} NOT NULL
     );
     """,
+    # 9: what several processes must share: events seen (Slack's redeliveries, answered
+    # once whichever process receives them), and the index that counts a member's
+    # recent questions
+    """
+    CREATE TABLE seen_events (
+        key TEXT PRIMARY KEY,
+        expires_at {moment} NOT NULL
+    );
+    CREATE INDEX seen_events_by_expiry ON seen_events (expires_at);
+    CREATE INDEX turns_by_author ON turns (platform, workspace_id, author_id, created_at);
+    """,
 )
+
+_WORDS: dict[str, dict[str, str]] = {
+    "sqlite": {
+        "moment": "TEXT",
+        "serial_id": "id INTEGER PRIMARY KEY AUTOINCREMENT",
+        "blob": "BLOB",
+    },
+    "postgresql": {
+        "moment": "TIMESTAMPTZ",
+        "serial_id": "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        "blob": "BYTEA",
+    },
+}
+
+
+def render(script: str, dialect: str) -> str:
+    """`script` in the SQL of `dialect` ("sqlite" or "postgresql")."""
+    return script.format_map(_WORDS[dialect])
+
+
+def statements(script: str, dialect: str) -> list[str]:
+    """The rendered script's statements, one by one (PostgreSQL runs them so)."""
+    return [part.strip() for part in render(script, dialect).split(";\n") if part.strip()]

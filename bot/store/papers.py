@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import Table, case, delete, select
 
 from bot.domain import (
     Citation,
@@ -17,7 +17,8 @@ from bot.domain import (
     Summary,
     SummaryEngine,
 )
-from bot.store.rows import Rows, now_iso
+from bot.store import schema
+from bot.store.rows import Rows, now
 
 
 class PaperRows(Rows):
@@ -26,51 +27,58 @@ class PaperRows(Rows):
     async def save_paper(self, paper: Paper) -> None:
         """Insert or update a paper. An empty comment or code link never erases a known one:
         an arXiv lookup does not know the code repository Hugging Face listed last week."""
-        await self._db.execute(
-            "INSERT INTO papers (arxiv_id, version, title, authors_json, abstract, published, "
-            "updated, primary_category, categories_json, fetched_at, comment, code_url) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(arxiv_id) DO UPDATE SET "
-            "version=excluded.version, title=excluded.title, authors_json=excluded.authors_json, "
-            "abstract=excluded.abstract, published=excluded.published, updated=excluded.updated, "
-            "primary_category=excluded.primary_category, categories_json=excluded.categories_json, "
-            "fetched_at=excluded.fetched_at, "
-            "comment=CASE WHEN excluded.comment='' THEN papers.comment ELSE excluded.comment END, "
-            "code_url=CASE WHEN excluded.code_url='' THEN papers.code_url "
-            "ELSE excluded.code_url END",
-            (
-                paper.arxiv_id,
-                paper.version,
-                paper.title,
-                json.dumps(list(paper.authors)),
-                paper.abstract,
-                paper.published.isoformat(),
-                paper.updated.isoformat(),
-                paper.primary_category,
-                json.dumps(list(paper.categories)),
-                now_iso(),
-                paper.comment,
-                paper.code_url,
-            ),
+        table = schema.papers
+        statement = self.insert(table).values(
+            arxiv_id=paper.arxiv_id,
+            version=paper.version,
+            title=paper.title,
+            authors_json=json.dumps(list(paper.authors)),
+            abstract=paper.abstract,
+            published=paper.published,
+            updated=paper.updated,
+            primary_category=paper.primary_category,
+            categories_json=json.dumps(list(paper.categories)),
+            fetched_at=now(),
+            comment=paper.comment,
+            code_url=paper.code_url,
         )
-        await self._db.commit()
+        new = statement.excluded
+        replaced = ("version", "title", "authors_json", "abstract", "published", "updated")
+        changes: dict[str, Any] = {name: new[name] for name in replaced}
+        changes |= {
+            "primary_category": new.primary_category,
+            "categories_json": new.categories_json,
+            "fetched_at": new.fetched_at,
+            "comment": case((new.comment == "", table.c.comment), else_=new.comment),
+            "code_url": case((new.code_url == "", table.c.code_url), else_=new.code_url),
+        }
+        async with self.transaction() as db:
+            await db.execute(
+                statement.on_conflict_do_update(index_elements=["arxiv_id"], set_=changes)
+            )
+
+    async def _replace(self, table: Table, values: dict[str, Any]) -> None:
+        async with self.transaction() as db:
+            await db.execute(self.upsert(table, values))
 
     async def paper(self, arxiv_id: str) -> Paper | None:
-        async with self._db.execute("SELECT * FROM papers WHERE arxiv_id=?", (arxiv_id,)) as cur:
-            row = await cur.fetchone()
+        table = schema.papers
+        async with self.reading() as db:
+            row = (await db.execute(select(table).where(table.c.arxiv_id == arxiv_id))).first()
         if row is None:
             return None
         return Paper(
-            arxiv_id=row["arxiv_id"],
-            version=row["version"],
-            title=row["title"],
-            authors=tuple(json.loads(row["authors_json"])),
-            abstract=row["abstract"],
-            published=datetime.fromisoformat(row["published"]),
-            updated=datetime.fromisoformat(row["updated"]),
-            primary_category=row["primary_category"],
-            categories=tuple(json.loads(row["categories_json"])),
-            comment=row["comment"],
-            code_url=row["code_url"],
+            arxiv_id=row.arxiv_id,
+            version=row.version,
+            title=row.title,
+            authors=tuple(json.loads(row.authors_json)),
+            abstract=row.abstract,
+            published=row.published,
+            updated=row.updated,
+            primary_category=row.primary_category,
+            categories=tuple(json.loads(row.categories_json)),
+            comment=row.comment,
+            code_url=row.code_url,
         )
 
     # Summaries (cached per paper and language, shared by every channel) --------
@@ -89,26 +97,29 @@ class PaperRows(Rows):
             "title_translated": summary.title_translated,
             "notes": list(summary.notes),
         }
-        await self._db.execute(
-            "INSERT OR REPLACE INTO summaries VALUES (?,?,?,?)",
-            (
-                summary.arxiv_id,
-                summary.language,
-                json.dumps(payload, ensure_ascii=False),
-                now_iso(),
-            ),
+        await self._replace(
+            schema.summaries,
+            {
+                "arxiv_id": summary.arxiv_id,
+                "language": summary.language,
+                "payload_json": json.dumps(payload, ensure_ascii=False),
+                "created_at": now(),
+            },
         )
-        await self._db.commit()
 
     async def summary(self, arxiv_id: str, language: str) -> Summary | None:
-        async with self._db.execute(
-            "SELECT payload_json FROM summaries WHERE arxiv_id=? AND language=?",
-            (arxiv_id, language),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
+        table = schema.summaries
+        async with self.reading() as db:
+            payload = (
+                await db.execute(
+                    select(table.c.payload_json).where(
+                        table.c.arxiv_id == arxiv_id, table.c.language == language
+                    )
+                )
+            ).scalar()
+        if payload is None:
             return None
-        data = json.loads(row[0])
+        data = json.loads(payload)
         return Summary(
             arxiv_id=arxiv_id,
             language=language,
@@ -128,47 +139,65 @@ class PaperRows(Rows):
     # Full texts (the reading module serialises them) ---------------------------
 
     async def save_text(self, key: str, source: str, payload: dict[str, Any]) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO paper_texts VALUES (?,?,?,?)",
-            (key, source, json.dumps(payload, ensure_ascii=False), now_iso()),
+        await self._replace(
+            schema.paper_texts,
+            {
+                "key": key,
+                "source": source,
+                "payload_json": json.dumps(payload, ensure_ascii=False),
+                "created_at": now(),
+            },
         )
-        await self._db.commit()
 
     async def text(self, key: str) -> dict[str, Any] | None:
-        async with self._db.execute(
-            "SELECT payload_json FROM paper_texts WHERE key=?", (key,)
-        ) as cur:
-            row = await cur.fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        table = schema.paper_texts
+        async with self.reading() as db:
+            payload = (
+                await db.execute(select(table.c.payload_json).where(table.c.key == key))
+            ).scalar()
+        return None if payload is None else dict(json.loads(payload))
 
     async def forget_text(self, arxiv_id: str) -> None:
         """A new version of the paper: its stored text, chunk vectors and summaries go, so
         the next read fetches and summarises the new one."""
-        await self._db.execute("DELETE FROM paper_texts WHERE key=?", (arxiv_id,))
-        await self._db.execute("DELETE FROM paper_vectors WHERE key=?", (arxiv_id,))
-        await self._db.execute("DELETE FROM summaries WHERE arxiv_id=?", (arxiv_id,))
-        await self._db.commit()
+        async with self.transaction() as db:
+            await db.execute(delete(schema.paper_texts).where(schema.paper_texts.c.key == arxiv_id))
+            await db.execute(
+                delete(schema.paper_vectors).where(schema.paper_vectors.c.key == arxiv_id)
+            )
+            await db.execute(
+                delete(schema.summaries).where(schema.summaries.c.arxiv_id == arxiv_id)
+            )
 
     async def save_vectors(self, key: str, model: str, vectors: npt.ArrayLike) -> None:
         """Chunk embeddings as packed float32 (a long paper's are about 0.7 MB)."""
         packed = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
         dims = int(packed.shape[1]) if packed.ndim == 2 and len(packed) else 0
-        await self._db.execute(
-            "INSERT OR REPLACE INTO paper_vectors VALUES (?,?,?,?,?)",
-            (key, model, dims, packed.tobytes(), now_iso()),
+        await self._replace(
+            schema.paper_vectors,
+            {
+                "key": key,
+                "model": model,
+                "dims": dims,
+                "data": packed.tobytes(),
+                "created_at": now(),
+            },
         )
-        await self._db.commit()
 
     async def vectors(self, key: str, model: str) -> npt.NDArray[np.float32] | None:
         """The float32 rows saved for `key` (read-only: they are shared, never written)."""
-        async with self._db.execute(
-            "SELECT dims, data FROM paper_vectors WHERE key=? AND model=?", (key, model)
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None or not row[0]:
+        table = schema.paper_vectors
+        async with self.reading() as db:
+            row = (
+                await db.execute(
+                    select(table.c.dims, table.c.data).where(
+                        table.c.key == key, table.c.model == model
+                    )
+                )
+            ).first()
+        if row is None or not row.dims:
             return None
-        dims = int(row[0])
-        return np.frombuffer(row[1], dtype=np.float32).reshape(-1, dims)
+        return np.frombuffer(bytes(row.data), dtype=np.float32).reshape(-1, int(row.dims))
 
 
 def _citation_json(citation: Citation) -> dict[str, Any]:

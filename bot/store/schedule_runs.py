@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from bot.domain import ConversationRef
 from bot.store.db import Store
-
-
-def conversation_key(conversation: ConversationRef) -> tuple[str, str, str]:
-    return (str(conversation.platform), conversation.workspace_id, conversation.channel_id)
+from bot.store.rows import conv_params, in_conversation
+from bot.store.schema import schedule_runs
 
 
 class ScheduleRuns:
@@ -17,20 +17,30 @@ class ScheduleRuns:
     or when the channel was first scheduled, so nothing from before that counts as missed."""
 
     def __init__(self, store: Store) -> None:
-        self._db = store.connection
+        self._store = store
 
     async def last_run(self, conversation: ConversationRef) -> datetime | None:
-        async with self._db.execute(
-            "SELECT last_run FROM schedule_runs WHERE platform=? AND workspace_id=? AND channel_id=?",
-            conversation_key(conversation),
-        ) as cur:
-            row = await cur.fetchone()
-        return None if row is None else datetime.fromisoformat(row[0])
+        async with self._store.reading() as db:
+            moment: datetime | None = (
+                await db.execute(
+                    select(schedule_runs.c.last_run).where(
+                        in_conversation(schedule_runs, conversation)
+                    )
+                )
+            ).scalar()
+        return moment
 
     async def record(self, conversation: ConversationRef, moment: datetime) -> None:
-        await self._db.execute(
-            "INSERT INTO schedule_runs VALUES (?,?,?,?) ON CONFLICT(platform, workspace_id, "
-            "channel_id) DO UPDATE SET last_run=excluded.last_run",
-            (*conversation_key(conversation), moment.isoformat()),
+        platform, workspace_id, channel_id = conv_params(conversation)
+        statement = self._store.insert(schedule_runs).values(
+            platform=platform,
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            last_run=moment,
         )
-        await self._db.commit()
+        statement = statement.on_conflict_do_update(
+            index_elements=["platform", "workspace_id", "channel_id"],
+            set_={"last_run": statement.excluded.last_run},
+        )
+        async with self._store.transaction() as db:
+            await db.execute(statement)

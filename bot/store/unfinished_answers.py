@@ -1,16 +1,20 @@
 """Answers being written: a row from the first "…" until the answer is stored.
 
 A process killed mid-answer leaves its row, and the half-written message on the
-platform; the next start finds both (see `Answers.mark_interrupted`).
+platform; the next start finds both (see `Answers.mark_interrupted`). The rows also
+count as questions asked, for the per-member limit (`Store.member_questions_since`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
 
 from bot.domain import ConversationRef, MessageRef, Platform, ThreadRef
 from bot.store.db import Store
+from bot.store.rows import conv_params, in_conversation, now
+from bot.store.schema import unfinished_answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,55 +27,53 @@ class UnfinishedAnswer:
 
 class UnfinishedAnswers:
     def __init__(self, store: Store) -> None:
-        self._db = store.connection
+        self._store = store
 
     async def begin(
         self, message: MessageRef, author_id: str, question: str, language: str
     ) -> None:
         assert message.thread is not None  # an answer is always in a thread
-        c = message.conversation
-        await self._db.execute(
-            "INSERT OR REPLACE INTO unfinished_answers VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                str(c.platform),
-                c.workspace_id,
-                c.channel_id,
-                message.thread.root_id,
-                message.message_id,
-                author_id,
-                question,
-                language,
-                datetime.now(UTC).isoformat(),
-            ),
-        )
-        await self._db.commit()
+        platform, workspace_id, channel_id = conv_params(message.conversation)
+        values = {
+            "platform": platform,
+            "workspace_id": workspace_id,
+            "channel_id": channel_id,
+            "root_id": message.thread.root_id,
+            "message_id": message.message_id,
+            "author_id": author_id,
+            "question": question,
+            "language": language,
+            "started_at": now(),
+        }
+        async with self._store.transaction() as db:
+            await db.execute(self._store.upsert(unfinished_answers, values))
 
     async def finish(self, message: MessageRef) -> None:
-        c = message.conversation
-        await self._db.execute(
-            "DELETE FROM unfinished_answers WHERE platform=? AND workspace_id=? AND "
-            "channel_id=? AND message_id=?",
-            (str(c.platform), c.workspace_id, c.channel_id, message.message_id),
-        )
-        await self._db.commit()
+        async with self._store.transaction() as db:
+            await db.execute(
+                delete(unfinished_answers).where(
+                    in_conversation(unfinished_answers, message.conversation),
+                    unfinished_answers.c.message_id == message.message_id,
+                )
+            )
 
     async def all(self) -> list[UnfinishedAnswer]:
-        async with self._db.execute(
-            "SELECT * FROM unfinished_answers ORDER BY started_at"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        async with self._store.reading() as db:
+            rows = (
+                await db.execute(
+                    select(unfinished_answers).order_by(unfinished_answers.c.started_at)
+                )
+            ).all()
         answers = []
         for r in rows:
-            conversation = ConversationRef(
-                Platform(r["platform"]), r["workspace_id"], r["channel_id"]
-            )
-            thread = ThreadRef(conversation, r["root_id"])
+            conversation = ConversationRef(Platform(r.platform), r.workspace_id, r.channel_id)
+            thread = ThreadRef(conversation, r.root_id)
             answers.append(
                 UnfinishedAnswer(
-                    MessageRef(conversation, r["message_id"], thread),
-                    r["author_id"],
-                    r["question"],
-                    r["language"],
+                    MessageRef(conversation, r.message_id, thread),
+                    r.author_id,
+                    r.question,
+                    r.language,
                 )
             )
         return answers

@@ -40,7 +40,7 @@ from bot.sources.ranking import (
 )
 from bot.sources.submissions import SubmissionSource
 from bot.store import PostRecord, PostState, Store
-from bot.store.submissions import SqliteSubmissions
+from bot.store.submissions import StoredSubmissions
 from bot.text import t
 from bot.usecases.channels import Channels
 from bot.usecases.papers import Papers, PreparedPaper
@@ -55,7 +55,7 @@ class Digest:
         self,
         store: Store,
         sources: Sequence[PaperSource],
-        submissions: SqliteSubmissions,
+        submissions: StoredSubmissions,
         catalog: PaperCatalog,
         papers: Papers,
         channels: Channels,
