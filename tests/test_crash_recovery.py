@@ -7,16 +7,17 @@ between a root and its replies or between replies, with a few milliseconds of ji
 restarts it, and finally lets it finish. A process is stopped (SIGSTOP) the moment its
 kill point is seen, so the number of kills does not depend on how loaded the machine is. Afterwards every paper appears exactly once in
 the channel, every thread has each of its replies exactly once, and SQLite's integrity
-check passes. Chains run in parallel, each in its own directory.
+check passes; on SQLite and on PostgreSQL. Chains run in parallel, each in its own
+directory (and database).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from bot.store import Store
 from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.openai_server import OpenAIServer
@@ -45,6 +48,7 @@ RUN_TIMEOUT = 40.0
 class Chain:
     seed: int
     folder: Path
+    database: Path | str  # the SQLite file in `folder`, or a PostgreSQL URL
     kills: list[str] = field(default_factory=list)
     runs: int = 0
 
@@ -118,14 +122,23 @@ def run_chain(chain: Chain, env: dict[str, str], model: OpenAIServer) -> None:
         return
 
 
+@pytest.mark.timeout(600)  # ~20 restarts of the CLI per chain on a loaded 2-core machine
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_digest_killed_at_20_seeded_points_posts_everything_exactly_once(
-    arxiv_server: ArxivServer, slow_model: OpenAIServer, tmp_path: Path
+    arxiv_server: ArxivServer,
+    slow_model: OpenAIServer,
+    tmp_path: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     chains = []
     for index in range(CHAINS):
         folder = tmp_path / f"chain{index}"
         folder.mkdir()
-        chains.append(Chain(SEEDS[index], folder))
+        database: Path | str = folder / "paperclub.db"
+        if backend == "postgresql":
+            database = request.getfixturevalue("postgres_server").new_database()
+        chains.append(Chain(SEEDS[index], folder, database))
     envs = [
         loopback_env(
             arxiv_server,
@@ -134,6 +147,7 @@ def test_digest_killed_at_20_seeded_points_posts_everything_exactly_once(
             OPENAI_API_KEY="sk-crash-recovery-0123",
             OPENAI_BASE_URL=slow_model.base_url,
             PAPERCLUB_DIGEST_CONCURRENCY="2",
+            PAPERCLUB_DB_URL=str(chain.database) if backend == "postgresql" else "",
         )
         for chain in chains
     ]
@@ -147,6 +161,27 @@ def test_digest_killed_at_20_seeded_points_posts_everything_exactly_once(
     assert sum(len(chain.kills) for chain in chains) >= 20, [c.kills for c in chains]
     for chain in chains:
         check_posted_exactly_once(chain)
+
+
+async def stored_posts(
+    database: Path | str,
+) -> tuple[str, list[tuple[str, int]], list[tuple[str]], set[str]]:
+    async with Store.open(database, read_only=True) as store:
+        integrity = await store.integrity_check()
+        async with store.reading() as db:
+            states = await db.execute(
+                text("SELECT state, replies_done FROM posts WHERE key NOT LIKE 'digest-header:%'")
+            )
+            header = await db.execute(
+                text("SELECT state FROM posts WHERE key LIKE 'digest-header:%'")
+            )
+            keys = await db.execute(text("SELECT key FROM posts"))
+            return (
+                integrity,
+                [(str(r[0]), int(r[1])) for r in states],
+                [(str(r[0]),) for r in header],
+                {str(k) for k in keys.scalars()},
+            )
 
 
 def check_posted_exactly_once(chain: Chain) -> None:
@@ -166,19 +201,9 @@ def check_posted_exactly_once(chain: Chain) -> None:
             f"{root['key']}#{index}" for index in range(REPLIES_PER_PAPER)
         ], (root["title"], chain.kills)
 
-    database = sqlite3.connect(chain.folder / "paperclub.db")
-    try:
-        assert database.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        states = database.execute(
-            "SELECT state, replies_done FROM posts WHERE key NOT LIKE 'digest-header:%'"
-        ).fetchall()
-        header_state = database.execute(
-            "SELECT state FROM posts WHERE key LIKE 'digest-header:%'"
-        ).fetchall()
-        digest_roots = {r["key"] for r in roots}
-        stored = {row[0] for row in database.execute("SELECT key FROM posts")}
-    finally:
-        database.close()
+    integrity, states, header_state, stored = asyncio.run(stored_posts(chain.database))
+    assert integrity == "ok"
+    digest_roots = {r["key"] for r in roots}
     assert stored == digest_roots | {headers[0]["key"]}
     assert header_state == [("complete",)]
     assert states == [("complete", REPLIES_PER_PAPER)] * PAPERS

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from sqlalchemy import text
 
 from adapters.console import ConsoleChat
 from bot.bootstrap import TERMINAL, Services, bootstrap
@@ -75,8 +76,9 @@ async def terminal(
 
 
 async def posted_rows(paper_club: Services) -> list[tuple[str, str]]:
-    async with paper_club.store.connection.execute("SELECT key, state FROM posts") as cursor:
-        return [(str(r[0]), str(r[1])) for r in await cursor.fetchall()]
+    async with paper_club.store.reading() as db:
+        rows = await db.execute(text("SELECT key, state FROM posts"))
+        return [(str(r[0]), str(r[1])) for r in rows]
 
 
 # -- arXiv API ------------------------------------------------------------------------------------

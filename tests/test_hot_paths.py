@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from rich.console import Console
+from sqlalchemy import text
 
 import bot.usecases.answers
 from adapters.console import ConsoleChat
@@ -139,22 +140,25 @@ async def test_the_first_streamed_edit_does_not_wait_for_the_edit_interval(
     assert len(edits[-2]["text"]) < len(edits[-1]["text"])
 
 
-async def test_quota_reads_do_not_wait_for_an_open_write(tmp_path: Path) -> None:
+async def test_quota_reads_do_not_wait_for_an_open_write(database: Path | str) -> None:
     where = ConversationRef(Platform.SLACK, "T1", "C1")
     since = datetime.now(UTC) - timedelta(days=1)
-    async with Store.open(tmp_path / "q.db") as store:
+    async with Store.open(database) as store:
         await store.record_usage(where, "answer", "m", 10, 5)
-        assert store._reader is not store.connection
-        await store.connection.execute("BEGIN IMMEDIATE")  # the writer is mid-transaction
-        await store.connection.execute(
-            "UPDATE usage SET tokens_in = tokens_in + 100 WHERE workspace_id='T1'"
-        )
-        used = await asyncio.wait_for(store.workspace_tokens_since("slack", "T1", since), 5)
-        assert used == 15  # the last commit, read beside the open write
-        await store.connection.commit()
+        async with store.transaction() as db:  # the writer is mid-transaction
+            await db.execute(
+                text("UPDATE usage SET tokens_in = tokens_in + 100 WHERE workspace_id='T1'")
+            )
+            # Queued behind the open write, this would wait for the block to end: forever.
+            used = await asyncio.wait_for(store.workspace_tokens_since("slack", "T1", since), 60)
+            assert used == 15  # the last commit, read beside the open write
+            asked = store.member_questions_since("slack", "T1", "U1", since)
+            assert await asyncio.wait_for(asked, 60) == []
         assert await store.workspace_tokens_since("slack", "T1", since) == 115
-    async with Store.open(":memory:") as memory:
-        assert memory._reader is memory.connection
+    async with Store.open(":memory:") as memory:  # one connection: hot reads take their turn
+        assert memory._hot_reads is memory._writes
+        await memory.record_usage(where, "answer", "m", 1, 1)
+        assert await memory.workspace_tokens_since("slack", "T1", since) == 2
 
 
 async def test_the_slack_client_reuses_one_session() -> None:

@@ -56,7 +56,7 @@ async def test_migrations_apply_once_and_the_database_is_sound(database: Target)
 async def test_times_are_real_timestamps_on_postgresql(postgres_url: str) -> None:
     async with Store.open(postgres_url) as store:
         async with store.reading() as db:
-            types = dict(
+            types: dict[str, str] = dict(
                 (
                     await db.execute(
                         text(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.domain import Paper
 from bot.errors import StoreUnavailable
@@ -50,7 +51,7 @@ def paper(number: int) -> Paper:
     )
 
 
-async def seed(path: Path, papers: int = 3) -> None:
+async def seed(path: Path | str, papers: int = 3) -> None:
     async with Store.open(path) as store:
         for number in range(papers):
             await store.save_paper(paper(number))
@@ -172,9 +173,9 @@ async def test_a_full_disk_says_free_disk_space_and_keeps_what_was_written(
     async with Store.open(path) as store:
         for number in range(3):
             await store.save_paper(paper(number))
-        db = store.connection
-        [(pages,)] = list(await db.execute_fetchall("PRAGMA page_count"))
-        await db.execute(f"PRAGMA max_page_count={pages}")  # the disk is now full
+        async with store.transaction() as db:
+            pages = (await db.exec_driver_sql("PRAGMA page_count")).scalar()
+            await db.exec_driver_sql(f"PRAGMA max_page_count={pages}")  # the disk is now full
 
         with pytest.raises(StoreUnavailable) as raised:
             await store.save_text("big", "html", {"text": "words " * 50_000})
@@ -185,19 +186,22 @@ async def test_a_full_disk_says_free_disk_space_and_keeps_what_was_written(
         )
         assert isinstance(raised.value.__cause__, sqlite3.OperationalError)  # kept for the log
 
-        # A write of several statements through the connection (as the table modules do):
-        # the one that fails takes the whole transaction with it, so a later commit cannot
-        # store half of it.
-        await db.execute("UPDATE papers SET title='half-done' WHERE arxiv_id='2309.12288'")
+        # A write of several statements in one transaction (as the table modules do): the
+        # one that fails takes the whole transaction with it, so nothing of it is stored.
         with pytest.raises(StoreUnavailable):
-            await db.execute(
-                "INSERT INTO paper_texts VALUES (?,?,?,?)", ("k", "s", "x" * 300_000, "now")
-            )
-        await db.commit()
+            async with store.transaction() as db:
+                await db.execute(
+                    text("UPDATE papers SET title='half-done' WHERE arxiv_id='2309.12288'")
+                )
+                await db.execute(
+                    text("INSERT INTO paper_texts VALUES (:k, :s, :p, :at)"),
+                    {"k": "k", "s": "s", "p": "x" * 300_000, "at": "now"},
+                )
         kept = await store.paper("2309.12288")
         assert kept is not None and kept.title == "Paper 0"
 
-        await db.execute("PRAGMA max_page_count=1073741823")  # space freed: the same store goes on
+        async with store.transaction() as db:  # space freed: the same store goes on
+            await db.exec_driver_sql("PRAGMA max_page_count=1073741823")
         await store.save_text("big", "html", {"text": "words " * 50_000})
 
     async with Store.open(path) as store:
@@ -295,8 +299,8 @@ def test_the_cli_on_a_damaged_file_prints_one_line_and_exits_non_zero(
 # -- one writer per database ----------------------------------------------------------------
 
 
-async def test_one_process_may_open_its_database_twice(tmp_path: Path) -> None:
-    path = tmp_path / "club.db"
+async def test_one_process_may_open_its_database_twice(database: Path | str) -> None:
+    path = database
     async with Store.open(path) as first, Store.open(path) as second:
         await first.save_paper(paper(1))
         assert await second.paper(paper(1).arxiv_id) is not None
@@ -317,22 +321,22 @@ asyncio.run(hold(sys.argv[1]))
 """
 
 
-async def refusal(path: Path) -> StoreUnavailable:
+async def refusal(path: Path | str) -> StoreUnavailable:
     with pytest.raises(StoreUnavailable) as raised:
         async with Store.open(path):
             pass
     return raised.value
 
 
-async def schema_version(path: Path) -> int:
+async def schema_version(path: Path | str) -> int:
     async with Store.open(path) as store:
         return await store.schema_version()
 
 
-async def read_only_titles(path: Path) -> list[str]:
-    async with Store.open(path, read_only=True) as store:
-        rows = await store.connection.execute_fetchall("SELECT title FROM papers ORDER BY 1")
-        return [str(row[0]) for row in rows]
+async def read_only_titles(path: Path | str) -> list[str]:
+    async with Store.open(path, read_only=True) as store, store.reading() as db:
+        rows = await db.execute(text("SELECT title FROM papers ORDER BY 1"))
+        return [str(title) for title in rows.scalars()]
 
 
 async def test_read_only_opens_need_the_file_at_this_schema_and_write_nothing(
@@ -353,15 +357,15 @@ async def test_read_only_opens_need_the_file_at_this_schema_and_write_nothing(
     assert path.read_bytes() == before
 
 
-async def refusal_read_only(path: Path) -> StoreUnavailable:
+async def refusal_read_only(path: Path | str) -> StoreUnavailable:
     with pytest.raises(StoreUnavailable) as raised:
         async with Store.open(path, read_only=True):
             pass
     return raised.value
 
 
-def test_a_second_process_is_refused_naming_the_first_until_it_dies(tmp_path: Path) -> None:
-    path = tmp_path / "club.db"
+def test_a_second_process_is_refused_naming_the_first_until_it_dies(database: Path | str) -> None:
+    path = database
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(path)],
         stdin=subprocess.PIPE,
@@ -383,13 +387,27 @@ def test_a_second_process_is_refused_naming_the_first_until_it_dies(tmp_path: Pa
             "database at a time."
         )
         assert asyncio.run(read_only_titles(path)) == []  # a reader needs no lock
-        holder.send_signal(signal.SIGKILL)  # no clean-up at all: the kernel drops the lock
+        holder.send_signal(signal.SIGKILL)  # no clean-up: the kernel (or the server) drops it
         holder.wait(timeout=30)
     finally:
         if holder.poll() is None:
             holder.kill()
             holder.wait()
-    assert asyncio.run(schema_version(path)) == len(MIGRATIONS)
+    assert asyncio.run(schema_version_once_free(path)) == len(MIGRATIONS)
+
+
+async def schema_version_once_free(path: Path | str) -> int:
+    """The version, opening for writing as soon as the lock is free: the kernel drops a
+    killed holder's flock at once; PostgreSQL drops its session lock once it has seen the
+    connection close (a moment later)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return await schema_version(path)
+        except StoreUnavailable as error:
+            if error.kind != "in_use" or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
 
 
 def wait_for_text(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
@@ -452,3 +470,107 @@ def test_digest_beside_a_running_bot_is_refused_and_nothing_is_posted_twice(
     assert "Posted 0 papers" in again.stdout
     titles = roots(tmp_path)
     assert len(titles) == 10 and max(Counter(titles).values()) == 1
+
+
+# -- PostgreSQL: the same refusals, from the server ------------------------------------------
+
+
+async def test_postgresql_newer_schema_is_refused_and_nothing_changes(postgres_url: str) -> None:
+    import psycopg
+
+    newer = len(MIGRATIONS) + 1
+    with psycopg.connect(postgres_url, autocommit=True) as setup:
+        setup.execute("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY)")
+        setup.execute(f"INSERT INTO schema_migrations VALUES ({newer})")
+        setup.execute("CREATE TABLE papers (arxiv_id TEXT PRIMARY KEY, future_column TEXT)")
+        setup.execute("INSERT INTO papers VALUES ('2309.12288', 'kept')")
+    with pytest.raises(StoreUnavailable) as raised:
+        async with Store.open(postgres_url):
+            pass
+    assert raised.value.kind == "newer"
+    shown = postgres_url.replace("postgresql://", "postgresql://", 1)
+    assert str(raised.value) == (
+        f"The database {shown} was written by a newer paperclub (schema {newer}; this "
+        f"version knows up to {len(MIGRATIONS)}) and was left unchanged: upgrade paperclub "
+        "(pip install -U paperclub) to use it."
+    )
+    with psycopg.connect(postgres_url) as check:
+        tables = check.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+            "ORDER BY 1"
+        ).fetchall()
+        rows = check.execute("SELECT * FROM papers").fetchall()
+    assert tables == [("papers",), ("schema_migrations",)]
+    assert rows == [("2309.12288", "kept")]
+
+
+async def test_postgresql_read_only_opens_need_this_schema_and_write_nothing(
+    postgres_url: str,
+) -> None:
+    empty = await refusal_read_only(postgres_url)
+    assert empty.kind == "older"
+    await seed(postgres_url, papers=2)
+    assert await read_only_titles(postgres_url) == ["Paper 0", "Paper 1"]
+    async with Store.open(postgres_url, read_only=True) as store:
+        with pytest.raises(StoreUnavailable) as raised:
+            await store.save_paper(paper(5))
+    assert raised.value.kind == "permissions"
+    assert "read-only" in str(raised.value)
+    assert await read_only_titles(postgres_url) == ["Paper 0", "Paper 1"]
+
+
+async def test_an_unreachable_server_is_one_sentence_without_the_password() -> None:
+    from tests.postgres_server import free_port
+
+    url = f"postgresql://paperclub:s3cret-pw@127.0.0.1:{free_port()}/club"
+    with pytest.raises(StoreUnavailable) as raised:
+        async with Store.open(url):
+            pass
+    message = str(raised.value)
+    assert raised.value.kind == "unreachable"
+    assert message.startswith(
+        f"The database postgresql://paperclub@127.0.0.1:{url.split(':')[3].split('/')[0]}/club "
+        "could not be reached ("
+    )
+    assert message.endswith(
+        "check PAPERCLUB_DB_URL and that the PostgreSQL server is running and accepts this "
+        "user, then run paperclub again."
+    )
+    assert "s3cret-pw" not in message
+
+
+async def test_sessions_the_server_ends_are_replaced_and_the_store_goes_on(
+    postgres_url: str,
+) -> None:
+    import psycopg
+
+    async with Store.open(postgres_url, exclusive=False) as store:
+        await store.save_paper(paper(1))
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                "datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert ended is not None and ended[0] >= 1
+        assert await store.paper(paper(1).arxiv_id) is not None
+        await store.save_paper(paper(2))
+        assert await store.paper(paper(2).arxiv_id) is not None
+
+
+async def test_a_user_who_may_only_read_is_told_to_grant_writes(postgres_url: str) -> None:
+    import psycopg
+
+    await seed(postgres_url, papers=1)
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS reader")
+        admin.execute("CREATE ROLE reader LOGIN")
+        admin.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader")
+    reader_url = postgres_url.replace("paperclub@", "reader@", 1)
+    with pytest.raises(StoreUnavailable) as raised:  # refused at once, as a read-only file is
+        async with Store.open(reader_url):
+            pass
+    assert raised.value.kind == "permissions"
+    assert str(raised.value).endswith(
+        "grant the PostgreSQL user in PAPERCLUB_DB_URL the right to write the database's "
+        "tables (or use another user)."
+    )

@@ -14,11 +14,15 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import sys
+from typing import TYPE_CHECKING
 
-import psycopg
 from sqlalchemy.exc import DBAPIError
 
 from bot.errors import StoreUnavailable
+
+if TYPE_CHECKING:
+    import psycopg
 
 # Primary result codes (https://www.sqlite.org/rescode.html); extended codes keep them
 # in their low byte.
@@ -67,7 +71,8 @@ def translate(error: BaseException, path: str) -> StoreUnavailable | None:
     error = driver_error(error)
     if isinstance(error, StoreUnavailable):
         return error
-    if isinstance(error, psycopg.Error):
+    psycopg = sys.modules.get("psycopg")  # loaded only by a PostgreSQL store
+    if psycopg is not None and isinstance(error, psycopg.Error):
         return _postgres(error, path)
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
@@ -123,6 +128,8 @@ def translate(error: BaseException, path: str) -> StoreUnavailable | None:
 def _postgres(error: psycopg.Error, path: str) -> StoreUnavailable | None:
     """PostgreSQL's SQLSTATE classes (https://www.postgresql.org/docs/current/errcodes-appendix.html)
     as the kinds SQLite's result codes give."""
+    import psycopg  # already loaded: `error` is one of its exceptions
+
     state = error.sqlstate or ""
     detail = (str(error).strip().splitlines() or ["no detail"])[0][:200]
     if state in ("XX001", "XX002"):

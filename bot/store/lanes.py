@@ -22,7 +22,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.faults import driver_error, translate
@@ -44,17 +44,29 @@ async def _translated(shown: str) -> AsyncIterator[None]:
 
 
 class SerialLane:
-    """One held connection; transactions on it run one after another (FIFO)."""
+    """One held connection; transactions on it run one after another (FIFO).
+
+    A transaction opened inside another on the same lane would wait for itself forever,
+    so it is refused at once (`RuntimeError`)."""
 
     def __init__(self, connection: AsyncConnection, shown: str) -> None:
         self.connection = connection
         self._shown = shown
         self._turn = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self._turn, _translated(self._shown), self.connection.begin():
-            yield self.connection
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            raise RuntimeError("a store transaction was opened inside another one")
+        async with self._turn:
+            self._holder = task
+            try:
+                async with _translated(self._shown), self.connection.begin():
+                    yield self.connection
+            finally:
+                self._holder = None
 
 
 class PoolLane:
@@ -73,5 +85,9 @@ class PoolLane:
 def insert(dialect: str, table: Table) -> Any:
     """`INSERT` with `on_conflict_do_nothing` / `on_conflict_do_update` (and `excluded`):
     the same calls on both backends, each rendering its own `ON CONFLICT`."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table)
+    if dialect == "postgresql":
+        # Imported here: a SQLite-only process never loads the PostgreSQL dialect.
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    return sqlite.insert(table)

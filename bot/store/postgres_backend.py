@@ -56,7 +56,8 @@ def engine_url(target: str) -> URL:
 
 def shown_url(url: URL) -> str:
     """The database as messages name it: never its password."""
-    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=True)
+    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database)
+    return bare.render_as_string(hide_password=False)
 
 
 def application_name() -> str:
@@ -122,8 +123,14 @@ async def open_postgres(
     shown = shown_url(url)
     options = "-c timezone=UTC" + (" -c default_transaction_read_only=on" if read_only else "")
     connect_args = {"application_name": application_name(), "options": options}
+    # pre_ping: a connection the server dropped (a restart, an idle timeout) is replaced
+    # before use instead of failing the statement.
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=2 * pool_size, connect_args=connect_args
+        url,
+        pool_size=pool_size,
+        max_overflow=2 * pool_size,
+        pool_pre_ping=True,
+        connect_args=connect_args,
     )
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
