@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from bot.domain import (
     Turn,
 )
 from bot.store import PostState, Store
+from bot.store.club_notes import ClubNotes
+from bot.store.feedback import FeedbackTables
 from bot.store.migrations import MIGRATIONS
 from bot.store.schema import usage
 from bot.store.unfinished_answers import UnfinishedAnswers
@@ -260,3 +263,53 @@ def test_processes_starting_together_migrate_once(database: Target) -> None:
                 return [int(n) for n in numbers.scalars()]
 
     assert asyncio.run(applied()) == list(range(1, len(MIGRATIONS) + 1))
+
+
+async def test_the_clubs_feedback_notes_and_paper_links_on_both_backends(
+    database: Target,
+) -> None:
+    channel = ConversationRef(Platform.SLACK, "T1", "C1")
+    thread = ThreadRef(channel, "1.1")
+    async with Store.open(database) as store:
+        linked = replace(paper(1), comment="12 pages", code_url="https://github.com/x/y")
+        await store.save_paper(linked)
+        await store.save_paper(paper(1))  # a lookup that knows neither keeps both
+        kept = await store.paper(paper(1).arxiv_id)
+        assert kept is not None and (kept.comment, kept.code_url) == ("12 pages", linked.code_url)
+
+        feedback = FeedbackTables(store)
+        for number in (1, 2):
+            await feedback.save_answer(
+                MessageRef(channel, f"a{number}", thread),
+                paper(1).arxiv_id,
+                f"Question {number}?",
+                "Answer.",
+                [{"text": "passage", "section": "1", "page": 1, "score": 0.5}],
+                [],
+                "en",
+            )
+        record = await feedback.find_answer(Platform.SLACK, "T1", "1.1", "a1")  # by its thread
+        assert record is not None and record.question == "Question 1?"
+        await feedback.set_rating(record, "U1", 1)
+        await feedback.set_rating(record, "U2", -1)
+        await feedback.set_rating(record, "U2", 1)  # the other thumb replaces the first
+        await feedback.remove_rating(record, "U2", -1)  # not the rating it gave: kept
+        [rated] = await feedback.rated_answers(channel)
+        assert (rated.record.message.message_id, rated.ups, rated.downs) == ("a1", 2, 0)
+        assert await feedback.rating(record, "U2") == 1
+        assert await feedback.rated_answers(ConversationRef(Platform.SLACK, "T1", "C2")) == []
+
+        notes = ClubNotes(store)
+        assert not await notes.posted("outline:x")
+        await notes.mark_posted("outline:x", "m1")
+        assert await notes.posted("outline:x")
+        moment = datetime(2026, 12, 1, 9, tzinfo=UTC)
+        await notes.record_check("versions", moment)
+        assert await notes.last_check("versions") == moment
+        await store.mark_root_posted("k", thread, paper(1).arxiv_id)
+        await store.mark_root_posted("k2", ThreadRef(channel, "2.2"), paper(1).arxiv_id)
+        assert await notes.papers_with_threads() == [paper(1).arxiv_id]
+        assert await notes.paper_threads(paper(1).arxiv_id) == [thread]
+        await store.save_text(paper(1).arxiv_id, "html", {"text": "words"})
+        await store.forget_text(paper(1).arxiv_id)
+        assert await store.text(paper(1).arxiv_id) is None
