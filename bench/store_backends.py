@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -171,7 +172,8 @@ def main() -> None:
         if server is not None:
             server.stop()
     width = max(len(k) for k in figures["SQLite"])
-    print(f"store operations per second ({args.operations:,} each; {sys.platform})")
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"store operations per second ({args.operations:,} each; load average {load})")
     print(f"{'operation'.ljust(width)}  {'SQLite':>10}  {'PostgreSQL':>10}")
     for operation in figures["SQLite"]:
         row = [f"{figures[name][operation]:>10,.0f}" for name in targets]
