@@ -17,12 +17,14 @@ whichever backend met it, and the transaction went with it.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.faults import driver_error, translate
@@ -67,6 +69,16 @@ class SerialLane:
                     yield self.connection
             finally:
                 self._holder = None
+
+    async def close(self) -> None:
+        """Close the connection once no transaction is using it. A connection the driver
+        already closed (a statement cancelled mid-way) has nothing left to undo."""
+        async with self._turn:
+            try:
+                await self.connection.close()
+            except DBAPIError as error:
+                if not isinstance(error.orig, sqlite3.ProgrammingError):
+                    raise
 
 
 class PoolLane:

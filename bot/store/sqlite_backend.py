@@ -14,8 +14,10 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -57,7 +59,7 @@ async def open_sqlite(
 ) -> AsyncIterator[SqliteDatabase]:
     if str(path) == ":memory:":
         async with AsyncExitStack() as stack:
-            lane = await _connect(stack, ":memory:", ":memory:", uri=False)
+            lane = await _connect(stack, ":memory:", ":memory:", uri=False, pragmas=WRITER)
             await _prepare(lane, ":memory:", read_only=False)
             yield SqliteDatabase(":memory:", lane, lane)
         return
@@ -73,7 +75,7 @@ async def open_sqlite(
                 "missing",
             )
         async with AsyncExitStack() as stack:
-            lane = await _connect(stack, _read_only_uri(path), shown, uri=True)
+            lane = await _connect(stack, _read_only_uri(path), shown, uri=True, pragmas=READER)
             await _prepare(lane, shown, read_only=True)
             yield SqliteDatabase(shown, lane, lane)
         return
@@ -86,12 +88,9 @@ async def open_sqlite(
     key = writer_lock.acquire(path) if exclusive else None
     try:
         async with AsyncExitStack() as stack:
-            writes = await _connect(stack, str(path), shown, uri=False)
+            writes = await _connect(stack, str(path), shown, uri=False, pragmas=WRITER)
             await _prepare(writes, shown, read_only=False)
-            hot_reads = await _connect(stack, _read_only_uri(path), shown, uri=True)
-            async with hot_reads.transaction() as db:
-                await db.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                await db.exec_driver_sql("PRAGMA query_only=ON")
+            hot_reads = await _connect(stack, _read_only_uri(path), shown, uri=True, pragmas=READER)
             yield SqliteDatabase(shown, writes, hot_reads)
     finally:
         if key is not None:
@@ -102,22 +101,44 @@ def _read_only_uri(path: Path) -> str:
     return path.absolute().as_uri() + "?mode=ro"
 
 
-async def _connect(stack: AsyncExitStack, target: str, shown: str, *, uri: bool) -> SerialLane:
+# Set on every connection as it is made (none of them writes to the file), so one that
+# SQLAlchemy replaces (after a statement was cancelled) is prepared like the first.
+WRITER = (
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+)
+READER = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA query_only=ON")
+
+
+async def _connect(
+    stack: AsyncExitStack, target: str, shown: str, *, uri: bool, pragmas: tuple[str, ...]
+) -> SerialLane:
     """One connection to `target`, closed with `stack`, as a lane of transactions."""
 
     async def connect() -> aiosqlite.Connection:
         return await aiosqlite.connect(target, timeout=30, uri=uri)
 
     engine = create_async_engine("sqlite+aiosqlite://", async_creator=connect, poolclass=NullPool)
+
+    def prepare(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(pragma)
+        cursor.close()
+
+    event.listen(engine.sync_engine, "connect", prepare)
     stack.push_async_callback(engine.dispose)
     try:
-        connection = await stack.enter_async_context(engine.connect())
+        connection = await engine.connect()
     except Exception as error:
         translated = translate(error, shown)
         if translated is None:
             raise
         raise translated from error
-    return SerialLane(connection, shown)
+    lane = SerialLane(connection, shown)
+    stack.push_async_callback(lane.close)
+    return lane
 
 
 async def _prepare(lane: SerialLane, shown: str, *, read_only: bool) -> None:
@@ -136,7 +157,6 @@ async def _prepare(lane: SerialLane, shown: str, *, read_only: bool) -> None:
         verdict = "; ".join(str(row[0]) for row in problems)
         if verdict != "ok":
             raise damaged(shown, verdict[:200])
-        await db.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if read_only:
             if version < len(MIGRATIONS):
                 raise StoreUnavailable(
@@ -147,11 +167,8 @@ async def _prepare(lane: SerialLane, shown: str, *, read_only: bool) -> None:
                     "to upgrade it",
                     "older",
                 )
-            await db.exec_driver_sql("PRAGMA query_only=ON")
             return
         await db.exec_driver_sql("PRAGMA journal_mode=WAL")
-        await db.exec_driver_sql("PRAGMA synchronous=NORMAL")
-        await db.exec_driver_sql("PRAGMA foreign_keys=ON")
         if version < len(MIGRATIONS):
             await _migrate(db)
 
