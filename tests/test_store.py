@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert, text
 
 from bot.domain import (
@@ -313,3 +314,15 @@ async def test_the_clubs_feedback_notes_and_paper_links_on_both_backends(
         await store.save_text(paper(1).arxiv_id, "html", {"text": "words"})
         await store.forget_text(paper(1).arxiv_id)
         assert await store.text(paper(1).arxiv_id) is None
+
+
+async def test_a_transaction_opened_inside_another_is_refused_at_once(tmp_path: Path) -> None:
+    """On SQLite one connection serves a lane's transactions in turn: a nested one would
+    wait for itself forever, so it fails at once instead of hanging."""
+    async with Store.open(tmp_path / "club.db") as store:
+        async with store.transaction():
+            with pytest.raises(RuntimeError, match="inside another"):
+                async with store.transaction():
+                    pass
+        await store.save_paper(paper(1))  # the lane is free again
+        assert await store.paper(paper(1).arxiv_id) is not None

@@ -25,20 +25,8 @@ class ChannelRows(Rows):
     # Conversation turns -------------------------------------------------------
 
     async def add_turn(self, thread: ThreadRef, turn: Turn) -> None:
-        platform, workspace_id, channel_id = conv_params(thread.conversation)
         async with self.transaction() as db:
-            await db.execute(
-                insert(schema.turns).values(
-                    platform=platform,
-                    workspace_id=workspace_id,
-                    channel_id=channel_id,
-                    root_id=thread.root_id,
-                    role=turn.role,
-                    author_id=turn.author_id,
-                    text=turn.text,
-                    created_at=now(),
-                )
-            )
+            await db.execute(insert(schema.turns).values(turn_row(thread, turn)))
 
     async def turns(self, thread: ThreadRef, limit: int = 12) -> list[Turn]:
         table = schema.turns
@@ -199,6 +187,21 @@ class ChannelRows(Rows):
         async with self.reading() as db:
             rows = (await db.execute(query)).all()
         return [(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
+
+
+def turn_row(thread: ThreadRef, turn: Turn) -> dict[str, Any]:
+    """The `turns` row of `turn` in `thread`, stored now."""
+    platform, workspace_id, channel_id = conv_params(thread.conversation)
+    return {
+        "platform": platform,
+        "workspace_id": workspace_id,
+        "channel_id": channel_id,
+        "root_id": thread.root_id,
+        "role": turn.role,
+        "author_id": turn.author_id,
+        "text": turn.text,
+        "created_at": now(),
+    }
 
 
 def _channel_from_row(row: Row[Any]) -> ChannelSettings:

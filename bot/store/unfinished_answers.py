@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
-from bot.domain import ConversationRef, MessageRef, Platform, ThreadRef
+from bot.domain import ConversationRef, MessageRef, Platform, ThreadRef, Turn
+from bot.store import schema
+from bot.store.channels import turn_row
 from bot.store.db import Store
 from bot.store.rows import conv_params, in_conversation, now
 from bot.store.schema import unfinished_answers
@@ -48,8 +50,18 @@ class UnfinishedAnswers:
         async with self._store.transaction() as db:
             await db.execute(self._store.upsert(unfinished_answers, values))
 
-    async def finish(self, message: MessageRef) -> None:
+    async def finish(
+        self, message: MessageRef, *turns: Turn, thread: ThreadRef | None = None
+    ) -> None:
+        """The answer is done: its row goes and `turns` (the question, the answer) join the
+        history of `thread` (the message's own by default) in the same transaction, so a
+        crash between the two can neither mark a stored answer as interrupted nor count
+        its question twice."""
+        history = thread or message.thread
         async with self._store.transaction() as db:
+            if turns:
+                assert history is not None
+                await db.execute(insert(schema.turns), [turn_row(history, t) for t in turns])
             await db.execute(
                 delete(unfinished_answers).where(
                     in_conversation(unfinished_answers, message.conversation),

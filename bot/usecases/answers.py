@@ -125,11 +125,12 @@ class Answers:
         with billed_to(thread.conversation):
             evidence = await self._stream_answer(message, question, text, history, channel.language)
         answer = evidence.answer
-        await self._store.add_turn(thread, Turn("user", author.user_id, question))
-        await self._store.add_turn(
-            thread, Turn("assistant", ASSISTANT, self._outbound.text(answer.text))
+        await self._unfinished.finish(
+            message,
+            Turn("user", author.user_id, question),
+            Turn("assistant", ASSISTANT, self._outbound.text(answer.text)),
+            thread=thread,
         )
-        await self._unfinished.finish(message)
         if self._recorder is not None:
             await self._recorder(message, arxiv_id, question, evidence, channel.language)
         return answer
@@ -148,10 +149,9 @@ class Answers:
             except PaperclubError as error:
                 log.info("interrupted answer %s not marked yet: %s", message.message_id, error)
                 continue
-            await self._store.add_turn(
-                message.thread, Turn("user", unfinished.author_id, unfinished.question)
+            await self._unfinished.finish(
+                message, Turn("user", unfinished.author_id, unfinished.question)
             )
-            await self._unfinished.finish(message)
             marked += 1
         return marked
 
