@@ -28,7 +28,7 @@ from tests.loopback.fulltext_server import TELL_ME_HTML, FullTextServer, html_fi
 from tests.loopback.slack_payloads import block_action, slash_command
 from tests.loopback.slack_server import FakeSlack, ResponseUrlPost, Workspace, eventually
 
-TOKEN = "xoxb-fake-files"
+TOKEN = "xoxb-files"
 HTML_PAPER = "2501.11120"
 CHANNEL = ConversationRef(Platform.SLACK, "T111", "C0PAPERS")
 
