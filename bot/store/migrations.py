@@ -12,6 +12,8 @@ at the end of a line and contain no other `;`; a literal brace is written `{{` `
 
 from __future__ import annotations
 
+from bot.errors import StoreUnavailable
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: the foundation schema
     """
@@ -284,3 +286,27 @@ def render(script: str, dialect: str) -> str:
 def statements(script: str, dialect: str) -> list[str]:
     """The rendered script's statements, one by one (PostgreSQL runs them so)."""
     return [part.strip() for part in render(script, dialect).split(";\n") if part.strip()]
+
+
+def refuse_newer_schema(shown: str, version: int) -> None:
+    """A database written by a newer paperclub is left exactly as it is (both backends)."""
+    if version > len(MIGRATIONS):
+        raise StoreUnavailable(
+            shown,
+            f"was written by a newer paperclub (schema {version}; this version knows "
+            f"up to {len(MIGRATIONS)}) and was left unchanged",
+            "upgrade paperclub (pip install -U paperclub) to use it",
+            "newer",
+        )
+
+
+def refuse_older_schema_read_only(shown: str, version: int) -> None:
+    """A read-only opening cannot migrate, so an older schema is refused with the fix."""
+    if version < len(MIGRATIONS):
+        raise StoreUnavailable(
+            shown,
+            f"has an older schema ({version}; this version needs "
+            f"{len(MIGRATIONS)}) and was opened read-only",
+            "run a paperclub command that writes (such as `paperclub run`) once to upgrade it",
+            "older",
+        )

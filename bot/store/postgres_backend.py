@@ -33,7 +33,12 @@ from bot.errors import StoreUnavailable
 from bot.store import schema
 from bot.store.faults import driver_error, translate
 from bot.store.lanes import PoolLane
-from bot.store.migrations import MIGRATIONS, statements
+from bot.store.migrations import (
+    MIGRATIONS,
+    refuse_newer_schema,
+    refuse_older_schema_read_only,
+    statements,
+)
 from bot.store.writer_lock import this_command
 
 # Advisory lock keys: (namespace, what). The namespace spells "pcub".
@@ -136,24 +141,9 @@ async def open_postgres(
         stack.push_async_callback(engine.dispose)
         database = PostgresDatabase(shown, PoolLane(engine, shown))
         version = await database.schema_version()
-        if version > len(MIGRATIONS):
-            raise StoreUnavailable(
-                shown,
-                f"was written by a newer paperclub (schema {version}; this version knows "
-                f"up to {len(MIGRATIONS)}) and was left unchanged",
-                "upgrade paperclub (pip install -U paperclub) to use it",
-                "newer",
-            )
+        refuse_newer_schema(shown, version)
         if read_only:
-            if version < len(MIGRATIONS):
-                raise StoreUnavailable(
-                    shown,
-                    f"has an older schema ({version}; this version needs "
-                    f"{len(MIGRATIONS)}) and was opened read-only",
-                    "run a paperclub command that writes (such as `paperclub run`) once "
-                    "to upgrade it",
-                    "older",
-                )
+            refuse_older_schema_read_only(shown, version)
             yield database
             return
         if exclusive:

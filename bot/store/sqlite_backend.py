@@ -25,7 +25,12 @@ from bot.errors import StoreUnavailable
 from bot.store import writer_lock
 from bot.store.faults import PERMISSIONS, damaged, shown_path, translate
 from bot.store.lanes import SerialLane
-from bot.store.migrations import MIGRATIONS, statements
+from bot.store.migrations import (
+    MIGRATIONS,
+    refuse_newer_schema,
+    refuse_older_schema_read_only,
+    statements,
+)
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -145,28 +150,13 @@ async def _prepare(lane: SerialLane, shown: str, *, read_only: bool) -> None:
     async with lane.transaction() as db:
         # Reads only, before any PRAGMA or migration that writes.
         version = await _user_version(db)
-        if version > len(MIGRATIONS):
-            raise StoreUnavailable(
-                shown,
-                f"was written by a newer paperclub (schema {version}; this version knows "
-                f"up to {len(MIGRATIONS)}) and was left unchanged",
-                "upgrade paperclub (pip install -U paperclub) to use it",
-                "newer",
-            )
+        refuse_newer_schema(shown, version)
         problems = (await db.exec_driver_sql("PRAGMA quick_check")).all()
         verdict = "; ".join(str(row[0]) for row in problems)
         if verdict != "ok":
             raise damaged(shown, verdict[:200])
         if read_only:
-            if version < len(MIGRATIONS):
-                raise StoreUnavailable(
-                    shown,
-                    f"has an older schema ({version}; this version needs "
-                    f"{len(MIGRATIONS)}) and was opened read-only",
-                    "run a paperclub command that writes (such as `paperclub run`) once "
-                    "to upgrade it",
-                    "older",
-                )
+            refuse_older_schema_read_only(shown, version)
             return
         await db.exec_driver_sql("PRAGMA journal_mode=WAL")
         if version < len(MIGRATIONS):
