@@ -20,6 +20,7 @@ from openai import AsyncOpenAI
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform
 from bot.embedding import find_embedder
+from bot.errors import StoreUnavailable
 from bot.llm.bounds import ModelLimits
 from bot.llm.extractive import ExtractiveEngine
 from bot.llm.openai_engine import OpenAIEngine
@@ -45,6 +46,7 @@ from bot.store import Store
 from bot.store.club_notes import ClubNotes
 from bot.store.club_tables import ClubTables
 from bot.store.feedback import FeedbackTables
+from bot.store.postgres_backend import is_postgres
 from bot.store.submissions import StoredSubmissions
 from bot.store.unfinished_answers import UnfinishedAnswers
 from bot.usecases.answers import Answers
@@ -96,15 +98,29 @@ class Services:
 
 @asynccontextmanager
 async def bootstrap(
-    settings: Settings, *, now: Clock = utc_now, read_only: bool = False
+    settings: Settings, *, now: Clock = utc_now, read_only: bool = False, shared: bool = False
 ) -> AsyncIterator[Services]:
     """Everything the bot needs, wired once; `now` is the club's clock (tests move it).
 
     `read_only` opens the database without taking the writer lock, so commands that only
-    read (`schedule list`, `export`) work beside a running bot.
+    read (`schedule list`, `export`) work beside a running bot. `shared` is for the hosting
+    roles (`paperclub worker`, `slack-http`, `discord --shards`): many processes write one
+    PostgreSQL database and coordinate through it (the job queue, advisory locks), so no
+    process takes the writer lock. SQLite has one writer, so it is refused there.
     """
+    if shared and not is_postgres(settings.database):
+        raise StoreUnavailable(
+            str(settings.database),
+            "is SQLite, which has one writing process",
+            "this command runs beside other paperclub processes, so set "
+            "PAPERCLUB_DB_URL=postgresql://… (or use `paperclub run`, which does everything "
+            "in one process)",
+            kind="needs_postgres",
+        )
     async with AsyncExitStack() as stack:
-        store = await stack.enter_async_context(Store.open(settings.database, read_only=read_only))
+        store = await stack.enter_async_context(
+            Store.open(settings.database, read_only=read_only, exclusive=not shared)
+        )
         http = await stack.enter_async_context(
             aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=60, sock_connect=10),

@@ -137,6 +137,7 @@ class StoreUnavailable(PaperclubError):
         "busy",
         "in_use",
         "unreachable",
+        "needs_postgres",
     )
 
     def __init__(self, path: str, problem: str, what_to_do: str, kind: str) -> None:
