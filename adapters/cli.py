@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     _language_option(ask)
 
     commands.add_parser("run", help="run the bot (Discord/Slack when their tokens are set)")
+    commands.add_parser(
+        "worker", help="a job-queue worker for hosting many clubs (needs PAPERCLUB_DB_URL)"
+    )
     commands.add_parser("usage", help="model tokens used, by week, workspace and purpose")
 
     schedule = commands.add_parser("schedule", help="the weekly digest schedule")
@@ -144,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "paper": paper_command,
         "ask": ask_command,
         "run": run_command,
+        "worker": worker_command,
         "usage": usage_command,
         "schedule": schedule_command,
         "export": export_command,
@@ -329,6 +333,13 @@ async def run_command(args: argparse.Namespace, settings: Settings, console: Con
     from adapters.runner import run_bot
 
     await run_bot(settings, console)
+    return EXIT_OK
+
+
+async def worker_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from adapters.worker import run_queue_worker
+
+    await run_queue_worker(settings, console)
     return EXIT_OK
 
 

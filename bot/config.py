@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     db_path: Path = Path("./paperclub.db")
     # PostgreSQL instead of the SQLite file: postgresql://user:password@host:5432/db
     db_url: SecretStr | None = None
+    # `paperclub worker` (the job queue, PostgreSQL only): digests run at once per worker,
+    # how often due channels are looked for, after how long without a heartbeat a
+    # worker's jobs are queued again, and how long a stopping worker lets jobs finish
+    worker_concurrency: int = Field(default=10, ge=1, le=200)
+    worker_tick_seconds: int = Field(default=10, ge=1, le=59)
+    worker_stalled_seconds: float = Field(default=60.0, ge=2, le=3_600)
+    worker_graceful_seconds: float = Field(default=30.0, ge=0, le=3_600)
     language: str = "en"
     timezone: str = "UTC"
     log_level: str = "INFO"
@@ -184,6 +191,8 @@ class Settings(BaseSettings):
     )
     slack_http_port: int = 3000
     slack_api_url: str = "https://slack.com/api/"  # GovSlack: https://slack-gov.com/api/
+    # seconds between two messages in one Slack channel (Slack allows about 1 per second)
+    slack_post_interval: float = Field(default=1.0, ge=0, le=10)
     # Who may run the club's admin commands (subscribe, unsubscribe, settings, digest,
     # pick, present): "managers" (Discord: Manage Server or Manage Channels; Slack:
     # workspace admins and owners, plus `slack_admin_users`) or "everyone".

@@ -74,6 +74,9 @@ class SlackChat:
         self._replied: OrderedDict[str, MessageRef] = OrderedDict()
         self._roots: dict[ConversationRef, dict[str, str]] = {}
         self._history_read: dict[ConversationRef, float] = {}
+        # root ts -> the keyed replies known in its thread (key -> ts); a thread opened by
+        # this process starts empty, another's is read once from conversations.replies
+        self._thread_replies: OrderedDict[str, dict[str, str]] = OrderedDict()
 
     async def open_thread(
         self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
@@ -84,6 +87,7 @@ class SlackChat:
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": idempotency_key}}
         root_ts = await self._post(conversation, first, thread_ts=None, metadata=metadata)
         self._roots.setdefault(conversation, {})[idempotency_key] = root_ts
+        self._known_replies(root_ts, {})
         thread = ThreadRef(conversation, root_ts)
         if post.card is not None and self.card_posted is not None:
             self.card_posted(thread, first)
@@ -130,20 +134,59 @@ class SlackChat:
     async def reply(
         self, thread: ThreadRef, post: Post, *, idempotency_key: str | None = None
     ) -> MessageRef:
-        """Slack cannot deduplicate posts; the key only guards a repeat within this process."""
-        if idempotency_key is not None and idempotency_key in self._replied:
+        """Slack cannot deduplicate posts, so a keyed reply carries its key in its metadata:
+        in a thread this process did not open (a restart, another worker resuming a
+        crashed digest) the thread's replies are read once and a reply already there is
+        not posted again."""
+        if idempotency_key is None:
+            return await self._reply(thread, post, None)
+        if idempotency_key in self._replied:
             return self._replied[idempotency_key]
-        ref = await self._reply(thread, post)
-        if idempotency_key is not None:
-            self._replied[idempotency_key] = ref
-            while len(self._replied) > REPLY_MEMORY:
-                self._replied.popitem(last=False)
+        earlier = (await self._replies_in(thread)).get(idempotency_key)
+        if earlier is not None:
+            ref = MessageRef(thread.conversation, earlier, thread)
+        else:
+            ref = await self._reply(thread, post, idempotency_key)
+            self._known_replies(thread.root_id, {idempotency_key: ref.message_id})
+        self._replied[idempotency_key] = ref
+        while len(self._replied) > REPLY_MEMORY:
+            self._replied.popitem(last=False)
         return ref
 
-    async def _reply(self, thread: ThreadRef, post: Post) -> MessageRef:
+    def _known_replies(self, root_ts: str, found: dict[str, str]) -> None:
+        self._thread_replies.setdefault(root_ts, {}).update(found)
+        self._thread_replies.move_to_end(root_ts)
+        while len(self._thread_replies) > REPLY_MEMORY:
+            self._thread_replies.popitem(last=False)
+
+    async def _replies_in(self, thread: ThreadRef) -> dict[str, str]:
+        known = self._thread_replies.get(thread.root_id)
+        if known is not None:
+            return known
+        data = await call_api(
+            "conversations.replies",
+            self._client.conversations_replies(
+                channel=thread.conversation.channel_id,
+                ts=thread.root_id,
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                team_id=thread.conversation.workspace_id,
+            ),
+        )
+        found: dict[str, str] = {}
+        for message in data.get("messages", []):
+            meta = message.get("metadata") or {}
+            key = (meta.get("event_payload") or {}).get("key")
+            if meta.get("event_type") == METADATA_EVENT and isinstance(key, str):
+                found.setdefault(key, str(message["ts"]))
+        self._known_replies(thread.root_id, found)
+        return found
+
+    async def _reply(self, thread: ThreadRef, post: Post, key: str | None) -> MessageRef:
         first, *rest = render(post)
         conversation = thread.conversation
-        ts = await self._post(conversation, first, thread_ts=thread.root_id)
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
+        ts = await self._post(conversation, first, thread_ts=thread.root_id, metadata=metadata)
         ref = MessageRef(conversation, ts, thread)
         if rest:
             self._remember(

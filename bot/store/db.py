@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +22,7 @@ from bot.store import schema
 from bot.store.channels import ChannelRows
 from bot.store.events import EventRows
 from bot.store.lanes import Lane
+from bot.store.named_locks import NamedLocks
 from bot.store.papers import PaperRows
 from bot.store.postgres_backend import is_postgres, open_postgres, postgres_schema_version
 from bot.store.posts import PostRows
@@ -39,6 +40,8 @@ class Database(Protocol):
     def reads(self) -> Lane: ...
     @property
     def hot_reads(self) -> Lane: ...
+    @property
+    def locks(self) -> NamedLocks: ...
 
     async def schema_version(self) -> int: ...
 
@@ -52,6 +55,11 @@ class Store(PaperRows, PostRows, ChannelRows, EventRows):
         self._writes = database.writes
         self._reads = database.reads
         self._hot_reads = database.hot_reads
+
+    def held(self, name: str, *, wait: float) -> AbstractAsyncContextManager[None]:
+        """Hold the lock `name` for the block, against every process writing this
+        database (bot/store/named_locks.py); LockNotTaken after `wait` seconds."""
+        return self._database.locks.hold(name, wait=wait)
 
     @property
     def dialect(self) -> str:

@@ -262,6 +262,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX seen_events_by_expiry ON seen_events (expires_at);
     CREATE INDEX turns_by_author ON turns (platform, workspace_id, author_id, created_at);
     """,
+    # 10: the job queue's plan: when each channel's next digest is due, and the schedule
+    # (weekday, time, time zone) it was computed from, so a settings change made by any
+    # process is seen by the worker that ticks
+    """
+    ALTER TABLE schedule_runs ADD COLUMN next_run_at {moment};
+    ALTER TABLE schedule_runs ADD COLUMN planned_for TEXT;
+    CREATE INDEX schedule_runs_due ON schedule_runs (next_run_at);
+    """,
 )
 
 _WORDS: dict[str, dict[str, str]] = {

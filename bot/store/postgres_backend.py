@@ -39,6 +39,7 @@ from bot.store.migrations import (
     refuse_older_schema_read_only,
     statements,
 )
+from bot.store.named_locks import AdvisoryLocks
 from bot.store.writer_lock import this_command
 
 # Advisory lock keys: (namespace, what). The namespace spells "pcub".
@@ -73,9 +74,10 @@ def application_name() -> str:
 class PostgresDatabase:
     dialect = "postgresql"
 
-    def __init__(self, shown: str, lane: PoolLane) -> None:
+    def __init__(self, shown: str, lane: PoolLane, locks: AdvisoryLocks) -> None:
         self.shown = shown
         self.writes = self.reads = self.hot_reads = lane
+        self.locks = locks
 
     async def schema_version(self) -> int:
         async with self.reads.transaction() as db:
@@ -103,9 +105,10 @@ async def postgres_schema_version(target: str) -> int:
         url, poolclass=NullPool, connect_args={"application_name": application_name()}
     )
     try:
-        return await PostgresDatabase(
-            shown_url(url), PoolLane(engine, shown_url(url))
-        ).schema_version()
+        async with engine.connect() as db:
+            return await _schema_version(db)
+    except Exception as error:
+        raise (translate(error, shown_url(url)) or error) from driver_error(error)
     finally:
         await engine.dispose()
 
@@ -139,7 +142,9 @@ async def open_postgres(
     )
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
-        database = PostgresDatabase(shown, PoolLane(engine, shown))
+        locks = AdvisoryLocks(url, connect_args)
+        stack.push_async_callback(locks.close)
+        database = PostgresDatabase(shown, PoolLane(engine, shown), locks)
         version = await database.schema_version()
         refuse_newer_schema(shown, version)
         if read_only:

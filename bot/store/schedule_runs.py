@@ -1,15 +1,49 @@
-"""When each channel's weekly digest last ran (APScheduler's memory forgets it on restart)."""
+"""When each channel's weekly digest last ran, and (for the job queue) when it runs next.
+
+`last_run` is what APScheduler's memory forgets on restart. `next_run_at` and
+`planned_for` are the job queue's plan (bot/jobs/weekly_plan.py): the next scheduled time
+and the schedule it was computed from, so a worker sees a settings change made by any
+process. `paperclub run` leaves both empty.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain import ConversationRef
+from bot.domain import ConversationRef, Platform
 from bot.store.db import Store
 from bot.store.rows import conv_params, in_conversation
 from bot.store.schema import schedule_runs
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRun:
+    conversation: ConversationRef
+    last_run: datetime
+    next_run_at: datetime | None
+    planned_for: str | None  # the schedule next_run_at was computed from; None: not planned
+
+
+class DueRuns:
+    """The due rows claimed by one transaction (no other claims them until it ends)."""
+
+    def __init__(self, db: AsyncConnection, runs: list[PlannedRun]) -> None:
+        self._db = db
+        self.runs = runs
+
+    async def advance(self, conversation: ConversationRef, next_run_at: datetime | None) -> None:
+        """Move the claimed row to its next run (None: unsubscribed, no next run)."""
+        await self._db.execute(
+            update(schedule_runs)
+            .where(in_conversation(schedule_runs, conversation))
+            .values(next_run_at=next_run_at)
+        )
 
 
 class ScheduleRuns:
@@ -44,3 +78,71 @@ class ScheduleRuns:
         )
         async with self._store.transaction() as db:
             await db.execute(statement)
+
+    async def plans(self) -> dict[ConversationRef, PlannedRun]:
+        async with self._store.reading() as db:
+            rows = await db.execute(select(schedule_runs))
+            return {run.conversation: run for run in map(_planned, rows)}
+
+    async def plan(
+        self,
+        conversation: ConversationRef,
+        *,
+        next_run_at: datetime,
+        planned_for: str,
+        last_run: datetime,
+    ) -> None:
+        """Set the channel's next run (a first plan also records `last_run`)."""
+        platform, workspace_id, channel_id = conv_params(conversation)
+        statement = self._store.insert(schedule_runs).values(
+            platform=platform,
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            last_run=last_run,
+            next_run_at=next_run_at,
+            planned_for=planned_for,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["platform", "workspace_id", "channel_id"],
+            set_={
+                "next_run_at": statement.excluded.next_run_at,
+                "planned_for": statement.excluded.planned_for,
+            },
+        )
+        async with self._store.transaction() as db:
+            await db.execute(statement)
+
+    async def unplan(self, conversation: ConversationRef) -> None:
+        async with self._store.transaction() as db:
+            await db.execute(
+                update(schedule_runs)
+                .where(in_conversation(schedule_runs, conversation))
+                .values(next_run_at=None)
+            )
+
+    @asynccontextmanager
+    async def claim_due(self, now: datetime, *, limit: int) -> AsyncIterator[DueRuns]:
+        """The runs due by `now`, locked for this transaction (`FOR UPDATE SKIP LOCKED` on
+        PostgreSQL, so ticks in several workers never claim the same row)."""
+        query = (
+            select(schedule_runs)
+            .where(schedule_runs.c.next_run_at <= now)
+            .order_by(schedule_runs.c.next_run_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._store.transaction() as db:
+            rows = await db.execute(query)
+            yield DueRuns(db, [_planned(row) for row in rows])
+
+
+def _planned(row: object) -> PlannedRun:
+    mapping = row._mapping  # type: ignore[attr-defined]
+    return PlannedRun(
+        conversation=ConversationRef(
+            Platform(mapping["platform"]), mapping["workspace_id"], mapping["channel_id"]
+        ),
+        last_run=mapping["last_run"],
+        next_run_at=mapping["next_run_at"],
+        planned_for=mapping["planned_for"],
+    )

@@ -202,6 +202,8 @@ schedule_runs = Table(
     Column("workspace_id", Text, primary_key=True),
     Column("channel_id", Text, primary_key=True),
     Column("last_run", Moment, nullable=False),
+    Column("next_run_at", Moment),
+    Column("planned_for", Text),
 )
 votes = Table(
     "votes",

@@ -8,6 +8,7 @@ count as questions asked, for the per-member limit (`Store.member_questions_sinc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 
@@ -69,13 +70,14 @@ class UnfinishedAnswers:
                 )
             )
 
-    async def all(self) -> list[UnfinishedAnswer]:
+    async def all(self, started_before: datetime | None = None) -> list[UnfinishedAnswer]:
+        """Every answer being written, oldest first; with `started_before`, only those
+        begun earlier (beside live processes, younger ones may still be streaming)."""
+        query = select(unfinished_answers).order_by(unfinished_answers.c.started_at)
+        if started_before is not None:
+            query = query.where(unfinished_answers.c.started_at < started_before)
         async with self._store.reading() as db:
-            rows = (
-                await db.execute(
-                    select(unfinished_answers).order_by(unfinished_answers.c.started_at)
-                )
-            ).all()
+            rows = (await db.execute(query)).all()
         answers = []
         for r in rows:
             conversation = ConversationRef(Platform(r.platform), r.workspace_id, r.channel_id)

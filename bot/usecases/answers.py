@@ -135,12 +135,15 @@ class Answers:
             await self._recorder(message, arxiv_id, question, evidence, channel.language)
         return answer
 
-    async def mark_interrupted(self, now: datetime | None = None) -> int:
+    async def mark_interrupted(
+        self, now: datetime | None = None, *, started_before: datetime | None = None
+    ) -> int:
         """Answers a crash cut short: each half-written message says so, and its question
         is kept in the thread's history. One whose platform is not connected yet waits
-        for the next call (the scheduler polls every minute)."""
+        for the next call (the scheduler polls every minute). Beside live receivers (the
+        job queue's workers), only answers begun before `started_before` count as cut."""
         marked = 0
-        for unfinished in await self._unfinished.all():
+        for unfinished in await self._unfinished.all(started_before):
             message = unfinished.message
             assert message.thread is not None
             try:

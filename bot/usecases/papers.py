@@ -18,6 +18,7 @@ from bot.render import Image, PaperThread, paper_thread
 from bot.seams import LLM, PaperCatalog
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
+from bot.store.named_locks import LockNotTaken
 from bot.text import t
 from bot.usecases.channels import Channels
 from bot.usecases.progress import Progress, say
@@ -25,6 +26,7 @@ from bot.usecases.progress import Progress, say
 log = logging.getLogger(__name__)
 
 ON_DEMAND_WEEK = "on-demand"  # the week column of a summoned paper's post
+PREPARE_WAIT = 600.0  # seconds another process may take to summarize a paper first
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,15 @@ class Papers:
         self, paper: Paper, language: str, notes: tuple[str, ...] = ()
     ) -> PreparedPaper:
         await self._store.save_paper(paper)
-        summary = await self.summary_for(paper, language)
+        # One process prepares a paper in a language while the others wait, then find
+        # its summary stored: many channels' digests of one week share their papers.
+        try:
+            async with self._store.held(
+                f"prepare {paper.arxiv_id}v{paper.version} {language}", wait=PREPARE_WAIT
+            ):
+                summary = await self.summary_for(paper, language)
+        except LockNotTaken:  # the holder is slow or stuck: prepare it here too
+            summary = await self.summary_for(paper, language)
         figure = await self.key_figure(paper)
         image = figure_image(figure, language) if figure is not None else None
         thread = paper_thread(paper, summary, footer_notes=notes, figure=image)

@@ -167,6 +167,7 @@ class FakeSlack:
             "reactions.add": self._reactions_add,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "users.info": self._users_info,
             "chat.getPermalink": self._permalink,
             "views.publish": self._views_publish,
@@ -525,6 +526,29 @@ class FakeSlack:
                 "ok": True,
                 "messages": [m.as_api(with_metadata=with_metadata) for m in newest_first],
                 "has_more": False,
+                "response_metadata": {"next_cursor": ""},
+            }
+        )
+
+    async def _replies(self, params: dict[str, Any], token: str) -> web.Response:
+        """The parent first, then its replies oldest first (Slack's order)."""
+        w = self._bot_workspace(token, params)
+        if w is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        root = str(params.get("ts", ""))
+        stored = self.messages.get((w.team_id, params.get("channel", "")), [])
+        parent = [m for m in stored if m.ts == root and m.thread_ts is None]
+        if not parent:
+            return web.json_response({"ok": False, "error": "thread_not_found"})
+        replies = sorted((m for m in stored if m.thread_ts == root), key=lambda m: float(m.ts))
+        limit = int(params.get("limit", 1000))
+        page = [*parent, *replies][:limit]
+        return web.json_response(
+            {
+                "ok": True,
+                "messages": [m.as_api(with_metadata=with_metadata) for m in page],
+                "has_more": len(replies) + 1 > limit,
                 "response_metadata": {"next_cursor": ""},
             }
         )

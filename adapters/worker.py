@@ -1,0 +1,53 @@
+"""`paperclub worker`: a job-queue worker of a hosted paperclub (PostgreSQL only).
+
+Any number of workers run beside the receivers (`paperclub slack-http`, `paperclub
+discord --shards …`); together they run every channel's weekly digest once, the
+club's minute jobs (picks, reminders) and the recovery of jobs whose worker died
+(bot/jobs/). A worker has no gateway or Socket Mode connection: it posts through
+the platforms' Web APIs with the bot tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import aiohttp
+from rich.console import Console
+
+from adapters.slack_app.chat import SlackChat
+from adapters.slack_app.runner import make_client
+from bot.bootstrap import bootstrap
+from bot.config import Settings
+from bot.domain import Platform
+from bot.jobs.queue import run_worker, worker_name
+
+log = logging.getLogger(__name__)
+
+
+async def run_queue_worker(settings: Settings, console: Console) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with (
+            bootstrap(settings, shared=True) as club,
+            aiohttp.ClientSession() as session,
+        ):
+            if settings.slack_bot_token is not None:
+                client = make_client(
+                    settings.slack_bot_token.get_secret_value(),
+                    api_url=settings.slack_api_url,
+                    session=session,
+                )
+                club.chats.attach(
+                    Platform.SLACK, SlackChat(client, post_interval=settings.slack_post_interval)
+                )
+            console.print(f"paperclub worker {worker_name()}: working the queue; Ctrl+C stops.")
+            await run_worker(club, settings, stop)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    console.print("paperclub worker stopped.")
