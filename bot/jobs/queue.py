@@ -45,7 +45,7 @@ def queue_app(settings: Settings) -> procrastinate.App:
         conninfo=url.render_as_string(hide_password=False),
         kwargs={"application_name": application_name()},
         min_size=1,
-        max_size=settings.worker_concurrency + 4,
+        max_size=4,  # short statements: fetch, finish, heartbeat (and its LISTEN session)
     )
     app = procrastinate.App(connector=connector)
     register_tasks(app, queue_timing(settings))

@@ -7,6 +7,10 @@
     recover_stalled  periodic: jobs of workers that stopped sending heartbeats go back
                      to the queue
 
+A digest that meets a transient fault (arXiv or a platform down: every 30 minutes, 4
+times; the database busy or unreachable: every 5 s) is retried as the same job; one a
+member must fix (a missing permission) is logged and not retried.
+
 A digest job holds its channel's named lock (bot/store/named_locks.py) for the whole
 run, so even a worker wrongly judged dead (too loaded to send its heartbeat) and the
 worker that took its job over never post to one channel at once; the digest's post
@@ -28,7 +32,12 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from bot.bootstrap import Services
 from bot.domain import ConversationRef, Platform
-from bot.errors import PaperclubError, PlatformUnavailable, SourceUnavailable
+from bot.errors import (
+    PaperclubError,
+    PlatformUnavailable,
+    SourceUnavailable,
+    StoreUnavailable,
+)
 from bot.jobs.weekly_plan import defer_due_runs, refresh_plans
 from bot.publishing.keys import channel_name
 from bot.schedule.weekly import utc_now
@@ -42,6 +51,9 @@ CHANNEL_LOCK_WAIT = 5.0  # then the job comes back later: another worker runs th
 BUSY_RETRY = timedelta(seconds=30)
 UPSTREAM_RETRY = timedelta(minutes=30)
 UPSTREAM_ATTEMPTS = 5  # the first try and 4 retries, as `paperclub run`'s scheduler
+STORE_RETRY = timedelta(seconds=5)
+STORE_ATTEMPTS = 60
+TRANSIENT_STORE_FAULTS = ("busy", "unreachable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +68,11 @@ class ChannelBusy(Exception):
     """Another worker holds the channel's digest lock."""
 
 
+class StoreBusy(Exception):
+    """The database refused a connection or a statement for now (too many clients, a
+    lock timeout, a restart); the digest is tried again soon."""
+
+
 class UpstreamDown(Exception):
     """arXiv, the sources or the platform failed; the digest is tried again later."""
 
@@ -67,6 +84,8 @@ class DigestRetry(BaseRetryStrategy):
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         if isinstance(exception, ChannelBusy):
             return RetryDecision(retry_in={"seconds": int(BUSY_RETRY.total_seconds())})
+        if isinstance(exception, StoreBusy) and job.attempts + 1 < STORE_ATTEMPTS:
+            return RetryDecision(retry_in={"seconds": int(STORE_RETRY.total_seconds())})
         if isinstance(exception, UpstreamDown) and job.attempts + 1 < UPSTREAM_ATTEMPTS:
             return RetryDecision(retry_in={"seconds": int(UPSTREAM_RETRY.total_seconds())})
         return None
@@ -165,6 +184,11 @@ async def _run_digest(
     except (SourceUnavailable, PlatformUnavailable) as error:
         log.warning("schedule: %s: digest could not run (%s); retrying later", name, error)
         raise UpstreamDown(str(error)) from error
+    except StoreUnavailable as error:
+        if error.kind not in TRANSIENT_STORE_FAULTS:
+            raise
+        log.warning("schedule: %s: the database is busy (%s); retrying soon", name, error)
+        raise StoreBusy(str(error)) from error
     except PaperclubError as error:
         log.error("schedule: %s: digest failed: %s", name, error)
         return

@@ -59,6 +59,8 @@ class Publisher:
         thread when this call posted it; None when an earlier call had."""
         async with self._locks.hold(key):
             record = await self._store.reserve_post(key, conversation, NO_PAPER, week)
+            if record.state == PostState.ROOT_POSTED:  # a crash right after it was posted
+                await self._store.mark_complete(key)
             if record.state != PostState.RESERVED:
                 return None
             thread = await self._find_or_open(
