@@ -83,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "worker", help="a job-queue worker for hosting many clubs (needs PAPERCLUB_DB_URL)"
     )
+    slack_http = commands.add_parser(
+        "slack-http",
+        help="only Slack's HTTP receiver (events, commands, OAuth install), for hosting "
+        "several behind a load balancer on PostgreSQL; runs no schedules",
+    )
+    slack_http.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    slack_http.add_argument(
+        "--port", type=int, default=None, help="port (default PAPERCLUB_SLACK_HTTP_PORT)"
+    )
     commands.add_parser("usage", help="model tokens used, by week, workspace and purpose")
 
     schedule = commands.add_parser("schedule", help="the weekly digest schedule")
@@ -148,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask": ask_command,
         "run": run_command,
         "worker": worker_command,
+        "slack-http": slack_http_command,
         "usage": usage_command,
         "schedule": schedule_command,
         "export": export_command,
@@ -340,6 +350,14 @@ async def worker_command(args: argparse.Namespace, settings: Settings, console: 
     from adapters.worker import run_queue_worker
 
     await run_queue_worker(settings, console)
+    return EXIT_OK
+
+
+async def slack_http_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from adapters.slack_app.http_receiver import run_slack_http
+
+    port = settings.slack_http_port if args.port is None else args.port
+    await run_slack_http(settings, console, host=args.host, port=port)
     return EXIT_OK
 
 

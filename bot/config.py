@@ -27,6 +27,17 @@ from bot.text import SUPPORTED_LANGUAGES
 ARXIV_EXPORT_API = "https://export.arxiv.org/api/query"
 DEFAULT_CATEGORIES = ("cs.CL", "cs.LG", "cs.AI", "cs.CV")
 KNOWN_SOURCES = ("arxiv", "huggingface", "alphaxiv", "hackernews", "curated")
+# The bot scopes slack_manifest.yaml declares; what an OAuth install asks for by default.
+SLACK_BOT_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "groups:history",
+    "chat:write",
+    "commands",
+    "reactions:read",
+    "reactions:write",
+    "users:read",
+)
 
 
 LOCAL_MODEL_CONCURRENCY = 4
@@ -198,8 +209,18 @@ class Settings(BaseSettings):
     # workspace admins and owners, plus `slack_admin_users`) or "everyone".
     admin_rule: Literal["managers", "everyone"] = "managers"
     slack_admin_users: Annotated[tuple[str, ...], NoDecode] = ()
+    # Slack for many workspaces (OAuth distribution, `paperclub slack-http`, see
+    # docs/slack-distribution.md). PAPERCLUB_-prefixed only: bolt itself reads
+    # SLACK_CLIENT_ID/SLACK_CLIENT_SECRET from the environment and, finding both, turns
+    # any app into a file-store OAuth app, which would break single-token `paperclub run`.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_scopes: Annotated[tuple[str, ...], NoDecode] = SLACK_BOT_SCOPES
+    slack_redirect_uri: str | None = None
 
-    @field_validator("arxiv_categories", "sources", "slack_admin_users", mode="before")
+    @field_validator(
+        "arxiv_categories", "sources", "slack_admin_users", "slack_scopes", mode="before"
+    )
     @classmethod
     def _split_lists(cls, value: object) -> object:
         return _csv(value)
@@ -275,6 +296,7 @@ class Settings(BaseSettings):
             self.slack_bot_token,
             self.slack_app_token,
             self.slack_signing_secret,
+            self.slack_client_secret,
         )
         found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         password = urlsplit(self.database).password if isinstance(self.database, str) else None

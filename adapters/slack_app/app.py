@@ -28,6 +28,7 @@ from collections.abc import Collection
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_app import (
@@ -47,6 +48,7 @@ from adapters.slack_app.ask_ui import ThreadQuestions
 from adapters.slack_app.chat import SlackChat
 from adapters.slack_app.command_handlers import command_table
 from adapters.slack_app.dedupe import SeenEvents
+from adapters.slack_app.distribution import SlackDistribution
 from adapters.slack_app.guard import workspace_gate
 from adapters.slack_app.pickers import PICKED, PaperPickers
 from bot.bootstrap import Services
@@ -61,17 +63,32 @@ def build_slack_app(
     signing_secret: str | None = None,
     post_interval: float = 1.0,
     workspaces: Collection[str] | None = None,
+    distributed: SlackDistribution | None = None,
 ) -> tuple[AsyncApp, SlackChat]:
     """The bolt app and the Chat it posts through. `signing_secret` is required for HTTP
     mode. `workspaces`: the team ids served (the installed workspace; None: whichever
-    auth.test names for the bot token, asked on the first request)."""
-    chat = SlackChat(client, post_interval=post_interval)
-    app = AsyncApp(
-        client=client,
-        signing_secret=signing_secret or "",
-        request_verification_enabled=signing_secret is not None,
-    )
-    app.use(workspace_gate(services.outbound, client, workspaces))
+    auth.test names for the bot token, asked on the first request).
+
+    `distributed`: serve every workspace that installed the app (OAuth), each with its own
+    token; `client` then carries no token, and bolt's authorization is the gate (a team
+    with no installation gets bolt's "please reinstall" answer and nothing runs)."""
+    if distributed is None:
+        chat = SlackChat(client, post_interval=post_interval)
+        app = AsyncApp(
+            client=client,
+            signing_secret=signing_secret or "",
+            request_verification_enabled=signing_secret is not None,
+        )
+        app.use(workspace_gate(services.outbound, client, workspaces))
+    else:
+        chat = SlackChat(distributed.teams, post_interval=post_interval)
+        app = AsyncApp(
+            client=client,
+            signing_secret=signing_secret or "",
+            request_verification_enabled=signing_secret is not None,
+            oauth_settings=distributed.oauth_settings,
+        )
+        _forget_uninstalled(app, distributed)
     seen = SeenEvents(services.store)
     managers = Managers(services.settings)
     questions = ThreadQuestions(services.answers, chat, services.outbound)
@@ -109,3 +126,21 @@ def build_slack_app(
         log.error("Slack listener failed (%s)", body.get("type"), exc_info=error)
 
     return app, chat
+
+
+def _forget_uninstalled(app: AsyncApp, distributed: SlackDistribution) -> None:
+    """bolt's own uninstall and revocation handling (the store's rows deleted), and the
+    team's remembered token dropped with them."""
+    uninstalled = app.default_app_uninstalled_event_listener()
+    revoked = app.default_tokens_revoked_event_listener()
+
+    @app.event("app_uninstalled")
+    async def on_uninstalled(context: AsyncBoltContext) -> None:
+        await uninstalled(context=context)
+        distributed.teams.forget(context.team_id or "")
+        log.info("Slack: uninstalled from %s", context.team_id)
+
+    @app.event("tokens_revoked")
+    async def on_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await revoked(event=event, context=context)
+        distributed.teams.forget(context.team_id or "")

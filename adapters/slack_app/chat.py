@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_app.blocks import SlackMessage, render
 from adapters.slack_app.files import upload_image
+from adapters.slack_app.team_clients import OneToken, TeamClients
 from bot.domain import ConversationRef, MessageRef, ThreadRef
 from bot.errors import PlatformUnavailable
 from bot.render import Post
@@ -37,6 +38,9 @@ _ADVICE = {
     "token_revoked": "slack_advice_token_revoked",
     "ratelimited": "slack_advice_ratelimited",
 }
+# Slack's answers meaning the token is no good any more (uninstalled, revoked, replaced).
+_TOKEN_REFUSED = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed"})
+NOT_INSTALLED = "not_installed"
 
 
 class ChannelPacer:
@@ -60,14 +64,18 @@ CardHook = Callable[[ConversationRef, SlackMessage], Awaitable[SlackMessage]]
 
 
 class SlackChat:
-    """Posts as the bot in any workspace its token reaches (team_id is sent on every call)."""
+    """Posts as the bot in any workspace its token reaches (team_id is sent on every call).
+
+    `client` is the one token's client, or `TeamClients` choosing each team's own token
+    (a distributed app's installations); a team it has no token for is refused with
+    `PlatformUnavailable` (not_installed), and a token Slack refuses is not used again."""
 
     # A paper card's first message, before it is posted (the vote button is added here).
     decorate_card: CardHook | None = None
     card_posted: Callable[[ThreadRef, SlackMessage], None] | None = None
 
-    def __init__(self, client: AsyncWebClient, *, post_interval: float = 1.0) -> None:
-        self._client = client
+    def __init__(self, client: AsyncWebClient | TeamClients, *, post_interval: float = 1.0) -> None:
+        self._clients = OneToken(client) if isinstance(client, AsyncWebClient) else client
         self._pacer = ChannelPacer(post_interval)
         # A reply too long for one message continues in more messages; edits keep them in step.
         self._continuations: OrderedDict[MessageRef, list[str]] = OrderedDict()
@@ -95,7 +103,8 @@ class SlackChat:
             await self._post(conversation, message, thread_ts=root_ts)
         if post.image is not None:  # a root cannot carry an upload: the thread's first reply
             await self._pacer.wait(conversation)
-            await upload_image(self._client, conversation, post.image, thread_ts=root_ts)
+            client = await self._client_in(conversation, "files.upload")
+            await upload_image(client, conversation, post.image, thread_ts=root_ts)
         return thread
 
     async def find_thread(
@@ -109,9 +118,11 @@ class SlackChat:
         """
         known = self._roots.setdefault(conversation, {})
         if idempotency_key not in known and self._history_stale(conversation):
-            data = await call_api(
+            client = await self._client_in(conversation, "conversations.history")
+            data = await self._call(
                 "conversations.history",
-                self._client.conversations_history(
+                conversation,
+                client.conversations_history(
                     channel=conversation.channel_id,
                     include_all_metadata=True,
                     limit=HISTORY_PAGE,
@@ -194,7 +205,8 @@ class SlackChat:
             )
         if post.image is not None:
             await self._pacer.wait(conversation)
-            await upload_image(self._client, conversation, post.image, thread_ts=thread.root_id)
+            client = await self._client_in(conversation, "files.upload")
+            await upload_image(client, conversation, post.image, thread_ts=thread.root_id)
         return ref
 
     def _remember(self, message: MessageRef, continuations: list[str]) -> None:
@@ -215,9 +227,11 @@ class SlackChat:
                 ts = await self._post(message.conversation, part, thread_ts=message.thread.root_id)
                 kept.append(ts)
         for surplus in continued[len(rest) :]:
-            await call_api(
+            client = await self._client_in(message.conversation, "chat.delete")
+            await self._call(
                 "chat.delete",
-                self._client.chat_delete(
+                message.conversation,
+                client.chat_delete(
                     channel=message.conversation.channel_id,
                     ts=surplus,
                     team_id=message.conversation.workspace_id,
@@ -236,9 +250,11 @@ class SlackChat:
             logger.warning("not editing root %s: the new text needs several messages", thread)
             return
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": idempotency_key}}
-        await call_api(
+        client = await self._client_in(thread.conversation, "chat.update")
+        await self._call(
             "chat.update",
-            self._client.chat_update(
+            thread.conversation,
+            client.chat_update(
                 channel=thread.conversation.channel_id,
                 ts=thread.root_id,
                 text=first.text,
@@ -264,9 +280,11 @@ class SlackChat:
         metadata: dict[str, Any] | None = None,
     ) -> str:
         await self._pacer.wait(conversation)
-        data = await call_api(
+        client = await self._client_in(conversation, "chat.postMessage")
+        data = await self._call(
             "chat.postMessage",
-            self._client.chat_postMessage(
+            conversation,
+            client.chat_postMessage(
                 channel=conversation.channel_id,
                 text=message.text,
                 blocks=list(message.blocks) or None,
@@ -289,9 +307,11 @@ class SlackChat:
     async def permalink(self, conversation: ConversationRef, ts: str) -> str | None:
         """The message's permalink from chat.getPermalink (None if Slack refuses)."""
         try:
-            data = await call_api(
+            client = await self._client_in(conversation, "chat.getPermalink")
+            data = await self._call(
                 "chat.getPermalink",
-                self._client.chat_getPermalink(
+                conversation,
+                client.chat_getPermalink(
                     channel=conversation.channel_id,
                     message_ts=ts,
                     team_id=conversation.workspace_id,
@@ -303,9 +323,11 @@ class SlackChat:
         return str(link) if link else None
 
     async def _update(self, conversation: ConversationRef, ts: str, message: SlackMessage) -> None:
-        await call_api(
+        client = await self._client_in(conversation, "chat.update")
+        await self._call(
             "chat.update",
-            self._client.chat_update(
+            conversation,
+            client.chat_update(
                 channel=conversation.channel_id,
                 ts=ts,
                 text=message.text,
@@ -314,6 +336,27 @@ class SlackChat:
                 team_id=conversation.workspace_id,
             ),
         )
+
+    async def _client_in(self, conversation: ConversationRef, method: str) -> AsyncWebClient:
+        client = await self._clients.client_for(conversation.workspace_id)
+        if client is None:
+            raise PlatformUnavailable(
+                key="slack_refused",
+                method=method,
+                error=NOT_INSTALLED,
+                advice=Phrase("slack_advice_not_installed"),
+            )
+        return client
+
+    async def _call(
+        self, method: str, conversation: ConversationRef, request: Any
+    ) -> dict[str, Any]:
+        try:
+            return await call_api(method, request)
+        except PlatformUnavailable as error:
+            if error.values.get("error") in _TOKEN_REFUSED:
+                self._clients.forget(conversation.workspace_id)
+            raise
 
 
 async def call_api(method: str, request: Any) -> dict[str, Any]:

@@ -32,13 +32,17 @@ _TIMESTAMP = re.compile(r"[0-9]{1,15}")
 
 
 def make_client(
-    token: str, *, api_url: str | None = None, session: aiohttp.ClientSession | None = None
+    token: str | None,
+    *,
+    api_url: str | None = None,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
     """A Web API client that waits out 429s (Retry-After) and retries dropped connections.
 
     slack_sdk retries neither rate limits by default nor more than once on a connection error.
     With `session`, every call reuses its connections (without one, slack_sdk opens a new
-    session, and a new TLS connection, for each call).
+    session, and a new TLS connection, for each call). `token` None: a distributed app's
+    client, whose token bolt sets for each request's team.
     """
     return AsyncWebClient(
         token=token,
@@ -112,7 +116,7 @@ async def _serve_slack(
     secret: str | None,
     http_host: str,
 ) -> None:
-    identity = await _check_token(client)
+    identity = await check_token(client)
     log.info("Slack: connected as %s in %s", identity.get("user"), identity.get("team"))
     app, chat = build_slack_app(
         club,
@@ -138,7 +142,7 @@ async def _serve_slack(
             await runner.cleanup()
 
 
-async def _check_token(client: AsyncWebClient) -> dict[str, str]:
+async def check_token(client: AsyncWebClient) -> dict[str, str]:
     """Fail at start-up, with advice, rather than on the first event."""
     try:
         response = await client.auth_test()

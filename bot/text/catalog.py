@@ -397,6 +397,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "Slack がアプリをレート制限しています。1 分ほどしてからもう一度お試しください。",
         "ko": "Slack이 앱의 요청 속도를 제한하고 있습니다. 1분 뒤에 다시 시도하세요.",
     },
+    "slack_advice_not_installed": {
+        "en": "paperclub is not installed in this workspace (or was uninstalled); install it again from the app's /slack/install page.",
+        "ja": "paperclub はこのワークスペースにインストールされていません（またはアンインストールされました）。アプリの /slack/install ページから再インストールしてください。",
+        "ko": "paperclub이 이 워크스페이스에 설치되어 있지 않습니다(또는 제거되었습니다). 앱의 /slack/install 페이지에서 다시 설치하세요.",
+    },
     "slack_advice_other": {
         "en": "Try again in a few minutes.",
         "ja": "数分後にもう一度お試しください。",

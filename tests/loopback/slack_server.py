@@ -12,6 +12,7 @@ can answer the next call of a method with HTTP 429 + Retry-After or `ok: false`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import itertools
@@ -22,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import WSMsgType, web
 
@@ -84,6 +85,7 @@ class Workspace:
     bot_token: str
     bot_user_id: str = "W111"
     bot_id: str = "B111"
+    enterprise_id: str | None = None  # a workspace of an Enterprise Grid org (E111 in the fixtures)
     # users.info flags per member; W222 (the payload builders' default member) is an admin.
     members: dict[str, dict[str, bool]] = field(
         default_factory=lambda: {"W222": {"is_admin": True}}
@@ -100,6 +102,25 @@ class Upload:
     alt_txt: str | None
     data: bytes | None = None
     title: str = ""
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """A distributed app as Slack knows it: its credentials and its one Redirect URL."""
+
+    client_id: str = "1111.2222"
+    client_secret: str = "loopback-client-secret"
+    app_id: str = "A111"
+    redirect_url: str = ""  # set to the receiver's /slack/oauth_redirect once it listens
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """A visit to the authorize page, approved by the workspace it names."""
+
+    team_id: str
+    query: dict[str, str]
+    code: str
 
 
 @dataclass
@@ -150,6 +171,7 @@ class FakeSlack:
     messages: dict[tuple[str, str], list[StoredMessage]] = field(default_factory=dict)
     connections_opened: int = 0
     port: int = 0
+    oauth_app: OAuthApp = field(default_factory=OAuthApp)
 
     def __post_init__(self) -> None:
         self._failures: list[_Failure] = []
@@ -175,11 +197,15 @@ class FakeSlack:
             "views.update": self._views_update,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "oauth.v2.access": self._oauth_v2_access,
         }
         self.ephemerals: list[dict[str, Any]] = []  # chat.postEphemeral: who saw what
         self.home_views: dict[tuple[str, str], dict[str, Any]] = {}  # (team, user) -> view
         self.opened_views: list[dict[str, Any]] = []
         self.uploads: dict[str, Upload] = {}  # file id -> what files_upload_v2 sent
+        self.authorizations: list[Authorization] = []
+        self._codes: dict[str, Authorization] = {}  # unused codes only: each works once
+        self._installs = itertools.count(1)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -199,6 +225,7 @@ class FakeSlack:
         app.router.add_get("/link/", self._websocket)
         app.router.add_post("/response/{path:.*}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -215,6 +242,11 @@ class FakeSlack:
     def api_url(self) -> str:
         """The `base_url` for `AsyncWebClient` (it must end with /api/)."""
         return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's authorize page (https://slack.com/oauth/v2/authorize) on the loopback."""
+        return f"http://127.0.0.1:{self.port}/oauth/v2/authorize"
 
     def response_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/response/{name}"
@@ -370,6 +402,8 @@ class FakeSlack:
         token = (
             auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token", "")
         )
+        if auth.startswith("Basic "):  # oauth.v2.access: client_id:client_secret
+            token = base64.b64decode(auth.removeprefix("Basic ")).decode()
         self.calls.append(Call(method, params, token, time.monotonic()))
         failure = self._take_failure(method)
         if failure is not None:
@@ -684,6 +718,61 @@ class FakeSlack:
             )
             self.messages.setdefault((w.team_id, channel), []).append(message)
         return web.json_response({"ok": True, "files": shared})
+
+    # ---- OAuth v2: the authorize page and oauth.v2.access ------------------------------------
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """A member of the workspace named by `team` (else the first) approves the install:
+        back to the redirect URL with a one-time code and the state, as Slack does."""
+        query = dict(request.query)
+        app = self.oauth_app
+        if query.get("client_id") != app.client_id:
+            return web.Response(status=400, text="invalid_client_id")
+        redirect = query.get("redirect_uri") or app.redirect_url
+        if redirect != app.redirect_url:
+            return web.Response(status=400, text="bad_redirect_uri")
+        team_id = query.get("team") or self.workspaces[0].team_id
+        self.workspace(team_id)
+        authorization = Authorization(team_id, query, f"code-{uuid.uuid4().hex}")
+        self.authorizations.append(authorization)
+        self._codes[authorization.code] = authorization
+        back = {"code": authorization.code, "state": query.get("state", "")}
+        raise web.HTTPFound(f"{redirect}?{urlencode(back)}")
+
+    async def _oauth_v2_access(self, params: dict[str, Any], credentials: str) -> web.Response:
+        """oauth.v2.access as docs.slack.dev/reference/methods/oauth.v2.access answers it for
+        a bot-only install: a new bot token for the team, which then works for auth.test and
+        every other method."""
+        app = self.oauth_app
+        client_id, _, secret = credentials.partition(":")
+        if client_id != app.client_id:
+            return web.json_response({"ok": False, "error": "invalid_client_id"})
+        if secret != app.client_secret:
+            return web.json_response({"ok": False, "error": "bad_client_secret"})
+        authorization = self._codes.pop(str(params.get("code", "")), None)
+        if authorization is None:
+            return web.json_response({"ok": False, "error": "invalid_code"})
+        sent_redirect = params.get("redirect_uri")
+        if sent_redirect is not None and sent_redirect != app.redirect_url:
+            return web.json_response({"ok": False, "error": "bad_redirect_uri"})
+        w = self.workspace(authorization.team_id)
+        w.bot_token = f"xoxb-{w.team_id}-{next(self._installs)}-{uuid.uuid4().hex[:12]}"
+        return web.json_response(
+            {
+                "ok": True,
+                "access_token": w.bot_token,
+                "token_type": "bot",
+                "scope": authorization.query.get("scope", ""),
+                "bot_user_id": w.bot_user_id,
+                "app_id": app.app_id,
+                "team": {"name": w.team_name, "id": w.team_id},
+                "enterprise": (
+                    {"id": w.enterprise_id, "name": "Grid Org"} if w.enterprise_id else None
+                ),
+                "authed_user": {"id": "W222"},
+                "is_enterprise_install": False,
+            }
+        )
 
     def _find(self, team_id: str, channel: str, ts: str) -> StoredMessage | None:
         return next((m for m in self.messages.get((team_id, channel), []) if m.ts == ts), None)
