@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.config import Settings
+
+# Slack tokens (bot, user, app-level, refresh ...), including the per-workspace ones a
+# distributed app reads from its database, which no setting lists: slack_sdk's debug
+# log prints oauth.v2.access's response body, token and all.
+SLACK_TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
 
 
 class RedactSecrets(logging.Filter):
@@ -13,11 +19,12 @@ class RedactSecrets(logging.Filter):
         self._secrets = [s for s in secrets if len(s) >= 6]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            for secret in self._secrets:
-                message = message.replace(secret, "[redacted]")
-            record.msg, record.args = message, None
+        message = record.getMessage()
+        redacted = SLACK_TOKEN.sub("[redacted]", message)
+        for secret in self._secrets:
+            redacted = redacted.replace(secret, "[redacted]")
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
@@ -24,6 +25,7 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.cli import main
+from adapters.logging_setup import RedactSecrets
 from adapters.slack_app.http_receiver import slack_http_receiver
 from adapters.slack_app.installations import SlackInstallations, open_installations
 from adapters.slack_app.runner import make_client as real_client
@@ -134,7 +136,10 @@ async def host(
         yield Host(slack, settings, club, url, http)
 
 
-async def test_install_flow_stores_the_workspace_and_each_state_works_once(host: Host) -> None:
+async def test_install_flow_stores_the_workspace_and_each_state_works_once(
+    host: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # slack_sdk logs oauth.v2.access's body at DEBUG
     authorize, cookie = await host.start_install("T222")
     assert authorize.startswith(host.slack.authorize_url)
     query = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
@@ -169,6 +174,14 @@ async def test_install_flow_stores_the_workspace_and_each_state_works_once(host:
     status, _ = await host.redirect(back, other_cookie)
     assert status == 400
     assert len(host.slack.calls_to("oauth.v2.access")) == 1
+
+    token = host.slack.workspace("T222").bot_token
+    assert any(token in record.getMessage() for record in caplog.records)  # slack_sdk's debug
+    shown = RedactSecrets(host.settings.secrets())
+    for record in caplog.records:
+        shown.filter(record)
+        assert token not in record.getMessage()
+        assert CLIENT.client_secret not in record.getMessage()
 
 
 async def test_two_workspaces_each_get_posts_with_their_own_token(host: Host) -> None:
