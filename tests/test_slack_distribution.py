@@ -8,7 +8,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -37,8 +41,11 @@ from bot.domain import ConversationRef, Platform
 from bot.errors import PlatformMisconfigured, PlatformUnavailable
 from bot.render import Post
 from bot.store.postgres_backend import is_postgres
+from tests.conftest import loopback_env
+from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_payloads import app_mention_event, load_json
 from tests.loopback.slack_server import FakeSlack, OAuthApp, Workspace, signed_headers
+from tests.postgres_server import free_port
 
 SECRET = "loopback-signing-secret"
 CLIENT = OAuthApp()
@@ -47,12 +54,10 @@ STATE_COOKIE = "slack-app-oauth-state"
 
 
 @dataclass
-class Host:
-    """One `paperclub slack-http` receiver, its club and the loopback Slack it talks to."""
+class Receiver:
+    """One `paperclub slack-http` receiver, as a browser and Slack reach it."""
 
     slack: FakeSlack
-    settings: Settings
-    club: Services
     url: str
     http: aiohttp.ClientSession
 
@@ -86,6 +91,14 @@ class Host:
         headers = signed_headers(SECRET, raw, content_type="application/json")
         async with self.http.post(f"{self.url}/slack/events", data=raw, headers=headers) as r:
             return r.status, await r.text()
+
+
+@dataclass
+class Host(Receiver):
+    """A receiver in this process, with its settings and club."""
+
+    settings: Settings
+    club: Services
 
 
 def grid_workspaces() -> list[Workspace]:
@@ -133,7 +146,7 @@ async def host(
         url = f"http://127.0.0.1:{port}"
         slack.oauth_app = OAuthApp(redirect_url=f"{url}/slack/oauth_redirect")
         http = await stack.enter_async_context(aiohttp.ClientSession())
-        yield Host(slack, settings, club, url, http)
+        yield Host(slack, url, http, settings, club)
 
 
 async def test_install_flow_stores_the_workspace_and_each_state_works_once(
@@ -426,3 +439,120 @@ def test_distribution_doc_manifest_matches_what_the_app_asks_for() -> None:
         settings["event_subscriptions"]["bot_events"]
     )
     assert "docs/slack-distribution.md" in (REPO / "README.md").read_text("utf-8")
+
+
+# ---- `paperclub slack-http` as processes: two receivers behind one (imaginary) balancer --------
+
+
+async def test_two_slack_http_processes_share_installs_states_and_answer_by_team(
+    slack: FakeSlack,
+    postgres_url: str,
+    arxiv_server: ArxivServer,
+    tmp_path: Path,
+) -> None:
+    """An install started on one receiver finishes on the other (the state is in the
+    database), and an event reaching either is answered with its team's token."""
+    ports = [free_port(), free_port()]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    slack.oauth_app = OAuthApp(redirect_url=f"{urls[1]}/slack/oauth_redirect")
+    env = {
+        **os.environ,
+        **loopback_env(arxiv_server, tmp_path),
+        "PAPERCLUB_DB_URL": postgres_url,
+        "PAPERCLUB_SLACK_CLIENT_ID": CLIENT.client_id,
+        "PAPERCLUB_SLACK_CLIENT_SECRET": CLIENT.client_secret,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "PAPERCLUB_SLACK_API_URL": slack.api_url,
+    }
+    logs = [tmp_path / f"receiver{i}.log" for i in range(2)]
+    receivers = [
+        await _start_receiver(port, log, env, tmp_path)
+        for port, log in zip(ports, logs, strict=True)
+    ]
+    try:
+        for log, receiver in zip(logs, receivers, strict=True):
+            await _until_text(log, "Slack HTTP receiver on", receiver)
+        async with aiohttp.ClientSession() as http:
+            first, second = (Receiver(slack, url, http) for url in urls)
+            authorize, cookie = await first.start_install("T222")
+            status, page = await second.redirect(await first.approve(authorize), cookie)
+            assert status == 200, page
+            mention = app_mention_event(team_id="T222", channel="C222", thread_ts="1.000100")
+            assert (await first.send_event(mention))[0] == 200
+            [reply] = await slack.wait_calls("chat.postMessage", within=30)
+            assert reply.token == slack.workspace("T222").bot_token
+            status, body = await second.send_event(app_mention_event(team_id="T333"))
+            assert status == 200 and "reinstall this app" in body
+    finally:
+        for receiver in receivers:
+            receiver.send_signal(signal.SIGTERM)
+        codes = [await asyncio.wait_for(receiver.wait(), 60) for receiver in receivers]
+    output = [await _read(log) for log in logs]
+    assert codes == [0, 0], output
+    assert all("paperclub slack-http stopped." in text for text in output)
+    assert not any(CLIENT.client_secret in text for text in output)
+    assert not any(slack.workspace("T222").bot_token in text for text in output)
+
+
+async def _start_receiver(
+    port: int, log: Path, env: dict[str, str], cwd: Path
+) -> asyncio.subprocess.Process:
+    out = await asyncio.to_thread(log.open, "wb")
+    try:
+        return await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "adapters", "slack-http", "--host", "127.0.0.1"),
+            *("--port", str(port)),
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    finally:
+        out.close()
+
+
+async def _read(log: Path) -> str:
+    return await asyncio.to_thread(log.read_text, "utf-8", errors="replace")
+
+
+async def _until_text(log: Path, text: str, process: asyncio.subprocess.Process) -> None:
+    for _ in range(3000):  # imports and the store's first open, on a busy machine
+        if text in await _read(log):
+            return
+        assert process.returncode is None, await _read(log)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared in {log}")
+
+
+async def test_slack_http_with_one_token_serves_its_workspace_only(
+    database: str | Path, make_settings: Callable[..., Settings]
+) -> None:
+    """Without the OAuth settings, `slack-http` is the single-workspace HTTP mode: the
+    token's workspace (auth.test) is served and no install routes exist."""
+    async with FakeSlack.running() as slack:
+        where: dict[str, Any] = (
+            {"db_url": SecretStr(str(database))} if is_postgres(database) else {"db_path": database}
+        )
+        settings = make_settings(
+            **where,
+            slack_bot_token=SecretStr("xoxb-fake-T111"),
+            slack_signing_secret=SecretStr(SECRET),
+            slack_api_url=slack.api_url,
+        )
+        async with (
+            bootstrap(settings, shared=is_postgres(database)) as club,
+            slack_http_receiver(club, settings, host="127.0.0.1", port=0) as port,
+            aiohttp.ClientSession() as http,
+        ):
+            receiver = Receiver(slack, f"http://127.0.0.1:{port}", http)
+            async with http.get(f"{receiver.url}/slack/install", allow_redirects=False) as r:
+                assert r.status == 404
+            mention = app_mention_event(thread_ts="1595926230.000100")
+            assert (await receiver.send_event(mention))[0] == 200
+            [reply] = await slack.wait_calls("chat.postMessage")
+            assert reply.token == "xoxb-fake-T111" and reply.params["team_id"] == "T111"
+            await receiver.send_event(app_mention_event(team_id="T999", channel="C999"))
+            later = app_mention_event(thread_ts="1595926230.000200")
+            assert (await receiver.send_event(later))[0] == 200
+            await slack.wait_calls("chat.postMessage", 2)  # the gate's verdict came first
+            assert not any(c.params.get("channel") == "C999" for c in slack.calls)
