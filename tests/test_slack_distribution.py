@@ -233,6 +233,26 @@ async def test_two_workspaces_each_get_posts_with_their_own_token(host: Host) ->
     assert host.slack.channel_messages("T333", "C333") == []
 
 
+async def test_a_refused_token_is_dropped_so_a_reinstall_is_used_at_once(host: Host) -> None:
+    await host.install("T222")
+    b = ConversationRef(Platform.SLACK, "T222", "C222")
+    async with (
+        aiohttp.ClientSession() as session,
+        slack_worker_chat(host.settings, session, post_interval=0.0) as chat,
+    ):
+        await chat.open_thread(b, Post("before"), thread_name="b", idempotency_key="before")
+        host.slack.fail_next("chat.postMessage", status=200, error="token_revoked")
+        with pytest.raises(PlatformUnavailable, match="token_revoked"):
+            await chat.open_thread(b, Post("refused"), thread_name="r", idempotency_key="r")
+        first_token = host.slack.workspace("T222").bot_token
+        await host.install("T222")  # the workspace's admin installs paperclub again
+        await chat.open_thread(b, Post("after"), thread_name="a", idempotency_key="after")
+    tokens = [c.token for c in host.slack.calls_to("chat.postMessage")]
+    assert tokens == [first_token, first_token, host.slack.workspace("T222").bot_token]
+    assert tokens[-1] != first_token
+    assert [m.text for m in host.slack.top_level("T222", "C222")] == ["before", "after"]
+
+
 async def test_uninstall_removes_the_team_and_its_token(host: Host) -> None:
     await host.install("T222")
     body = load_json("bolt-python/events_app_mention.json")
