@@ -12,18 +12,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from contextlib import AsyncExitStack
 
 import aiohttp
 from rich.console import Console
 
-from adapters.slack_app.chat import SlackChat
-from adapters.slack_app.runner import make_client
+from adapters.slack_app.distribution import oauth_configured
+from adapters.slack_app.worker_chat import slack_worker_chat
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import Platform
 from bot.jobs.queue import run_worker, worker_name
 
 log = logging.getLogger(__name__)
+
+
+def slack_configured(settings: Settings) -> bool:
+    return settings.slack_bot_token is not None or oauth_configured(settings)
 
 
 async def run_queue_worker(settings: Settings, console: Console) -> None:
@@ -36,17 +41,17 @@ async def run_queue_worker(settings: Settings, console: Console) -> None:
             bootstrap(settings, shared=True) as club,
             aiohttp.ClientSession() as session,
         ):
-            if settings.slack_bot_token is not None:
-                client = make_client(
-                    settings.slack_bot_token.get_secret_value(),
-                    api_url=settings.slack_api_url,
-                    session=session,
-                )
-                club.chats.attach(
-                    Platform.SLACK, SlackChat(client, post_interval=settings.slack_post_interval)
-                )
-            console.print(f"paperclub worker {worker_name()}: working the queue; Ctrl+C stops.")
-            await run_worker(club, settings, stop)
+            platforms = AsyncExitStack()
+            async with platforms:
+                if slack_configured(settings):
+                    chat = await platforms.enter_async_context(
+                        slack_worker_chat(
+                            settings, session, post_interval=settings.slack_post_interval
+                        )
+                    )
+                    club.chats.attach(Platform.SLACK, chat)
+                console.print(f"paperclub worker {worker_name()}: working the queue; Ctrl+C stops.")
+                await run_worker(club, settings, stop)
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)

@@ -174,9 +174,11 @@ class SlackChat:
         known = self._thread_replies.get(thread.root_id)
         if known is not None:
             return known
-        data = await call_api(
+        client = await self._client_in(thread.conversation, "conversations.replies")
+        data = await self._call(
             "conversations.replies",
-            self._client.conversations_replies(
+            thread.conversation,
+            client.conversations_replies(
                 channel=thread.conversation.channel_id,
                 ts=thread.root_id,
                 include_all_metadata=True,
