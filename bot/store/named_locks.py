@@ -69,6 +69,14 @@ class LocalLocks:
                 self._locks[name] = (lock, users - 1)
 
 
+_local: dict[str, LocalLocks] = {}
+
+
+def local_locks(database: str) -> LocalLocks:
+    """The process's locks for the SQLite `database`, shared by every store open on it."""
+    return _local.setdefault(database, LocalLocks())
+
+
 class AdvisoryLocks:
     """PostgreSQL: every named lock of this process on one session of its own.
 

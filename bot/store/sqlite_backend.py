@@ -31,7 +31,7 @@ from bot.store.migrations import (
     refuse_older_schema_read_only,
     statements,
 )
-from bot.store.named_locks import LocalLocks
+from bot.store.named_locks import local_locks
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -44,7 +44,7 @@ class SqliteDatabase:
         self.writes = writes
         self.reads = writes  # reads share the writer's connection, in turn, as they always did
         self.hot_reads = hot_reads
-        self.locks = LocalLocks()
+        self.locks = local_locks(shown)
 
     async def schema_version(self) -> int:
         async with self.writes.transaction() as db:
