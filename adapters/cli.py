@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     slack_http.add_argument(
         "--port", type=int, default=None, help="port (default PAPERCLUB_SLACK_HTTP_PORT)"
     )
+    shards = commands.add_parser(
+        "discord", help="a Discord gateway process for some shards (hosting, on PostgreSQL)"
+    )
+    shards.add_argument("--shards", required=True, help="this process's shard ids, e.g. 0-3")
+    shards.add_argument("--shard-count", type=int, required=True, help="the bot's shard count")
     commands.add_parser("usage", help="model tokens used, by week, workspace and purpose")
 
     schedule = commands.add_parser("schedule", help="the weekly digest schedule")
@@ -158,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": run_command,
         "worker": worker_command,
         "slack-http": slack_http_command,
+        "discord": discord_command,
         "usage": usage_command,
         "schedule": schedule_command,
         "export": export_command,
@@ -358,6 +364,19 @@ async def slack_http_command(args: argparse.Namespace, settings: Settings, conso
 
     port = settings.slack_http_port if args.port is None else args.port
     await run_slack_http(settings, console, host=args.host, port=port)
+    return EXIT_OK
+
+
+async def discord_command(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """`paperclub discord --shards 0-3 --shard-count 16` (docs/discord-sharding.md)."""
+    from adapters.discord_bot.sharding import parse_shards, run_shards
+
+    try:
+        plan = parse_shards(args.shards, args.shard_count)
+    except InvalidSetting as error:
+        print(f"paperclub: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    await run_shards(settings, plan)
     return EXIT_OK
 
 

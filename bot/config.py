@@ -190,6 +190,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "PAPERCLUB_DISCORD_TOKEN")
     )
+    # `paperclub discord --shards`: one IDENTIFY per bucket per this many seconds across
+    # the bot's processes (Discord's window is 5 s; shorter only against a test gateway).
+    discord_identify_window_seconds: float = Field(default=5.0, gt=0, le=60)
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "PAPERCLUB_SLACK_BOT_TOKEN")
     )

@@ -64,6 +64,8 @@ class DiscordChat:
         # The components under a paper's root post (the vote button); None: no components.
         self.root_view: RootView | None = None
         self.root_posted: Callable[[int], None] = lambda message_id: None
+        # Channels fetched over REST (a REST-only chat has no gateway cache): kept, by id.
+        self._fetched: OrderedDict[int, discord.TextChannel] = OrderedDict()
 
     async def open_thread(
         self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
@@ -220,10 +222,14 @@ class DiscordChat:
     async def _text_channel(self, conversation: ConversationRef) -> discord.TextChannel:
         await self._wait_connected()
         channel_id = int(conversation.channel_id)
-        channel = self._client.get_channel(channel_id)
+        channel = self._client.get_channel(channel_id) or self._fetched.get(channel_id)
         if channel is None:
             with translated("see_channel", ("view_channel",)):
                 channel = await self._client.fetch_channel(channel_id)
+            if isinstance(channel, discord.TextChannel):
+                self._fetched[channel_id] = channel
+                while len(self._fetched) > self._remembered:
+                    self._fetched.popitem(last=False)
         if not isinstance(channel, discord.TextChannel):
             raise PlatformUnavailable(key="discord_text_channel_only")
         return channel

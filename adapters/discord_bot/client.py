@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -42,7 +43,12 @@ class PaperclubBot(commands.Bot):
     """paperclub on Discord. Slash commands only: there are no prefix commands."""
 
     def __init__(
-        self, services: Services, *, sync_commands: bool = True, guild_ready_timeout: float = 2.0
+        self,
+        services: Services,
+        *,
+        sync_commands: bool = True,
+        guild_ready_timeout: float = 2.0,
+        **client_options: Any,  # the sharded bot's shard_ids, shard_count ...
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # required by commands.Bot; never used
@@ -51,6 +57,7 @@ class PaperclubBot(commands.Bot):
             allowed_mentions=NO_MENTIONS,
             max_ratelimit_timeout=MAX_RATELIMIT_TIMEOUT,
             guild_ready_timeout=guild_ready_timeout,
+            **client_options,
         )
         self.chat = DiscordChat(self)
         self._services = services
@@ -102,24 +109,31 @@ class PaperclubBot(commands.Bot):
         await self._event_errors.handle(event_method, *args)
 
 
-async def run_discord(services: Services, settings: Settings) -> None:
-    """Connect to Discord with settings.discord_token and serve until cancelled."""
+async def run_discord(
+    services: Services, settings: Settings, *, bot: PaperclubBot | None = None
+) -> None:
+    """Connect to Discord with settings.discord_token and serve until cancelled (`bot`:
+    the sharded one of `paperclub discord`; by default one unsharded connection)."""
     if settings.discord_token is None:
         raise PlatformMisconfigured(
             "DISCORD_TOKEN is not set: add the bot token to .env to use Discord."
         )
-    bot = PaperclubBot(services)
+    bot = bot or PaperclubBot(services)
     services.chats.attach(Platform.DISCORD, bot.chat)
     try:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())
     except discord.LoginFailure:
-        raise PlatformMisconfigured(
-            "Discord rejected DISCORD_TOKEN. Copy the bot token again from the Developer Portal "
-            "(Applications → your app → Bot → Reset Token) into .env."
-        ) from None
+        raise token_refused() from None
     except discord.PrivilegedIntentsRequired:
         raise PlatformMisconfigured(
             "Discord refused the Message Content intent. Enable it in the Developer Portal "
             "(Applications → your app → Bot → Privileged Gateway Intents → Message Content Intent)."
         ) from None
+
+
+def token_refused() -> PlatformMisconfigured:
+    return PlatformMisconfigured(
+        "Discord rejected DISCORD_TOKEN. Copy the bot token again from the Developer Portal "
+        "(Applications → your app → Bot → Reset Token) into .env."
+    )

@@ -84,6 +84,7 @@ class RestCall:
     response: Any = None  # the JSON the fake answered with
     # multipart uploads (files[n]): name, filename, content_type, data
     files: list[dict[str, Any]] = field(default_factory=list)
+    authorization: str = ""  # "Bot <token>": which process made the call
 
 
 CALL = web.RequestKey("call", RestCall)
@@ -118,13 +119,37 @@ class _Session:
     seq: int = 0
     identified: bool = False
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    shard: tuple[int, int] | None = None  # IDENTIFY's [shard_id, num_shards]
+
+
+@dataclass(frozen=True, slots=True)
+class Identify:
+    """One IDENTIFY as the fake received it."""
+
+    shard: tuple[int, int] | None
+    received_at: float  # time.monotonic()
+    token: str
+
+
+def shard_of(guild_id: str | int, shard_count: int) -> int:
+    """Discord's rule: `(guild_id >> 22) % num_shards`."""
+    return (int(guild_id) >> 22) % shard_count
 
 
 class FakeDiscord:
     """The fake. State lives in plain dicts keyed by snowflake strings."""
 
-    def __init__(self, *, echo_messages: bool = True) -> None:
+    def __init__(
+        self, *, echo_messages: bool = True, recommended_shards: int = 1, max_concurrency: int = 1
+    ) -> None:
         self.echo_messages = echo_messages
+        # GET /gateway/bot: the shard count Discord recommends, and IDENTIFY buckets per 5 s.
+        self.recommended_shards = recommended_shards
+        self.max_concurrency = max_concurrency
+        self.identifies: list[Identify] = []
+        self.websockets_opened = 0
+        self.ready_sessions = 0  # sessions sent their READY and GUILD_CREATEs
+        self.dispatched: list[tuple[tuple[int, int] | None, str]] = []  # (shard, event) sent
         self.identify_close_code: int | None = None  # e.g. 4014: disallowed (privileged) intents
         self.bot_user: dict[str, Any] = {
             "id": self.snowflake(),
@@ -195,8 +220,13 @@ class FakeDiscord:
         cls._counter = (cls._counter + 1) % 4096
         return str(((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | cls._counter)
 
-    def add_guild(self, name: str) -> dict[str, Any]:
+    def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> dict[str, Any]:
+        """A guild; `shard=(i, n)` picks an id that Discord routes to shard i of n."""
         guild_id = self.snowflake()
+        if shard is not None:
+            index, count = shard
+            stamp = int(guild_id) >> 22
+            guild_id = str(((stamp - stamp % count + index) << 22) | (int(guild_id) & 0xFFF))
         guild = {
             "id": guild_id,
             "name": name,
@@ -506,9 +536,11 @@ class FakeDiscord:
     # -- gateway -----------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a dispatch (op 0) to every identified gateway session."""
+        """Send a dispatch (op 0) to every identified gateway session that receives it: a
+        sharded session gets only its guilds' events (DMs go to shard 0), as Discord routes."""
         for session in list(self._sessions):
-            if session.identified:
+            if session.identified and _routed_to(session, data.get("guild_id")):
+                self.dispatched.append((session.shard, event))
                 await self._send_event(session, event, data)
 
     async def _send_event(self, session: _Session, event: str, data: dict[str, Any]) -> None:
@@ -523,6 +555,7 @@ class FakeDiscord:
         await ws.prepare(request)
         session = _Session(ws)
         self._sessions.append(session)
+        self.websockets_opened += 1
         try:
             await ws.send_str(json.dumps(load_fixture("gateway_hello.json")))
             async for frame in ws:
@@ -534,6 +567,11 @@ class FakeDiscord:
                     await ws.send_str(json.dumps(load_fixture("gateway_heartbeat_ack.json")))
                 elif op == 2:
                     self.tokens_seen.add(payload["d"]["token"])
+                    shard = payload["d"].get("shard")
+                    session.shard = (int(shard[0]), int(shard[1])) if shard else None
+                    self.identifies.append(
+                        Identify(session.shard, time.monotonic(), payload["d"]["token"])
+                    )
                     if self.identify_close_code is not None:
                         await ws.close(
                             code=self.identify_close_code, message=b"Disallowed intent(s)."
@@ -548,20 +586,21 @@ class FakeDiscord:
 
     async def _identify(self, session: _Session) -> None:
         session.identified = True
-        await self._send_event(
-            session,
-            "READY",
-            {
-                "v": 10,
-                "user": self.bot_user,
-                "guilds": [{"id": g, "unavailable": True} for g in self.guilds],
-                "session_id": f"session-{self.snowflake()}",
-                "resume_gateway_url": self.gateway_url,
-                "application": {"id": self.application_id, "flags": 0},
-            },
-        )
-        for guild in self.guilds.values():
+        guilds = [g for g in self.guilds.values() if _routed_to(session, g["id"])]
+        ready: dict[str, Any] = {
+            "v": 10,
+            "user": self.bot_user,
+            "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
+            "session_id": f"session-{self.snowflake()}",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": self.application_id, "flags": 0},
+        }
+        if session.shard is not None:
+            ready["shard"] = list(session.shard)
+        await self._send_event(session, "READY", ready)
+        for guild in guilds:
             await self._send_event(session, "GUILD_CREATE", self._guild_create(guild))
+        self.ready_sessions += 1
         self.identified.set()
 
     def _guild_create(self, guild: dict[str, Any]) -> dict[str, Any]:
@@ -638,6 +677,7 @@ class FakeDiscord:
             json=body,
             received_at=time.monotonic(),
             files=files,
+            authorization=request.headers.get("Authorization", ""),
         )
         self.tokens_seen.add(request.headers.get("Authorization", ""))
         failure = next(
@@ -722,12 +762,12 @@ class FakeDiscord:
         return _json(
             {
                 "url": f"ws://127.0.0.1:{self.port}/gateway",
-                "shards": 1,
+                "shards": self.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
-                    "remaining": 999,
+                    "remaining": 1000 - len(self.identifies),
                     "reset_after": 0,
-                    "max_concurrency": 1,
+                    "max_concurrency": self.max_concurrency,
                 },
             }
         )
@@ -998,6 +1038,13 @@ class FakeDiscord:
             return found
         self.messages.pop(found["id"], None)
         return web.Response(status=204)
+
+
+def _routed_to(session: _Session, guild_id: str | None) -> bool:
+    if session.shard is None:
+        return True
+    index, count = session.shard
+    return (shard_of(guild_id, count) if guild_id else 0) == index
 
 
 def _is_user(value: Any) -> bool:

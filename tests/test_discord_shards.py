@@ -1,0 +1,269 @@
+"""Discord at scale: gateway processes for some shards (`paperclub discord --shards`), their
+IDENTIFY paced across processes through the database, and the REST-only chat of workers.
+
+Real discord.py against the loopback Discord (tests/loopback/discord_server.py), whose
+gateway routes each guild's events to shard `(guild_id >> 22) % shard_count` and records
+every IDENTIFY as it receives it. Two "processes" here are two `run_shards` in one event
+loop, each with its own token, store and bot, on one real PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.discord_bot.rest_chat import discord_rest_chat
+from adapters.discord_bot.sharding import parse_shards, run_shards
+from bot.bootstrap import bootstrap
+from bot.config import Settings
+from bot.domain import ConversationRef, Platform
+from bot.errors import PaperclubError
+from tests.conftest import loopback_env
+from tests.loopback.arxiv_server import ArxivServer
+from tests.loopback.discord_server import (
+    FakeDiscord,
+    Identify,
+    RestCall,
+    pointed_at,
+    shard_of,
+)
+
+CALLBACK = "/interactions/{interaction_id}/{token}/callback"
+FOLLOWUP = "/webhooks/{application_id}/{token}"
+HOOK_MESSAGE = "/webhooks/{application_id}/{token}/messages/{message_id}"
+THREADS = "/channels/{channel_id}/messages/{message_id}/threads"
+PAPER = "1605.08386"  # in the recorded arXiv feeds
+WINDOW = 0.5  # the IDENTIFY window here (Discord's is 5 s)
+WAIT = 60.0  # generous: two busy cores
+
+
+async def until(condition: Callable[[], bool], what: str, within: float = WAIT) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def gateway_processes(
+    fake: FakeDiscord, *processes: tuple[Settings, str, int]
+) -> AsyncIterator[list[asyncio.Task[None]]]:
+    """`paperclub discord --shards S --shard-count N` for each (settings, S, N), started
+    together; stopped (as by SIGTERM: cancelled) afterwards."""
+    with pointed_at(fake):
+        tasks = [
+            asyncio.create_task(run_shards(settings, parse_shards(spec, count)))
+            for settings, spec, count in processes
+        ]
+        try:
+            yield tasks
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, 30)
+
+
+def answer_to(interaction: dict[str, Any]) -> Callable[[RestCall], bool]:
+    """The interaction's answer: its deferred message edited, or a follow-up message."""
+    token = interaction["token"]
+
+    def matches(call: RestCall) -> bool:
+        return (
+            call.route in (FOLLOWUP, HOOK_MESSAGE)
+            and call.method in ("POST", "PATCH")
+            and f"/{token}" in call.path
+        )
+
+    return matches
+
+
+def all_ready(fake: FakeDiscord, sessions: int, tasks: list[asyncio.Task[None]]) -> bool:
+    for task in tasks:
+        if task.done():
+            task.result()  # a process that stopped: its error, not a timeout
+            raise AssertionError("a gateway process stopped")
+    return fake.ready_sessions >= sessions
+
+
+@pytest.fixture
+def shard_settings(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> Callable[[str], Settings]:
+    def make(token: str) -> Settings:
+        return make_settings(
+            db_url=postgres_url,
+            discord_identify_window_seconds=WINDOW,
+            **{"DISCORD_TOKEN": token},
+        )
+
+    return make
+
+
+async def test_each_process_identifies_its_shards_and_answers_only_its_guilds(
+    shard_settings: Callable[[str], Settings],
+) -> None:
+    async with FakeDiscord() as fake:
+        guilds = {shard: fake.add_guild(f"Club {shard}", shard=(shard, 4)) for shard in (0, 3)}
+        channels = {shard: fake.add_text_channel(g, "papers") for shard, g in guilds.items()}
+        async with gateway_processes(
+            fake, (shard_settings("token-a"), "0-1", 4), (shard_settings("token-b"), "2,3", 4)
+        ) as tasks:
+            await until(lambda: all_ready(fake, 4, tasks), "four shards to be ready")
+            assert sorted((i.shard, i.token) for i in fake.identifies if i.shard) == [
+                ((0, 4), "token-a"),
+                ((1, 4), "token-a"),
+                ((2, 4), "token-b"),
+                ((3, 4), "token-b"),
+            ]
+            assert len(fake.identifies) == 4  # no shard identified twice, none unsharded
+            owner = {i.shard: i.token for i in fake.identifies}
+            answered_by = {}
+            for shard, channel in channels.items():
+                assert shard_of(channel["guild_id"], 4) == shard
+                fake.dispatched.clear()
+                payload = fake.interaction_payload(channel, "help")
+                await fake.dispatch("INTERACTION_CREATE", payload)
+                [follow_up] = await fake.wait_for_call(answer_to(payload), within=WAIT)
+                assert "/paper" in follow_up.json["content"]
+                callbacks = [
+                    c
+                    for c in fake.calls
+                    if c.route == CALLBACK and c.path.split("/")[2] == payload["id"]
+                ]
+                assert len(callbacks) == 1  # answered once
+                # Only the session of the guild's shard got it, so only its process answered.
+                assert fake.dispatched == [((shard, 4), "INTERACTION_CREATE")]
+                answered_by[shard] = owner[(shard, 4)]
+    assert answered_by == {0: "token-a", 3: "token-b"}
+
+
+@pytest.mark.parametrize("max_concurrency", [1, 2])
+async def test_identify_is_paced_per_bucket_across_processes(
+    shard_settings: Callable[[str], Settings], max_concurrency: int
+) -> None:
+    async with FakeDiscord(max_concurrency=max_concurrency) as fake:
+        async with gateway_processes(
+            fake,
+            (shard_settings("token-a"), "0-2", 6),
+            (shard_settings("token-b"), "3-5", 6),
+        ) as tasks:
+            await until(lambda: all_ready(fake, 6, tasks), "six shards to be ready")
+    identifies = list(fake.identifies)
+    assert sorted(i.shard[0] for i in identifies if i.shard) == [0, 1, 2, 3, 4, 5]
+    assert_paced(identifies, max_concurrency)
+
+
+def assert_paced(identifies: list[Identify], max_concurrency: int) -> None:
+    """Discord's rule, on the times the gateway received them: within a bucket
+    (`shard_id % max_concurrency`) one IDENTIFY per window; so no window holds more
+    than `max_concurrency` of them."""
+    for bucket in range(max_concurrency):
+        times = sorted(
+            i.received_at for i in identifies if i.shard and i.shard[0] % max_concurrency == bucket
+        )
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        assert all(gap >= WINDOW for gap in gaps), (bucket, gaps)
+    times = sorted(i.received_at for i in identifies)
+    for start in times:
+        assert len([t for t in times if start <= t < start + WINDOW]) <= max_concurrency
+
+
+async def test_rest_chat_posts_a_paper_thread_without_a_gateway_and_resumes_a_crash(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with (
+        FakeDiscord() as fake,
+        bootstrap(make_settings(**{"DISCORD_TOKEN": "worker-token"})) as club,
+    ):
+        guild = fake.add_guild("Club A")
+        channel = fake.add_text_channel(guild, "papers")
+        conversation = ConversationRef(Platform.DISCORD, guild["id"], channel["id"])
+
+        async def progress(text: str) -> None:
+            pass
+
+        with pointed_at(fake):
+            async with discord_rest_chat(club) as chat:
+                club.chats.attach(Platform.DISCORD, chat)
+                # The first try posts the root, then its thread fails (as a crash there would).
+                fake.fail_next("POST", THREADS, status=403)
+                with pytest.raises(PaperclubError):
+                    await club.papers.summon_paper(conversation, PAPER, progress)
+                roots = bot_messages(fake, channel["id"])
+                assert len(roots) == 1 and roots[0]["id"] not in fake.channels
+                await club.papers.summon_paper(conversation, PAPER, progress)
+    assert [m["id"] for m in bot_messages(fake, channel["id"])] == [roots[0]["id"]]
+    thread = fake.channels[roots[0]["id"]]  # started from the crash-left root
+    assert thread["parent_id"] == channel["id"]
+    assert bot_messages(fake, thread["id"]), "the paper's replies are in its thread"
+    [button] = roots[0]["components"][0]["components"]
+    assert button["custom_id"] == "paperclub:vote"
+    assert fake.websockets_opened == 0 and fake.identifies == []
+    assert {c.authorization for c in fake.calls} == {"Bot worker-token"}
+    # The channel came over REST once; later posts used the fetched one.
+    assert len(fake.calls_to("GET", "/channels/{channel_id}")) == 1
+
+
+def bot_messages(fake: FakeDiscord, channel_id: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in fake.messages.values()
+        if m["channel_id"] == channel_id and m["author"]["id"] == fake.bot_user["id"]
+    ]
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def paperclub(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "adapters", *args],
+        env={**os.environ, "COLUMNS": "120", **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("shards", "count", "message"),
+    [
+        ("5", "4", "names shard 5, but with --shard-count 4 the shard ids are 0 to 3"),
+        ("0-3", "0", "--shard-count must be 1 or more"),
+        ("0-x", "4", "is not a list of shard ids: use e.g. 0-3 or 0,2,5-7"),
+        ("3-1", "4", "runs backwards"),
+        ("0,1,1", "4", "names shard 1 more than once"),
+    ],
+)
+def test_bad_shard_options_exit_2_saying_what_is_wrong(
+    arxiv_server: ArxivServer, tmp_path: Path, shards: str, count: str, message: str
+) -> None:
+    env = loopback_env(arxiv_server, tmp_path, DISCORD_TOKEN="unused")
+    result = paperclub("discord", "--shards", shards, "--shard-count", count, env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert not (tmp_path / "paperclub.db").exists()
+
+
+def test_gateway_process_refuses_sqlite_naming_the_setting(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    env = loopback_env(arxiv_server, tmp_path, DISCORD_TOKEN="unused")
+    result = paperclub("discord", "--shards", "0-1", "--shard-count", "2", env=env, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "SQLite" in result.stderr and "PAPERCLUB_DB_URL=postgresql://" in result.stderr
+    assert not (tmp_path / "paperclub.db").exists()  # refused before anything was written
