@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -37,13 +38,13 @@ from tests.loopback.discord_server import (
     shard_of,
 )
 
-CALLBACK = "/interactions/{interaction_id}/{token}/callback"
 FOLLOWUP = "/webhooks/{application_id}/{token}"
 HOOK_MESSAGE = "/webhooks/{application_id}/{token}/messages/{message_id}"
 THREADS = "/channels/{channel_id}/messages/{message_id}/threads"
 PAPER = "1605.08386"  # in the recorded arXiv feeds
 WINDOW = 0.5  # the IDENTIFY window here (Discord's is 5 s)
 WAIT = 60.0  # generous: two busy cores
+ROOT = Path(__file__).resolve().parents[1]
 
 
 async def until(condition: Callable[[], bool], what: str, within: float = WAIT) -> None:
@@ -138,16 +139,77 @@ async def test_each_process_identifies_its_shards_and_answers_only_its_guilds(
                 await fake.dispatch("INTERACTION_CREATE", payload)
                 [follow_up] = await fake.wait_for_call(answer_to(payload), within=WAIT)
                 assert "/paper" in follow_up.json["content"]
-                callbacks = [
-                    c
-                    for c in fake.calls
-                    if c.route == CALLBACK and c.path.split("/")[2] == payload["id"]
-                ]
-                assert len(callbacks) == 1  # answered once
+                assert len(fake.calls_to_interaction(payload["id"])) == 1  # answered once
                 # Only the session of the guild's shard got it, so only its process answered.
                 assert fake.dispatched == [((shard, 4), "INTERACTION_CREATE")]
                 answered_by[shard] = owner[(shard, 4)]
     assert answered_by == {0: "token-a", 3: "token-b"}
+
+
+async def test_two_paperclub_discord_processes_share_the_shards_and_stop_on_sigterm(
+    arxiv_server: ArxivServer, tmp_path: Path, postgres_url: str
+) -> None:
+    """Real `paperclub discord` processes (the CLI, bootstrap(shared=True) on PostgreSQL),
+    pointed at the loopback gateway by tests/loopback/discord_pointed.py."""
+    async with FakeDiscord() as fake:
+        channels = {
+            shard: fake.add_text_channel(fake.add_guild(f"Club {shard}", shard=(shard, 4)), "p")
+            for shard in range(4)
+        }
+        env = loopback_env(
+            arxiv_server,
+            tmp_path,
+            PAPERCLUB_DB_URL=postgres_url,
+            PAPERCLUB_DISCORD_IDENTIFY_WINDOW_SECONDS=str(WINDOW),
+        )
+        processes = []
+        for token, shards in (("token-a", "0-1"), ("token-b", "2-3")):
+            log = (tmp_path / f"{token}.log").open("wb")
+            processes.append(
+                await asyncio.create_subprocess_exec(
+                    *(sys.executable, "-m", "tests.loopback.discord_pointed", str(fake.port)),
+                    *("discord", "--shards", shards, "--shard-count", "4"),
+                    env={**os.environ, **env, "DISCORD_TOKEN": token},
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            log.close()
+        try:
+
+            def ready() -> bool:
+                stopped = [p for p in processes if p.returncode is not None]
+                assert not stopped, logs(tmp_path)
+                return fake.ready_sessions >= 4
+
+            await until(ready, "both processes' shards to be ready")
+            owner = {i.shard: i.token for i in fake.identifies}
+            assert owner == {
+                (0, 4): "token-a",
+                (1, 4): "token-a",
+                (2, 4): "token-b",
+                (3, 4): "token-b",
+            }
+            for shard, channel in channels.items():
+                fake.dispatched.clear()
+                payload = fake.interaction_payload(channel, "help")
+                await fake.dispatch("INTERACTION_CREATE", payload)
+                await fake.wait_for_call(answer_to(payload), within=WAIT)
+                assert fake.dispatched == [((shard, 4), "INTERACTION_CREATE")]
+                assert len(fake.calls_to_interaction(payload["id"])) == 1
+        finally:
+            for process in processes:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+            codes = [await asyncio.wait_for(p.wait(), WAIT) for p in processes]
+    assert codes == [0, 0], logs(tmp_path)
+    assert "Traceback" not in logs(tmp_path)
+    assert_paced(fake.identifies, 1)
+
+
+def logs(tmp_path: Path) -> str:
+    return "\n".join(path.read_text("utf-8", "replace") for path in tmp_path.glob("token-*.log"))
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 2])

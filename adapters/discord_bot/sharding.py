@@ -145,6 +145,8 @@ class ShardedPaperclubBot(PaperclubBot, commands.AutoShardedBot):
             await asyncio.wait({hold, waiting}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             waiting.cancel()
+            if not taken.is_set():  # given up (discord.py's connect timeout): stop queueing
+                hold.cancel()
         if not taken.is_set():
             hold.result()  # the lock could not be taken: discord.py retries the launch
         logger.debug("shard %s may IDENTIFY (bucket %s)", shard_id, name)

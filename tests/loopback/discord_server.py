@@ -643,6 +643,14 @@ class FakeDiscord:
     def calls_to(self, method: str, route: str) -> list[RestCall]:
         return [c for c in self.calls if c.method == method and c.route == route]
 
+    def calls_to_interaction(self, interaction_id: str) -> list[RestCall]:
+        """The callbacks (initial responses) made to one interaction."""
+        return [
+            c
+            for c in self.calls_to("POST", "/interactions/{interaction_id}/{token}/callback")
+            if c.path.split("/")[2] == interaction_id
+        ]
+
     async def wait_for_call(
         self, predicate: Callable[[RestCall], bool], *, within: float = 5.0, count: int = 1
     ) -> list[RestCall]:
