@@ -1,7 +1,8 @@
 """Named locks shared by every process on the database (`Store.advisory_lock(name)`).
 
 On PostgreSQL a name is a session-level advisory lock (`pg_try_advisory_lock`) taken on
-a connection of its own and held for the block; the server drops it with that session,
+a connection of its own, outside the store's pool (a held lock never keeps a query
+waiting for a pooled connection), and held for the block; the server drops it with that session,
 however the holding process ended, so a killed holder never leaves it stuck. Waiting
 polls `pg_try_advisory_lock` rather than blocking in `pg_advisory_lock`, so a cancelled
 waiter leaves no query behind on the server.
@@ -21,8 +22,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bot.store.lanes import PoolLane, _translated
+from bot.store.postgres_backend import application_name
 from bot.store.rows import Rows
 
 ADVISORY_NAMESPACE = 0x70636E6D  # "pcnm": paperclub named locks
@@ -46,7 +50,7 @@ class AdvisoryLocks(Rows):
     async def advisory_lock(self, name: str) -> AsyncIterator[None]:
         """Hold the lock `name` for the block, waiting for it while another holds it."""
         if isinstance(self._writes, PoolLane):
-            async with _postgres_lock(self._writes, self.shown, lock_key(name)):
+            async with _postgres_lock(self._writes.engine, self.shown, lock_key(name)):
                 yield
             return
         lock = _local_locks.setdefault((self.shown, name), asyncio.Lock())
@@ -55,10 +59,24 @@ class AdvisoryLocks(Rows):
 
 
 @asynccontextmanager
-async def _postgres_lock(lane: PoolLane, shown: str, key: int) -> AsyncIterator[None]:
+async def _postgres_lock(pooled: AsyncEngine, shown: str, key: int) -> AsyncIterator[None]:
     params = {"space": ADVISORY_NAMESPACE, "key": key}
-    async with _translated(shown):
-        connection = await lane.engine.connect()
+    engine = create_async_engine(
+        pooled.url, poolclass=NullPool, connect_args={"application_name": application_name()}
+    )
+    try:
+        async with _translated(shown):
+            connection = await engine.connect()
+        async with _held(connection, shown, params):
+            yield
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def _held(
+    connection: AsyncConnection, shown: str, params: dict[str, int]
+) -> AsyncIterator[None]:
     released = False
     try:
         while True:
@@ -81,7 +99,7 @@ async def _postgres_lock(lane: PoolLane, shown: str, key: int) -> AsyncIterator[
             released = True
     finally:
         if not released:
-            # Cut short (cancelled, a fault): the session may hold the lock, so it never
-            # goes back to the pool; closing it makes the server drop the lock.
+            # Cut short (cancelled, a fault): the session may hold the lock; dropping the
+            # connection makes the server let go of it.
             await connection.invalidate()
         await connection.close()
