@@ -16,7 +16,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,9 @@ from adapters.discord_bot.rest_chat import discord_rest_chat
 from adapters.discord_bot.sharding import parse_shards, run_shards
 from bot.bootstrap import bootstrap
 from bot.config import Settings
-from bot.domain import ConversationRef, Platform
+from bot.domain import ConversationRef, Platform, ThreadRef
 from bot.errors import PaperclubError
+from bot.store import Store
 from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.discord_server import (
@@ -143,7 +144,49 @@ async def test_each_process_identifies_its_shards_and_answers_only_its_guilds(
                 # Only the session of the guild's shard got it, so only its process answered.
                 assert fake.dispatched == [((shard, 4), "INTERACTION_CREATE")]
                 answered_by[shard] = owner[(shard, 4)]
+            # A member's question in a paper thread of shard 3's guild: answered once.
+            payload = fake.interaction_payload(channels[3], "paper", {"reference": PAPER})
+            await fake.dispatch("INTERACTION_CREATE", payload)
+            linked = await fake.wait_for_call(
+                lambda c: answer_to(payload)(c) and "<#" in (c.json or {}).get("content", ""),
+                within=WAIT,
+            )
+            thread_id = linked[0].json["content"].split("<#", 1)[1].split(">", 1)[0]
+            thread = fake.channels[thread_id]
+            fake.dispatched.clear()
+            question = fake.message_payload(thread, "What is a Markov basis?", fake.user("alice"))
+            await fake.dispatch("MESSAGE_CREATE", question)
+            ref = ThreadRef(
+                ConversationRef(Platform.DISCORD, thread["guild_id"], channels[3]["id"]), thread_id
+            )
+            async with Store.open(shard_settings("reader").database, read_only=True) as store:
+                await until_async(lambda: has_turns(store, ref, 2), "the answer to be stored")
+                assert [t.role for t in await store.turns(ref)] == ["user", "assistant"]
+            placeholders = [
+                c
+                for c in fake.calls_to("POST", "/channels/{channel_id}/messages")
+                if c.path == f"/channels/{thread_id}/messages" and c.json["content"] == "…"
+            ]
+            assert len(placeholders) == 1
+            assert placeholders[0].authorization == "Bot token-b"
+            # The question, and the echoes of the answer, reached shard 3's session alone.
+            assert {shard for shard, _ in fake.dispatched} == {(3, 4)}
     assert answered_by == {0: "token-a", 3: "token-b"}
+
+
+async def has_turns(store: Store, thread: ThreadRef, count: int) -> bool:
+    return len(await store.turns(thread)) >= count
+
+
+async def until_async(
+    condition: Callable[[], Awaitable[bool]], what: str, within: float = WAIT
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.05)
 
 
 async def test_two_paperclub_discord_processes_share_the_shards_and_stop_on_sigterm(
