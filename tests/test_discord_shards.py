@@ -372,3 +372,12 @@ def test_gateway_process_refuses_sqlite_naming_the_setting(
     assert result.returncode == 1, result.stderr
     assert "SQLite" in result.stderr and "PAPERCLUB_DB_URL=postgresql://" in result.stderr
     assert not (tmp_path / "paperclub.db").exists()  # refused before anything was written
+
+
+def test_gateway_process_without_a_token_says_which_setting(
+    arxiv_server: ArxivServer, tmp_path: Path, postgres_url: str
+) -> None:
+    env = loopback_env(arxiv_server, tmp_path, PAPERCLUB_DB_URL=postgres_url)
+    result = paperclub("discord", "--shards", "0", "--shard-count", "1", env=env, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "DISCORD_TOKEN is not set" in result.stderr

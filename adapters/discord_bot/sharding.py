@@ -184,6 +184,7 @@ class ShardedPaperclubBot(PaperclubBot, commands.AutoShardedBot):
 async def run_shards(settings: Settings, plan: ShardPlan) -> None:
     """Serve `plan`'s shards on the shared store until SIGTERM or SIGINT."""
     async with bootstrap(settings, shared=True) as club:
+        club.library.dense_in_background = True  # as in `paperclub run`: questions never wait
         bot = ShardedPaperclubBot(
             club, plan, identify_window=settings.discord_identify_window_seconds
         )
