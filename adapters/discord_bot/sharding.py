@@ -11,7 +11,7 @@ IDENTIFY is rate limited per bucket `shard_id % max_concurrency`: one per 5 s, a
 every process of the bot. discord.py 2.7 launches a process's shards one after another
 and, by default, sleeps 5 s before each IDENTIFY but the first: nothing stops two
 processes from identifying together. `before_identify_hook` is where that is decided,
-so the sharded bot takes the bucket's database lock there (`Store.advisory_lock`) and
+so the sharded bot takes the bucket's database lock there (`Store.held`, bot/store/named_locks.py) and
 holds it until the shard's READY came back and the window passed: the next IDENTIFY in
 that bucket, from any process, reaches Discord at least one window after this one.
 """
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 READY_GRACE_SECONDS = 30.0  # an IDENTIFY that never got its READY still held its bucket
 CONNECT_TIMEOUT_SECONDS = 180.0  # discord.py's shard_connect_timeout, before bucket waits
+BUCKET_WAIT_SECONDS = 24 * 3600.0  # a bucket is waited for as long as discord.py lets it
 _RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
 
 
@@ -152,7 +153,7 @@ class ShardedPaperclubBot(PaperclubBot, commands.AutoShardedBot):
         logger.debug("shard %s may IDENTIFY (bucket %s)", shard_id, name)
 
     async def _hold_bucket(self, name: str, shard_id: int, taken: asyncio.Event) -> None:
-        async with self._store.advisory_lock(name):
+        async with self._store.held(name, wait=BUCKET_WAIT_SECONDS):
             ready = self.wait_for("shard_connect", check=lambda connected: connected == shard_id)
             taken.set()
             try:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.store import schema
-from bot.store.advisory import AdvisoryLocks
 from bot.store.channels import ChannelRows
 from bot.store.events import EventRows
 from bot.store.lanes import Lane
@@ -49,7 +48,7 @@ class Database(Protocol):
     async def integrity_check(self) -> str: ...
 
 
-class Store(PaperRows, PostRows, ChannelRows, EventRows, AdvisoryLocks):
+class Store(PaperRows, PostRows, ChannelRows, EventRows):
     def __init__(self, database: Database) -> None:
         self._database = database
         self._dialect = database.dialect

@@ -1,4 +1,4 @@
-"""`Store.advisory_lock(name)`: one holder at a time per name, across stores (processes) on
+"""`Store.held(name)`: one holder at a time per name, across stores (processes) on
 PostgreSQL and within the process on SQLite; a holder cut short never leaves it held."""
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from pathlib import Path
 import psycopg
 
 from bot.store import Store
-from bot.store.advisory import ADVISORY_NAMESPACE, lock_key
+from bot.store.named_locks import NAMED_LOCK_NAMESPACE, LockNotTaken
+
+WAIT = 60.0  # seconds; far beyond what any step here takes
 
 
 async def test_a_second_holder_waits_for_the_first(database: str | Path) -> None:
@@ -23,7 +25,7 @@ async def test_a_second_holder_waits_for_the_first(database: str | Path) -> None
         other_in = asyncio.Event()
 
         async def first() -> None:
-            async with one.advisory_lock("discord:identify:0"):
+            async with one.held("discord:identify:0", wait=WAIT):
                 order.append("first in")
                 first_holds.set()
                 await first_may_go.wait()
@@ -31,12 +33,12 @@ async def test_a_second_holder_waits_for_the_first(database: str | Path) -> None
 
         async def second() -> None:
             await first_holds.wait()
-            async with two.advisory_lock("discord:identify:0"):
+            async with two.held("discord:identify:0", wait=WAIT):
                 order.append("second in")
 
         async def other_name() -> None:
             await first_holds.wait()
-            async with two.advisory_lock("discord:identify:1"):
+            async with two.held("discord:identify:1", wait=WAIT):
                 order.append("other name in")  # not kept waiting by another name's holder
                 other_in.set()
 
@@ -53,7 +55,7 @@ async def test_a_cancelled_holder_releases_the_lock(database: str | Path) -> Non
         holding = asyncio.Event()
 
         async def hold_forever() -> None:
-            async with store.advisory_lock("bucket"):
+            async with store.held("bucket", wait=WAIT):
                 holding.set()
                 await asyncio.Event().wait()
 
@@ -61,35 +63,44 @@ async def test_a_cancelled_holder_releases_the_lock(database: str | Path) -> Non
         await holding.wait()
         holder.cancel()
         await asyncio.gather(holder, return_exceptions=True)
-        async with asyncio.timeout(60), store.advisory_lock("bucket"):
+        async with asyncio.timeout(60), store.held("bucket", wait=WAIT):
             pass  # taken again: the cancelled holder let go
 
 
 async def test_a_holder_whose_session_dies_releases_the_lock_on_postgresql(
     postgres_url: str,
 ) -> None:
-    """A killed process's session goes with it: the server drops its advisory locks."""
-    async with Store.open(postgres_url, exclusive=False) as store:
+    """A killed process's session goes with it: the server drops its advisory locks, and
+    another process takes the lock at once."""
+    async with (
+        Store.open(postgres_url, exclusive=False) as store,
+        Store.open(postgres_url, exclusive=False) as other,
+    ):
         holding = asyncio.Event()
 
         async def hold_forever() -> None:
-            async with store.advisory_lock("bucket"):
+            async with store.held("bucket", wait=WAIT):
                 holding.set()
                 await asyncio.Event().wait()
 
         holder = asyncio.create_task(hold_forever())
         await holding.wait()
+        try:
+            async with other.held("bucket", wait=0.5):
+                raise AssertionError("taken while held")
+        except LockNotTaken:
+            pass
         async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as admin:
             rows = await (
                 await admin.execute(
                     "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                    "AND classid = %s::oid AND objid = %s::oid",
-                    (ADVISORY_NAMESPACE, lock_key("bucket") & 0xFFFFFFFF),
+                    "AND classid = %s::oid AND objid = hashtext('bucket')::oid",
+                    (NAMED_LOCK_NAMESPACE,),
                 )
             ).fetchall()
             assert len(rows) == 1  # held on the server, by one session
             await admin.execute("SELECT pg_terminate_backend(%s)", (rows[0][0],))
-        async with asyncio.timeout(60), store.advisory_lock("bucket"):
+        async with asyncio.timeout(60), other.held("bucket", wait=WAIT):
             pass
         holder.cancel()
         await asyncio.gather(holder, return_exceptions=True)
