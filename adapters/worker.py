@@ -17,6 +17,7 @@ from contextlib import AsyncExitStack
 import aiohttp
 from rich.console import Console
 
+from adapters.discord_bot.rest_chat import discord_rest_chat
 from adapters.slack_app.distribution import oauth_configured
 from adapters.slack_app.worker_chat import slack_worker_chat
 from bot.bootstrap import bootstrap
@@ -50,6 +51,9 @@ async def run_queue_worker(settings: Settings, console: Console) -> None:
                         )
                     )
                     club.chats.attach(Platform.SLACK, chat)
+                if settings.discord_token is not None:
+                    discord_chat = await platforms.enter_async_context(discord_rest_chat(club))
+                    club.chats.attach(Platform.DISCORD, discord_chat)
                 console.print(f"paperclub worker {worker_name()}: working the queue; Ctrl+C stops.")
                 await run_worker(club, settings, stop)
     finally:
