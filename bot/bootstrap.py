@@ -51,6 +51,7 @@ from bot.store.submissions import StoredSubmissions
 from bot.store.unfinished_answers import UnfinishedAnswers
 from bot.usecases.answers import Answers
 from bot.usecases.archive import Archive
+from bot.usecases.candidate_pool import CandidatePools
 from bot.usecases.channels import Channels, SettingsHook
 from bot.usecases.club.home import ClubHome
 from bot.usecases.club.new_version import NewVersions
@@ -187,6 +188,7 @@ def _wire(
         papers,
         channels,
         publisher,
+        CandidatePools(store, arxiv),
         window_days=settings.digest_window_days,
         concurrency=settings.digest_concurrency or settings.model_concurrency,
         weights=ranking_weights(settings),

@@ -28,6 +28,17 @@ async def gather_candidates(
     name. Raises SourceUnavailable("Every paper source", ...) when no candidate came back and
     some source failed, so a channel never gets a digest built from nothing.
     """
+    candidates, unavailable = await ask_sources(sources, window, per_source_seconds)
+    require_some(candidates, unavailable)
+    return candidates, unavailable
+
+
+async def ask_sources(
+    sources: Sequence[PaperSource],
+    window: Window,
+    per_source_seconds: float = DEFAULT_SOURCE_TIMEOUT,
+) -> tuple[list[Candidate], dict[str, str]]:
+    """`gather_candidates` without the refusal of an empty result."""
     outcomes = await asyncio.gather(
         *(_ask(source, window, per_source_seconds) for source in sources)
     )
@@ -38,10 +49,14 @@ async def gather_candidates(
             unavailable[source.name] = outcome
         else:
             candidates.extend(outcome)
+    return candidates, unavailable
+
+
+def require_some(candidates: Sequence[Candidate], unavailable: dict[str, str]) -> None:
+    """SourceUnavailable when nothing came back because sources failed."""
     if unavailable and not candidates:
         reasons = "; ".join(f"{name}: {reason}" for name, reason in unavailable.items())
         raise SourceUnavailable("Every paper source", reasons)
-    return candidates, unavailable
 
 
 async def _ask(source: PaperSource, window: Window, seconds: float) -> list[Candidate] | str:

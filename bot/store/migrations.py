@@ -270,6 +270,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE schedule_runs ADD COLUMN planned_for TEXT;
     CREATE INDEX schedule_runs_due ON schedule_runs (next_run_at);
     """,
+    # 11: the week's candidates, fetched once per source configuration and shared by
+    # every channel's digest (1,000 channels do not each ask arXiv)
+    """
+    CREATE TABLE candidate_pools (
+        key TEXT PRIMARY KEY,
+        fetched_at {moment} NOT NULL,
+        body TEXT NOT NULL
+    );
+    """,
 )
 
 _WORDS: dict[str, dict[str, str]] = {

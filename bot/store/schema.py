@@ -195,6 +195,13 @@ submissions = Table(
     Column("submitted_by", Text, nullable=False),
     Column("created_at", Moment, nullable=False),
 )
+candidate_pools = Table(
+    "candidate_pools",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("fetched_at", Moment, nullable=False),
+    Column("body", Text, nullable=False),  # JSON: candidates, looked-up papers, unavailable
+)
 schedule_runs = Table(
     "schedule_runs",
     metadata,

@@ -29,7 +29,7 @@ from bot.publishing.locks import KeyedLocks
 from bot.publishing.publisher import NO_PAPER
 from bot.render import PaperThread, Post, digest_header, ranking_reason, with_rank
 from bot.seams import PaperCatalog, PaperSource
-from bot.sources.gather import gather_candidates
+from bot.sources.gather import ask_sources, require_some
 from bot.sources.ranking import (
     SOCIAL_SOURCES,
     SOURCE_KEYS,
@@ -40,8 +40,10 @@ from bot.sources.ranking import (
 )
 from bot.sources.submissions import SubmissionSource
 from bot.store import PostRecord, PostState, Store
+from bot.store.candidate_pools import Pool
 from bot.store.submissions import StoredSubmissions
 from bot.text import t
+from bot.usecases.candidate_pool import CandidatePools
 from bot.usecases.channels import Channels
 from bot.usecases.papers import Papers, PreparedPaper
 from bot.usecases.progress import Progress, say
@@ -60,6 +62,7 @@ class Digest:
         papers: Papers,
         channels: Channels,
         publisher: Publisher,
+        pools: CandidatePools,
         *,
         window_days: int,
         concurrency: int,
@@ -72,6 +75,7 @@ class Digest:
         self._papers = papers
         self._channels = channels
         self._publisher = publisher
+        self._pools = pools
         self._window = timedelta(days=window_days)
         self._concurrency = concurrency
         self._weights = weights
@@ -124,13 +128,22 @@ class Digest:
             exclude = set() if dry_run else await self._store.posted_paper_ids(conversation)
             exclude |= {p.arxiv_id for p in this_week}
             chosen = self._channel_sources(channel.sources)
-            sources = [*chosen, SubmissionSource(self._submissions, conversation)]
-            candidates, report.unavailable_sources = await gather_candidates(sources, window)
+            own = [SubmissionSource(self._submissions, conversation)]
+            if dry_run:  # may run on a read-only store: nothing kept
+                offered, failed = await ask_sources(chosen, window)
+                pool = Pool(offered, unavailable=failed)
+            else:  # shared by every channel with these sources (candidate_pool.py)
+                pool = await self._pools.pool(chosen, window)
+            submitted, own_unavailable = await ask_sources(own, window)
+            candidates = [*pool.candidates, *submitted]
+            report.unavailable_sources = {**pool.unavailable, **own_unavailable}
+            require_some(candidates, report.unavailable_sources)
             report.header_notes = _header_notes(
                 [s.name for s in chosen], report.unavailable_sources, channel.language
             )
             merged = merge_candidates(candidates)
-            looked_up = await self._catalog.lookup(missing_metadata(merged))
+            missing = [i for i in missing_metadata(merged) if i not in pool.papers]
+            looked_up = {**pool.papers, **await self._catalog.lookup(missing)}
             posted_titles = [
                 p.title for i in sorted(exclude) if (p := await self._store.paper(i)) is not None
             ]
