@@ -93,12 +93,12 @@ def channel_id(number: int) -> str:
     return f"C{number:05d}"
 
 
-async def subscribe_channels(database: str, now: datetime) -> None:
+async def subscribe_channels(database: str, now: datetime, count: int = CHANNELS) -> None:
     """Every channel subscribed a day ago, its weekly time two minutes before now."""
     due = now - timedelta(minutes=2)
     async with Store.open(database) as store:
         runs = ScheduleRuns(store)
-        for number in range(CHANNELS):
+        for number in range(count):
             conversation = ConversationRef(Platform.SLACK, TEAM, channel_id(number))
             await store.save_channel(
                 ChannelSettings(
@@ -124,8 +124,8 @@ def key_of(message: StoredMessage) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def complete(slack: FakeSlack) -> bool:
-    for number in range(CHANNELS):
+def complete(slack: FakeSlack, count: int = CHANNELS) -> bool:
+    for number in range(count):
         messages = slack.channel_messages(TEAM, channel_id(number))
         roots = [m for m in messages if m.thread_ts is None]
         if len(roots) < 1 + PAPERS:
