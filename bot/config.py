@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # `paperclub worker` (the job queue, PostgreSQL only): digests run at once per worker,
     # how often due channels are looked for, after how long without a heartbeat a
     # worker's jobs are queued again, and how long a stopping worker lets jobs finish
+    # new channels' weekly time spread over this many minutes from Monday 09:00 (hosting:
+    # channels subscribed together are not all due in the same minute); 0 = 09:00 sharp
+    schedule_spread_minutes: int = Field(default=0, ge=0, le=24 * 60)
     worker_concurrency: int = Field(default=10, ge=1, le=200)
     worker_tick_seconds: int = Field(default=10, ge=1, le=59)
     worker_stalled_seconds: float = Field(default=60.0, ge=2, le=3_600)

@@ -92,11 +92,11 @@ async def defer_due_runs(
     ones excluded)."""
     runs = ScheduleRuns(store)
     deferred: list[ConversationRef] = []
+    channels = {c.conversation: c for c in await store.subscribed_channels()}
     while True:
         async with runs.claim_due(now, limit=CLAIM_BATCH) as due:
             if not due.runs:
                 return deferred
-            channels = {c.conversation: c for c in await store.subscribed_channels()}
             for run in due.runs:
                 channel = channels.get(run.conversation)
                 if channel is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
@@ -34,6 +35,19 @@ class SettingsHook:
             await self._target(settings)
 
 
+DEFAULT_TIME = (9, 0)  # Monday 09:00 in the channel's time zone
+
+
+def default_time(conversation: ConversationRef, spread_minutes: int) -> str:
+    """A new channel's weekly time: 09:00, or with a spread (hosting many channels) a
+    minute in [09:00, 09:00 + spread) fixed by the channel's id, so channels created
+    together are not all due in the same minute, and every process computes the same."""
+    key = f"{conversation.platform}:{conversation.workspace_id}:{conversation.channel_id}"
+    offset = zlib.crc32(key.encode("utf-8")) % spread_minutes if spread_minutes else 0
+    hour, minute = divmod(DEFAULT_TIME[0] * 60 + DEFAULT_TIME[1] + offset, 60)
+    return f"{hour % 24:02d}:{minute:02d}"
+
+
 class Channels:
     def __init__(self, store: Store, defaults: Settings, changed: SettingsHook) -> None:
         self._store = store
@@ -49,7 +63,7 @@ class Channels:
             language=self._defaults.language,
             subscribed=False,
             weekday=0,
-            time="09:00",
+            time=default_time(conversation, self._defaults.schedule_spread_minutes),
             timezone=self._defaults.timezone,
             digest_size=self._defaults.digest_size,
         )
