@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,7 +104,7 @@ async def test_unsubscribed_channels_have_no_next_run(database: str | Path) -> N
         c = channel(1)
         await subscribe(store, [c])
         await refresh_plans(store, NOW, GRACE)
-        await store.save_channel(ChannelSettings(**{**_fields(c), "subscribed": False}))
+        await store.save_channel(replace(c, subscribed=False))
         await refresh_plans(store, NOW, GRACE)
         assert (await ScheduleRuns(store).plans())[c.conversation].next_run_at is None
         deferred: list[ConversationRef] = []
@@ -118,10 +119,6 @@ async def test_unsubscribed_channels_have_no_next_run(database: str | Path) -> N
         assert (await ScheduleRuns(store).plans())[c.conversation].next_run_at == next_fire_after(
             c, NOW
         )
-
-
-def _fields(c: ChannelSettings) -> dict[str, object]:
-    return {name: getattr(c, name) for name in ChannelSettings.__dataclass_fields__}
 
 
 async def test_new_channels_times_spread_over_the_setting(tmp_path: Path) -> None:
