@@ -47,6 +47,7 @@ from bot.store.schedule_runs import ScheduleRuns
 log = logging.getLogger(__name__)
 
 DIGEST_TASK = "paperclub.weekly_digest"
+CLUB_TICK_WAIT = 5.0  # then this minute's tick is left to the worker running the last one
 CHANNEL_LOCK_WAIT = 5.0  # then the job comes back later: another worker runs the channel
 BUSY_RETRY = timedelta(seconds=30)
 UPSTREAM_RETRY = timedelta(minutes=30)
@@ -215,11 +216,17 @@ async def club_tick(context: procrastinate.JobContext, timestamp: int) -> None:
         ("reminders", lambda: club.sessions.send_due_reminders(now)),
         ("new paper versions", lambda: club.new_versions.check_due(now)),
     )
-    for what, job in jobs:
-        try:
-            await job()
-        except PaperclubError as error:
-            log.warning("schedule: %s failed: %s", what, error)
+    try:
+        # Beside the queue's own job lock: a worker judged dead while it still runs this
+        # tick must not post a reminder the tick that took over posts too.
+        async with club.store.held("club tick", wait=CLUB_TICK_WAIT):
+            for what, job in jobs:
+                try:
+                    await job()
+                except PaperclubError as error:
+                    log.warning("schedule: %s failed: %s", what, error)
+    except LockNotTaken:
+        log.info("schedule: the club's minute jobs are running in another worker")
 
 
 async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> None:
