@@ -16,6 +16,8 @@ from tests.loopback.openai_server import OpenAIServer
 from tests.postgres_server import PostgresServer, PostgresUnavailable
 from tests.postgres_server import required as postgres_required
 
+# Read before the clean-up below (see backend_database_url).
+TEST_BACKEND = os.environ.get("PAPERCLUB_TEST_BACKEND", "sqlite")
 # No test may read a developer's real .env or tokens.
 for _name in list(os.environ):
     if _name.startswith(("PAPERCLUB_", "OPENAI_", "DISCORD_", "SLACK_")):
@@ -52,9 +54,30 @@ def openai_server() -> Iterator[OpenAIServer]:
     server.stop()
 
 
+# `PAPERCLUB_TEST_BACKEND=postgresql python -m pytest` runs every test that builds its
+# settings here (make_settings, loopback_env) on a fresh PostgreSQL database instead of
+# a SQLite file (tests that open a SQLite file by path stay on SQLite).
+_shared_postgres: list[PostgresServer] = []
+
+
+def backend_database_url() -> str | None:
+    if TEST_BACKEND != "postgresql":
+        return None
+    if not _shared_postgres:
+        _shared_postgres.append(PostgresServer().start())
+    return _shared_postgres[0].new_database()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for server in _shared_postgres:
+        server.stop()
+
+
 def loopback_env(arxiv: ArxivServer, tmp_path: Path, **extra: str) -> dict[str, str]:
     """Environment variables for running paperclub against the loopback servers."""
+    url = backend_database_url()
     env = {
+        **({"PAPERCLUB_DB_URL": url} if url else {}),
         "PAPERCLUB_DB_PATH": str(tmp_path / "paperclub.db"),
         "PAPERCLUB_ARXIV_API_URL": arxiv.api_url,
         "PAPERCLUB_ARXIV_HTML_URL": f"{arxiv.url}/html",
