@@ -8,6 +8,9 @@ later does not; an unsubscribed channel has no next run; new channels' times spr
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -135,3 +138,18 @@ async def test_new_channels_times_spread_over_the_setting(tmp_path: Path) -> Non
         channels = Channels(store, settings, SettingsHook())
         subscribed = await channels.subscribe(conversations[7])
         assert subscribed.time == default_time(conversations[7], 120)
+
+
+def test_a_worker_on_sqlite_is_refused_saying_what_to_set(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PAPERCLUB_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters", "worker"],
+        env={**env, "PAPERCLUB_DB_PATH": str(tmp_path / "club.db")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "PAPERCLUB_DB_URL=postgresql://" in done.stderr
+    assert "one writing process" in done.stderr
+    assert not (tmp_path / "club.db").exists()  # refused before anything was written
