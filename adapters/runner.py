@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import threading
 from collections.abc import Coroutine
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from rich.console import Console
 
 from adapters.console import ConsoleChat
+from adapters.stop_signals import stop_requested
 from bot.bootstrap import TERMINAL, Services, bootstrap
 from bot.config import Settings
 from bot.domain import Platform
@@ -41,18 +41,12 @@ def transcript_path(settings: Settings) -> Path:
 
 
 async def run_bot(settings: Settings, console: Console) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
     try:
-        async with bootstrap(settings) as club:
-            await _serve(club, settings, console, stop)
+        with stop_requested() as stop:
+            async with bootstrap(settings) as club:
+                await _serve(club, settings, console, stop)
     except* PaperclubError as group:
         raise group.exceptions[0] from None  # one clear message for the CLI, not a group
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
     console.print("paperclub stopped.")
 
 

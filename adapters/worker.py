@@ -9,9 +9,7 @@ the platforms' Web APIs with the bot tokens.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 from contextlib import AsyncExitStack
 
 import aiohttp
@@ -20,6 +18,7 @@ from rich.console import Console
 from adapters.discord_bot.rest_chat import discord_rest_chat
 from adapters.slack_app.distribution import oauth_configured
 from adapters.slack_app.worker_chat import slack_worker_chat
+from adapters.stop_signals import stop_requested
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import Platform
@@ -33,30 +32,20 @@ def slack_configured(settings: Settings) -> bool:
 
 
 async def run_queue_worker(settings: Settings, console: Console) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
+    with stop_requested() as stop:
         async with (
             bootstrap(settings, shared=True) as club,
             aiohttp.ClientSession() as session,
+            AsyncExitStack() as platforms,
         ):
-            platforms = AsyncExitStack()
-            async with platforms:
-                if slack_configured(settings):
-                    chat = await platforms.enter_async_context(
-                        slack_worker_chat(
-                            settings, session, post_interval=settings.slack_post_interval
-                        )
-                    )
-                    club.chats.attach(Platform.SLACK, chat)
-                if settings.discord_token is not None:
-                    discord_chat = await platforms.enter_async_context(discord_rest_chat(club))
-                    club.chats.attach(Platform.DISCORD, discord_chat)
-                console.print(f"paperclub worker {worker_name()}: working the queue; Ctrl+C stops.")
-                await run_worker(club, settings, stop)
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+            if slack_configured(settings):
+                chat = await platforms.enter_async_context(
+                    slack_worker_chat(settings, session, post_interval=settings.slack_post_interval)
+                )
+                club.chats.attach(Platform.SLACK, chat)
+            if settings.discord_token is not None:
+                discord_chat = await platforms.enter_async_context(discord_rest_chat(club))
+                club.chats.attach(Platform.DISCORD, discord_chat)
+            console.print(f"paperclub worker {worker_name()}: working the queue; Ctrl+C stops.")
+            await run_worker(club, settings, stop)
     console.print("paperclub worker stopped.")

@@ -10,9 +10,7 @@ worker` does. Answers to questions asked here are posted from here, as in `paper
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
@@ -24,6 +22,7 @@ from adapters.slack_app.app import build_slack_app
 from adapters.slack_app.distribution import client_id_of, distribution, oauth_configured
 from adapters.slack_app.installations import open_installations
 from adapters.slack_app.runner import EVENTS_PATH, check_token, make_client, serve_http
+from adapters.stop_signals import stop_requested
 from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
 from bot.domain import Platform
@@ -97,18 +96,11 @@ async def run_slack_http(settings: Settings, console: Console, *, host: str, por
     """Until SIGTERM or Ctrl+C: the store shared with the other processes, no scheduler."""
     signing_secret_of(settings)  # refuse a missing setting before opening anything
     oauth_configured(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
+    with stop_requested() as stop:
         async with (
             bootstrap(settings, shared=True) as club,
             slack_http_receiver(club, settings, host=host, port=port) as bound,
         ):
             console.print(f"Slack HTTP receiver on {host}:{bound}; press Ctrl+C to stop.")
             await stop.wait()
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
     console.print("paperclub slack-http stopped.")
