@@ -368,6 +368,7 @@ def test_gateway_process_refuses_sqlite_naming_the_setting(
     arxiv_server: ArxivServer, tmp_path: Path
 ) -> None:
     env = loopback_env(arxiv_server, tmp_path, DISCORD_TOKEN="unused")
+    env.pop("PAPERCLUB_DB_URL", None)  # SQLite, whichever backend the suite runs on
     result = paperclub("discord", "--shards", "0-1", "--shard-count", "2", env=env, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "SQLite" in result.stderr and "PAPERCLUB_DB_URL=postgresql://" in result.stderr
