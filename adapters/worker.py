@@ -17,6 +17,7 @@ from rich.console import Console
 
 from adapters.discord_bot.rest_chat import discord_rest_chat
 from adapters.slack_app.distribution import oauth_configured
+from adapters.slack_app.votes_ui import CardVotes
 from adapters.slack_app.worker_chat import slack_worker_chat
 from adapters.stop_signals import stop_requested
 from bot.bootstrap import bootstrap
@@ -42,6 +43,8 @@ async def run_queue_worker(settings: Settings, console: Console) -> None:
                 chat = await platforms.enter_async_context(
                     slack_worker_chat(settings, session, post_interval=settings.slack_post_interval)
                 )
+                cards = CardVotes(chat, club.outbound, club.channels)  # the 🗳️ button
+                chat.decorate_card, chat.card_posted = cards.decorate, cards.posted
                 club.chats.attach(Platform.SLACK, chat)
             if settings.discord_token is not None:
                 discord_chat = await platforms.enter_async_context(discord_rest_chat(club))

@@ -12,6 +12,7 @@ is left waiting or running, and every reserved post is complete.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -26,6 +27,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from adapters.slack_app.votes_ui import VOTE_ACTION
 from bot.domain import ChannelSettings, ConversationRef, Platform
 from bot.store import Store
 from bot.store.schedule_runs import ScheduleRuns
@@ -230,6 +232,8 @@ def test_three_workers_killed_at_seeded_points_deliver_every_digest_exactly_once
         if len(headers) != 1 or len(papers) != PAPERS:
             problems.append(f"{channel}: {len(headers)} headers, {len(papers)} papers")
         for root in papers:
+            if VOTE_ACTION not in json.dumps(root.blocks):
+                problems.append(f"{channel} {key_of(root)}: a card without its vote button")
             replies = [m for m in messages if m.thread_ts == root.ts]
             keyed = [m for m in replies if key_of(m)]
             if len(keyed) != REPLIES_PER_PAPER or len(replies) - len(keyed) > 1:
