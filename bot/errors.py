@@ -8,6 +8,7 @@ user-facing text that says what to do next, and never contains a secret.
     ├── InvalidPaperId           not an arXiv id or link (bad input)
     ├── InvalidSetting           a value a member gave cannot be used (bad input)
     │   └── NotReady             the request is fine, what it needs is not there yet
+    │       └── DigestBusy       another process is posting this channel's digest
     ├── NotAPaperThread          asked outside a paper's thread
     ├── PaperNotFound            arXiv has no such paper
     ├── PaperUnreadable          a paper's file or page holds no text we can read
@@ -106,6 +107,13 @@ class InvalidSetting(PaperclubError):
 class NotReady(InvalidSetting):
     """The club's state does not allow this yet (no votes, a paper not posted here, no
     session); the message says what to do first."""
+
+
+class DigestBusy(NotReady):
+    """Another process is posting this channel's digest right now."""
+
+    def __init__(self) -> None:
+        super().__init__(key="error_digest_busy")
 
 
 class PaperUnreadable(PaperclubError):

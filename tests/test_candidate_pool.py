@@ -1,4 +1,5 @@
-"""The week's candidates are fetched once and shared by every channel's digest.
+"""The week's candidates are fetched once and shared by every channel's digest, and one
+digest per channel runs at a time across processes.
 
 Real digests against the loopback arXiv, on SQLite and PostgreSQL: the second channel's
 digest asks arXiv for nothing, yet ranks for itself (its own submissions, its own
@@ -20,7 +21,9 @@ from adapters.console import ConsoleChat
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform, Window
+from bot.errors import DigestBusy
 from bot.sources.arxiv_source import ArxivClient, ArxivSource
+from bot.store import Store
 from bot.store.candidate_pools import StoredPools
 from bot.usecases.candidate_pool import (
     POOL_FRESH,
@@ -28,6 +31,7 @@ from bot.usecases.candidate_pool import (
     CandidatePools,
     pool_key,
 )
+from bot.usecases.digest import channel_lock_name
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.threaded import Fault
 
@@ -101,3 +105,25 @@ async def test_a_stale_pool_is_fetched_again_and_an_incomplete_one_sooner(
         ok = await pools.pool([source], _window(MARCH_1_2027 + timedelta(days=1)), now=fetched)
         assert ok.candidates
         assert POOL_FRESH_INCOMPLETE < POOL_FRESH
+
+
+async def test_a_digest_another_process_is_posting_is_refused_in_the_channels_language(
+    make_settings: MakeSettings, database: Any, tmp_path: Path
+) -> None:
+    """A member's "digest now" while a worker posts the same channel's digest: refused
+    (DigestBusy, localized), nothing posted twice; once free, the digest runs."""
+    settings = make_settings(db_url=database if isinstance(database, str) else None)
+    async with bootstrap(settings) as club, Store.open(settings.database, exclusive=False) as other:
+        club.chats.attach(
+            Platform.CONSOLE, ConsoleChat(Console(file=io.StringIO()), tmp_path / "t.jsonl")
+        )
+        await club.channels.update_settings(ONE, language="ja")
+        async with other.held(channel_lock_name(ONE), wait=5):
+            try:
+                await club.digest.weekly_digest(ONE, now=MARCH_1_2027, lock_wait=0.5)
+                raise AssertionError("ran beside the other process's digest")
+            except DigestBusy as busy:
+                assert "投稿中" in busy.text("ja")
+        assert await club.store.posts_in_week(ONE, "2027-W09") == []
+        report = await club.digest.weekly_digest(ONE, now=MARCH_1_2027, lock_wait=5)
+        assert len(report.posted) == 10

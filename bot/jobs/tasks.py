@@ -11,8 +11,8 @@ A digest that meets a transient fault (arXiv or a platform down: every 30 minute
 times; the database busy or unreachable: every 5 s) is retried as the same job; one a
 member must fix (a missing permission) is logged and not retried.
 
-A digest job holds its channel's named lock (bot/store/named_locks.py) for the whole
-run, so even a worker wrongly judged dead (too loaded to send its heartbeat) and the
+A digest holds its channel's named lock (bot/store/named_locks.py, taken by
+`Digest.weekly_digest` in every process) for the whole run, so even a worker wrongly judged dead (too loaded to send its heartbeat) and the
 worker that took its job over never post to one channel at once; the digest's post
 keys then make the second run find everything posted. The recovery task holds no lock
 of its own: one killed while holding it would hold it forever.
@@ -33,6 +33,7 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from bot.bootstrap import Services
 from bot.domain import ConversationRef, Platform
 from bot.errors import (
+    DigestBusy,
     PaperclubError,
     PlatformUnavailable,
     SourceUnavailable,
@@ -162,11 +163,8 @@ async def weekly_digest(
     conversation = ConversationRef(Platform(platform), workspace_id, channel_id)
     name = channel_name(conversation)
     try:
-        async with club.store.held(
-            f"digest {conversation_key(conversation)}", wait=CHANNEL_LOCK_WAIT
-        ):
-            await _run_digest(club, conversation, datetime.fromisoformat(scheduled_for))
-    except LockNotTaken:
+        await _run_digest(club, conversation, datetime.fromisoformat(scheduled_for))
+    except DigestBusy:
         log.info("schedule: %s: another worker is running its digest; trying later", name)
         raise ChannelBusy(name) from None
 
@@ -181,7 +179,11 @@ async def _run_digest(
         return
     started = utc_now()
     try:
-        report = await club.digest.weekly_digest(conversation, now=scheduled_for)
+        report = await club.digest.weekly_digest(
+            conversation, now=scheduled_for, lock_wait=CHANNEL_LOCK_WAIT
+        )
+    except DigestBusy:
+        raise
     except (SourceUnavailable, PlatformUnavailable) as error:
         log.warning("schedule: %s: digest could not run (%s); retrying later", name, error)
         raise UpstreamDown(str(error)) from error

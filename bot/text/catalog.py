@@ -34,6 +34,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "arXiv に論文 {arxiv_id} はありません (not found)。https://arxiv.org で ID を確認してください。",
         "ko": "arXiv에 논문 {arxiv_id}이(가) 없습니다 (not found). https://arxiv.org 에서 ID를 확인하세요.",
     },
+    "error_digest_busy": {
+        "en": "This channel's digest is already being posted (by another run of paperclub); "
+        "its papers appear as they are ready. Try again in a few minutes if some are missing.",
+        "ja": "このチャンネルのダイジェストは別の処理がすでに投稿中です。準備ができた論文から順に"
+        "表示されます。足りない論文があれば数分後にもう一度お試しください。",
+        "ko": "이 채널의 다이제스트는 다른 작업이 이미 게시하고 있습니다. 준비된 논문부터 차례로 "
+        "올라옵니다. 빠진 논문이 있으면 몇 분 뒤에 다시 시도하세요.",
+    },
     "error_source_unavailable": {
         "en": "{source} is unavailable right now: {reason}. Try again in a few minutes.",
         "ja": "{source} は現在利用できません ({reason})。数分後にもう一度お試しください。",

@@ -22,10 +22,9 @@ from bot.domain import (
     ThreadRef,
     Window,
 )
-from bot.errors import PaperclubError, StoreUnavailable
+from bot.errors import DigestBusy, PaperclubError, StoreUnavailable
 from bot.publishing import Publisher
 from bot.publishing.keys import digest_header_key, digest_key, empty_digest_key
-from bot.publishing.locks import KeyedLocks
 from bot.publishing.publisher import NO_PAPER
 from bot.render import PaperThread, Post, digest_header, ranking_reason, with_rank
 from bot.seams import PaperCatalog, PaperSource
@@ -41,6 +40,7 @@ from bot.sources.ranking import (
 from bot.sources.submissions import SubmissionSource
 from bot.store import PostRecord, PostState, Store
 from bot.store.candidate_pools import Pool
+from bot.store.named_locks import LockNotTaken
 from bot.store.submissions import StoredSubmissions
 from bot.text import t
 from bot.usecases.candidate_pool import CandidatePools
@@ -50,6 +50,12 @@ from bot.usecases.progress import Progress, say
 from bot.usecases.usage import billed_to
 
 log = logging.getLogger(__name__)
+
+CHANNEL_WAIT = 900.0  # seconds a second digest of a channel waits for the first
+
+
+def channel_lock_name(conversation: ConversationRef) -> str:
+    return f"digest {conversation.platform}:{conversation.workspace_id}:{conversation.channel_id}"
 
 
 class Digest:
@@ -79,7 +85,6 @@ class Digest:
         self._window = timedelta(days=window_days)
         self._concurrency = concurrency
         self._weights = weights
-        self._channel_locks: KeyedLocks[ConversationRef] = KeyedLocks()
 
     async def weekly_digest(
         self,
@@ -88,14 +93,22 @@ class Digest:
         dry_run: bool = False,
         progress: Progress | None = None,
         now: datetime | None = None,
+        lock_wait: float = CHANNEL_WAIT,
     ) -> DigestReport:
-        """Post this week's top papers to `conversation`, each exactly once."""
-        async with self._channel_locks.hold(conversation):
-            with billed_to(conversation):
-                report = await self._weekly_digest(conversation, dry_run, progress, now)
-            if not dry_run:
-                await self._forget_posted_submissions(conversation)
-            return report
+        """Post this week's top papers to `conversation`, each exactly once.
+
+        One digest per channel at a time in every process on the database (the channel's
+        named lock): a member's "digest now" in a receiver and a worker's scheduled run
+        never interleave their posts. DigestBusy after `lock_wait` seconds."""
+        try:
+            async with self._store.held(channel_lock_name(conversation), wait=lock_wait):
+                with billed_to(conversation):
+                    report = await self._weekly_digest(conversation, dry_run, progress, now)
+                if not dry_run:
+                    await self._forget_posted_submissions(conversation)
+                return report
+        except LockNotTaken:
+            raise DigestBusy() from None
 
     async def _forget_posted_submissions(self, conversation: ConversationRef) -> None:
         pending = {c.arxiv_id for c in await self._submissions.pending(conversation)}
