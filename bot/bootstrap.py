@@ -120,7 +120,9 @@ async def bootstrap(
         )
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(
-            Store.open(settings.database, read_only=read_only, exclusive=not shared)
+            Store.open(
+                settings.database, read_only=read_only, exclusive=not shared, shared_writer=shared
+            )
         )
         http = await stack.enter_async_context(
             aiohttp.ClientSession(

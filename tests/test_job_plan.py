@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.domain import ChannelSettings, ConversationRef, Platform
+from bot.errors import StoreUnavailable
 from bot.jobs.weekly_plan import defer_due_runs, refresh_plans, schedule_of
 from bot.schedule.weekly import next_fire_after
 from bot.store import Store
@@ -153,3 +154,24 @@ def test_a_worker_on_sqlite_is_refused_saying_what_to_set(tmp_path: Path) -> Non
     assert "PAPERCLUB_DB_URL=postgresql://" in done.stderr
     assert "one writing process" in done.stderr
     assert not (tmp_path / "club.db").exists()  # refused before anything was written
+
+
+async def test_hosting_processes_share_the_database_but_never_beside_paperclub_run(
+    postgres_url: str,
+) -> None:
+    async with (
+        Store.open(postgres_url, exclusive=False, shared_writer=True),
+        Store.open(postgres_url, exclusive=False, shared_writer=True),  # a second worker
+    ):
+        try:
+            async with Store.open(postgres_url):  # `paperclub run`
+                raise AssertionError("paperclub run opened beside the workers")
+        except StoreUnavailable as refused:
+            assert refused.kind == "in_use"
+            assert "pid " in str(refused)  # names the holding process
+    async with Store.open(postgres_url):  # the workers gone: `paperclub run` may open
+        try:
+            async with Store.open(postgres_url, exclusive=False, shared_writer=True):
+                raise AssertionError("a worker opened beside paperclub run")
+        except StoreUnavailable as refused:
+            assert "it runs alone" in str(refused) and "pid " in str(refused)

@@ -74,7 +74,12 @@ class Store(PaperRows, PostRows, ChannelRows, EventRows):
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, target: Path | str, *, read_only: bool = False, exclusive: bool = True
+        cls,
+        target: Path | str,
+        *,
+        read_only: bool = False,
+        exclusive: bool = True,
+        shared_writer: bool = False,
     ) -> AsyncIterator[Store]:
         """The store at `target`, migrated to this code's schema, for as long as the block runs.
 
@@ -89,11 +94,16 @@ class Store(PaperRows, PostRows, ChannelRows, EventRows):
         `read_only=True` takes no writer lock, so it works beside a running `paperclub run`
         (`schedule list`, `usage`, `export`); it needs a database already at this schema.
         `exclusive=False` takes no writer lock either but writes: for processes that
-        coordinate their own work (the benches' concurrent writers).
+        coordinate their own work (the benches' concurrent writers). With
+        `shared_writer=True` (PostgreSQL, the hosting roles) it holds the writer lock
+        shared: any number of such processes together, refused beside a `paperclub run`
+        and refusing one.
         """
         if is_postgres(target):
             assert isinstance(target, str)
-            async with open_postgres(target, read_only=read_only, exclusive=exclusive) as db:
+            async with open_postgres(
+                target, read_only=read_only, exclusive=exclusive, shared_writer=shared_writer
+            ) as db:
                 yield cls(db)
         else:
             async with open_sqlite(target, read_only=read_only, exclusive=exclusive) as lite:

@@ -10,6 +10,8 @@ The same checks as on SQLite, in the same order and with the same refusals:
   connection of its own, for as long as the store is open: a second writing process is
   refused naming the first (its pid and command, from `application_name`), and the
   server drops the lock when the holder's connection goes, however the process ended.
+  The hosting roles (`shared_writer=True`) hold it shared: any number of them together,
+  never beside a `paperclub run`.
   Within one process the lock is counted, as on SQLite. `exclusive=False` opens without
   it, for processes that coordinate their own work (the benches);
 - `read_only=True` takes no lock, and every session is `default_transaction_read_only`.
@@ -120,12 +122,17 @@ class _HeldLock:
     count: int
 
 
-_writer_locks: dict[str, _HeldLock] = {}
+_writer_locks: dict[tuple[str, bool], _HeldLock] = {}
 
 
 @asynccontextmanager
 async def open_postgres(
-    target: str, *, read_only: bool, exclusive: bool, pool_size: int = 5
+    target: str,
+    *,
+    read_only: bool,
+    exclusive: bool,
+    shared_writer: bool = False,
+    pool_size: int = 5,
 ) -> AsyncIterator[PostgresDatabase]:
     url = engine_url(target)
     shown = shown_url(url)
@@ -151,8 +158,10 @@ async def open_postgres(
             refuse_older_schema_read_only(shown, version)
             yield database
             return
-        if exclusive:
-            await stack.enter_async_context(_writer_lock(url, shown, connect_args))
+        if exclusive or shared_writer:
+            await stack.enter_async_context(
+                _writer_lock(url, shown, connect_args, shared=shared_writer and not exclusive)
+            )
         async with database.writes.transaction() as db:
             await _migrate(db)
         yield database
@@ -177,14 +186,22 @@ async def _migrate(db: AsyncConnection) -> None:
 
 
 @asynccontextmanager
-async def _writer_lock(url: URL, shown: str, connect_args: dict[str, str]) -> AsyncIterator[None]:
-    key = url.render_as_string(hide_password=False)
+async def _writer_lock(
+    url: URL, shown: str, connect_args: dict[str, str], *, shared: bool
+) -> AsyncIterator[None]:
+    key = (url.render_as_string(hide_password=False), shared)
     held = _writer_locks.get(key)
-    if held is not None:
-        held.count += 1
+    if held is None:
+        taken = await _take_writer_lock(url, shown, connect_args, shared=shared)
+        held = _writer_locks.get(key)  # a shared lock: another open may have taken it too
+        if held is None:
+            held = _writer_locks[key] = taken
+        else:
+            held.count += 1
+            await taken.connection.close()
+            await taken.engine.dispose()
     else:
-        held = await _take_writer_lock(url, shown, connect_args)
-        _writer_locks[key] = held
+        held.count += 1
     try:
         yield
     finally:
@@ -195,7 +212,9 @@ async def _writer_lock(url: URL, shown: str, connect_args: dict[str, str]) -> As
             await held.engine.dispose()
 
 
-async def _take_writer_lock(url: URL, shown: str, connect_args: dict[str, str]) -> _HeldLock:
+async def _take_writer_lock(
+    url: URL, shown: str, connect_args: dict[str, str], *, shared: bool
+) -> _HeldLock:
     engine = create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
     try:
         connection = await engine.connect()
@@ -205,7 +224,9 @@ async def _take_writer_lock(url: URL, shown: str, connect_args: dict[str, str]) 
     try:
         taken = (
             await connection.execute(
-                text("SELECT pg_try_advisory_lock(:space, :key)"),
+                text(
+                    f"SELECT {'pg_try_advisory_lock_shared' if shared else 'pg_try_advisory_lock'}(:space, :key)"
+                ),
                 {"space": LOCK_NAMESPACE, "key": WRITER_LOCK},
             )
         ).scalar()
@@ -221,7 +242,12 @@ async def _take_writer_lock(url: URL, shown: str, connect_args: dict[str, str]) 
         raise StoreUnavailable(
             shown,
             f"is in use by another paperclub process ({holder})",
-            "stop that process or wait for it to finish; only one paperclub may write "
+            (
+                "it runs alone (`paperclub run` does everything itself); stop it to run "
+                "the hosting processes (worker, slack-http, discord --shards) instead"
+            )
+            if shared
+            else "stop that process or wait for it to finish; only one paperclub may write "
             "to a database at a time",
             "in_use",
         )
