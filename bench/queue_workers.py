@@ -28,11 +28,11 @@ from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_server import FakeSlack
 from tests.postgres_server import PostgresServer
+from tests.queue_chaos import Workers
 from tests.test_queue_chaos import (
     PAPERS,
     REPLIES_PER_PAPER,
     TOKEN,
-    Workers,
     complete,
     posted,
     subscribe_channels,

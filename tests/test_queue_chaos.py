@@ -15,16 +15,12 @@ import asyncio
 import json
 import os
 import random
-import signal
-import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from adapters.slack_app.votes_ui import VOTE_ACTION
@@ -33,8 +29,9 @@ from bot.store import Store
 from bot.store.schedule_runs import ScheduleRuns
 from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
-from tests.loopback.slack_server import FakeSlack, StoredMessage
+from tests.loopback.slack_server import FakeSlack
 from tests.postgres_server import PostgresServer
+from tests.queue_chaos import Workers, key_of, queue_left
 
 CHANNELS = int(os.environ.get("CHAOS_CHANNELS", "120"))
 WORKERS = 3
@@ -46,49 +43,6 @@ TEAM = "T111"
 TOKEN = "xoxb-fake-T111"
 FINISH_WITHIN = 600.0  # seconds, on a loaded 2-core machine
 MESSAGES = CHANNELS * (1 + PAPERS * (1 + REPLIES_PER_PAPER))
-
-
-@dataclass
-class Workers:
-    env: dict[str, str]
-    logs: Path
-    processes: list[asyncio.subprocess.Process] = field(default_factory=list)
-    started: int = 0
-
-    async def start(self, slot: int) -> None:
-        self.started += 1
-        log = (self.logs / f"worker-{slot}-{self.started}.log").open("wb")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "adapters",
-            "worker",
-            env={**os.environ, **self.env},
-            stdout=log,
-            stderr=log,
-        )
-        log.close()
-        if slot < len(self.processes):
-            self.processes[slot] = process
-        else:
-            self.processes.append(process)
-
-    async def kill(self, slot: int) -> None:
-        process = self.processes[slot]
-        process.send_signal(signal.SIGSTOP)  # frozen at the point, however loaded the machine
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
-
-    async def stop_all(self) -> None:
-        for process in self.processes:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                await asyncio.wait_for(process.wait(), 60)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
 
 
 def channel_id(number: int) -> str:
@@ -120,12 +74,6 @@ def posted(slack: FakeSlack) -> int:
     return sum(len(messages) for messages in slack.messages.values())
 
 
-def key_of(message: StoredMessage) -> str | None:
-    payload = (message.metadata or {}).get("event_payload") or {}
-    key = payload.get("key")
-    return key if isinstance(key, str) else None
-
-
 def complete(slack: FakeSlack, count: int = CHANNELS) -> bool:
     for number in range(count):
         messages = slack.channel_messages(TEAM, channel_id(number))
@@ -140,17 +88,6 @@ def complete(slack: FakeSlack, count: int = CHANNELS) -> bool:
             if len(keyed) < REPLIES_PER_PAPER:
                 return False
     return True
-
-
-def queue_left(database: str) -> dict[str, Any]:
-    with psycopg.connect(database) as db:
-        jobs = db.execute(
-            "SELECT status, count(*) FROM procrastinate_jobs "
-            "WHERE task_name = 'paperclub.weekly_digest' AND status IN ('todo', 'doing') "
-            "GROUP BY status"
-        ).fetchall()
-        posts = db.execute("SELECT state, count(*) FROM posts GROUP BY state").fetchall()
-    return {"jobs": dict(jobs), "posts": dict(posts)}
 
 
 async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str, Any]:

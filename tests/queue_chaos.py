@@ -1,0 +1,82 @@
+"""What the queue's chaos tests share: worker processes to freeze, kill and restart, the
+key a Slack post carries, and what is left in the queue afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from tests.loopback.slack_server import StoredMessage
+
+WORKER = ("-m", "adapters", "worker")
+
+
+@dataclass
+class Workers:
+    """`paperclub worker` processes by slot; `argv` is what follows the interpreter (a
+    wrapper such as tests/loopback/discord_pointed.py may come first)."""
+
+    env: dict[str, str]
+    logs: Path
+    argv: tuple[str, ...] = WORKER
+    processes: list[asyncio.subprocess.Process] = field(default_factory=list)
+    started: int = 0
+
+    async def start(self, slot: int) -> None:
+        self.started += 1
+        log = (self.logs / f"worker-{slot}-{self.started}.log").open("wb")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *self.argv,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+        if slot < len(self.processes):
+            self.processes[slot] = process
+        else:
+            self.processes.append(process)
+
+    async def kill(self, slot: int) -> None:
+        process = self.processes[slot]
+        process.send_signal(signal.SIGSTOP)  # frozen at the point, however loaded the machine
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+
+    async def stop_all(self) -> None:
+        for process in self.processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                await asyncio.wait_for(process.wait(), 60)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+def key_of(message: StoredMessage) -> str | None:
+    """The idempotency key a Slack post carries in its metadata, if any."""
+    payload = (message.metadata or {}).get("event_payload") or {}
+    key = payload.get("key")
+    return key if isinstance(key, str) else None
+
+
+def queue_left(database: str) -> dict[str, Any]:
+    """Digest jobs still waiting or running, and the reserved posts by state."""
+    with psycopg.connect(database) as db:
+        jobs = db.execute(
+            "SELECT status, count(*) FROM procrastinate_jobs "
+            "WHERE task_name = 'paperclub.weekly_digest' AND status IN ('todo', 'doing') "
+            "GROUP BY status"
+        ).fetchall()
+        posts = db.execute("SELECT state, count(*) FROM posts GROUP BY state").fetchall()
+    return {"jobs": dict(jobs), "posts": dict(posts)}
