@@ -500,6 +500,8 @@ def test_workers_killed_at_seeded_points_deliver_slack_and_discord_once_and_answ
         f"({result['redelivered']} redelivered) asked at messages {result['asked_at']}"
     )
     assert len(result["kills"]) == KILLS, result["kills"]
+    assert result["asked_at"][0] < MESSAGES  # asked while the digests were being delivered
+    assert result["redelivered"] == len(range(0, QUESTIONS, REDELIVERED_EVERY))
     assert not result["problems"], (result["kills"], result["problems"][:20])
     assert set(result["statuses"]) == {200}, result["statuses"]
     assert result["turns"] == [2] * QUESTIONS, result["turns"]  # the question, its answer
