@@ -69,6 +69,7 @@ TEAM = "T111"
 TOKEN = "xoxb-fake-T111"
 DISCORD_TOKEN = "loopback-discord-token"
 SECRET = "loopback-signing-secret"
+PIECES = 8  # a reply longer than one Discord message goes as pieces, each under its nonce
 PLACEHOLDER = "…"  # an answer's first text, edited as it streams
 FINISH_WITHIN = 600.0  # seconds, on a loaded 2-core machine
 MESSAGES = CHANNELS * (1 + PAPERS * (1 + REPLIES_PER_PAPER))
@@ -263,7 +264,9 @@ def discord_problems(fake: FakeDiscord, conversation: ConversationRef, week: str
         if any(firsts[n] != 1 for n in expected):
             problems.append(f"{where} {key}: replies by nonce {dict(firsts)}")
         pieces = {
-            nonce(f"{reply_key(key, i)}#{p}") for i in range(REPLIES_PER_PAPER) for p in range(8)
+            nonce(f"{reply_key(key, i)}#{p}")
+            for i in range(REPLIES_PER_PAPER)
+            for p in range(PIECES)
         }
         strays = [m["id"] for m in thread if m.get("nonce") not in pieces]
         if strays:
@@ -379,7 +382,8 @@ async def stored_turns(database: str, asked: Asked) -> list[int]:
 
 
 async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str, Any]:
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # the kills; the questions draw from their own generator,
+    asking = random.Random(f"questions {SEED}")  # so a seed gives the same kills however timed
     points = sorted(rng.randint(MESSAGES // 20, MESSAGES * 17 // 20) for _ in range(KILLS))
     due = datetime.now(UTC) - timedelta(minutes=2)
     week = iso_week(due, "UTC")
@@ -420,7 +424,7 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
             for slot in range(WORKERS):
                 await workers.start(slot)
             questions = asyncio.create_task(
-                ask_questions(slack, fake, f"http://127.0.0.1:{port}", rng, asked)
+                ask_questions(slack, fake, f"http://127.0.0.1:{port}", asking, asked)
             )
             for point in points:
                 while posted(slack, fake) < point:
