@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -203,24 +203,24 @@ def answerable_threads(slack: FakeSlack, taken: set[str]) -> list[tuple[str, Sto
 # -- Discord: what a channel shows ----------------------------------------------------------
 
 
-def discord_roots(fake: FakeDiscord, channel_id: str) -> list[dict[str, Any]]:
-    return sorted(
-        (m for m in fake.messages.values() if m["channel_id"] == channel_id),
-        key=lambda m: int(m["id"]),
-    )
+Shown = dict[str, list[dict[str, Any]]]
+"""The loopback Discord's messages by channel (a thread's id is its root's), oldest first."""
 
 
-def discord_thread(fake: FakeDiscord, root: dict[str, Any]) -> list[dict[str, Any]]:
-    return [m for m in fake.messages.values() if m["channel_id"] == root["id"]]
+def discord_shown(fake: FakeDiscord) -> Shown:
+    shown: Shown = defaultdict(list)
+    for message in sorted(fake.messages.values(), key=lambda m: int(m["id"])):
+        shown[message["channel_id"]].append(message)
+    return shown
 
 
-def discord_complete(fake: FakeDiscord, conversation: ConversationRef, week: str) -> bool:
+def discord_complete(shown: Shown, conversation: ConversationRef, week: str) -> bool:
     header = marker(digest_header_key(conversation, week))
-    roots = discord_roots(fake, conversation.channel_id)
+    roots = shown.get(conversation.channel_id, [])
     if len(roots) < 1 + PAPERS:
         return False
     return all(
-        header in root["content"] or len(discord_thread(fake, root)) >= REPLIES_PER_PAPER
+        header in root["content"] or len(shown.get(root["id"], [])) >= REPLIES_PER_PAPER
         for root in roots
     )
 
@@ -237,12 +237,12 @@ def paper_key(conversation: ConversationRef, week: str, root: dict[str, Any]) ->
     return None
 
 
-def discord_problems(fake: FakeDiscord, conversation: ConversationRef, week: str) -> list[str]:
+def discord_problems(shown: Shown, conversation: ConversationRef, week: str) -> list[str]:
     """The channel's roots: one header and PAPERS cards, each card's thread holding its
     replies once each (by the nonces their keys give) and nothing else."""
     where = f"discord {conversation.channel_id}"
     header = marker(digest_header_key(conversation, week))
-    roots = discord_roots(fake, conversation.channel_id)
+    roots = shown.get(conversation.channel_id, [])
     headers = [m for m in roots if header in m["content"]]
     papers = [m for m in roots if m not in headers]
     problems = []
@@ -258,7 +258,7 @@ def discord_problems(fake: FakeDiscord, conversation: ConversationRef, week: str
         key = paper_key(conversation, week, root)
         if key is None:
             continue
-        thread = discord_thread(fake, root)
+        thread = shown.get(root["id"], [])
         firsts = Counter(m.get("nonce") for m in thread)
         expected = [nonce(f"{reply_key(key, i)}#0") for i in range(REPLIES_PER_PAPER)]
         if any(firsts[n] != 1 for n in expected):
@@ -414,8 +414,9 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
             await workers.start(slot)
 
         def complete() -> bool:
+            shown = discord_shown(fake)
             return all(slack_complete(slack, c.channel_id) for c in slack_conversations) and all(
-                discord_complete(fake, c, week) for c in discord_conversations
+                discord_complete(shown, c, week) for c in discord_conversations
             )
 
         deadline = time.monotonic() + FINISH_WITHIN
@@ -459,7 +460,8 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
                 receiver.send_signal(signal.SIGTERM)
             receiver_code = await asyncio.wait_for(receiver.wait(), 60)
         problems = [p for c in slack_conversations for p in slack_problems(slack, c.channel_id)]
-        problems += [p for c in discord_conversations for p in discord_problems(fake, c, week)]
+        shown = discord_shown(fake)
+        problems += [p for c in discord_conversations for p in discord_problems(shown, c, week)]
         for question in asked.questions:
             answers = answers_in(slack, question)
             if len(answers) != 1 or answers[0].text in ("", PLACEHOLDER):
