@@ -89,7 +89,6 @@ class Question:
 
     channel: str
     root_ts: str
-    body: dict[str, Any]
     replies_before: frozenset[str]
     posted_before: int  # messages on both platforms when it was asked
     redelivered: bool = False
@@ -335,12 +334,13 @@ async def ask_questions(
                 thread_ts=root.ts,
             )
             before = frozenset(m.ts for m in slack.thread(TEAM, channel, root.ts))
-            question = Question(channel, root.ts, body, before, posted(slack, fake))
+            question = Question(channel, root.ts, before, posted(slack, fake))
             asked.questions.append(question)
             asked.statuses.append(await deliver(http, url, body))
             if number % REDELIVERED_EVERY == 0:
                 question.redelivered = True
-                delay = rng.uniform(0.0, 2.0)  # Slack's first retry comes after ~3 s
+                # Sooner than Slack's ~3 s: some arrive while the first is being answered.
+                delay = rng.uniform(0.0, 2.0)
 
                 async def again(body: dict[str, Any] = body, delay: float = delay) -> int:
                     await asyncio.sleep(delay)
