@@ -273,6 +273,17 @@ def discord_problems(shown: Shown, conversation: ConversationRef, week: str) -> 
     return problems
 
 
+def resent_nonces(fake: FakeDiscord) -> int:
+    """Posts Discord answered with the message an earlier post of the same nonce made:
+    what the nonce alone kept from being posted twice (Discord honours a nonce for a few
+    minutes; the loopback for ever)."""
+    sent = Counter(
+        (call.path, (call.json or {}).get("nonce"))
+        for call in fake.calls_to("POST", "/channels/{channel_id}/messages")
+    )
+    return sum(n - 1 for n in sent.values())
+
+
 # -- the receiver ---------------------------------------------------------------------------
 
 
@@ -473,6 +484,7 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
         return {
             "kills": kills,
             "problems": problems,
+            "resent_nonces": resent_nonces(fake),
             "statuses": asked.statuses,
             "asked_at": [q.posted_before for q in asked.questions],
             "redelivered": sum(q.redelivered for q in asked.questions),
@@ -503,7 +515,8 @@ def test_workers_killed_at_seeded_points_deliver_slack_and_discord_once_and_answ
     result = asyncio.run(run_chaos(database, env, tmp_path))
     print(
         f"seed {SEED}: kills {result['kills']}; {QUESTIONS} questions "
-        f"({result['redelivered']} redelivered) asked at messages {result['asked_at']}"
+        f"({result['redelivered']} redelivered) asked at messages {result['asked_at']}; "
+        f"{result['resent_nonces']} Discord posts repeated under their nonce"
     )
     assert len(result["kills"]) == KILLS, result["kills"]
     assert result["asked_at"][0] < MESSAGES  # asked while the digests were being delivered
