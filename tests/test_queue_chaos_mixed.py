@@ -15,9 +15,9 @@ posted: signed `message` events (built from the recorded payloads) sent to one r
 together, killed (SIGKILL) and started again a moment later.
 
 Afterwards every channel on both platforms shows its week's header once, each of its
-papers once and each paper's replies once; every question has exactly one answer in its
-thread, finished; no digest job is left waiting or running and every reserved post is
-complete. `CHAOS_SEED` picks the kill points, the workers killed and the questions.
+papers once (each card with its vote button) and each paper's replies once; every
+question has exactly one answer in its thread, finished; no digest job is left waiting
+or running and every reserved post is complete. `CHAOS_SEED` picks the kill points, the workers killed and the questions.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ import aiohttp
 import pytest
 
 from adapters.discord_bot.messages import marker, nonce
+from adapters.discord_bot.vote_button import VOTE_ID
+from adapters.slack_app.votes_ui import VOTE_ACTION
 from bot.domain import ChannelSettings, ConversationRef, Platform, ThreadRef
 from bot.publishing.keys import digest_header_key, digest_key, reply_key
 from bot.sources.ids import parse_arxiv_ref
@@ -175,6 +177,8 @@ def slack_problems(slack: FakeSlack, channel: str) -> list[str]:
     if len(headers) != 1 or len(papers) != PAPERS:
         problems.append(f"slack {channel}: {len(headers)} headers, {len(papers)} papers")
     for root in papers:
+        if VOTE_ACTION not in json.dumps(root.blocks):
+            problems.append(f"slack {channel} {key_of(root)}: a card without its vote button")
         keyed = slack_keyed_replies(slack, channel, root)
         if keyed != REPLIES_PER_PAPER:
             problems.append(f"slack {channel} {key_of(root)}: {keyed} keyed replies")
@@ -254,6 +258,8 @@ def discord_problems(shown: Shown, conversation: ConversationRef, week: str) -> 
         if "thread" not in root:
             problems.append(f"{where}: root {root['id']} has no thread")
     for root in papers:
+        if VOTE_ID not in json.dumps(root.get("components")):
+            problems.append(f"{where}: card {root['id']} without its vote button")
         key = paper_key(conversation, week, root)
         if key is None:
             continue
