@@ -16,18 +16,21 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from adapters.discord_bot.messages import keyed_pieces
 from adapters.discord_bot.rest_chat import discord_rest_chat
 from adapters.discord_bot.sharding import parse_shards, run_shards
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform, ThreadRef
 from bot.errors import PaperclubError
+from bot.render import Post
 from bot.store import Store
 from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
@@ -320,6 +323,50 @@ async def test_rest_chat_posts_a_paper_thread_without_a_gateway_and_resumes_a_cr
     assert {c.authorization for c in fake.calls} == {"Bot worker-token"}
     # The channel came over REST once; later posts used the fetched one.
     assert len(fake.calls_to("GET", "/channels/{channel_id}")) == 1
+
+
+async def test_a_keyed_reply_cut_short_between_pieces_resumes_in_another_process(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """A long keyed reply (several messages) cut after its second piece: a fresh chat (a
+    restarted worker) posts only the missing pieces, once, with no nonce needed; its
+    second try posts nothing."""
+    long = Post(text="\n\n".join(f"Key point {n}: " + "attention " * 60 for n in range(12)))
+    async with (
+        FakeDiscord() as fake,
+        bootstrap(make_settings(**{"DISCORD_TOKEN": "worker-token"})) as club,
+    ):
+        guild = fake.add_guild("Club A")
+        channel = fake.add_text_channel(guild, "papers")
+        conversation = ConversationRef(Platform.DISCORD, guild["id"], channel["id"])
+        with pointed_at(fake):
+            async with discord_rest_chat(club) as first:
+                thread = await first.open_thread(
+                    conversation, Post(text="root"), thread_name="paper", idempotency_key="k"
+                )
+                pieces = len(keyed_pieces(long, "k:reply:0"))
+                assert pieces >= 3
+                fake.fail_next("POST", "/channels/{channel_id}/messages", status=403, skip=2)
+                with pytest.raises(PaperclubError):
+                    await first.reply(thread, long, idempotency_key="k:reply:0")
+            assert len(bot_messages(fake, thread.root_id)) == 2
+            async with discord_rest_chat(club) as restarted:
+                await restarted.reply(thread, long, idempotency_key="k:reply:0")
+                await restarted.reply(thread, long, idempotency_key="k:reply:0")
+    posted = bot_messages(fake, thread.root_id)
+    assert len(posted) == pieces  # every piece once
+    texts = [m["content"] for m in posted]
+    assert len(set(texts)) == pieces
+    assert resent_nonce_count(fake) == 0  # found by their markers, not deduplicated by nonce
+
+
+def resent_nonce_count(fake: FakeDiscord) -> int:
+    sent = Counter(
+        (call.path, (call.json or {}).get("nonce"))
+        for call in fake.calls_to("POST", "/channels/{channel_id}/messages")
+        if call.status < 400
+    )
+    return sum(n - 1 for n in sent.values())
 
 
 def bot_messages(fake: FakeDiscord, channel_id: str) -> list[dict[str, Any]]:

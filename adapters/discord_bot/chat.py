@@ -11,7 +11,15 @@ from typing import Literal
 
 import discord
 
-from adapters.discord_bot.messages import Outgoing, carries_marker, marker, nonce, render
+from adapters.discord_bot.messages import (
+    Outgoing,
+    carries_marker,
+    keyed_pieces,
+    marker,
+    markers_in,
+    nonce,
+    render,
+)
 from adapters.discord_bot.permissions import (
     READ_HISTORY,
     REPLY_IN_THREAD,
@@ -66,6 +74,9 @@ class DiscordChat:
         self.root_posted: Callable[[int], None] = lambda message_id: None
         # Channels fetched over REST (a REST-only chat has no gateway cache): kept, by id.
         self._fetched: OrderedDict[int, discord.TextChannel] = OrderedDict()
+        # thread id -> the keyed replies known in it (marker -> message id): empty for a
+        # thread this process opened, read once from history for another's
+        self._thread_replies: OrderedDict[str, dict[str, int]] = OrderedDict()
 
     async def open_thread(
         self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
@@ -98,6 +109,7 @@ class DiscordChat:
             logger.warning("root message %s was posted but its thread did not start", root.id)
             raise
         thread = ThreadRef(conversation, str(thread_id))
+        self._known_replies(thread.root_id, {})
         if rest:
             target = self._thread_channel(thread)
             for outgoing in rest:
@@ -129,17 +141,51 @@ class DiscordChat:
     async def reply(
         self, thread: ThreadRef, post: Post, *, idempotency_key: str | None = None
     ) -> MessageRef:
+        """A keyed reply carries its key's hidden marker: in a thread this process did not
+        open (a restart, another worker resuming a digest) the thread's history is read
+        once and a reply already there is not sent again. The nonce alone holds for only
+        a few minutes on Discord."""
         await self._wait_connected()
         target = self._thread_channel(thread)
+        if idempotency_key is None:
+            pieces = [("", outgoing) for outgoing in render(post)]
+            known: dict[str, int] = {}
+        else:
+            pieces = keyed_pieces(post, idempotency_key)
+            known = await self._replies_in(thread)
         ids: list[int] = []
         shown: list[tuple[str, ...]] = []
-        for index, outgoing in enumerate(render(post)):
-            key = f"{idempotency_key}#{index}" if idempotency_key else None
-            sent = await self._send(target, outgoing, nonce=nonce(key) if key else None)
-            ids.append(sent.id)
+        for index, (hidden, outgoing) in enumerate(pieces):
+            if hidden and hidden in known:  # posted before a crash: not again
+                ids.append(known[hidden])
+            else:
+                key = f"{idempotency_key}#{index}" if idempotency_key else None
+                sent = await self._send(target, outgoing, nonce=nonce(key) if key else None)
+                ids.append(sent.id)
+                if hidden:
+                    self._known_replies(thread.root_id, {hidden: sent.id})
             shown.append(outgoing.signature())
         self._remember(ids[0], ids, shown)
         return MessageRef(thread.conversation, str(ids[0]), thread)
+
+    def _known_replies(self, thread_id: str, found: dict[str, int]) -> None:
+        self._thread_replies.setdefault(thread_id, {}).update(found)
+        self._thread_replies.move_to_end(thread_id)
+        while len(self._thread_replies) > self._remembered:
+            self._thread_replies.popitem(last=False)
+
+    async def _replies_in(self, thread: ThreadRef) -> dict[str, int]:
+        known = self._thread_replies.get(thread.root_id)
+        if known is not None:
+            return known
+        own_id = self._client.user.id if self._client.user else None
+        found: dict[str, int] = {}
+        with translated("read_history", READ_HISTORY):
+            async for message in self._thread_channel(thread).history(limit=self._history_limit):
+                if message.author.id == own_id:
+                    found.update(dict.fromkeys(markers_in(message), message.id))
+        self._known_replies(thread.root_id, found)
+        return found
 
     async def edit(self, message: MessageRef, post: Post) -> None:
         if message.thread is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import zip_longest
 
 import discord
@@ -25,6 +25,7 @@ FIELD_VALUE_LIMIT = 1024
 FIELDS_LIMIT = 25
 FOOTER_LIMIT = 2048
 NONCE_LENGTH = 25  # Discord accepts a nonce of at most 25 characters
+MAX_PIECES = 64  # the pieces of one keyed reply that carry their own marker
 EMPTY = "…"  # Discord refuses a message with neither content nor embeds
 MAX_FILENAME = 100
 
@@ -97,6 +98,32 @@ def carries_marker(message: discord.Message, idempotency_key: str) -> bool:
     hidden, legacy = marker(idempotency_key), legacy_marker(idempotency_key)
     footers = [e.footer.text or "" for e in message.embeds]
     return hidden in (message.content or "") or any(hidden in f or f == legacy for f in footers)
+
+
+_MARKER = re.compile(_HIDDEN_START + "[" + "".join(_HIDDEN_BITS) + "]{64}")
+
+
+def markers_in(message: discord.Message) -> set[str]:
+    """The hidden markers a message carries (in its content or its embeds' footers)."""
+    texts = [message.content or "", *(e.footer.text or "" for e in message.embeds)]
+    return {found for text in texts for found in _MARKER.findall(text)}
+
+
+def keyed_pieces(post: Post, idempotency_key: str) -> list[tuple[str, Outgoing]]:
+    """`post` as a keyed reply's messages, each with the marker of its own piece
+    (`key#index`), so a reply cut short between its pieces resumes with the missing ones.
+    A piece after a card's first message has no room kept for one: its marker is ""."""
+    hidden = [marker(f"{idempotency_key}#{index}") for index in range(MAX_PIECES)]
+    pieces = render(post, footer=hidden[0])
+    keyed = [(hidden[0], pieces[0])]
+    for index, piece in enumerate(pieces[1:], start=1):
+        if post.card is None and index < MAX_PIECES:  # render kept room in every piece
+            keyed.append(
+                (hidden[index], replace(piece, content=(piece.content or EMPTY) + hidden[index]))
+            )
+        else:
+            keyed.append(("", piece))
+    return keyed
 
 
 def nonce(idempotency_key: str) -> str:

@@ -99,6 +99,7 @@ class _Failure:
     code: int
     message: str
     is_global: bool
+    skip: int = 0  # matching calls answered normally first
 
 
 @dataclass(slots=True)
@@ -626,8 +627,10 @@ class FakeDiscord:
         code: int = 0,
         message: str = "",
         is_global: bool = False,
+        skip: int = 0,
     ) -> None:
-        """Answer the next `method route` call with a 429 (rate limited) or an error status.
+        """Answer the next `method route` call (after `skip` answered normally) with a 429
+        (rate limited) or an error status.
 
         `route` is a template as recorded in RestCall.route, e.g.
         "/channels/{channel_id}/messages/{message_id}/threads". A 429 carries a `Via` header and
@@ -637,7 +640,7 @@ class FakeDiscord:
         if status == 403 and not code:
             code, message = 50013, message or "Missing Permissions"
         self._failures.append(
-            _Failure(method, route, status, retry_after, code, message, is_global)
+            _Failure(method, route, status, retry_after, code, message, is_global, skip)
         )
 
     def calls_to(self, method: str, route: str) -> list[RestCall]:
@@ -691,6 +694,9 @@ class FakeDiscord:
         failure = next(
             (f for f in self._failures if f.method == call.method and f.route == call.route), None
         )
+        if failure is not None and failure.skip:
+            failure.skip -= 1
+            failure = None
         if failure is not None:
             self._failures.remove(failure)
             response = self._failure_response(failure)
