@@ -58,14 +58,17 @@ def openai_server() -> Iterator[OpenAIServer]:
 # settings here (make_settings, loopback_env) on a fresh PostgreSQL database instead of
 # a SQLite file (tests that open a SQLite file by path stay on SQLite).
 _shared_postgres: list[PostgresServer] = []
+_test_databases: dict[Path, str] = {}  # one per test folder: its CLI runs and stores agree
 
 
-def backend_database_url() -> str | None:
+def backend_database_url(tmp_path: Path) -> str | None:
     if TEST_BACKEND != "postgresql":
         return None
     if not _shared_postgres:
         _shared_postgres.append(PostgresServer().start())
-    return _shared_postgres[0].new_database()
+    if tmp_path not in _test_databases:
+        _test_databases[tmp_path] = _shared_postgres[0].new_database()
+    return _test_databases[tmp_path]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -75,7 +78,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def loopback_env(arxiv: ArxivServer, tmp_path: Path, **extra: str) -> dict[str, str]:
     """Environment variables for running paperclub against the loopback servers."""
-    url = backend_database_url()
+    url = backend_database_url(tmp_path)
     env = {
         **({"PAPERCLUB_DB_URL": url} if url else {}),
         "PAPERCLUB_DB_PATH": str(tmp_path / "paperclub.db"),

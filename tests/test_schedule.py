@@ -400,7 +400,7 @@ async def test_one_run_per_channel_at_a_time(
 # A real process, killed mid-digest ------------------------------------------------------
 
 
-def _seed_missed_run(db_path: Path, moment: datetime) -> None:
+def _seed_missed_run(db_path: Path | str, moment: datetime) -> None:
     """The terminal subscribed to a weekly time an hour ago, last run eight days ago."""
 
     async def seed() -> None:
@@ -452,7 +452,9 @@ def test_bot_killed_during_a_catch_up_run_posts_each_paper_once_after_restart(
             OPENAI_BASE_URL=slow_model.base_url,
             PAPERCLUB_DIGEST_CONCURRENCY="1",
         )
-        _seed_missed_run(tmp_path / "paperclub.db", datetime.now(UTC))
+        _seed_missed_run(
+            env.get("PAPERCLUB_DB_URL") or tmp_path / "paperclub.db", datetime.now(UTC)
+        )
         transcript = tmp_path / "paperclub.terminal.jsonl"
 
         first = _start_bot(env, tmp_path, tmp_path / "first.log")

@@ -326,3 +326,18 @@ async def test_a_transaction_opened_inside_another_is_refused_at_once(tmp_path: 
                     pass
         await store.save_paper(paper(1))  # the lane is free again
         assert await store.paper(paper(1).arxiv_id) is not None
+
+
+async def test_a_nul_character_in_member_text_is_dropped_not_a_failed_write(
+    database: str | Path,
+) -> None:
+    """PostgreSQL's text cannot hold NUL; a hostile question carrying one is stored
+    without it on both backends (found running the suite on PostgreSQL)."""
+    conversation = ConversationRef(Platform.SLACK, "T1", "C1")
+    thread = ThreadRef(conversation, "1.0")
+    message = MessageRef(conversation, "2.0", thread)
+    async with Store.open(database) as store:
+        unfinished = UnfinishedAnswers(store)
+        await unfinished.begin(message, "W1", "what\x00 is\x00 this?", "en")
+        [stored] = await unfinished.all()
+        assert stored.question == "what is this?"

@@ -24,14 +24,27 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    Text,
     inspect,
 )
+from sqlalchemy import Text as SqlText
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class Text(TypeDecorator[str]):
+    """Text, without NUL characters: PostgreSQL's text cannot hold one (the write would
+    fail), so a NUL in a member's message or a PDF's text is dropped on both backends."""
+
+    impl = SqlText
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            return value.replace("\x00", "")
+        return value
 
 
 class Moment(TypeDecorator[datetime]):
@@ -47,7 +60,7 @@ class Moment(TypeDecorator[datetime]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
             return dialect.type_descriptor(DateTime(timezone=True))
-        return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(SqlText())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
@@ -327,7 +340,7 @@ class summary_words(FunctionElement[str]):
 
     Never the citations' quotes: those are the paper's words, matched by its abstract."""
 
-    type = Text()
+    type = SqlText()
     inherit_cache = True
 
 
@@ -360,7 +373,7 @@ class week_label(FunctionElement[str]):
     """`2026-W48`: the year and SQLite's `%W` week (weeks start on Monday; the days
     before a year's first Monday are week 00), in UTC, the same on both backends."""
 
-    type = Text()
+    type = SqlText()
     inherit_cache = True
 
 
