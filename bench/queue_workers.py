@@ -24,15 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_server import FakeSlack
 from tests.postgres_server import PostgresServer
-from tests.queue_chaos import Workers
+from tests.queue_chaos import Workers, worker_env
 from tests.test_queue_chaos import (
     PAPERS,
     REPLIES_PER_PAPER,
-    TOKEN,
     complete,
     posted,
     subscribe_channels,
@@ -51,13 +49,11 @@ async def deliver(
     await subscribe_channels(database, datetime.now(UTC), count=channels)
     arxiv_before = len(arxiv.requests)
     with tempfile.TemporaryDirectory() as folder:
-        env = loopback_env(
+        env = worker_env(
             arxiv,
             Path(folder),
-            PAPERCLUB_DB_URL=database,
-            SLACK_BOT_TOKEN=TOKEN,
-            PAPERCLUB_SLACK_POST_INTERVAL="0",
-            PAPERCLUB_WORKER_TICK_SECONDS="1",
+            database,
+            PAPERCLUB_WORKER_STALLED_SECONDS="60",
             PAPERCLUB_WORKER_CONCURRENCY=str(concurrency),
             PAPERCLUB_LOG_LEVEL="WARNING",
         )

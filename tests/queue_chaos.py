@@ -13,9 +13,28 @@ from typing import Any
 
 import psycopg
 
+from tests.conftest import loopback_env
+from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_server import StoredMessage
 
 WORKER = ("-m", "adapters", "worker")
+TOKEN = "xoxb-fake-T111"
+
+
+def worker_env(arxiv: ArxivServer, tmp_path: Path, database: str, **extra: str) -> dict[str, str]:
+    """Workers on `database` that find due channels every second, count a worker silent
+    for 4 s as gone, and post to Slack without pacing (`extra` overrides any of it)."""
+    chosen = {
+        "PAPERCLUB_DB_URL": database,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "PAPERCLUB_SLACK_POST_INTERVAL": "0",
+        "PAPERCLUB_WORKER_TICK_SECONDS": "1",
+        "PAPERCLUB_WORKER_STALLED_SECONDS": "4",
+        "PAPERCLUB_WORKER_CONCURRENCY": "8",
+        "PAPERCLUB_WORKER_GRACEFUL_SECONDS": "2",
+        "PAPERCLUB_LOG_LEVEL": "INFO",
+    }
+    return loopback_env(arxiv, tmp_path, **{**chosen, **extra})
 
 
 @dataclass

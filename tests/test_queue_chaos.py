@@ -27,11 +27,10 @@ from adapters.slack_app.votes_ui import VOTE_ACTION
 from bot.domain import ChannelSettings, ConversationRef, Platform
 from bot.store import Store
 from bot.store.schedule_runs import ScheduleRuns
-from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_server import FakeSlack
 from tests.postgres_server import PostgresServer
-from tests.queue_chaos import Workers, key_of, queue_left
+from tests.queue_chaos import Workers, key_of, queue_left, worker_env
 
 CHANNELS = int(os.environ.get("CHAOS_CHANNELS", "120"))
 WORKERS = 3
@@ -40,7 +39,6 @@ REPLIES_PER_PAPER = 2  # key points, tags
 SEED = int(os.environ.get("CHAOS_SEED", "20261201"))
 KILLS = 4
 TEAM = "T111"
-TOKEN = "xoxb-fake-T111"
 FINISH_WITHIN = 600.0  # seconds, on a loaded 2-core machine
 MESSAGES = CHANNELS * (1 + PAPERS * (1 + REPLIES_PER_PAPER))
 
@@ -143,18 +141,7 @@ def test_three_workers_killed_at_seeded_points_deliver_every_digest_exactly_once
     arxiv_server: ArxivServer, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
     database = postgres_server.new_database()
-    env = loopback_env(
-        arxiv_server,
-        tmp_path,
-        PAPERCLUB_DB_URL=database,
-        SLACK_BOT_TOKEN=TOKEN,
-        PAPERCLUB_SLACK_POST_INTERVAL="0",
-        PAPERCLUB_WORKER_TICK_SECONDS="1",
-        PAPERCLUB_WORKER_STALLED_SECONDS="4",
-        PAPERCLUB_WORKER_CONCURRENCY="8",
-        PAPERCLUB_WORKER_GRACEFUL_SECONDS="2",
-        PAPERCLUB_LOG_LEVEL="INFO",
-    )
+    env = worker_env(arxiv_server, tmp_path, database)
     result = asyncio.run(run_chaos(database, env, tmp_path))
     assert len(result["kills"]) == KILLS, result["kills"]
     problems: list[str] = []

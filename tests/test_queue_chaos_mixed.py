@@ -48,13 +48,12 @@ from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
 from bot.store.schedule_runs import ScheduleRuns
 from bot.usecases.digest import iso_week
-from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.discord_server import FakeDiscord
 from tests.loopback.slack_payloads import message_event
 from tests.loopback.slack_server import FakeSlack, StoredMessage, signed_headers
 from tests.postgres_server import PostgresServer, free_port
-from tests.queue_chaos import Workers, key_of, queue_left
+from tests.queue_chaos import Workers, key_of, queue_left, worker_env
 
 SLACK_CHANNELS = 60
 DISCORD_GUILDS = 6
@@ -68,7 +67,6 @@ KILLS = 4
 QUESTIONS = 30
 REDELIVERED_EVERY = 3  # every third question reaches the receiver a second time
 TEAM = "T111"
-TOKEN = "xoxb-fake-T111"
 DISCORD_TOKEN = "loopback-discord-token"
 SECRET = "loopback-signing-secret"
 PIECES = 8  # a reply longer than one Discord message goes as pieces, each under its nonce
@@ -505,17 +503,10 @@ def test_workers_killed_at_seeded_points_deliver_slack_and_discord_once_and_answ
     arxiv_server: ArxivServer, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
     database = postgres_server.new_database()
-    env = loopback_env(
+    env = worker_env(
         arxiv_server,
         tmp_path,
-        PAPERCLUB_DB_URL=database,
-        SLACK_BOT_TOKEN=TOKEN,
-        PAPERCLUB_SLACK_POST_INTERVAL="0",
-        PAPERCLUB_WORKER_TICK_SECONDS="1",
-        PAPERCLUB_WORKER_STALLED_SECONDS="4",
-        PAPERCLUB_WORKER_CONCURRENCY="8",
-        PAPERCLUB_WORKER_GRACEFUL_SECONDS="2",
-        PAPERCLUB_LOG_LEVEL="INFO",
+        database,
         PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
     )
     result = asyncio.run(run_chaos(database, env, tmp_path))
