@@ -8,17 +8,42 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from bot.domain import ChannelSettings, ConversationRef
+from bot.store import Store
+from bot.store.schedule_runs import ScheduleRuns
 from tests.conftest import loopback_env
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_server import StoredMessage
 
 WORKER = ("-m", "adapters", "worker")
 TOKEN = "xoxb-fake-T111"
+
+
+async def subscribe_due(
+    database: str, conversations: list[ConversationRef], due: datetime, papers: int = 10
+) -> None:
+    """Every channel subscribed a day ago, its weekly time `due`."""
+    async with Store.open(database) as store:
+        runs = ScheduleRuns(store)
+        for conversation in conversations:
+            await store.save_channel(
+                ChannelSettings(
+                    conversation,
+                    language="en",
+                    subscribed=True,
+                    weekday=due.weekday(),
+                    time=due.strftime("%H:%M"),
+                    timezone="UTC",
+                    digest_size=papers,
+                )
+            )
+            await runs.record(conversation, due - timedelta(days=1))
 
 
 def worker_env(arxiv: ArxivServer, tmp_path: Path, database: str, **extra: str) -> dict[str, str]:

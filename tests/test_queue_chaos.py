@@ -24,13 +24,11 @@ from typing import Any
 import pytest
 
 from adapters.slack_app.votes_ui import VOTE_ACTION
-from bot.domain import ChannelSettings, ConversationRef, Platform
-from bot.store import Store
-from bot.store.schedule_runs import ScheduleRuns
+from bot.domain import ConversationRef, Platform
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.slack_server import FakeSlack
 from tests.postgres_server import PostgresServer
-from tests.queue_chaos import Workers, key_of, queue_left, worker_env
+from tests.queue_chaos import Workers, key_of, queue_left, subscribe_due, worker_env
 
 CHANNELS = int(os.environ.get("CHAOS_CHANNELS", "120"))
 WORKERS = 3
@@ -48,24 +46,9 @@ def channel_id(number: int) -> str:
 
 
 async def subscribe_channels(database: str, now: datetime, count: int = CHANNELS) -> None:
-    """Every channel subscribed a day ago, its weekly time two minutes before now."""
-    due = now - timedelta(minutes=2)
-    async with Store.open(database) as store:
-        runs = ScheduleRuns(store)
-        for number in range(count):
-            conversation = ConversationRef(Platform.SLACK, TEAM, channel_id(number))
-            await store.save_channel(
-                ChannelSettings(
-                    conversation,
-                    language="en",
-                    subscribed=True,
-                    weekday=due.weekday(),
-                    time=due.strftime("%H:%M"),
-                    timezone="UTC",
-                    digest_size=PAPERS,
-                )
-            )
-            await runs.record(conversation, now - timedelta(days=1))
+    """Every channel subscribed a day before its weekly time, two minutes before now."""
+    conversations = [ConversationRef(Platform.SLACK, TEAM, channel_id(n)) for n in range(count)]
+    await subscribe_due(database, conversations, now - timedelta(minutes=2), PAPERS)
 
 
 def posted(slack: FakeSlack) -> int:

@@ -42,18 +42,17 @@ import pytest
 from adapters.discord_bot.messages import marker, nonce
 from adapters.discord_bot.vote_button import VOTE_ID
 from adapters.slack_app.votes_ui import VOTE_ACTION
-from bot.domain import ChannelSettings, ConversationRef, Platform, ThreadRef
+from bot.domain import ConversationRef, Platform, ThreadRef
 from bot.publishing.keys import digest_header_key, digest_key, reply_key
 from bot.sources.ids import parse_arxiv_ref
 from bot.store import Store
-from bot.store.schedule_runs import ScheduleRuns
 from bot.usecases.digest import iso_week
 from tests.loopback.arxiv_server import ArxivServer
 from tests.loopback.discord_server import FakeDiscord
 from tests.loopback.slack_payloads import message_event
 from tests.loopback.slack_server import FakeSlack, StoredMessage, signed_headers
 from tests.postgres_server import PostgresServer, free_port
-from tests.queue_chaos import Workers, key_of, queue_left, worker_env
+from tests.queue_chaos import Workers, key_of, queue_left, subscribe_due, worker_env
 
 SLACK_CHANNELS = 60
 DISCORD_GUILDS = 6
@@ -102,25 +101,6 @@ class Asked:
 
 def slack_channel(number: int) -> str:
     return f"C{number:05d}"
-
-
-async def subscribe(database: str, conversations: list[ConversationRef], due: datetime) -> None:
-    """Every channel subscribed a day ago, its weekly time `due`."""
-    async with Store.open(database) as store:
-        runs = ScheduleRuns(store)
-        for conversation in conversations:
-            await store.save_channel(
-                ChannelSettings(
-                    conversation,
-                    language="en",
-                    subscribed=True,
-                    weekday=due.weekday(),
-                    time=due.strftime("%H:%M"),
-                    timezone="UTC",
-                    digest_size=PAPERS,
-                )
-            )
-            await runs.record(conversation, due - timedelta(days=1))
 
 
 def discord_channels(fake: FakeDiscord) -> list[ConversationRef]:
@@ -409,7 +389,7 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
             ConversationRef(Platform.SLACK, TEAM, slack_channel(n)) for n in range(SLACK_CHANNELS)
         ]
         discord_conversations = discord_channels(fake)
-        await subscribe(database, slack_conversations + discord_conversations, due)
+        await subscribe_due(database, slack_conversations + discord_conversations, due)
         platforms = {**env, "PAPERCLUB_SLACK_API_URL": slack.api_url}
         port = free_port()
         receiver_log = logs / "slack-http.log"

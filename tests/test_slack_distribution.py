@@ -104,9 +104,9 @@ class Host(Receiver):
 def grid_workspaces() -> list[Workspace]:
     """Three workspaces of one Enterprise Grid org (the recorded payloads carry E111)."""
     return [
-        Workspace("T111", "Club One", "xoxb-unused-T111", enterprise_id="E111"),
-        Workspace("T222", "Club Two", "xoxb-unused-T222", enterprise_id="E111"),
-        Workspace("T333", "Never Installed", "xoxb-unused-T333", enterprise_id="E111"),
+        Workspace("T111", "Club One", "xoxb-none-T111", enterprise_id="E111"),
+        Workspace("T222", "Club Two", "xoxb-none-T222", enterprise_id="E111"),
+        Workspace("T333", "Never Installed", "xoxb-none-T333", enterprise_id="E111"),
     ]
 
 
