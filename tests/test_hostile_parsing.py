@@ -173,8 +173,13 @@ async def test_a_huge_flat_page_is_stopped_at_the_parse_deadline(
     server.serve(PDF_PATH, paper_file(REVERSAL_PDF))
     limits = ParseLimits(deadline=1.0)
     text, elapsed, lag = await fetch(server, http, limits=limits)
-    assert text.source is TextSource.PDF
     assert "could not be read within the 1 s deadline" in text.notes[0]
+    # The fallback PDF has the same 1 s deadline: on a loaded machine (CI beside other
+    # runs) it can miss it too, and then the abstract is read, saying so.
+    assert text.source is TextSource.PDF or (
+        text.source is TextSource.ABSTRACT
+        and "PDF unavailable (could not be read within the 1 s deadline)" in text.notes[0]
+    ), text.notes
     assert elapsed < 10.0
     assert lag < MAX_LAG
 
