@@ -72,6 +72,7 @@ class Workers:
     argv: tuple[str, ...] = WORKER
     processes: list[asyncio.subprocess.Process] = field(default_factory=list)
     started: int = 0
+    restarts: dict[int, asyncio.Task[None]] = field(default_factory=dict)
 
     async def start(self, slot: int) -> None:
         self.started += 1
@@ -95,7 +96,20 @@ class Workers:
         process.send_signal(signal.SIGKILL)
         await process.wait()
 
+    async def kill_then_restart(self, slot: int, after: float) -> None:
+        """Kill the worker in `slot` (waiting first for its restart if it was killed a
+        moment ago) and start it again `after` seconds later."""
+        if slot in self.restarts:
+            await self.restarts[slot]
+        await self.kill(slot)
+        self.restarts[slot] = asyncio.create_task(self._start_later(slot, after))
+
+    async def _start_later(self, slot: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self.start(slot)
+
     async def stop_all(self) -> None:
+        await asyncio.gather(*self.restarts.values(), return_exceptions=True)
         for process in self.processes:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)

@@ -81,11 +81,6 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
         workers = Workers({**env, "PAPERCLUB_SLACK_API_URL": slack.api_url}, logs)
         for slot in range(WORKERS):
             await workers.start(slot)
-        restarts: dict[int, asyncio.Task[None]] = {}
-
-        async def restart_later(slot: int, delay: float) -> None:
-            await asyncio.sleep(delay)
-            await workers.start(slot)
 
         deadline = time.monotonic() + FINISH_WITHIN
         try:
@@ -94,11 +89,8 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
                     assert time.monotonic() < deadline, f"stuck before kill point {point}"
                     await asyncio.sleep(0.01)
                 slot = rng.randrange(WORKERS)
-                if slot in restarts:  # killed a moment ago: wait for its restart
-                    await restarts[slot]
-                await workers.kill(slot)
+                await workers.kill_then_restart(slot, after=rng.uniform(0.2, 2.0))
                 kills.append(f"worker {slot} at message {posted(slack)}")
-                restarts[slot] = asyncio.create_task(restart_later(slot, rng.uniform(0.2, 2.0)))
             while not complete(slack):
                 assert time.monotonic() < deadline, f"unfinished after {FINISH_WITHIN:g} s"
                 await asyncio.sleep(0.2)
@@ -107,7 +99,6 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
                 await asyncio.sleep(0.5)
             await asyncio.sleep(3)  # a duplicate posted late would land now
         finally:
-            await asyncio.gather(*restarts.values(), return_exceptions=True)
             await workers.stop_all()
         return {
             "kills": kills,

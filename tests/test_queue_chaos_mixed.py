@@ -401,12 +401,7 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
             logs,
             argv=("-m", "tests.loopback.discord_pointed", str(fake.port), "worker"),
         )
-        restarts: dict[int, asyncio.Task[None]] = {}
         questions: asyncio.Task[None] | None = None
-
-        async def restart_later(slot: int, delay: float) -> None:
-            await asyncio.sleep(delay)
-            await workers.start(slot)
 
         def complete() -> bool:
             shown = discord_shown(fake)
@@ -428,11 +423,8 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
                     assert not questions.done() or questions.exception() is None
                     await asyncio.sleep(0.01)
                 slot = rng.randrange(WORKERS)
-                if slot in restarts:  # killed a moment ago: wait for its restart
-                    await restarts[slot]
-                await workers.kill(slot)
+                await workers.kill_then_restart(slot, after=rng.uniform(0.2, 2.0))
                 kills.append(f"worker {slot} at message {posted(slack, fake)}")
-                restarts[slot] = asyncio.create_task(restart_later(slot, rng.uniform(0.2, 2.0)))
             while not complete():
                 assert time.monotonic() < deadline, f"unfinished after {FINISH_WITHIN:g} s"
                 await asyncio.sleep(0.2)
@@ -449,7 +441,6 @@ async def run_chaos(database: str, env: dict[str, str], logs: Path) -> dict[str,
             if questions is not None:
                 questions.cancel()
                 await asyncio.gather(questions, return_exceptions=True)
-            await asyncio.gather(*restarts.values(), return_exceptions=True)
             await workers.stop_all()
             if receiver.returncode is None:
                 receiver.send_signal(signal.SIGTERM)
