@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import ConversationRef, Platform
@@ -65,19 +66,7 @@ class ScheduleRuns:
         return moment
 
     async def record(self, conversation: ConversationRef, moment: datetime) -> None:
-        platform, workspace_id, channel_id = conv_params(conversation)
-        statement = self._store.insert(schedule_runs).values(
-            platform=platform,
-            workspace_id=workspace_id,
-            channel_id=channel_id,
-            last_run=moment,
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["platform", "workspace_id", "channel_id"],
-            set_={"last_run": statement.excluded.last_run},
-        )
-        async with self._store.transaction() as db:
-            await db.execute(statement)
+        await self._upsert(conversation, {"last_run": moment}, keep_last_run=False)
 
     async def plans(self) -> dict[ConversationRef, PlannedRun]:
         async with self._store.reading() as db:
@@ -93,21 +82,22 @@ class ScheduleRuns:
         last_run: datetime,
     ) -> None:
         """Set the channel's next run (a first plan also records `last_run`)."""
+        values = {"last_run": last_run, "next_run_at": next_run_at, "planned_for": planned_for}
+        await self._upsert(conversation, values, keep_last_run=True)
+
+    async def _upsert(
+        self, conversation: ConversationRef, values: dict[str, Any], *, keep_last_run: bool
+    ) -> None:
+        """Insert the channel's row with `values`, or update them (an existing `last_run`
+        kept when `keep_last_run`)."""
         platform, workspace_id, channel_id = conv_params(conversation)
         statement = self._store.insert(schedule_runs).values(
-            platform=platform,
-            workspace_id=workspace_id,
-            channel_id=channel_id,
-            last_run=last_run,
-            next_run_at=next_run_at,
-            planned_for=planned_for,
+            platform=platform, workspace_id=workspace_id, channel_id=channel_id, **values
         )
+        changed = [name for name in values if not (keep_last_run and name == "last_run")]
         statement = statement.on_conflict_do_update(
             index_elements=["platform", "workspace_id", "channel_id"],
-            set_={
-                "next_run_at": statement.excluded.next_run_at,
-                "planned_for": statement.excluded.planned_for,
-            },
+            set_={name: statement.excluded[name] for name in changed},
         )
         async with self._store.transaction() as db:
             await db.execute(statement)
@@ -136,8 +126,8 @@ class ScheduleRuns:
             yield DueRuns(db, [_planned(row) for row in rows])
 
 
-def _planned(row: object) -> PlannedRun:
-    mapping = row._mapping  # type: ignore[attr-defined]
+def _planned(row: Row[Any]) -> PlannedRun:
+    mapping = row._mapping
     return PlannedRun(
         conversation=ConversationRef(
             Platform(mapping["platform"]), mapping["workspace_id"], mapping["channel_id"]
