@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from openai import AsyncOpenAI
 
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform
@@ -363,6 +362,7 @@ async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) ->
 
     from bot.config import is_local_url
     from bot.llm.endpoint import EndpointInfo, detect_local_server, probe_endpoint
+    from bot.llm.model_client import model_client
     from bot.llm.openai_engine import EngineOptions
 
     log = logging.getLogger(__name__)
@@ -383,7 +383,7 @@ async def _build_llm(settings: Settings, store: Store, stack: AsyncExitStack) ->
     if info is None:
         info = await probe_endpoint(base_url, model) if local and base_url else EndpointInfo()
     api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
-    client = AsyncOpenAI(
+    client = model_client(
         api_key=api_key,
         base_url=base_url,
         # A local server is timed by the engine (time without progress), never by the

@@ -17,6 +17,7 @@ from openai import AsyncOpenAI
 
 from bot.errors import LLMUnavailable
 from bot.llm.chunk_stream import ChunkStream, Event, SSEEvents, SSELines
+from bot.llm.model_client import model_client
 from bot.llm.openai_engine import EngineOptions, OpenAIEngine
 from bot.llm.repetition import MIN_PERIOD, RepetitionGuard, looping_period
 from tests.loopback.openai_server import OpenAIServer
@@ -26,14 +27,18 @@ MESSAGES = [{"role": "user", "content": "Say something."}]
 REPLY = "The reversal curse is a failure to generalise from A is B to B is A. " * 4
 
 
-@pytest.fixture
-async def client(openai_server: OpenAIServer) -> AsyncIterator[AsyncOpenAI]:
-    real = AsyncOpenAI(
-        api_key="sk-loopback-0123456789",
-        base_url=openai_server.base_url,
-        timeout=5,
-        max_retries=0,
-    )
+@pytest.fixture(params=["aiohttp", "httpx"])
+async def client(
+    request: pytest.FixtureRequest, openai_server: OpenAIServer
+) -> AsyncIterator[AsyncOpenAI]:
+    """The engine's own client (on aiohttp), and the `openai` client's default stack."""
+    options: dict[str, Any] = {
+        "api_key": "sk-loopback-0123456789",
+        "base_url": openai_server.base_url,
+        "timeout": 5,
+        "max_retries": 0,
+    }
+    real = model_client(**options) if request.param == "aiohttp" else AsyncOpenAI(**options)
     yield real
     await real.close()
 
@@ -130,6 +135,38 @@ async def test_no_progress_still_times_out(
         async for piece in engine.stream(MESSAGES, "answer"):
             pieces.append(piece)
     assert pieces == [REPLY.split(" ")[0] + " "]
+
+
+async def test_only_waiting_for_a_chunk_counts_against_the_progress_timeout(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    """A consumer that takes longer than the timeout between chunks (posting an edit) is
+    not the model making no progress; each wait is timed on its own."""
+    openai_server.reply = lambda body: "one two three four "
+    openai_server.chunk_delay = 0.3  # each wait 0.3 s, all four 1.2 s: over the timeout
+    engine = OpenAIEngine(client, "gpt-4o-mini", options=EngineOptions(progress_timeout=0.6))
+    pieces: list[str] = []
+    async for piece in engine.stream(MESSAGES, "answer"):
+        pieces.append(piece)
+        await asyncio.sleep(0.8)  # the consumer's own work, longer than the timeout
+    assert "".join(pieces) == "one two three four "
+
+
+async def test_a_timed_out_stream_leaves_the_task_usable(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    """The timeout cancels the read it gave up on, and only that: the same task goes on
+    awaiting (it is not left cancelled), and a second stream in it succeeds."""
+    openai_server.reply = lambda body: REPLY
+    openai_server.chunk_delay = 2.0
+    engine = OpenAIEngine(client, "gpt-4o-mini", options=EngineOptions(progress_timeout=0.3))
+    with pytest.raises(LLMUnavailable, match="did not answer in time"):
+        _ = [piece async for piece in engine.stream(MESSAGES, "answer")]
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0
+    await asyncio.sleep(0.05)  # would raise CancelledError if a cancel were pending
+    openai_server.chunk_delay = 0.0
+    assert "".join([piece async for piece in engine.stream(MESSAGES, "answer")]) == REPLY
 
 
 async def test_cancelling_a_reader_closes_the_connection(

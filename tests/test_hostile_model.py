@@ -28,6 +28,7 @@ from bot.llm.bounds import (
     clip_summary_fields,
     clip_text,
 )
+from bot.llm.model_client import model_client
 from bot.llm.openai_engine import OpenAIEngine
 from bot.llm.reasoning import ReasoningFilter, strip_reasoning
 from bot.llm.summary_format import parse_summary_json
@@ -68,11 +69,8 @@ def summary_json(**overrides: Any) -> str:
 
 @pytest.fixture
 async def client(openai_server: OpenAIServer) -> AsyncIterator[AsyncOpenAI]:
-    real = AsyncOpenAI(
-        api_key="sk-loopback-0123456789",
-        base_url=openai_server.base_url,
-        timeout=5,
-        max_retries=0,
+    real = model_client(
+        api_key="sk-loopback-0123456789", base_url=openai_server.base_url, timeout=5, max_retries=0
     )
     yield real
     await real.close()

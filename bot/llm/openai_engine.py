@@ -44,6 +44,7 @@ from bot.llm.key_point_check import (
     extractive_fallback,
     paper_passages,
 )
+from bot.llm.progress import ProgressDeadline
 from bot.llm.reasoning import THINKING, ReasoningFilter, strip_reasoning
 from bot.llm.repetition import RepetitionGuard
 from bot.llm.summary_format import (
@@ -429,40 +430,47 @@ class OpenAIEngine:
                     )
                 )
                 async with stream:
-                    chunks = stream.__aiter__()
-                    while True:
-                        try:
-                            chunk = await self._timed(chunks.__anext__())
-                        except StopAsyncIteration:
-                            break
-                        tokens_used = _token_counts(chunk.usage)
-                        if tokens_used is not None:
-                            await self._record(purpose, *tokens_used)
-                        for choice in chunk.choices or ():
-                            if getattr(choice, "finish_reason", None) == "length":
-                                log.info(
-                                    "the model's %s reached its %d-token bound", purpose, tokens
+                    with ProgressDeadline(self.options.progress_timeout) as deadline:
+                        chunks = stream.__aiter__()
+                        while True:
+                            deadline.waiting()
+                            try:
+                                chunk = await chunks.__anext__()
+                            except StopAsyncIteration:
+                                break
+                            deadline.arrived()
+                            tokens_used = _token_counts(chunk.usage)
+                            if tokens_used is not None:
+                                await self._record(purpose, *tokens_used)
+                            for choice in chunk.choices or ():
+                                if getattr(choice, "finish_reason", None) == "length":
+                                    log.info(
+                                        "the model's %s reached its %d-token bound", purpose, tokens
+                                    )
+                                delta = getattr(choice, "delta", None)  # some servers end with none
+                                reasoning_delta = _has_reasoning_delta(delta)
+                                if reasoning_delta:
+                                    reasoning.saw_reasoning = True
+                                content = getattr(delta, "content", None)
+                                visible = (
+                                    reasoning.feed(content) if isinstance(content, str) else ""
                                 )
-                            delta = getattr(choice, "delta", None)  # some servers end with none
-                            reasoning_delta = _has_reasoning_delta(delta)
-                            if reasoning_delta:
-                                reasoning.saw_reasoning = True
-                            content = getattr(delta, "content", None)
-                            visible = reasoning.feed(content) if isinstance(content, str) else ""
-                            if visible:
-                                shown = True
-                                yield visible
-                            elif not (shown or thinking) and (
-                                reasoning_delta or reasoning.thinking
-                            ):
-                                thinking = True
-                                yield THINKING  # once: the caller may show "thinking…"
+                                if visible:
+                                    shown = True
+                                    yield visible
+                                elif not (shown or thinking) and (
+                                    reasoning_delta or reasoning.thinking
+                                ):
+                                    thinking = True
+                                    yield THINKING  # once: the caller may show "thinking…"
                 rest = reasoning.finish()
                 if rest:
                     shown = True
                     yield rest
             except openai.APIError as error:
                 raise LLMUnavailable(describe_api_error(error)) from error
+            except TimeoutError as error:  # the ProgressDeadline
+                raise LLMUnavailable("the model did not answer in time") from error
             except UnicodeDecodeError as error:  # the client decodes SSE lines as strict UTF-8
                 raise LLMUnavailable("the model's answer stream was not valid UTF-8") from error
             except json.JSONDecodeError as error:  # the openai client lets a garbled chunk through
