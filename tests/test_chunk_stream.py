@@ -73,6 +73,35 @@ async def test_the_stream_carries_the_whole_reply_and_its_usage(
     assert openai_server.stream_outcomes == ["done"]
 
 
+def runs(chunks: list[Any]) -> list[tuple[Any, ...]]:
+    """What a stream says, chunk by chunk, with consecutive text-only chunks as one: the
+    stream here merges those that arrive together, the client never does."""
+    said: list[tuple[Any, ...]] = []
+    for chunk in chunks:
+        choices = [
+            (
+                c.delta.content if c.delta else None,
+                (c.delta.model_extra or {}) if c.delta else None,
+                c.finish_reason,
+            )
+            for c in chunk.choices
+        ]
+        text_only = (
+            chunk.usage is None
+            and len(choices) == 1
+            and isinstance(choices[0][0], str)
+            and not choices[0][1]
+            and choices[0][2] is None
+        )
+        if text_only and said and said[-1][0] == "text":
+            said[-1] = ("text", said[-1][1] + choices[0][0])
+        elif text_only:
+            said.append(("text", choices[0][0]))
+        else:
+            said.append(("chunk", choices, chunk.usage is None))
+    return said
+
+
 async def test_the_same_chunks_as_the_openai_client_gives(
     client: AsyncOpenAI, openai_server: OpenAIServer
 ) -> None:
@@ -82,16 +111,27 @@ async def test_the_same_chunks_as_the_openai_client_gives(
     theirs = await client.chat.completions.create(**request())
     async with theirs:
         reference = [chunk async for chunk in theirs]
-    assert len(ours) == len(reference)
-    for mine, real in zip(ours, reference, strict=True):
-        assert [c.delta.content if c.delta else None for c in mine.choices] == [
-            c.delta.content for c in real.choices
-        ]
-        assert [c.delta.model_extra if c.delta else None for c in mine.choices] == [
-            c.delta.model_extra or {} for c in real.choices
-        ]
-        assert [c.finish_reason for c in mine.choices] == [c.finish_reason for c in real.choices]
-        assert (mine.usage is None) == (real.usage is None)
+    assert runs(ours) == runs(reference)
+    assert ("text", REPLY) in runs(ours)
+    assert len(ours) <= len(reference)
+
+
+async def test_text_before_a_broken_event_still_arrives(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    """A burst merged into one chunk stops before an event that does not decode: the text
+    before it is returned first, then the error."""
+    openai_server.reply = lambda body: REPLY
+    openai_server.malformed_event_at = 5
+    openai_server.burst = True  # every event in one write, so they are read together
+    stream = await ChunkStream.open(client, request())
+    texts: list[str] = []
+    async with stream:
+        with pytest.raises(json.JSONDecodeError):
+            async for chunk in stream:
+                texts.append(chunk.choices[0].delta.content)  # type: ignore[union-attr,arg-type]
+    assert "".join(texts) == "".join(REPLY.split(" ")[i] + " " for i in range(5))
+    assert len(texts) < 5  # read together, merged
 
 
 async def test_an_http_error_is_the_clients_own_error(

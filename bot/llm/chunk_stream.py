@@ -94,6 +94,18 @@ def _choice(choice: object) -> Choice:
     return Choice(Delta(delta.get("content"), extra), choice.get("finish_reason"))
 
 
+def _text_only(chunk: Chunk) -> str | None:
+    """The text of a chunk that is one choice carrying only text (no end, no usage, no
+    other field), else None."""
+    if chunk.usage is not None or len(chunk.choices) != 1:
+        return None
+    choice = chunk.choices[0]
+    delta = choice.delta
+    if choice.finish_reason is not None or delta is None or delta.model_extra:
+        return None
+    return delta.content if isinstance(delta.content, str) else None
+
+
 class SSELines:
     """Bytes in, complete lines out (CR, LF or CRLF ends a line), without their ending."""
 
@@ -181,6 +193,7 @@ class ChunkStream:
         self._lines = SSELines()
         self._events = SSEEvents()
         self._ready: deque[Event] = deque()
+        self._held: Chunk | Exception | None = None  # met while merging: the next chunk
         self._ended = False  # the body is read to its end
         self._done = False  # [DONE] seen, or the body ended
         self._slice = time.perf_counter()
@@ -219,6 +232,11 @@ class ChunkStream:
         return self
 
     async def __anext__(self) -> Chunk:
+        if self._held is not None:
+            held, self._held = self._held, None
+            if isinstance(held, Exception):
+                raise held
+            return held
         while True:
             if self._ready:
                 event = self._ready.popleft()
@@ -227,10 +245,38 @@ class ChunkStream:
                     await self._drain()
                     raise StopAsyncIteration
                 await self._give_the_loop_a_turn()
-                return self._chunk(event)
+                return await self._merged(self._chunk(event))
             if self._done or self._ended:
                 raise StopAsyncIteration
             await self._read()
+
+    async def _merged(self, chunk: Chunk) -> Chunk:
+        """`chunk`, with the text of the plain text chunks already read after it appended.
+
+        A burst of events read at once (ten summaries arriving together) then costs its
+        consumer one chunk, not hundreds. Only a lone choice's text with nothing else
+        in it is merged; the first chunk that is not (or the error decoding it) is what
+        the next `__anext__` returns (raises), so the text before it is never lost.
+        """
+        first = _text_only(chunk)
+        if first is None or not self._ready:
+            return chunk
+        pieces = [first]
+        while self._ready and not self._ready[0].data.startswith("[DONE]"):
+            try:
+                following = self._chunk(self._ready.popleft())
+            except Exception as error:
+                self._held = error
+                break
+            text = _text_only(following)
+            if text is None:
+                self._held = following
+                break
+            pieces.append(text)
+            await self._give_the_loop_a_turn()
+        if len(pieces) == 1:
+            return chunk
+        return Chunk((Choice(Delta("".join(pieces), _NO_EXTRA), None),), None)
 
     def _chunk(self, event: Event) -> Chunk:
         payload = json.loads(event.data)

@@ -73,6 +73,7 @@ class OpenAIServer(ThreadedServer):
         self.cut_stream_after: int | None = None
         self.chunk_delay = 0.0  # seconds between streamed chunks (a model generating slowly)
         self.chunk_chars: int | None = None  # stream fixed-size pieces (as tokens split words)
+        self.burst = False  # the whole stream in one write (a buffering proxy's delivery)
         self.reasoning: str | None = None
         self.invalid_utf8_at: int | None = None
         self.malformed_event_at: int | None = None
@@ -220,13 +221,20 @@ class OpenAIServer(ThreadedServer):
         completion_tokens = len(content.split())
         deltas = [{"reasoning_content": p} for p in self._pieces(self.reasoning or "")]
         deltas += [{"content": piece} for piece in self._pieces(content)]
+        held: list[bytes] = []
         for index, delta in enumerate(deltas):
             if self.cut_stream_after is not None and index >= self.cut_stream_after:
                 request.transport.close()  # type: ignore[union-attr]
                 return "cut"
-            await response.write(self._event(index, _chunk(body, created, delta, None)))
+            event = self._event(index, _chunk(body, created, delta, None))
+            if self.burst:
+                held.append(event)
+                continue
+            await response.write(event)
             if self.chunk_delay:
                 await asyncio.sleep(self.chunk_delay)
+        if held:
+            await response.write(b"".join(held))
         if self.endless is not None:
             event = _sse(_chunk(body, created, {"content": self.endless}, None))
             for _ in range(self.endless_limit):
