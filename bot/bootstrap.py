@@ -8,6 +8,7 @@ reverse when the context ends.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -96,6 +97,14 @@ class Services:
     scheduler: DigestScheduler
 
 
+GIL_SWITCH_SECONDS = 0.0005
+"""How long a thread may hold the GIL while another waits for it (Python's default is 5
+ms). The event loop takes the GIL back after every socket call, so with text work (key
+point checks, retrieval, PDF layout) busy in worker threads each of its steps could wait
+up to 5 ms, many times a step. At 0.5 ms the load bench's event-loop p99 fell from 21-25
+to 12-16 ms at the same CPU per question (bench/load.py, docs/performance.md)."""
+
+
 @asynccontextmanager
 async def bootstrap(
     settings: Settings, *, now: Clock = utc_now, read_only: bool = False, shared: bool = False
@@ -117,6 +126,7 @@ async def bootstrap(
             "in one process)",
             kind="needs_postgres",
         )
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(
             Store.open(

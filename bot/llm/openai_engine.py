@@ -153,7 +153,11 @@ class OpenAIEngine:
             fixed = estimate_tokens(SUMMARY_SYSTEM_PROMPT + FIRMER_LANGUAGE_RULE) + 120
             metadata = estimate_tokens(paper.title + paper.abstract) + 60
             max_chars = min(max_chars, chars_for_tokens(budget.prompt_tokens - fixed - metadata))
-        messages = summary_messages(paper, text, language, count, max_chars=max_chars)
+        # Choosing the passages reads the whole text (regular expressions over every
+        # section): off the loop.
+        messages = await asyncio.to_thread(
+            summary_messages, paper, text, language, count, max_chars=max_chars
+        )
         last_error = ""
         unusable: Unusable | None = None
         for attempt in range(2):
@@ -166,8 +170,14 @@ class OpenAIEngine:
                 unusable = error
                 log.warning("the model's summary of %s failed a gate: %s", paper.arxiv_id, error)
                 if attempt == 0:
-                    messages = summary_messages(
-                        paper, text, language, count, max_chars=max_chars, firm=True
+                    messages = await asyncio.to_thread(
+                        summary_messages,
+                        paper,
+                        text,
+                        language,
+                        count,
+                        max_chars=max_chars,
+                        firm=True,
                     )
                 continue
             except ValueError as error:
@@ -251,8 +261,12 @@ class OpenAIEngine:
         """The one regeneration: quotes asked again for the key points whose quote was not
         found, the answers kept. Bounded in tokens (about 120 a point, within the summary's
         own bound, so the request fits the same context); [] on any failure."""
-        messages = key_point_quote_messages(
-            paper, text, [(d.question, d.answer) for d in failed], max_chars
+        messages = await asyncio.to_thread(
+            key_point_quote_messages,
+            paper,
+            text,
+            [(d.question, d.answer) for d in failed],
+            max_chars,
         )
         schema = key_point_quote_schema(
             len(failed), self._summary_limits, self.options.bounded_schemas
