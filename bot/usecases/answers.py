@@ -241,10 +241,12 @@ class Answers:
                         if on_thinking is not None:
                             await on_thinking()
                         continue
-                    room = self._max_chars - length
-                    pieces.append(piece[:room])
-                    length += min(len(piece), room)
-                    if guard.feed(piece):  # a looping model: keep one copy, stop reading
+                    kept = piece[: self._max_chars - length]
+                    pieces.append(kept)
+                    length += len(kept)
+                    # Only the kept text is judged, so where the stream's pieces happen to
+                    # split (many arrive merged) does not change why an answer is cut.
+                    if guard.feed(kept):  # a looping model: keep one copy, stop reading
                         pieces[:] = [without_loop("".join(pieces), guard.period)]
                         return pieces, "answer_note_repeating"
                     if on_text is not None:
