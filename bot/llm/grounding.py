@@ -7,6 +7,7 @@ Pure functions: the service retrieves passages, streams the model's text, then c
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -296,10 +297,25 @@ def _original_index(text: str, at: int) -> int:
     return low
 
 
+CACHED_PASSAGE_CHARS = 16_000  # with 1,024 kept: at most ~32 MB, a few MB in practice
+
+
+def _normalised_passage(text: str) -> str:
+    """`_normalised_text` of a passage, kept when passage-sized: every quote of a summary
+    or answer is looked for in the same passages, and most are not there (a model's quote
+    checked against all of a long paper's passages normalised each one again)."""
+    if len(text) > CACHED_PASSAGE_CHARS:
+        return _normalised_text(text)
+    return _kept_normalised(text)
+
+
+_kept_normalised = functools.lru_cache(maxsize=1024)(_normalised_text)
+
+
 def find_verbatim(quote: str, text: str) -> str | None:
     """The span of `text` that `quote` reproduces (whitespace, case and quote style aside)."""
     needle = _normalised_text(quote.strip().strip("…").strip(".").strip()).strip()
-    at = _normalised_text(text).find(needle) if needle else -1
+    at = _normalised_passage(text).find(needle) if needle else -1
     if at < 0:
         return None
     start = _original_index(text, at)

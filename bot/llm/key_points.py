@@ -229,7 +229,23 @@ def section_kind(passage: Passage) -> str:
 
 
 def _cue_weight(question: KeyQuestion, sentence: str) -> float:
+    if not _any_cue(question).search(sentence):  # most sentences: one search, not one a cue
+        return 0.0
     return min(2.0, sum(w for pattern, w in question.cues if pattern.search(sentence)))
+
+
+_ANY_CUE: dict[str, re.Pattern[str]] = {}
+
+
+def _any_cue(question: KeyQuestion) -> re.Pattern[str]:
+    """One pattern matching wherever one of the question's cues does. Scoring a long
+    paper's ~1,000 sentences against ten questions' cues one by one was most of the
+    extractive key points' time (bench/digest.py --full-text)."""
+    found = _ANY_CUE.get(question.key)
+    if found is None:
+        either = "|".join(f"(?:{pattern.pattern})" for pattern, _weight in question.cues)
+        found = _ANY_CUE.setdefault(question.key, re.compile(either, re.IGNORECASE))
+    return found
 
 
 def score(question: KeyQuestion, candidate: selection.Candidate, names: frozenset[str]) -> float:
