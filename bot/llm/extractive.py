@@ -20,6 +20,7 @@ from bot.reading.chunking import split_sentences
 from bot.reading.model import PaperText, Passage
 from bot.retrieval import STOPWORDS as ENGLISH_STOPWORDS
 from bot.text import t
+from bot.text_processes import run_text_work
 
 MIN_SENTENCE_CHARS = 20
 _WORD = re.compile(r"[a-z][a-z0-9\-]+")
@@ -102,7 +103,9 @@ class ExtractiveEngine:
         passages = text.passages or (Passage(paper.abstract, "Abstract", kind="abstract"),)
         if not any(p.kind == "abstract" or p.section.lower() == "abstract" for p in passages):
             passages = (Passage(paper.abstract, "Abstract", kind="abstract"), *passages)
-        pairs = key_points(passages, language, authors=paper.authors, title=paper.title, avoid=tldr)
+        pairs = await run_text_work(
+            key_points, passages, language, authors=paper.authors, title=paper.title, avoid=tldr
+        )
         notes = text.notes
         if pairs and language != "en":
             notes = (*notes, t("key_points_quoted", language))

@@ -64,6 +64,7 @@ from bot.llm.summary_format import (
 from bot.reading.model import PaperText, Passage
 from bot.sources.http import retry_after_seconds
 from bot.text import t
+from bot.text_processes import run_text_work
 
 log = logging.getLogger(__name__)
 
@@ -220,14 +221,14 @@ class OpenAIEngine:
         found are asked for once more (one request, bounded); those still unchecked are
         dropped. Under `MIN_CHECKED`: the extractive key points, with a note saying why."""
         passages = paper_passages(paper, text)
-        checked = await asyncio.to_thread(check_key_points, drafts, passages)
+        checked = await run_text_work(check_key_points, drafts, passages)
         failed = [i for i, pair in enumerate(checked) if pair is None]
         if failed:
             again = await self._requoted(
                 paper, text, [drafts[i] for i in failed], max_chars, max_tokens
             )
             if again:
-                redone = await asyncio.to_thread(check_key_points, again, passages)
+                redone = await run_text_work(check_key_points, again, passages)
                 for index, pair in zip(failed, redone, strict=False):
                     checked[index] = pair
         pairs = [pair for pair in checked if pair is not None]
@@ -238,7 +239,7 @@ class OpenAIEngine:
             paper.arxiv_id,
         )
         if len(pairs) < MIN_CHECKED:
-            extracted, notes = await asyncio.to_thread(
+            extracted, notes = await run_text_work(
                 extractive_fallback,
                 paper,
                 passages,

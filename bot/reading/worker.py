@@ -170,7 +170,8 @@ def _worker(
     connection.close()
 
 
-def _mp_context() -> BaseContext:
+def mp_context() -> BaseContext:
+    """The start method of every worker process (also bot/text_processes.py's)."""
     global _context
     with _context_lock:
         if _context is None:
@@ -190,7 +191,7 @@ def _run_blocking(
     with _slots:
         if cancelled.is_set():
             return ("unreadable", "the read was cancelled")
-        context = _mp_context()
+        context = mp_context()
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(  # type: ignore[attr-defined]
             target=_worker, args=(sender, kind, body, encoding, limits), daemon=True
