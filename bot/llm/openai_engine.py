@@ -444,40 +444,38 @@ class OpenAIEngine:
                         **kwargs,
                     )
                 )
-                async with stream:
-                    with ProgressDeadline(self.options.progress_timeout) as deadline:
-                        chunks = stream.__aiter__()
-                        while True:
-                            deadline.waiting()
-                            try:
-                                chunk = await chunks.__anext__()
-                            except StopAsyncIteration:
-                                break
-                            deadline.arrived()
-                            tokens_used = _token_counts(chunk.usage)
-                            if tokens_used is not None:
-                                await self._record(purpose, *tokens_used)
-                            for choice in chunk.choices or ():
-                                if getattr(choice, "finish_reason", None) == "length":
-                                    log.info(
-                                        "the model's %s reached its %d-token bound", purpose, tokens
-                                    )
-                                delta = getattr(choice, "delta", None)  # some servers end with none
-                                reasoning_delta = _has_reasoning_delta(delta)
-                                if reasoning_delta:
-                                    reasoning.saw_reasoning = True
-                                content = getattr(delta, "content", None)
-                                visible = (
-                                    reasoning.feed(content) if isinstance(content, str) else ""
+                deadline = ProgressDeadline(self.options.progress_timeout)
+                async with stream, deadline:
+                    chunks = stream.__aiter__()
+                    while True:
+                        deadline.waiting()
+                        try:
+                            chunk = await chunks.__anext__()
+                        except StopAsyncIteration:
+                            break
+                        deadline.arrived()
+                        tokens_used = _token_counts(chunk.usage)
+                        if tokens_used is not None:
+                            await self._record(purpose, *tokens_used)
+                        for choice in chunk.choices or ():
+                            if getattr(choice, "finish_reason", None) == "length":
+                                log.info(
+                                    "the model's %s reached its %d-token bound", purpose, tokens
                                 )
-                                if visible:
-                                    shown = True
-                                    yield visible
-                                elif not (shown or thinking) and (
-                                    reasoning_delta or reasoning.thinking
-                                ):
-                                    thinking = True
-                                    yield THINKING  # once: the caller may show "thinking…"
+                            delta = getattr(choice, "delta", None)  # some servers end with none
+                            reasoning_delta = _has_reasoning_delta(delta)
+                            if reasoning_delta:
+                                reasoning.saw_reasoning = True
+                            content = getattr(delta, "content", None)
+                            visible = reasoning.feed(content) if isinstance(content, str) else ""
+                            if visible:
+                                shown = True
+                                yield visible
+                            elif not (shown or thinking) and (
+                                reasoning_delta or reasoning.thinking
+                            ):
+                                thinking = True
+                                yield THINKING  # once: the caller may show "thinking…"
                 rest = reasoning.finish()
                 if rest:
                     shown = True

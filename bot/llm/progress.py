@@ -16,9 +16,9 @@ from types import TracebackType
 
 
 class ProgressDeadline:
-    """`with deadline:` around reading a stream; `waiting()` before each read and
-    `arrived()` after it. An expired wait raises TimeoutError out of the `with`.
-    With `seconds` None nothing is timed."""
+    """`with deadline:` (or `async with`, beside the stream's own) around reading a
+    stream; `waiting()` before each read and `arrived()` after it. An expired wait raises
+    TimeoutError out of the `with`. With `seconds` None nothing is timed."""
 
     def __init__(self, seconds: float | None) -> None:
         self._seconds = seconds
@@ -47,6 +47,17 @@ class ProgressDeadline:
             self._expired = False
             if self._task.uncancel() <= self._cancelling and kind is asyncio.CancelledError:
                 raise TimeoutError("no progress in time") from error
+
+    async def __aenter__(self) -> ProgressDeadline:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.__exit__(kind, error, trace)
 
     def waiting(self) -> None:
         if self._loop is not None:
