@@ -442,6 +442,7 @@ async def test_a_secret_split_across_stream_chunks_never_shows(
     monkeypatch.setattr(bot.usecases.answers, "STREAM_EDIT_INTERVAL", 0.0)
     world.model.reply = grounded_with(f"The key is {OPENAI_KEY} indeed.")
     world.model.chunk_chars = 4
+    world.model.chunk_delay = 0.01  # read one by one: chunks read together reach us as one
     answer = await world.club.answers.answer(
         world.thread, world.author, "What is the diameter bounded by?"
     )
