@@ -63,7 +63,10 @@ async def run_text_work(function: Callable[..., T], *args: Any, **kwargs: Any) -
     pool = _current_pool()
     call = partial(function, *args, **kwargs)
     try:
-        return await asyncio.get_running_loop().run_in_executor(pool, call)
+        # Submitting may start a worker process (the forkserver itself, the first time:
+        # 0.6 s that held the loop in bench/digest.py), so it is done from a thread.
+        submitted = await asyncio.to_thread(pool.submit, call)
+        return await asyncio.wrap_future(submitted)
     except BrokenProcessPool:
         log.warning("a text worker process died; %s runs in a thread", function.__name__)
         _forget(pool)
