@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 from collections.abc import Callable
@@ -36,8 +38,18 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _lower_priority() -> None:
+def _start_worker() -> None:
+    """A worker runs at a lower priority, and ends when the bot's process does: killed
+    with SIGKILL, the bot cannot stop its pool, and idle workers would stay forever."""
     os.nice(PARSE_NICENESS)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
 
 
 def _current_pool() -> ProcessPoolExecutor:
@@ -45,7 +57,7 @@ def _current_pool() -> ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(
-                TEXT_WORKERS, mp_context=mp_context(), initializer=_lower_priority
+                TEXT_WORKERS, mp_context=mp_context(), initializer=_start_worker
             )
         return _pool
 

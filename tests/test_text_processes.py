@@ -3,9 +3,11 @@ not in the bot's process, at a lower priority, and never lost when a worker dies
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
+import sys
 
 from bot.llm.key_points import key_points
 from bot.reading.model import Passage
@@ -51,3 +53,44 @@ async def test_key_points_come_back_from_a_worker_as_they_are_made_here() -> Non
     )
     assert there == here
     assert there
+
+
+USE_THE_POOL = """
+import asyncio, os, sys
+sys.path.insert(0, os.getcwd())
+from bot.text_processes import run_text_work
+from tests.test_text_processes import where_and_how_nice
+
+async def main():
+    pid, _ = await run_text_work(where_and_how_nice)
+    print(pid, flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+async def test_workers_end_when_the_bot_is_killed() -> None:
+    """SIGKILL leaves the bot no chance to stop its pool: the workers end by themselves."""
+    bot_process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", USE_THE_POOL, stdout=asyncio.subprocess.PIPE
+    )
+    assert bot_process.stdout is not None
+    worker = int((await asyncio.wait_for(bot_process.stdout.readline(), 60)).decode())
+    assert os.kill(worker, 0) is None  # the worker is alive while the bot is
+    bot_process.kill()
+    await bot_process.wait()
+    for _ in range(200):  # up to 20 s
+        if not _alive(worker):
+            break
+        await asyncio.sleep(0.1)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie has ended, only not yet reaped
+        return stat.read().split(")")[-1].split()[0] != "Z"
