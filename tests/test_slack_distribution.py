@@ -375,8 +375,8 @@ async def test_tables_are_created_once_however_many_open_together(
                 await _save_bot(stores, f"T{n}", f"xoxb-{n}")
                 return await stores.installation_store.bot_token(f"T{n}")
 
-        saved = await asyncio.gather(*(open_and_save(n) for n in range(4)))
-        assert saved == ["xoxb-0", "xoxb-1", "xoxb-2", "xoxb-3"]
+        saved = await asyncio.gather(*(open_and_save(n) for n in range(8)))
+        assert saved == [f"xoxb-{n}" for n in range(8)]
 
 
 async def test_a_state_is_consumed_once_by_concurrent_redirects(

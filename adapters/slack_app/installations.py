@@ -5,8 +5,8 @@ The stores are slack_sdk's async ones (`AsyncSQLAlchemyInstallationStore`,
 `AsyncSQLAlchemyOAuthStateStore`) on an `AsyncEngine` of their own (aiosqlite or psycopg),
 so no database call blocks the event loop. Their tables (`slack_installations`,
 `slack_bots`, `slack_oauth_states`) are slack_sdk's own schema, created at start-up from
-the stores' metadata (`CREATE TABLE IF NOT EXISTS`, idempotent); on PostgreSQL under an
-advisory lock, so receivers starting together do not race to create them. paperclub's
+the stores' metadata (on SQLite `CREATE TABLE IF NOT EXISTS`, idempotent; on PostgreSQL
+under an advisory lock, so receivers starting together do not race to create them). paperclub's
 migrations do not own them (see docs/slack-distribution.md for the SQL).
 
 Two changes to slack_sdk's behaviour, both for many processes on one database:
@@ -32,8 +32,9 @@ from typing import Any
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import MetaData, delete, desc, select, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bot.errors import PlatformMisconfigured
 from bot.store.postgres_backend import application_name, engine_url, is_postgres
@@ -139,20 +140,20 @@ def _engine(database: str | Path) -> AsyncEngine:
 
 
 async def _create_tables(engine: AsyncEngine, *metadata: MetaData) -> None:
-    """`create_all` checks, then creates: on PostgreSQL the check runs under a lock; on
-    SQLite a store opened at the same moment may create a table between the two, and
-    the check is made again."""
-    for attempt in range(3):
-        try:
-            async with engine.begin() as connection:
-                if engine.dialect.name == "postgresql":
-                    await connection.execute(
-                        text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                        {"space": TABLES_LOCK[0], "key": TABLES_LOCK[1]},
-                    )
-                for tables in metadata:
-                    await connection.run_sync(tables.create_all)
+    """`create_all` checks, then creates, and a store opened at the same moment may
+    create a table between the two. On PostgreSQL the check runs under a lock; on SQLite
+    each table and index is created with `IF NOT EXISTS`, one statement that cannot race."""
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                {"space": TABLES_LOCK[0], "key": TABLES_LOCK[1]},
+            )
+            for tables in metadata:
+                await connection.run_sync(tables.create_all)
             return
-        except OperationalError as error:
-            if "already exists" not in str(error.orig) or attempt == 2:
-                raise
+        for tables in metadata:
+            for table in tables.sorted_tables:
+                await connection.execute(CreateTable(table, if_not_exists=True))
+                for index in table.indexes:
+                    await connection.execute(CreateIndex(index, if_not_exists=True))
