@@ -74,7 +74,7 @@ class FullTextServer:
         app = web.Application()
         app.router.add_get("/html/{paper:.+}", self._html)
         app.router.add_get("/pdf/{paper:.+}", self._pdf)
-        self._runner = web.AppRunner(app, handle_signals=False)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

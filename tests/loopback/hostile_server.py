@@ -64,7 +64,9 @@ class HostileServer:
     async def start(self) -> HostileServer:
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._answer)
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.1)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, shutdown_timeout=0.1, access_log=None
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -84,7 +84,7 @@ class PapersServer:
         app = web.Application()
         app.router.add_get("/api/daily_papers", self._daily_papers)
         app.router.add_get("/dair-ai/README.md", self._readme)
-        self._runner = web.AppRunner(app, handle_signals=False)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

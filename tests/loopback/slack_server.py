@@ -226,7 +226,7 @@ class FakeSlack:
         app.router.add_post("/response/{path:.*}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/oauth/v2/authorize", self._authorize)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

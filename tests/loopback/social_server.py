@@ -127,7 +127,7 @@ class SocialServer:
         app.router.add_get("/papers/v3/feed", self._alphaxiv)
         app.router.add_get("/api/v1/search_by_date", self._hn)
         app.router.add_get("/years/{year}.md", self._curated)
-        self._runner = web.AppRunner(app, handle_signals=False)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

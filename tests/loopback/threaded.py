@@ -65,7 +65,7 @@ class ThreadedServer:
             loop = asyncio.new_event_loop()
             self._loop = loop
             asyncio.set_event_loop(loop)
-            self._runner = web.AppRunner(self.build_app(), handle_signals=False)
+            self._runner = web.AppRunner(self.build_app(), handle_signals=False, access_log=None)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             loop.run_until_complete(site.start())
