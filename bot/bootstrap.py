@@ -151,6 +151,7 @@ async def bootstrap(
         # (off the loop), or when `paperclub run` warms them after connecting.
         embedder = find_embedder(settings.embedding_threads) if settings.embeddings else None
         library = PaperLibrary(store, http, settings, embedder=embedder)
+        stack.push_async_callback(library.close)
         figures = KeyFigures(
             http,
             html_base=settings.arxiv_html_url,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform
 from bot.embedding import EmbedderUnavailable, LazyEmbedder, find_embedder
-from bot.reading.library import ByteLRU
+from bot.reading.library import EMBED_BATCH, ByteLRU
 from bot.reading.model import Passage
 from bot.retrieval import PaperIndex
 from bot.store import Store
@@ -187,5 +188,52 @@ async def test_in_the_bot_a_paper_is_embedded_in_the_background(
                 break
             await asyncio.sleep(0.05)
         later = await library.index(text)
-        assert later.dense and embedder.calls == [len(later.chunks)]
+        assert later.dense and sum(embedder.calls) == len(later.chunks)
+        assert max(embedder.calls) <= EMBED_BATCH < len(later.chunks)
         assert await store.vectors(text.key, embedder.name) is not None
+
+
+class GatedEmbedder(HashingEmbedder):
+    """Holds its first batch until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.entered.set()
+        self.release.wait(10)
+        return super().embed(texts)
+
+
+async def test_closing_the_library_stops_a_background_embedding_between_batches(
+    make_settings: Callable[..., Settings], arxiv_server: object, tmp_path: Path
+) -> None:
+    """A stop during a dense build waits for the batch being embedded and no more: the
+    embedding thread has ended when `close()` returns, so the interpreter's exit never
+    tears torch down under it."""
+    from bot.reading.library import PaperLibrary
+    from tests.test_thread_answers import REVERSAL
+
+    embedder = GatedEmbedder()
+    async with Store.open(tmp_path / "bg.db") as store, aiohttp.ClientSession() as http:
+        library = PaperLibrary(store, http, make_settings(), embedder=embedder)
+        library.dense_in_background = True
+        text = await library.text(REVERSAL)
+        assert not (await library.index(text)).dense
+        assert await asyncio.to_thread(embedder.entered.wait, 10)
+        closing = asyncio.create_task(library.close())
+        await asyncio.sleep(0.1)
+        assert not closing.done()  # it waits for the batch in hand
+        embedder.release.set()
+        await asyncio.wait_for(closing, 10)
+        assert not [t for t in threading.enumerate() if t.name == "paperclub-embed"]
+        assert embedder.calls == [EMBED_BATCH]
+        for _ in range(100):
+            if not library._background:
+                break
+            await asyncio.sleep(0.01)
+        assert not library._background
+        assert not (await library.index(text)).dense
+        assert await store.vectors(text.key, embedder.name) is None

@@ -21,15 +21,16 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
+import numpy as np
 
 from bot.config import Settings
 from bot.domain import Paper
-from bot.embedding import Embedder, LazyEmbedder
+from bot.embedding import Embedder, LazyEmbedder, Vectors, as_vectors
 from bot.reading.chunking import chunk_passages
 from bot.reading.fetch import fetch_paper_text, read_local_file
 from bot.reading.model import (
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ABSTRACT_RETRY_SECONDS = 3600.0
+EMBED_BATCH = 8  # chunks per background embedding call: ~1 s on one torch thread, no slower than 32
+STOP_WAIT_SECONDS = 10.0
 MAX_DOWNLOAD_BYTES = 40_000_000  # the default of Settings.fulltext_max_bytes
 
 
@@ -88,10 +91,22 @@ class PaperLibrary:
         self.dense_in_background = False
         self._embedding = asyncio.Semaphore(1)
         self._background: dict[str, asyncio.Task[None]] = {}
+        self._stopping = threading.Event()
+        self._threads: set[threading.Thread] = set()
 
     @property
     def cache(self) -> ByteLRU:
         return self._cache
+
+    async def close(self) -> None:
+        """Stop background embedding between two batches and wait for its thread: torch
+        torn down by the interpreter's exit under a running embedding aborts the process
+        (`terminate called without an active exception`)."""
+        self._stopping.set()
+        for thread in list(self._threads):
+            await asyncio.to_thread(thread.join, STOP_WAIT_SECONDS)
+            if thread.is_alive():
+                log.warning("background embedding still running after %.0f s", STOP_WAIT_SECONDS)
 
     def warm_embedder(self) -> bool:
         """Load the embedding model now (blocking: run it in a thread); True if dense is on."""
@@ -197,49 +212,80 @@ class PaperLibrary:
     async def _dense_later(
         self, key: str, text: PaperText, chunks: list[Passage], embedder: Embedder
     ) -> None:
-        """Embed `chunks` in a daemon thread (a stop is not held up by it), then swap the
-        dense index in for the lexical one and keep its vectors in the store."""
+        """Embed `chunks` in a daemon thread, a batch at a time so `close()` can stop it,
+        then swap the dense index in for the lexical one and keep its vectors in the store."""
         try:
             async with self._embedding:
-                built = await _in_daemon_thread(PaperIndex.build, chunks, embedder=embedder)
+                batched = _StoppableEmbedder(embedder, self._stopping)
+                built = await self._in_daemon_thread(PaperIndex.build, chunks, embedder=batched)
             if built.vectors is None:
                 return
             if text.source is not TextSource.ABSTRACT:
                 await self._store.save_vectors(text.key, embedder.name, built.vectors)
             self._cache.put(key, built, built.nbytes)
+        except EmbeddingStopped:
+            log.info("dense index for %s not built: the bot is stopping", text.key)
         except Exception as error:  # the lexical index keeps answering
             log.warning("dense index for %s not built: %s", text.key, error)
         finally:
             self._background.pop(key, None)
 
+    async def _in_daemon_thread(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `function` in a thread of its own that a stop does not wait on for long
+        (a daemon, joined by `close()` for at most STOP_WAIT_SECONDS)."""
+        if self._stopping.is_set():
+            raise EmbeddingStopped
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def deliver(result: T | None, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)  # type: ignore[arg-type]
+
+        def run() -> None:
+            result: T | None = None
+            failure: BaseException | None = None
+            try:
+                result = function(*args, **kwargs)
+            except BaseException as error:
+                failure = error
+            finally:
+                self._threads.discard(threading.current_thread())
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+                loop.call_soon_threadsafe(deliver, result, failure)
+
+        thread = threading.Thread(target=run, name="paperclub-embed", daemon=True)
+        self._threads.add(thread)
+        thread.start()
+        return await future
+
     def _lock(self, key: str) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
 
 
-async def _in_daemon_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
+class EmbeddingStopped(Exception):
+    """The library is closing: a background embedding gave up between two batches."""
 
-    def deliver(result: T | None, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)  # type: ignore[arg-type]
 
-    def run() -> None:
-        result: T | None = None
-        failure: BaseException | None = None
-        try:
-            result = function(*args, **kwargs)
-        except BaseException as error:
-            failure = error
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
-            loop.call_soon_threadsafe(deliver, result, failure)
+class _StoppableEmbedder:
+    """`embedder`, called EMBED_BATCH texts at a time, checking `stopping` before each."""
 
-    threading.Thread(target=run, name="paperclub-embed", daemon=True).start()
-    return await future
+    def __init__(self, embedder: Embedder, stopping: threading.Event) -> None:
+        self.name = embedder.name
+        self._embedder = embedder
+        self._stopping = stopping
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        rows: list[Vectors] = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            if self._stopping.is_set():
+                raise EmbeddingStopped
+            rows.append(as_vectors(self._embedder.embed(texts[start : start + EMBED_BATCH])))
+        return np.concatenate(rows) if rows else as_vectors(np.zeros((0, 0)))
 
 
 def text_bytes(text: PaperText) -> int:
