@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ class ConsoleChat:
         self._console = console
         self._transcript = transcript
         self._keys: dict[str, dict[str, Any]] = {}
+        self._recording = threading.Lock()  # a key's check and its record, as one step
         if transcript is not None and transcript.exists():
             for line in transcript.read_text("utf-8").splitlines():
                 try:
@@ -43,11 +46,9 @@ class ConsoleChat:
     async def open_thread(
         self, conversation: ConversationRef, post: Post, *, thread_name: str, idempotency_key: str
     ) -> ThreadRef:
-        existing = self._keys.get(idempotency_key)
-        if existing is not None:
-            return ThreadRef(conversation, existing["id"])
-        message_id = self._record(idempotency_key, None, post)
-        await self._show(_root_panel(post, thread_name))
+        message_id, new = await asyncio.to_thread(self._record, idempotency_key, None, post)
+        if new:
+            await self._show(lambda: _root_panel(post, thread_name))
         return ThreadRef(conversation, message_id)
 
     async def find_thread(
@@ -59,25 +60,21 @@ class ConsoleChat:
     async def reply(
         self, thread: ThreadRef, post: Post, *, idempotency_key: str | None = None
     ) -> MessageRef:
-        existing = self._keys.get(idempotency_key) if idempotency_key else None
-        if existing is not None:
-            return MessageRef(thread.conversation, existing["id"], thread)
-        message_id = self._record(idempotency_key, thread.root_id, post)
-        shown: RenderableType = Markdown(post.text)
-        if post.image is not None:
-            shown = Group(shown, _image_lines(post.image))
-        await self._show(Panel(shown, border_style="dim", padding=(0, 1)))
+        message_id, new = await asyncio.to_thread(
+            self._record, idempotency_key, thread.root_id, post
+        )
+        if new:
+            await self._show(lambda: _reply_panel(post))
         return MessageRef(thread.conversation, message_id, thread)
 
     async def edit(self, message: MessageRef, post: Post) -> None:
-        self._record(
-            None, message.thread.root_id if message.thread else None, post, edits=message.message_id
-        )
+        root = message.thread.root_id if message.thread else None
+        await asyncio.to_thread(self._record, None, root, post, edits=message.message_id)
 
     async def edit_root(self, thread: ThreadRef, post: Post, *, idempotency_key: str) -> None:
         """The transcript records the new text as an edit of the root; the terminal shows it."""
-        self._record(None, thread.root_id, post, edits=thread.root_id)
-        await self._show(Panel(Markdown(post.text), border_style="dim", padding=(0, 1)))
+        await asyncio.to_thread(self._record, None, thread.root_id, post, edits=thread.root_id)
+        await self._show(lambda: Panel(Markdown(post.text), border_style="dim", padding=(0, 1)))
 
     async def thread_link(self, thread: ThreadRef) -> str:
         """The terminal has no links: the key the thread was opened under names it."""
@@ -86,13 +83,23 @@ class ConsoleChat:
                 return key
         return thread.root_id
 
-    async def _show(self, renderable: Panel) -> None:
-        """Rendering Markdown and tables is CPU work: keep it off the event loop."""
-        await asyncio.to_thread(self._console.print, renderable)
+    async def _show(self, build: Callable[[], RenderableType]) -> None:
+        """Parsing Markdown (rich parses it when a `Markdown` is made) and rendering it is
+        CPU work: both happen off the event loop."""
+        await asyncio.to_thread(lambda: self._console.print(build()))
 
     def _record(
         self, key: str | None, root: str | None, post: Post, *, edits: str | None = None
-    ) -> str:
+    ) -> tuple[str, bool]:
+        """The message's id, and False when `key` was recorded before (nothing is written).
+        Blocking (the transcript is fsync'd): call it in a thread."""
+        with self._recording:
+            existing = self._keys.get(key) if key else None
+            if existing is not None:
+                return str(existing["id"]), False
+            return self._append(key, root, post, edits), True
+
+    def _append(self, key: str | None, root: str | None, post: Post, edits: str | None) -> str:
         message_id = uuid.uuid4().hex[:12]
         entry: dict[str, Any] = {
             "id": message_id,
@@ -121,6 +128,13 @@ class ConsoleChat:
         if key:
             self._keys[key] = entry
         return message_id
+
+
+def _reply_panel(post: Post) -> Panel:
+    shown: RenderableType = Markdown(post.text)
+    if post.image is not None:
+        shown = Group(shown, _image_lines(post.image))
+    return Panel(shown, border_style="dim", padding=(0, 1))
 
 
 def _image_lines(image: Image) -> RenderableType:
