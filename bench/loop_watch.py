@@ -44,7 +44,8 @@ class LoopWatch:
         self.stalls = 0  # distinct episodes over the threshold
         self.stall_wall = 0.0  # seconds in stalls, and of them on the loop thread's CPU
         self.stall_cpu = 0.0
-        self.longest: list[tuple[float, float, str]] = []  # (wall, CPU share, hottest frame)
+        # (wall, CPU share, hottest frame, its most sampled stack)
+        self.longest: list[tuple[float, float, str, tuple[str, ...]]] = []
         self.others: Counter[str] = Counter()  # other threads' busy frames while stalled
         self._tick = time.perf_counter()
         self._loop_thread = threading.get_ident()
@@ -61,13 +62,14 @@ class LoopWatch:
     def _watch(self) -> None:
         clock = time.pthread_getcpuclockid(self._loop_thread)
         stall: Counter[str] | None = None
+        stall_stacks: Counter[tuple[str, ...]] = Counter()
         tick = began = cpu_began = queued_began = 0.0
         while not self._stop.wait(self.interval):
             late = time.perf_counter() - self._tick
             if late <= self.threshold:
                 if stall is not None:
                     self.stall_queued += self._queued() - queued_began
-                    self._close_stall(tick, began, cpu_began, clock, stall)
+                    self._close_stall(tick, began, cpu_began, clock, stall, stall_stacks)
                 stall = None
                 continue
             frames = sys._current_frames()
@@ -77,6 +79,7 @@ class LoopWatch:
             if stall is None:
                 self.stalls += 1
                 stall = Counter()
+                stall_stacks = Counter()
                 began = time.perf_counter()  # the CPU clock is read from here on
                 cpu_began = time.clock_gettime(clock)
                 queued_began = self._queued()
@@ -91,6 +94,7 @@ class LoopWatch:
             for name in dict.fromkeys(own):  # each own frame on the stack, once per sample
                 self.own[name] += 1
             stall[own[-1] if own else names[-1]] += 1
+            stall_stacks[names[-14:]] += 1
 
     def _queued(self) -> float:
         """Seconds the loop thread has spent runnable but waiting for a core (Linux)."""
@@ -100,7 +104,13 @@ class LoopWatch:
             return 0.0
 
     def _close_stall(
-        self, tick: float, began: float, cpu_began: float, clock: int, stall: Counter[str]
+        self,
+        tick: float,
+        began: float,
+        cpu_began: float,
+        clock: int,
+        stall: Counter[str],
+        stacks: Counter[tuple[str, ...]],
     ) -> None:
         """A stall ended: its length from the last tick; the loop thread's CPU share of it
         from when it was noticed."""
@@ -109,7 +119,9 @@ class LoopWatch:
         self.stall_wall += now - began
         self.stall_cpu += cpu
         share = cpu / (now - began) if now > began else 0.0
-        self.longest.append((now - tick, share, stall.most_common(1)[0][0] if stall else "?"))
+        hottest = stall.most_common(1)[0][0] if stall else "?"
+        stack = stacks.most_common(1)[0][0] if stacks else ()
+        self.longest.append((now - tick, share, hottest, stack))
         self.longest = sorted(self.longest, reverse=True)[:8]
 
     def _count_others(self, frames: dict[int, FrameType]) -> None:
@@ -152,8 +164,13 @@ class LoopWatch:
             )
         lines.append("  longest stalls (length, loop thread on the CPU, hottest frame):")
         lines += [
-            f"    {wall * 1000:7.0f} ms  {share:4.0%}  {name}" for wall, share, name in self.longest
+            f"    {wall * 1000:7.0f} ms  {share:4.0%}  {name}"
+            for wall, share, name, _ in self.longest
         ]
+        lines.append("  the three longest stalls' most sampled stacks (innermost last):")
+        for wall, _, _, stack in self.longest[:3]:
+            lines.append(f"    {wall * 1000:.0f} ms")
+            lines += [f"        {frame}" for frame in stack]
         lines.append("  project frames on the blocked stack (share of samples):")
         lines += [f"    {n / self.samples:6.1%}  {name}" for name, n in self.own.most_common(top)]
         lines.append("  innermost frames:")

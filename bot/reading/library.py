@@ -127,7 +127,7 @@ class PaperLibrary:
                 return held
             cached = await self._store.text(paper.arxiv_id)
             if cached is not None:
-                text = paper_text_from_json(cached)
+                text = await asyncio.to_thread(paper_text_from_json, cached)
                 self._cache.put(f"text:{paper.arxiv_id}", text, text_bytes(text))
                 return text
             recent = self._recent_abstract(paper.arxiv_id)
@@ -150,9 +150,8 @@ class PaperLibrary:
             if text.source is TextSource.ABSTRACT:
                 self._abstract_only[paper.arxiv_id] = (time.monotonic(), text)
             else:
-                await self._store.save_text(
-                    paper.arxiv_id, str(text.source), paper_text_to_json(text)
-                )
+                stored = await asyncio.to_thread(paper_text_to_json, text)  # a whole paper
+                await self._store.save_text(paper.arxiv_id, str(text.source), stored)
                 self._cache.put(f"text:{paper.arxiv_id}", text, text_bytes(text))
             return text
 

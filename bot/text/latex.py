@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
@@ -22,11 +23,20 @@ _LOOKS_LIKE_LATEX = re.compile(r"\$|\\[A-Za-z]+|\\[(\[]")
 _GLUED_COMMAND = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
 
 
-@lru_cache(maxsize=1)
+_per_thread = threading.local()
+
+
 def _converter() -> LatexNodes2Text:
-    return LatexNodes2Text(math_mode="text", keep_comments=True, strict_latex_spaces=False)
+    """One converter per thread: rendering runs in worker threads, and pylatexenc's
+    handlers (its matrix environments) keep state while they convert."""
+    converter: LatexNodes2Text | None = getattr(_per_thread, "converter", None)
+    if converter is None:
+        converter = LatexNodes2Text(math_mode="text", keep_comments=True, strict_latex_spaces=False)
+        _per_thread.converter = converter
+    return converter
 
 
+@lru_cache(maxsize=4096)  # a paper's title and key points render once per channel
 def readable(text: str) -> str:
     """`text` with its LaTeX rendered as Unicode text; unchanged when it has none."""
     if len(text) > MAX_CONVERTED or not _LOOKS_LIKE_LATEX.search(text):

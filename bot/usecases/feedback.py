@@ -11,6 +11,7 @@ quote, "" for a disliked one), so a club can replay its own questions after an u
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -141,7 +142,7 @@ class Feedback:
         answers were given (in order, each once)."""
         stored = await self._store.text(arxiv_id)
         if stored is not None:
-            text = paper_text_from_json(stored)
+            text = await asyncio.to_thread(paper_text_from_json, stored)
             return "\n\n".join(p.text for p in text.passages)
         seen = dict.fromkeys(str(p["text"]) for r in records for p in r.passages)
         return "\n\n".join(seen)

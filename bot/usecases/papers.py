@@ -3,6 +3,7 @@ its thread in a channel on demand (`/paper`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 
@@ -121,7 +122,10 @@ class Papers:
             summary = await self.summary_for(paper, language)
         figure = await self.key_figure(paper)
         image = figure_image(figure, language) if figure is not None else None
-        thread = paper_thread(paper, summary, footer_notes=notes, figure=image)
+        # Rendering converts the LaTeX of every key point (pylatexenc): CPU work, off the loop.
+        thread = await asyncio.to_thread(
+            paper_thread, paper, summary, footer_notes=notes, figure=image
+        )
         return PreparedPaper(paper, thread, figure)
 
     async def key_figure(self, paper: Paper) -> KeyFigure | None:
