@@ -22,6 +22,7 @@ from bot.bootstrap import TERMINAL, Services, bootstrap
 from bot.config import Settings
 from bot.domain import Platform
 from bot.errors import PaperclubError
+from bot.heap import freeze_heap, settle_heap
 from bot.publishing.keys import channel_name
 from bot.schedule.scheduler import DigestScheduler
 from bot.schedule.weekly import describe_schedule
@@ -54,9 +55,11 @@ async def _serve(club: Services, settings: Settings, console: Console, stop: asy
     scheduler = club.scheduler
     club.library.dense_in_background = True  # first questions never wait for embeddings
     platforms: list[asyncio.Task[None]] = []
+    starting = _platforms(club, settings)  # imports the platforms' libraries
+    settle_heap()
     try:
         async with asyncio.TaskGroup() as group:
-            for name, platform in _platforms(club, settings):
+            for name, platform in starting:
                 platforms.append(group.create_task(platform, name=name))
             if not platforms:
                 await _start_terminal(club, settings, console)
@@ -103,6 +106,7 @@ async def warm_embedder(club: Services, delay: float = WARM_AFTER_SECONDS) -> No
 
     threading.Thread(target=load, name="warm-embedder", daemon=True).start()
     if await done:
+        freeze_heap()  # torch and the model: collections never walk them
         log.info("embedding model loaded")
 
 

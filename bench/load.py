@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
 
+from bench.gc_pauses import GCPauses
 from tests.loopback.arxiv_server import FULL_TEXTS, NO_HTML_PAGE, ArxivServer, _unversioned
 from tests.loopback.fixtures import fixtures_dir
 
@@ -326,6 +327,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.domain import ConversationRef, Platform
+    from bot.heap import settle_heap
 
     context = multiprocessing.get_context("spawn")
     conn, child_conn = context.Pipe()
@@ -367,6 +369,8 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                 club.library.dense_in_background = True
                 if embeddings:
                     await asyncio.to_thread(club.library.warm_embedder)
+                if not args.no_freeze:
+                    settle_heap()  # as `paperclub run` does before serving (bot/heap.py)
                 try:
                     conversations = [
                         ConversationRef(Platform(p), w, c) for p, w, c in world["conversations"]
@@ -407,7 +411,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         loop.slow_callback_duration = args.slow_callbacks
                     cpu0 = time.process_time()
                     watch = LoopWatch(asyncio.get_running_loop()) if args.watch else None
-                    with LoopLag() as lag, watch or contextlib.nullcontext():
+                    with LoopLag() as lag, GCPauses() as pauses, watch or contextlib.nullcontext():
                         conn.send({"questions": args.questions, "timeout": args.timeout})
                         digests = [
                             asyncio.create_task(club.digest.weekly_digest(c))
@@ -423,6 +427,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         "setup_s": setup_s,
                         "lag_peak": lag.peak,
                         "lag_p99": lag.quantile(0.99),
+                        "gc": pauses.report(),
                         "cpu_ms_per_question": cpu * 1000 / max(1, args.questions),
                         "rss_now": rss_now_mib(),
                         "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -459,6 +464,7 @@ def report(label: str, r: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"  event-loop lag         peak {r['lag_peak'] * 1000:.1f} ms  p99 {r['lag_p99'] * 1000:.1f} ms"
     )
+    print(f"  GC pauses              {r['gc']}")
     print(f"  CPU per question       {r['cpu_ms_per_question']:.1f} ms (bot process)")
     print(f"  RSS                    now {r['rss_now']:.0f} MiB  peak {r['rss_peak']:.0f} MiB")
     print(
@@ -484,6 +490,9 @@ def main() -> None:
         "--slow-callbacks", type=float, default=0.0, help="log loop steps longer than this (s)"
     )
     parser.add_argument("--watch", action="store_true", help="name what blocks the loop")
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="leave start-up's heap to the collector"
+    )
     args = parser.parse_args()
     modes = [False, True] if args.both else [args.embeddings]
     print(
