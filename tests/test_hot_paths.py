@@ -6,6 +6,8 @@ is measured in bench/, never asserted here."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import io
 import sys
 import threading
@@ -237,3 +239,28 @@ async def test_closing_the_library_stops_a_background_embedding_between_batches(
         assert not library._background
         assert not (await library.index(text)).dense
         assert await store.vectors(text.key, embedder.name) is None
+
+
+async def test_paperclub_run_freezes_what_start_up_built_before_serving(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """A full collection then walks only what the bot allocated since (bot/heap.py): the
+    libraries' modules, classes and functions are in the permanent generation."""
+    from adapters.runner import run_bot
+
+    output = io.StringIO()
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    running = asyncio.create_task(run_bot(make_settings(), Console(file=output)))
+    try:
+        for _ in range(200):
+            if "Running" in output.getvalue():
+                break
+            await asyncio.sleep(0.05)
+        assert "Running; press Ctrl+C to stop." in output.getvalue()
+        assert gc.get_freeze_count() > 50_000
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        gc.unfreeze()  # the rest of the test session collects as before
