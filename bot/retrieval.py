@@ -127,7 +127,9 @@ class RetrievalConfig:
 class PaperIndex:
     chunks: tuple[Passage, ...]
     config: RetrievalConfig
-    _postings: dict[str, list[tuple[int, float]]] = field(repr=False)
+    # tuples, not lists: once the collector has seen them it stops tracking them, so a
+    # held index adds no containers for every full collection to walk (bot/heap.py)
+    _postings: dict[str, tuple[tuple[int, float], ...]] = field(repr=False)
     _lengths: list[int] = field(repr=False)
     _term_counts: list[Counter[str]] = field(repr=False)
     _vectors: Vectors | None = field(default=None, repr=False)
@@ -157,10 +159,11 @@ class PaperIndex:
                 counts[term] += cfg.section_weight
             term_counts.append(counts)
         lengths = [int(sum(c.values())) for c in term_counts]
-        postings: dict[str, list[tuple[int, float]]] = {}
+        growing: dict[str, list[tuple[int, float]]] = {}
         for i, counts in enumerate(term_counts):
             for term, tf in counts.items():
-                postings.setdefault(term, []).append((i, float(tf)))
+                growing.setdefault(term, []).append((i, float(tf)))
+        postings = {term: tuple(posting) for term, posting in growing.items()}
         kept: Vectors | None = None
         if embedder is not None and chunks:
             given = as_vectors(vectors) if vectors is not None else None
@@ -320,13 +323,13 @@ class PaperIndex:
 
 def _estimate_bytes(
     chunks: Sequence[Passage],
-    postings: dict[str, list[tuple[int, float]]],
+    postings: dict[str, tuple[tuple[int, float], ...]],
     term_counts: list[Counter[str]],
     vectors: Vectors | None,
 ) -> int:
     """CPython's sizes for what the index holds (within ~15% of tracemalloc on the fixtures).
 
-    Per posting: a list slot, a 2-tuple and a float; per term: its dict slot and key; per
+    Per posting: a tuple slot, a 2-tuple and a float; per term: its dict slot and key; per
     chunk: the Passage and its strings (the text is usually shared with the paper text,
     but the cache may be the only holder). Stemmed terms are interned by `stem`'s cache.
     """
