@@ -4,9 +4,10 @@ A full (generation 2) collection walks every tracked object and holds the GIL wh
 does, in whichever thread happened to allocate. In a bot that has imported discord.py,
 slack_sdk, openai, SQLAlchemy and rich, most of those objects are modules, classes and
 functions that live as long as the process, and one pass over them stopped the event
-loop for 100-200 ms under the load bench: a stall with no hot frame of its own
-(bench/gc_pauses.py shows it). `gc.freeze()` moves them to the permanent generation, so
-later collections walk only what the bot allocated since: its caches and requests.
+loop for 140-210 ms under the load bench (290 ms with torch loaded): a stall with no hot
+frame of its own (bench/gc_pauses.py shows it). `gc.freeze()` moves them to the permanent
+generation, so later collections walk only what the bot allocated since: its caches and
+requests.
 """
 
 from __future__ import annotations
