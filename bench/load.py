@@ -50,7 +50,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
 
-from bench.gc_pauses import GCPauses
+from bench.gc_pauses import GCPauses, heap_census
+from bench.loop_steps import LoopSteps
 from tests.loopback.arxiv_server import FULL_TEXTS, NO_HTML_PAGE, ArxivServer, _unversioned
 from tests.loopback.fixtures import fixtures_dir
 
@@ -411,12 +412,23 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         loop.slow_callback_duration = args.slow_callbacks
                     cpu0 = time.process_time()
                     watch = LoopWatch(asyncio.get_running_loop()) if args.watch else None
-                    with LoopLag() as lag, GCPauses() as pauses, watch or contextlib.nullcontext():
+                    steps = LoopSteps() if args.steps else None
+                    with (
+                        LoopLag() as lag,
+                        GCPauses() as pauses,
+                        watch or contextlib.nullcontext(),
+                        steps or contextlib.nullcontext(),
+                    ):
                         conn.send({"questions": args.questions, "timeout": args.timeout})
                         digests = [
                             asyncio.create_task(club.digest.weekly_digest(c))
                             for c in digest_channels
                         ]
+                        digests_done: list[float] = []
+                        for task in digests:
+                            task.add_done_callback(
+                                lambda _: digests_done.append(time.perf_counter() - lag.began)
+                            )
                         measured = await _recv(conn)
                         reports = await asyncio.gather(*digests)
                     cpu = time.process_time() - cpu0
@@ -427,6 +439,16 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         "setup_s": setup_s,
                         "lag_peak": lag.peak,
                         "lag_p99": lag.quantile(0.99),
+                        "lag_longest": [
+                            (
+                                at,
+                                late,
+                                pauses.within(*lag.window(at)),
+                                steps.within(*lag.window(at)) if steps else None,
+                            )
+                            for at, late in lag.longest()
+                        ],
+                        "digests_done": digests_done,
                         "gc": pauses.report(),
                         "cpu_ms_per_question": cpu * 1000 / max(1, args.questions),
                         "rss_now": rss_now_mib(),
@@ -436,6 +458,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         "dense": club.library.warm_embedder() if embeddings else False,
                         "cache": (len(club.library.cache), club.library.cache.held),
                         "watch": watch.report() if watch is not None else "",
+                        "heap": heap_census(),
                     }
                 finally:
                     await handler.close_async()  # type: ignore[no-untyped-call]
@@ -464,7 +487,21 @@ def report(label: str, r: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"  event-loop lag         peak {r['lag_peak'] * 1000:.1f} ms  p99 {r['lag_p99'] * 1000:.1f} ms"
     )
+    longest = ", ".join(
+        f"{late * 1000:.0f} ms at {at:.1f} s (GC {gc * 1000:.0f})"
+        for at, late, gc, _ in r["lag_longest"]
+    )
+    done = ", ".join(f"{at:.1f}" for at in r["digests_done"])
+    print(f"    longest              {longest}; digests done at {done} s")
+    for at, _late, _, steps in r["lag_longest"]:
+        if steps is not None:
+            count, step, name = steps
+            print(
+                f"      at {at:5.1f} s: {count} loop steps, the longest {step * 1000:.1f} ms"
+                + (f" ({name})" if name else "")
+            )
     print(f"  GC pauses              {r['gc']}")
+    print(f"  heap after the run     {r['heap']}")
     print(f"  CPU per question       {r['cpu_ms_per_question']:.1f} ms (bot process)")
     print(f"  RSS                    now {r['rss_now']:.0f} MiB  peak {r['rss_peak']:.0f} MiB")
     print(
@@ -490,6 +527,9 @@ def main() -> None:
         "--slow-callbacks", type=float, default=0.0, help="log loop steps longer than this (s)"
     )
     parser.add_argument("--watch", action="store_true", help="name what blocks the loop")
+    parser.add_argument(
+        "--steps", action="store_true", help="count and time the loop's steps in the longest lags"
+    )
     parser.add_argument(
         "--no-freeze", action="store_true", help="leave start-up's heap to the collector"
     )

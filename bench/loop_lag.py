@@ -11,6 +11,8 @@ class LoopLag:
         self.tick = tick
         self.peak = 0.0
         self.samples: list[float] = []
+        self.at: list[float] = []  # when each sample was taken, seconds from the start
+        self.began = 0.0
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
@@ -19,6 +21,7 @@ class LoopLag:
             await asyncio.sleep(self.tick)
             late = max(0.0, time.perf_counter() - started - self.tick)
             self.samples.append(late)
+            self.at.append(started - self.began)
             self.peak = max(self.peak, late)
 
     def quantile(self, q: float) -> float:
@@ -27,7 +30,18 @@ class LoopLag:
         ordered = sorted(self.samples)
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
+    def longest(self, n: int = 5) -> list[tuple[float, float]]:
+        """The `n` longest lags as (seconds from the start, lag), longest first."""
+        return sorted(zip(self.at, self.samples, strict=True), key=lambda x: -x[1])[:n]
+
+    def window(self, at: float) -> tuple[float, float]:
+        """The perf_counter span of the sample taken `at` seconds from the start."""
+        index = self.at.index(at)
+        start = self.began + at
+        return start, start + self.tick + self.samples[index]
+
     def __enter__(self) -> LoopLag:
+        self.began = time.perf_counter()
         self._task = asyncio.create_task(self._run())
         return self
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+import lxml.etree  # type: ignore[import-untyped]
+import lxml.html  # type: ignore[import-untyped]
 import pypdfium2
-from bs4 import BeautifulSoup, Tag
 
 from bot.reading.model import TextSource
 from bot.sources.http import USER_AGENT
@@ -47,7 +48,7 @@ _FIGURE_ONE = re.compile(r"(?m)^[ \t]*(?:Figure|Fig\.)[ \t]*1[ \t]*[:.|]")
 # A sentence's end, but not that of "e.g.", "i.e.", "et al.", "Fig." or "vs."
 _SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)(?<! al)(?<!Fig)(?<! vs)[.!?。](?=\s|$)")
 _HEADING_LINE = re.compile(r"^\s*(?:[0-9]+(?:\.[0-9]+)*\.?|[A-Z]\.)\s+[A-Z]")
-# get_text(" ") spaces inline elements apart: "et al. ( 2020 ) ." reads "et al. (2020)."
+# Joining the text of inline elements with spaces: "et al. ( 2020 ) ." reads "et al. (2020)."
 _LOOSE_OPENING = re.compile(r"([(\[])\s+")
 _LOOSE_PUNCTUATION = re.compile(r"\s+([)\],.;:!?])")
 
@@ -104,22 +105,33 @@ def first_html_figure(html: str, page_url: str) -> HtmlFigure | None:
     for scanned, opening in enumerate(_outer_figures(html)):
         if scanned >= FIGURES_SCANNED:
             return None
-        figure = BeautifulSoup(opening, "lxml").find("figure")
-        if not isinstance(figure, Tag):
-            continue
-        image = figure.find("img")
-        caption = figure.find("figcaption")
-        src = image.get("src") if isinstance(image, Tag) else None
-        if not isinstance(src, str) or not src.strip() or src.startswith("data:"):
-            continue
-        if not isinstance(caption, Tag):
-            continue
-        text = clean_caption(caption.get_text(" "))
-        anchor = figure.get("id")
-        return HtmlFigure(
-            urljoin(base_url, src.strip()), text, anchor if isinstance(anchor, str) else ""
-        )
+        found = _figure_in(opening, base_url)
+        if found is not None:
+            return found
     return None
+
+
+def _figure_in(markup: str, base_url: str) -> HtmlFigure | None:
+    """The figure of one `<figure>`'s markup, if it has an image and a caption.
+
+    lxml's tree lives in C, so what is parsed here is freed as soon as it is dropped; a
+    BeautifulSoup tree is a web of Python objects that only a full garbage collection
+    frees, and every collection walked it until then (bench/gc_pauses.py)."""
+    try:
+        root = lxml.html.fromstring(markup)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    figure = root if root.tag == "figure" else root.find(".//figure")
+    if figure is None:
+        return None
+    image = figure.find(".//img")
+    caption = figure.find(".//figcaption")
+    src = image.get("src") if image is not None else None
+    if not src or not src.strip() or src.startswith("data:") or caption is None:
+        return None
+    lxml.etree.strip_elements(caption, "script", "style", with_tail=False)  # not text
+    text = clean_caption(" ".join(caption.itertext()))
+    return HtmlFigure(urljoin(base_url, src.strip()), text, figure.get("id") or "")
 
 
 def _outer_figures(html: str) -> list[str]:
