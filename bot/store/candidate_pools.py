@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -35,11 +36,14 @@ class StoredPools:
             ).first()
         if row is None:
             return None
-        return row.fetched_at, pool_from_json(row.body)
+        return row.fetched_at, await asyncio.to_thread(pool_from_json, row.body)
 
     async def save(self, key: str, fetched_at: datetime, pool: Pool) -> None:
+        # A week's pool is hundreds of papers with their abstracts: 40-60 ms of copying
+        # and encoding that held the event loop under the load bench (bench/load.py --watch).
+        body = await asyncio.to_thread(pool_to_json, pool)
         statement = self._store.insert(candidate_pools).values(
-            key=key, fetched_at=fetched_at, body=pool_to_json(pool)
+            key=key, fetched_at=fetched_at, body=body
         )
         statement = statement.on_conflict_do_update(
             index_elements=["key"],
