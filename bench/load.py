@@ -18,13 +18,18 @@ Printed, harness side (its clock, from the question sent to what the platform re
 acknowledgement p50/p95/p99 (Discord interaction callback, Slack envelope ack), first
 visible text p50/p95 (the first edit carrying the model's text, or the final answer if
 that came first), answer complete p50/p95. Bot side: peak and p99 event-loop lag (a 10 ms
-timer), CPU ms per answered question (this process: its loop and threads; parsing runs in
-worker processes, not counted), RSS now and peak. Dropped and duplicated answers must be 0.
+timer; its five longest, when they came, and how much of each a garbage collection took),
+the collections by generation, what a full collection walks after the run, CPU ms per
+answered question (this process: its loop and threads; parsing runs in worker processes,
+not counted), RSS now and peak. Dropped and duplicated answers must be 0.
 
-    python bench/load.py [--questions 200] [--latency 0.3] [--embeddings] [--both] [--watch]
+    python bench/load.py [--questions 200] [--latency 0.3] [--embeddings] [--both]
+                         [--watch] [--steps]
 
 `--watch` samples the loop thread's stack whenever the loop is over 20 ms late and prints
-the hottest frames with their share (bench/loop_watch.py).
+the hottest frames with their share (bench/loop_watch.py). `--steps` times every step of
+the loop (bench/loop_steps.py) and says, for each of the longest lags, how many steps ran
+in it and the longest: one long step, or a flood of short ones.
 
 `--both` runs dense re-ranking off, then on (when the `embeddings` extra is installed), and
 prints the two side by side.
