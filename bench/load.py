@@ -42,6 +42,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import multiprocessing.connection
+import os
 import resource
 import sys
 import tempfile
@@ -57,6 +58,7 @@ from aiohttp import web
 
 from bench.gc_pauses import GCPauses, heap_census
 from bench.loop_steps import LoopSteps
+from bench.thread_cpu import ThreadCPU, thread_names
 from tests.loopback.arxiv_server import FULL_TEXTS, NO_HTML_PAGE, ArxivServer, _unversioned
 from tests.loopback.fixtures import fixtures_dir
 
@@ -418,11 +420,14 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                     cpu0 = time.process_time()
                     watch = LoopWatch(asyncio.get_running_loop()) if args.watch else None
                     steps = LoopSteps() if args.steps else None
+                    thread_cpu = ThreadCPU(os.getpid()) if args.threads else None
+                    names: dict[int, str] = {}
                     with (
                         LoopLag() as lag,
                         GCPauses() as pauses,
                         watch or contextlib.nullcontext(),
                         steps or contextlib.nullcontext(),
+                        thread_cpu or contextlib.nullcontext(),
                     ):
                         conn.send({"questions": args.questions, "timeout": args.timeout})
                         digests = [
@@ -436,6 +441,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                             )
                         measured = await _recv(conn)
                         reports = await asyncio.gather(*digests)
+                        names = thread_names()
                     cpu = time.process_time() - cpu0
                     turns = sum(
                         [len(await club.store.turns(t, limit=10_000)) for t in set(threads)]
@@ -450,6 +456,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                                 late,
                                 pauses.within(*lag.window(at)),
                                 steps.within(*lag.window(at)) if steps else None,
+                                _busiest(thread_cpu, names, *lag.window(at)) if thread_cpu else "",
                             )
                             for at, late in lag.longest()
                         ],
@@ -477,6 +484,22 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
     return result
 
 
+def _busiest(threads: ThreadCPU, names: dict[int, str], start: float, end: float) -> str:
+    """The bot's threads that ran most in a window, and the loop thread (the main one)."""
+    spent = threads.within(start, end)
+    shown = [s for s in spent[:3] if s[1] > 0.001]
+    shown += [s for s in spent if s[0] == os.getpid() and s not in shown]
+    gap, stolen = threads.machine(start, end)
+    return ", ".join(
+        f"{'loop' if tid == os.getpid() else names.get(tid, f'thread {tid}')} "
+        f"{on_core * 1000:.0f} / {waiting * 1000:.0f} ms"
+        for tid, on_core, waiting in shown
+    ) + (
+        f"; the sampler's longest gap {gap * 1000:.0f} ms, stolen by the hypervisor "
+        f"{stolen * 1000:.0f} ms"
+    )
+
+
 def report(label: str, r: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"-- {label}")
     print(
@@ -494,17 +517,19 @@ def report(label: str, r: dict[str, Any], args: argparse.Namespace) -> None:
     )
     longest = ", ".join(
         f"{late * 1000:.0f} ms at {at:.1f} s (GC {gc * 1000:.0f})"
-        for at, late, gc, _ in r["lag_longest"]
+        for at, late, gc, *_ in r["lag_longest"]
     )
     done = ", ".join(f"{at:.1f}" for at in r["digests_done"])
     print(f"    longest              {longest}; digests done at {done} s")
-    for at, _late, _, steps in r["lag_longest"]:
+    for at, _late, _, steps, busiest in r["lag_longest"]:
         if steps is not None:
             count, step, name = steps
             print(
                 f"      at {at:5.1f} s: {count} loop steps, the longest {step * 1000:.1f} ms"
                 + (f" ({name})" if name else "")
             )
+        if busiest:
+            print(f"      at {at:5.1f} s, on a core / waiting for one: {busiest}")
     print(f"  GC pauses              {r['gc']}")
     print(f"  heap after the run     {r['heap']}")
     print(f"  CPU per question       {r['cpu_ms_per_question']:.1f} ms (bot process)")
@@ -534,6 +559,9 @@ def main() -> None:
     parser.add_argument("--watch", action="store_true", help="name what blocks the loop")
     parser.add_argument(
         "--steps", action="store_true", help="count and time the loop's steps in the longest lags"
+    )
+    parser.add_argument(
+        "--threads", action="store_true", help="which threads ran in the longest lags (Linux)"
     )
     parser.add_argument(
         "--no-freeze", action="store_true", help="leave start-up's heap to the collector"
