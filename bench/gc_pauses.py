@@ -58,12 +58,15 @@ def heap_census(top: int = 8) -> str:
     long one full pass takes over it."""
     walked = gc.get_objects()
     kinds = Counter(type(o).__qualname__ for o in walked)
+    edges = sorted(((len(gc.get_referents(o)), type(o).__qualname__) for o in walked), reverse=True)
     del walked
     started = time.perf_counter()
     gc.collect()
     took = time.perf_counter() - started
     common = ", ".join(f"{name} {n}" for name, n in kinds.most_common(top))
+    largest = ", ".join(f"{name} {n}" for n, name in edges[:5])
     return (
         f"{sum(kinds.values())} tracked objects walked ({gc.get_freeze_count()} frozen), "
-        f"a full pass {took * 1000:.1f} ms; most: {common}"
+        f"{sum(n for n, _ in edges)} references among them, a full pass {took * 1000:.1f} ms; "
+        f"most: {common}; the largest: {largest}"
     )

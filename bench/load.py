@@ -23,13 +23,16 @@ the collections by generation, what a full collection walks after the run, CPU m
 answered question (this process: its loop and threads; parsing runs in worker processes,
 not counted), RSS now and peak. Dropped and duplicated answers must be 0.
 
-    python bench/load.py [--questions 200] [--latency 0.3] [--embeddings] [--both]
-                         [--watch] [--steps]
+    python bench/load.py [--questions 200] [--rate 0] [--latency 0.3] [--embeddings]
+                         [--both] [--watch] [--steps] [--threads]
 
 `--watch` samples the loop thread's stack whenever the loop is over 20 ms late and prints
 the hottest frames with their share (bench/loop_watch.py). `--steps` times every step of
 the loop (bench/loop_steps.py) and says, for each of the longest lags, how many steps ran
-in it and the longest: one long step, or a flood of short ones.
+in it and the longest: one long step, or a flood of short ones. `--threads` says which of
+the bot's threads ran and waited for a core in each, and what the hypervisor stole
+(bench/thread_cpu.py). `--rate` sends the questions at that many a second instead of all
+in the same few milliseconds.
 
 `--both` runs dense re-ranking off, then on (when the `embeddings` extra is installed), and
 prints the two side by side.
@@ -165,11 +168,14 @@ async def _harness(conn: multiprocessing.connection.Connection, latency: float) 
             discord_start, slack_start = len(discord_fake.calls), len(slack.calls)
             go = await _recv(conn)
             questions: int = go["questions"]
+            pause = 1 / go["rate"] if go["rate"] else 0.0  # between questions sent
             sent: dict[str, list[float]] = {t[3]: [] for t in threads}
             interactions: dict[str, float] = {}
             envelopes = []
             began = time.monotonic()
             for n in range(questions):
+                if pause and n:
+                    await asyncio.sleep(pause)
                 platform, team_id, channel_id, root = threads[n % len(threads)]
                 question = QUESTIONS[(n // len(threads)) % len(QUESTIONS)]
                 sent[root].append(time.monotonic())
@@ -423,13 +429,19 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                     thread_cpu = ThreadCPU(os.getpid()) if args.threads else None
                     names: dict[int, str] = {}
                     with (
+                        thread_cpu or contextlib.nullcontext(),  # its samples arrive last
                         LoopLag() as lag,
                         GCPauses() as pauses,
                         watch or contextlib.nullcontext(),
                         steps or contextlib.nullcontext(),
-                        thread_cpu or contextlib.nullcontext(),
                     ):
-                        conn.send({"questions": args.questions, "timeout": args.timeout})
+                        conn.send(
+                            {
+                                "questions": args.questions,
+                                "timeout": args.timeout,
+                                "rate": args.rate,
+                            }
+                        )
                         digests = [
                             asyncio.create_task(club.digest.weekly_digest(c))
                             for c in digest_channels
@@ -547,6 +559,9 @@ def report(label: str, r: dict[str, Any], args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="questions sent per second (0: all at once)"
+    )
     parser.add_argument("--latency", type=float, default=0.3, help="model seconds to first token")
     parser.add_argument("--post-interval", type=float, default=1.0, help="Slack, per channel")
     parser.add_argument("--llm-concurrency", type=int, default=25)
@@ -569,7 +584,9 @@ def main() -> None:
     args = parser.parse_args()
     modes = [False, True] if args.both else [args.embeddings]
     print(
-        f"{args.questions} questions in 50 threads ({DISCORD_GUILDS} Discord servers, "
+        f"{args.questions} questions "
+        + (f"at {args.rate:g} a second " if args.rate else "all at once ")
+        + f"in 50 threads ({DISCORD_GUILDS} Discord servers, "
         f"{SLACK_TEAMS} Slack workspaces), model latency {args.latency} s, Slack post "
         f"interval {args.post_interval} s, 2 digests; platforms and model in another process"
     )
