@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import gc
 import io
-import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -240,43 +239,6 @@ async def test_closing_the_library_stops_a_background_embedding_between_batches(
         assert not library._background
         assert not (await library.index(text)).dense
         assert await store.vectors(text.key, embedder.name) is None
-
-
-class PriorityRecordingEmbedder(HashingEmbedder):
-    """Notes the niceness of the thread each batch is embedded in."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.niceness: list[int] = []
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return super().embed(texts)
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="niceness is per thread on Linux only")
-async def test_a_background_embedding_runs_below_the_event_loops_priority(
-    make_settings: Callable[..., Settings], arxiv_server: object, tmp_path: Path
-) -> None:
-    from bot.reading.library import BACKGROUND_NICENESS, PaperLibrary
-    from tests.test_thread_answers import REVERSAL
-
-    embedder = PriorityRecordingEmbedder()
-    loop_niceness = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    async with Store.open(tmp_path / "nice.db") as store, aiohttp.ClientSession() as http:
-        library = PaperLibrary(store, http, make_settings(), embedder=embedder)
-        library.dense_in_background = True
-        text = await library.text(REVERSAL)
-        await library.index(text)
-        for _ in range(200):
-            if (await library.index(text)).dense:
-                break
-            await asyncio.sleep(0.05)
-        assert (await library.index(text)).dense
-        await library.close()
-    expected = min(19, loop_niceness + BACKGROUND_NICENESS)
-    assert embedder.niceness and set(embedder.niceness) == {expected}
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == loop_niceness
 
 
 async def test_paperclub_run_freezes_what_start_up_built_before_serving(

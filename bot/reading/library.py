@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import sys
 import threading
 import time
@@ -250,7 +249,6 @@ class PaperLibrary:
             result: T | None = None
             failure: BaseException | None = None
             try:
-                lower_this_threads_priority()
                 result = function(*args, **kwargs)
             except BaseException as error:
                 failure = error
@@ -266,20 +264,6 @@ class PaperLibrary:
 
     def _lock(self, key: str) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
-
-
-BACKGROUND_NICENESS = 10  # added, as for the parse workers: the event loop gets a core first
-
-
-def lower_this_threads_priority() -> None:
-    """Background work (a dense index, torch at full tilt for seconds) yields the cores to
-    the event loop: under the load bench with dense on, the loop waited 32-53 ms at a time
-    for a core beside the embedding thread (bench/load.py --threads). Linux sets niceness
-    per thread; elsewhere the same call would lower the whole process, so it is skipped."""
-    if sys.platform == "linux":
-        thread = threading.get_native_id()
-        niceness = os.getpriority(os.PRIO_PROCESS, thread) + BACKGROUND_NICENESS
-        os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness))
 
 
 class EmbeddingStopped(Exception):
