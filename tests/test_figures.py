@@ -161,6 +161,23 @@ def test_a_captions_scripts_and_styles_are_not_its_text() -> None:
     assert found is not None and found.caption == "Figure 1: the loss curve."
 
 
+@pytest.mark.parametrize(
+    "figure",
+    [
+        '<figure><img src="a.png"/><figcaption>x\x00y \x0b</figcaption></figure>',
+        '<figure><?xml version="1.0" encoding="utf-8"?><img src="a.png"/>'
+        "<figcaption>x</figcaption></figure>",
+        "<figure></figure>",
+        "<figure>" + "<div>" * 30_000 + "</figure>",
+    ],
+)
+def test_a_hostile_figure_is_read_or_skipped_never_an_error(figure: str) -> None:
+    page = figure + '<figure id="F2"><img src="b.png"/><figcaption>Figure 2.</figcaption></figure>'
+    found = first_html_figure(page, "https://arxiv.org/html/1234.5678v1/")
+    assert found is not None
+    assert "\x00" not in found.caption and "\x0b" not in found.caption
+
+
 def test_searching_a_page_for_its_figure_leaves_nothing_for_the_collector() -> None:
     """What is parsed is freed when dropped: no cycles that wait for a full collection
     (which walks them, holding the GIL, until it frees them)."""

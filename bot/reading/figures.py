@@ -119,7 +119,7 @@ def _figure_in(markup: str, base_url: str) -> HtmlFigure | None:
     frees, and every collection walked it until then (bench/gc_pauses.py)."""
     try:
         root = lxml.html.fromstring(markup)
-    except (lxml.etree.ParserError, ValueError):
+    except (lxml.etree.LxmlError, ValueError):  # empty, NUL bytes, an encoding declaration
         return None
     figure = root if root.tag == "figure" else root.find(".//figure")
     if figure is None:
