@@ -190,7 +190,7 @@ def test_searching_a_page_for_its_figure_leaves_nothing_for_the_collector() -> N
     finally:
         gc.enable()
     assert found is not None and found.anchor == "S3.F1"  # after the tables' <figure>s
-    assert left < 50  # a BeautifulSoup search left 4,997 objects here
+    assert left < 500  # a BeautifulSoup search left 4,997 (other threads may add a few)
 
 
 def test_a_table_or_an_image_without_caption_is_not_the_key_figure() -> None:
