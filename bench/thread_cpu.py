@@ -52,7 +52,6 @@ def _sampler(pid: int, conn: multiprocessing.connection.Connection) -> None:
 
 class ThreadCPU:
     def __init__(self, pid: int) -> None:
-        self.pid = pid
         self.samples: list[Sample] = []
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
@@ -70,11 +69,10 @@ class ThreadCPU:
     def within(self, start: float, end: float) -> list[tuple[int, float, float]]:
         """Each thread's seconds on a core and waiting for one in [start, end], most on a
         core first (from the samples nearest the window's ends)."""
-        before = [s for s in self.samples if s[0] <= start]
-        after = [s for s in self.samples if s[0] >= end]
-        if not before or not after:
+        around = self._around(start, end)
+        if len(around) < 2:
             return []
-        first, last = before[-1][1], after[0][1]
+        first, last = around[0][1], around[-1][1]
         spent: list[tuple[int, float, float]] = []
         for tid, (on_core, waiting) in last.items():
             was_on, was_waiting = first.get(tid, (on_core, waiting))
@@ -84,13 +82,17 @@ class ThreadCPU:
     def machine(self, start: float, end: float) -> tuple[float, float]:
         """In [start, end]: the longest gap between two samples (the sampler, too, got no
         core) and the time the hypervisor stole from this machine, in seconds."""
-        inside = [s for s in self.samples if start <= s[0] <= end]
-        around = [s for s in self.samples if s[0] < start][-1:] + inside
-        around += [s for s in self.samples if s[0] > end][:1]
+        around = self._around(start, end)
         if len(around) < 2:
             return 0.0, 0.0
         gap = max(b[0] - a[0] for a, b in itertools.pairwise(around))
         return gap, (around[-1][2] - around[0][2]) / 100
+
+    def _around(self, start: float, end: float) -> list[Sample]:
+        """The samples in [start, end], with the last one before and the first one after."""
+        before = [s for s in self.samples if s[0] <= start][-1:]
+        after = [s for s in self.samples if s[0] >= end][:1]
+        return before + [s for s in self.samples if start < s[0] < end] + after
 
 
 def thread_names() -> dict[int, str]:
