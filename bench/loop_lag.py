@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from array import array
 
 
 class LoopLag:
     def __init__(self, tick: float = 0.01) -> None:
         self.tick = tick
         self.peak = 0.0
-        self.samples: list[float] = []
-        self.at: list[float] = []  # when each sample was taken, seconds from the start
+        # arrays, not lists: a list of floats is a container every full collection in the
+        # bot's process walks, and the bench would time the harness's own samples
+        self.samples = array("d")
+        self.at = array("d")  # when each sample was taken, seconds from the start
         self.began = 0.0
         self._task: asyncio.Task[None] | None = None
 

@@ -130,7 +130,7 @@ class PaperIndex:
     # tuples, not lists: once the collector has seen them it stops tracking them, so a
     # held index adds no containers for every full collection to walk (bot/heap.py)
     _postings: dict[str, tuple[tuple[int, float], ...]] = field(repr=False)
-    _lengths: list[int] = field(repr=False)
+    _lengths: tuple[int, ...] = field(repr=False)
     _term_counts: list[Counter[str]] = field(repr=False)
     _vectors: Vectors | None = field(default=None, repr=False)
     _embedder: Embedder | None = field(default=None, repr=False)
@@ -179,7 +179,7 @@ class PaperIndex:
             chunks=tuple(chunks),
             config=cfg,
             _postings=postings,
-            _lengths=lengths,
+            _lengths=tuple(lengths),
             _term_counts=held_terms,
             _vectors=kept,
             _embedder=embedder if kept is not None else None,

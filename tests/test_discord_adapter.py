@@ -335,6 +335,18 @@ async def test_bot_messages_and_unknown_threads_are_ignored(world: World) -> Non
     assert not [c for c in fake.calls if c.path.startswith(f"/channels/{world.stray_thread['id']}")]
 
 
+async def test_messages_seen_are_answered_from_their_payload_and_never_cached(world: World) -> None:
+    """discord.py would keep the last 1,000 messages (~10,000 objects a full collection
+    walks, per shard); the bot reads everything from the event itself."""
+    fake = world.fake
+    thread_id = await open_paper(world)
+    await member_says(world, thread_id, "What is a Markov basis?")
+    await fake.wait_for_call(
+        lambda c: c.method == "PATCH" and c.path.startswith(f"/channels/{thread_id}/messages/")
+    )
+    assert list(world.bot.cached_messages) == []
+
+
 # -- limits, mentions, rate limits, permissions -----------------------------------------------
 
 

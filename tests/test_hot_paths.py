@@ -9,6 +9,8 @@ import asyncio
 import contextlib
 import gc
 import io
+import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -264,3 +266,37 @@ async def test_paperclub_run_freezes_what_start_up_built_before_serving(
         with contextlib.suppress(asyncio.CancelledError):
             await running
         gc.unfreeze()  # the rest of the test session collects as before
+
+
+LATEX_IN_A_NEW_THREAD = """
+import gc, threading
+from bot.text.latex import readable
+gc.collect()
+gc.freeze()  # as bot/heap.py does once start-up is done
+out = []
+worker = threading.Thread(target=lambda: out.append(readable(r"$\\alpha$-entmax, \\textbf{$O(n^2)$}")))
+worker.start()
+worker.join()
+gc.collect()
+print(out[0])
+print(len(gc.get_objects()))
+"""
+
+
+def test_latex_tables_are_built_before_the_heap_is_frozen_and_shared_by_threads() -> None:
+    """pylatexenc's macro tables (~2,000 objects) come with the import, so freezing
+    start-up's heap covers them, and a thread's first conversion builds none of its own:
+    a full collection has nothing of pylatexenc's to walk."""
+    root = Path(__file__).resolve().parents[1]
+    ran = subprocess.run(
+        [sys.executable, "-c", LATEX_IN_A_NEW_THREAD],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=60,
+        check=True,
+    )
+    converted, walked = ran.stdout.splitlines()
+    assert converted == "α-entmax, O(n^2)"
+    assert int(walked) < 300  # 2,251 when the tables were built at the first conversion

@@ -57,6 +57,10 @@ class PaperclubBot(commands.Bot):
             allowed_mentions=NO_MENTIONS,
             max_ratelimit_timeout=MAX_RATELIMIT_TIMEOUT,
             guild_ready_timeout=guild_ready_timeout,
+            # No message cache: the bot reads every event from its payload (raw reactions,
+            # thread ids from the message), and 1,000 cached messages are ~10,000 objects
+            # that every full collection walks and a host holds per shard.
+            max_messages=None,
             **client_options,
         )
         self.chat = DiscordChat(self)

@@ -13,7 +13,8 @@ import re
 import threading
 from functools import lru_cache
 
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc import latexwalker
+from pylatexenc.latex2text import LatexNodes2Text, get_default_latex_context_db
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,11 @@ _LOOKS_LIKE_LATEX = re.compile(r"\$|\\[A-Za-z]+|\\[(\[]")
 _GLUED_COMMAND = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
 
 
+# pylatexenc's tables of macros (~2,000 objects), built at import: before start-up's heap
+# is frozen (bot/heap.py), so no collection walks them, and read-only, so every thread's
+# converter shares them instead of building its own.
+_TEXT_MACROS = get_default_latex_context_db()
+_PARSER_MACROS = latexwalker.get_default_latex_context_db()
 _per_thread = threading.local()
 
 
@@ -31,7 +37,12 @@ def _converter() -> LatexNodes2Text:
     handlers (its matrix environments) keep state while they convert."""
     converter: LatexNodes2Text | None = getattr(_per_thread, "converter", None)
     if converter is None:
-        converter = LatexNodes2Text(math_mode="text", keep_comments=True, strict_latex_spaces=False)
+        converter = LatexNodes2Text(
+            latex_context=_TEXT_MACROS,
+            math_mode="text",
+            keep_comments=True,
+            strict_latex_spaces=False,
+        )
         _per_thread.converter = converter
     return converter
 
@@ -43,7 +54,7 @@ def readable(text: str) -> str:
         return text
     source = _GLUED_COMMAND.sub(r"\1 ", text)
     try:
-        converted = _converter().latex_to_text(source)
+        converted = _converter().latex_to_text(source, latex_context=_PARSER_MACROS)
     except Exception as error:  # malformed LaTeX: show it as written
         log.debug("LaTeX left as written: %s", error)
         return text
