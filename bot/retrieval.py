@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy.typing as npt
 
 from bot.embedding import Embedder, EmbedderUnavailable, Vectors, as_vectors
-from bot.reading.model import Passage
+from bot.reading.model import Passage, PassageColumns
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +125,11 @@ class RetrievalConfig:
 
 @dataclass(slots=True)
 class PaperIndex:
-    chunks: tuple[Passage, ...]
+    # columns and tuples, not Passages and lists: once the collector has seen them it
+    # stops tracking them, so a held index adds almost nothing for every full collection
+    # to walk (bot/heap.py)
+    _chunks: PassageColumns
     config: RetrievalConfig
-    # tuples, not lists: once the collector has seen them it stops tracking them, so a
-    # held index adds no containers for every full collection to walk (bot/heap.py)
     _postings: dict[str, tuple[tuple[int, float], ...]] = field(repr=False)
     _lengths: tuple[int, ...] = field(repr=False)
     _term_counts: list[Counter[str]] = field(repr=False)
@@ -176,7 +177,7 @@ class PaperIndex:
                     kept = None
         held_terms = term_counts if cfg.prf_terms else []  # only feedback reads them
         return cls(
-            chunks=tuple(chunks),
+            _chunks=PassageColumns.of(chunks),
             config=cfg,
             _postings=postings,
             _lengths=tuple(lengths),
@@ -185,6 +186,16 @@ class PaperIndex:
             _embedder=embedder if kept is not None else None,
             nbytes=_estimate_bytes(chunks, postings, held_terms, kept),
         )
+
+    @property
+    def chunks(self) -> tuple[Passage, ...]:
+        """The indexed chunks, made anew on each call (see `_chunks`)."""
+        return tuple(self._chunks.passage(i) for i in range(len(self._chunks)))
+
+    @property
+    def size(self) -> int:
+        """How many chunks the index holds."""
+        return len(self._chunks)
 
     def knows(self, query: str) -> bool:
         """Whether any of `query`'s terms occurs in the paper (a lexical match at all)."""
@@ -200,7 +211,7 @@ class PaperIndex:
         return self._vectors
 
     def _bm25(self, terms: dict[str, float]) -> list[float]:
-        n = len(self.chunks)
+        n = len(self._chunks)
         scores = [0.0] * n
         if n == 0:
             return scores
@@ -223,7 +234,7 @@ class PaperIndex:
         for i in top:
             if scores[i] > 0:
                 pooled.update(self._term_counts[i])
-        n = len(self.chunks)
+        n = len(self._chunks)
         ranked = sorted(
             (t for t in pooled if t not in terms),
             key=lambda t: -pooled[t] * math.log(1.0 + n / len(self._postings.get(t, [0]))),
@@ -247,10 +258,11 @@ class PaperIndex:
 
     def _smooth(self, scores: list[float]) -> list[float]:
         w = self.config.neighbour_weight
+        sections = self._chunks.sections
         out = list(scores)
         for i in range(len(scores)):
             for j in (i - 1, i + 1):
-                if 0 <= j < len(scores) and self.chunks[j].section == self.chunks[i].section:
+                if 0 <= j < len(scores) and sections[j] == sections[i]:
                     out[i] += w * scores[j]
         return out
 
@@ -276,7 +288,7 @@ class PaperIndex:
         `alternatives` are other phrasings of the question (e.g. English search queries
         a model wrote for a Japanese question): their normalised scores are added up.
         """
-        if not self.chunks:
+        if not self.size:
             return []
         scores = self.scores(query)
         if alternatives:
@@ -287,34 +299,36 @@ class PaperIndex:
                 ]
             scores = total
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+        texts = self._chunks.texts
         taken: dict[int, int] = {}  # chunk index -> words kept (a prefix)
         used = 0
         for i in order:
             if used >= word_budget:
                 break
-            n = len(self.chunks[i].text.split())
+            n = len(texts[i].split())
             taken[i] = min(n, word_budget - used)
             used += taken[i]
         return self._merged(taken, scores)
 
     def _merged(self, taken: dict[int, int], scores: list[float]) -> list[ScoredPassage]:
+        columns = self._chunks
         runs: list[list[int]] = []
         for i in sorted(taken):
             prev = runs[-1][-1] if runs else -2
             if (
                 self.config.merge_adjacent
                 and prev == i - 1
-                and self.chunks[prev].section == self.chunks[i].section
-                and self.chunks[prev].kind == self.chunks[i].kind == "body"
-                and taken[prev] == len(self.chunks[prev].text.split())
+                and columns.sections[prev] == columns.sections[i]
+                and columns.kinds[prev] == columns.kinds[i] == "body"
+                and taken[prev] == len(columns.texts[prev].split())
             ):
                 runs[-1].append(i)
             else:
                 runs.append([i])
         merged = []
         for run in runs:
-            head = self.chunks[run[0]]
-            text = " ".join(" ".join(self.chunks[i].text.split()[: taken[i]]) for i in run)
+            head = columns.passage(run[0])
+            text = " ".join(" ".join(columns.texts[i].split()[: taken[i]]) for i in run)
             passage = replace(head, text=text)  # keeps its place (url)
             merged.append(ScoredPassage(passage, max(scores[i] for i in run)))
         merged.sort(key=lambda r: -r.score)

@@ -86,6 +86,26 @@ def test_vectors_are_held_as_float32_and_counted_in_the_index_size() -> None:
     assert dense.nbytes >= lexical.nbytes + dense.vectors.nbytes > lexical.nbytes > 0
 
 
+def test_a_held_index_gives_a_full_collection_almost_nothing_to_walk() -> None:
+    """Its chunks are held as columns of strings and ints, which the collector stops
+    tracking, not as one Passage object per chunk (bot/reading/model.py)."""
+    PaperIndex.build(CHUNKS).search("warm: what the first search imports and caches")
+    gc.collect()
+    before = len(gc.get_objects())
+    chunks = [
+        Passage(text=f"Head {i} attends to the previous token.", section=f"{i % 7} Heads", page=i)
+        for i in range(400)
+    ]
+    index = PaperIndex.build(chunks)
+    del chunks
+    gc.collect()
+    gc.collect()  # a tuple of tuples is untracked by the pass after its members'
+    walked = len(gc.get_objects()) - before
+    [best, *_] = index.search("which token does head 12 attend to", word_budget=8)
+    assert best.passage.page == 12 and best.passage.section == "5 Heads"
+    assert walked < 40  # 400 Passages, and more, before
+
+
 def test_the_cache_is_bounded_in_bytes_least_recently_used_first() -> None:
     cache = ByteLRU(100)
     cache.put("a", "A", 40)

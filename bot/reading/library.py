@@ -182,11 +182,11 @@ class PaperLibrary:
         byte-bounded LRU (an abstract-only index too, under its own key: it is small)."""
         key = f"index:{text.source}:{text.key}"
         index = self._cache.get(key)
-        if isinstance(index, PaperIndex) and index.chunks:
+        if isinstance(index, PaperIndex) and index.size:
             return index
         async with self._lock(key):
             index = self._cache.get(key)
-            if isinstance(index, PaperIndex) and index.chunks:
+            if isinstance(index, PaperIndex) and index.size:
                 return index
             chunks = await asyncio.to_thread(chunk_passages, text.passages)
             embedder = self._embedder

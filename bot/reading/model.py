@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,6 +23,39 @@ class Passage:
     # Where a reader finds it: the arXiv HTML anchor of its paragraph or section, or the
     # PDF's #page=N; "" for a local file (an extractor writes the bare "#anchor")
     url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PassageColumns:
+    """Many passages held as columns: one tuple of texts, one of sections and so on.
+
+    A `Passage` is an object the garbage collector tracks for as long as it lives, and a
+    full collection walks each one (holding the GIL). A tuple of strings and ints is
+    untracked once the collector has seen it, so a cached index of ~500 chunks costs a
+    full collection one object, not 500 (bot/heap.py).
+    """
+
+    texts: tuple[str, ...]
+    sections: tuple[str, ...]
+    pages: tuple[int | None, ...]
+    kinds: tuple[str, ...]
+    urls: tuple[str, ...]
+
+    @classmethod
+    def of(cls, passages: Sequence[Passage]) -> PassageColumns:
+        return cls(
+            texts=tuple(p.text for p in passages),
+            sections=tuple(p.section for p in passages),
+            pages=tuple(p.page for p in passages),
+            kinds=tuple(p.kind for p in passages),
+            urls=tuple(p.url for p in passages),
+        )
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def passage(self, i: int) -> Passage:
+        return Passage(self.texts[i], self.sections[i], self.pages[i], self.kinds[i], self.urls[i])
 
 
 @dataclass(frozen=True, slots=True)
