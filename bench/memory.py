@@ -4,7 +4,8 @@ The five fixture papers are parsed once (their real full texts), then stored und
 --papers distinct ids, as if that many papers had been prepared; each is then read from
 the store and indexed through the one PaperLibrary, the way questions reach them, in
 order (so the byte-bounded cache keeps evicting). Prints RSS before and after, the peak,
-what the cache holds, and the same with the cache's budget written out.
+what the cache holds, and the same with the cache's budget written out; and what a full
+collection then walks (start-up's heap frozen first, as `paperclub run` does).
 
     python bench/memory.py [--papers 500] [--cache-mb 64]
 """
@@ -26,8 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 
 from bench.answer import papers as fixture_papers
+from bench.gc_pauses import heap_census
 from bot.config import Settings
 from bot.domain import Paper
+from bot.heap import settle_heap
 from bot.reading.library import PaperLibrary
 from bot.reading.model import PaperText, TextSource, paper_text_to_json
 from bot.store import Store
@@ -70,7 +73,7 @@ async def main() -> None:
                 )
                 await store.save_text(key, str(text.source), paper_text_to_json(text))
             del texts
-            gc.collect()
+            settle_heap()
             library = PaperLibrary(store, http, settings)
             began = time.perf_counter()
             for n in range(args.papers):
@@ -100,6 +103,7 @@ async def main() -> None:
                 f"  cache holds {len(library.cache)} entries, "
                 f"{library.cache.held / 2**20:.1f} MiB of {args.cache_mb} MiB"
             )
+            print(f"  heap then: {heap_census()}")
 
 
 if __name__ == "__main__":

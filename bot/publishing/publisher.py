@@ -11,9 +11,9 @@ their own: they rely on the platform lookup and the reply nonce alone.
 from __future__ import annotations
 
 from bot.domain import ConversationRef, MessageRef, ThreadRef
+from bot.keyed_locks import KeyedLocks
 from bot.publishing.chats import ChatRouter
 from bot.publishing.keys import reply_key
-from bot.publishing.locks import KeyedLocks
 from bot.render import PaperThread, Post
 from bot.store import PostState, Store
 

@@ -25,6 +25,7 @@ import lxml.etree  # type: ignore[import-untyped]
 import lxml.html  # type: ignore[import-untyped]
 import pypdfium2
 
+from bot.keyed_locks import KeyedLocks
 from bot.reading.model import TextSource
 from bot.sources.http import USER_AGENT
 from bot.text.mentions import defuse_mass_mentions
@@ -220,7 +221,7 @@ class KeyFigures:
         self._timeout = timeout
         self._render = render
         self._known: OrderedDict[tuple[str, int], KeyFigure | None] = OrderedDict()
-        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self._locks: KeyedLocks[tuple[str, int]] = KeyedLocks()
 
     async def key_figure(self, arxiv_id: str, version: int, source: TextSource) -> KeyFigure | None:
         """From the text the paper was read from: its HTML figure, or its PDF's page; an
@@ -228,7 +229,7 @@ class KeyFigures:
         if source not in (TextSource.HTML, TextSource.PDF):
             return None
         key = (arxiv_id, version)
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        async with self._locks.hold(key):
             if key in self._known:
                 self._known.move_to_end(key)
                 return self._known[key]
@@ -243,7 +244,6 @@ class KeyFigures:
             self._known[key] = figure
             while len(self._known) > REMEMBERED:
                 self._known.popitem(last=False)
-            self._locks.pop(key, None)
             return figure
 
     async def _from_html(self, arxiv_id: str, version: int) -> KeyFigure | None:

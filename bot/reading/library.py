@@ -22,6 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +32,7 @@ import numpy as np
 from bot.config import Settings
 from bot.domain import Paper
 from bot.embedding import Embedder, LazyEmbedder, Vectors, as_vectors
+from bot.keyed_locks import KeyedLocks
 from bot.reading.chunking import chunk_passages
 from bot.reading.fetch import fetch_paper_text, read_local_file
 from bot.reading.model import (
@@ -78,7 +80,7 @@ class PaperLibrary:
         self._http = http
         self._settings = settings
         self._embedder = embedder
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: KeyedLocks[str] = KeyedLocks()
         self._abstract_only: dict[str, tuple[float, PaperText]] = {}
         self._cache = ByteLRU(
             cache_bytes if cache_bytes is not None else settings.index_cache_mb * 2**20
@@ -262,8 +264,8 @@ class PaperLibrary:
         thread.start()
         return await future
 
-    def _lock(self, key: str) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())
+    def _lock(self, key: str) -> AbstractAsyncContextManager[None]:
+        return self._locks.hold(key)
 
 
 class EmbeddingStopped(Exception):

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 
 from bot.domain import ConversationRef, Paper, Summary, ThreadRef
 from bot.errors import LLMUnavailable, PaperNotFound
+from bot.keyed_locks import KeyedLocks
 from bot.llm.gates import SummaryUnusable, unusable_note
 from bot.publishing import Publisher
 from bot.publishing.keys import summon_key
-from bot.publishing.locks import KeyedLocks
 from bot.reading.figures import KeyFigure, KeyFigures
 from bot.reading.library import PaperLibrary
 from bot.render import Image, PaperThread, paper_thread
