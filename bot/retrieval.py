@@ -344,12 +344,12 @@ def _estimate_bytes(
     """CPython's sizes for what the index holds (within ~15% of tracemalloc on the fixtures).
 
     Per posting: a tuple slot, a 2-tuple and a float; per term: its dict slot and key; per
-    chunk: the Passage and its strings (the text is usually shared with the paper text,
+    chunk: its five column slots and its strings (the text is usually shared with the paper text,
     but the cache may be the only holder). Stemmed terms are interned by `stem`'s cache.
     """
     size = 0
     for chunk in chunks:
-        size += 72 + sys.getsizeof(chunk.text) + sys.getsizeof(chunk.section) // 4
+        size += 40 + sys.getsizeof(chunk.text) + sys.getsizeof(chunk.section) // 4
     n_postings = sum(len(p) for p in postings.values())
     size += n_postings * (8 + 56 + 24) + len(postings) * (56 + 60 + 50)
     size += sum(sys.getsizeof(c) for c in term_counts)
