@@ -83,9 +83,9 @@ WARM_AFTER_SECONDS = 3.0  # the platforms' connect and first events come first
 
 
 async def warm_embedder(club: Services, delay: float = WARM_AFTER_SECONDS) -> None:
-    """Load the embedding model in the background once the platforms have had time to
-    connect, so the first question does not wait for torch. A daemon thread: a stop
-    during the load is not held up by it."""
+    """Start the embedding workers and load their model in the background once the
+    platforms have had time to connect, so the first question does not wait for torch. A
+    daemon thread: a stop during the load is not held up by it."""
     await asyncio.sleep(delay)
     loop = asyncio.get_running_loop()
     done: asyncio.Future[bool] = loop.create_future()
@@ -106,7 +106,7 @@ async def warm_embedder(club: Services, delay: float = WARM_AFTER_SECONDS) -> No
 
     threading.Thread(target=load, name="warm-embedder", daemon=True).start()
     if await done:
-        freeze_heap()  # torch and the model: collections never walk them
+        freeze_heap()  # the worker pool's modules and state: collections never walk them
         log.info("embedding model loaded")
 
 

@@ -20,8 +20,9 @@ visible text p50/p95 (the first edit carrying the model's text, or the final ans
 that came first), answer complete p50/p95. Bot side: peak and p99 event-loop lag (a 10 ms
 timer; its five longest, when they came, and how much of each a garbage collection took),
 the collections by generation, what a full collection walks after the run, CPU ms per
-answered question (this process: its loop and threads; parsing runs in worker processes,
-not counted), RSS now and peak. Dropped and duplicated answers must be 0.
+answered question (this process: its loop and threads; then its worker processes alive at
+the end: embeddings and text work, while short-lived parse workers are not counted), RSS
+now and peak, and the worker processes' PSS. Dropped and duplicated answers must be 0.
 
     python bench/load.py [--questions 200] [--rate 0] [--latency 0.3] [--embeddings]
                          [--both] [--watch] [--steps] [--threads]
@@ -323,11 +324,57 @@ def discord_pointed_at(api_base: str, gateway: str) -> Iterator[None]:
         )
 
 
-def rss_now_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def rss_now_mib(pid: int | str = "self") -> float:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:  # it ended meanwhile
+        return 0.0
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def pss_mib(pid: int) -> float:
+    """A process's proportional set size: pages shared with others (the workers share
+    torch's libraries) counted once across them, unlike RSS."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return 0.0
+    for line in lines:
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def worker_processes(exclude: int) -> dict[int, float]:
+    """The bot's worker processes alive now (the forkserver's children: embeddings, text
+    work, parses), each with the CPU seconds it has used; not the harness (`exclude`)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in mine and pid != exclude}
+        grew = not found <= mine
+        mine |= found
+    mine.discard(os.getpid())
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[int, float] = {}
+    for pid in mine:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
 
 
 async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]:
@@ -424,6 +471,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         loop.set_debug(True)
                         loop.slow_callback_duration = args.slow_callbacks
                     cpu0 = time.process_time()
+                    workers0 = worker_processes(exclude=harness.pid or 0)
                     watch = LoopWatch(asyncio.get_running_loop()) if args.watch else None
                     steps = LoopSteps() if args.steps else None
                     thread_cpu = ThreadCPU(os.getpid()) if args.threads else None
@@ -455,6 +503,10 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         reports = await asyncio.gather(*digests)
                         names = thread_names()
                     cpu = time.process_time() - cpu0
+                    workers = worker_processes(exclude=harness.pid or 0)
+                    workers_cpu = sum(
+                        used - workers0.get(pid, 0.0) for pid, used in workers.items()
+                    )
                     turns = sum(
                         [len(await club.store.turns(t, limit=10_000)) for t in set(threads)]
                     )
@@ -475,7 +527,9 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         "digests_done": digests_done,
                         "gc": pauses.report(),
                         "cpu_ms_per_question": cpu * 1000 / max(1, args.questions),
+                        "workers_cpu_ms_per_question": workers_cpu * 1000 / max(1, args.questions),
                         "rss_now": rss_now_mib(),
+                        "workers_pss": sum(pss_mib(pid) for pid in workers),
                         "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                         "digest_papers": [len(r.posted) for r in reports],
                         "turns_missing": max(0, 2 * args.questions - turns),
@@ -544,8 +598,14 @@ def report(label: str, r: dict[str, Any], args: argparse.Namespace) -> None:
             print(f"      at {at:5.1f} s, on a core / waiting for one: {busiest}")
     print(f"  GC pauses              {r['gc']}")
     print(f"  heap after the run     {r['heap']}")
-    print(f"  CPU per question       {r['cpu_ms_per_question']:.1f} ms (bot process)")
-    print(f"  RSS                    now {r['rss_now']:.0f} MiB  peak {r['rss_peak']:.0f} MiB")
+    print(
+        f"  CPU per question       {r['cpu_ms_per_question']:.1f} ms (bot process), "
+        f"{r['workers_cpu_ms_per_question']:.1f} ms (its worker processes alive at the end)"
+    )
+    print(
+        f"  RSS                    now {r['rss_now']:.0f} MiB  peak {r['rss_peak']:.0f} MiB; "
+        f"worker processes now {r['workers_pss']:.0f} MiB (PSS)"
+    )
     print(
         f"  dropped {r['dropped']}, duplicated {r['duplicated']}, stored turns missing "
         f"{r['turns_missing']}; index cache {r['cache'][0]} entries, "

@@ -147,9 +147,15 @@ async def bootstrap(
         )
         llm = await _build_llm(settings, store, stack)
         fallback = ExtractiveEngine()
-        # Only looks for the extra: torch and the model load on the first dense index
-        # (off the loop), or when `paperclub run` warms them after connecting.
-        embedder = find_embedder(settings.embedding_threads) if settings.embeddings else None
+        # Only looks for the extra: the workers start and load torch and the model on the
+        # first dense index, or when `paperclub run` warms them after connecting.
+        embedder = (
+            find_embedder(settings.embedding_threads, settings.embedding_workers)
+            if settings.embeddings
+            else None
+        )
+        if embedder is not None:
+            stack.callback(embedder.close)  # after the library's own close
         library = PaperLibrary(store, http, settings, embedder=embedder)
         stack.push_async_callback(library.close)
         figures = KeyFigures(

@@ -181,7 +181,8 @@ class Settings(BaseSettings):
     answer_max_chars: int = Field(default=8_000, ge=200, le=40_000)  # a longer answer is cut
     answer_deadline_seconds: float = Field(default=180.0, gt=0, le=3_600)  # the whole answer
     embeddings: bool = True  # dense re-ranking when the `embeddings` extra is installed
-    embedding_threads: int = Field(default=1, ge=1, le=64)  # torch's threads for embeddings
+    embedding_threads: int = Field(default=1, ge=1, le=64)  # torch's threads per worker
+    embedding_workers: int = Field(default=1, ge=1, le=16)  # processes, a model in each
     index_cache_mb: int = Field(default=64, ge=1, le=65_536)  # held texts and indexes, MiB
 
     # Limits (0 = unlimited)

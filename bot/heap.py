@@ -23,6 +23,6 @@ def settle_heap() -> None:
 
 
 def freeze_heap() -> None:
-    """Freeze what was allocated since (a late import, e.g. torch when the embedding model
-    loads): cheap, it scans nothing."""
+    """Freeze what was allocated since (a late import, e.g. the embedding workers' pool
+    when it starts): cheap, it scans nothing."""
     gc.freeze()

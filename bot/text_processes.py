@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import multiprocessing.connection
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -27,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, TypeVar
 
-from bot.reading.worker import PARSE_NICENESS, mp_context
+from bot.reading.worker import mp_context, start_pool_worker
 
 log = logging.getLogger(__name__)
 
@@ -38,26 +35,12 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _start_worker() -> None:
-    """A worker runs at a lower priority, and ends when the bot's process does: killed
-    with SIGKILL, the bot cannot stop its pool, and idle workers would stay forever."""
-    os.nice(PARSE_NICENESS)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
-
-
-def _end_with(sentinel: int) -> None:
-    multiprocessing.connection.wait([sentinel])
-    os._exit(0)
-
-
 def _current_pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(
-                TEXT_WORKERS, mp_context=mp_context(), initializer=_start_worker
+                TEXT_WORKERS, mp_context=mp_context(), initializer=start_pool_worker
             )
         return _pool
 

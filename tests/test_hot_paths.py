@@ -28,13 +28,13 @@ from adapters.slack_app import make_client
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform
-from bot.embedding import EmbedderUnavailable, LazyEmbedder, find_embedder
+from bot.embedding import EmbedderUnavailable, ProcessEmbedder, find_embedder
 from bot.reading.library import EMBED_BATCH, ByteLRU
 from bot.reading.model import Passage
 from bot.retrieval import PaperIndex
 from bot.store import Store
+from tests.embedders import HashingEmbedder
 from tests.loopback.openai_server import OpenAIServer
-from tests.test_retrieval import HashingEmbedder
 from tests.test_thread_answers import MEMBER, open_reversal_thread, transcript
 
 CHUNKS = [
@@ -57,7 +57,7 @@ def test_the_embeddings_extra_is_found_without_importing_torch(
 async def test_bootstrap_loads_no_model(make_settings: Callable[..., Settings]) -> None:
     async with bootstrap(make_settings(embeddings=True)) as club:
         embedder = club.library._embedder
-        assert embedder is None or (isinstance(embedder, LazyEmbedder) and not embedder.loaded)
+        assert embedder is None or (isinstance(embedder, ProcessEmbedder) and not embedder.loaded)
 
 
 class BrokenEmbedder:
@@ -71,11 +71,6 @@ def test_an_embedder_that_cannot_load_leaves_the_index_lexical() -> None:
     index = PaperIndex.build(CHUNKS, embedder=BrokenEmbedder())
     assert not index.dense
     assert "AdamW" in index.search("Which optimizer?")[0].passage.text
-    lazy = LazyEmbedder()
-    lazy._failure = "ImportError: no torch"  # as after a failed first load
-    assert not lazy.warm()
-    with pytest.raises(EmbedderUnavailable):
-        lazy.embed(["x"])
 
 
 def test_vectors_are_held_as_float32_and_counted_in_the_index_size() -> None:

@@ -15,8 +15,8 @@ from bot.domain import Paper
 from bot.reading.library import PaperLibrary
 from bot.reading.model import PaperText, Passage, TextSource, paper_text_to_json
 from bot.store import Store
+from tests.embedders import HashingEmbedder
 from tests.loopback.arxiv_server import ArxivServer
-from tests.test_retrieval import HashingEmbedder
 from tests.test_thread_answers import REVERSAL
 
 

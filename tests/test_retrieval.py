@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import zlib
-from collections.abc import Sequence
 
 import pytest
 
@@ -19,6 +17,7 @@ from bot.reading.model import (
     paper_text_to_json,
 )
 from bot.retrieval import PaperIndex, RetrievalConfig, query_terms, tokenize
+from tests.embedders import HashingEmbedder
 from tests.loopback.fixtures import fixtures_dir
 
 
@@ -157,26 +156,6 @@ def test_rewritten_queries_rescue_a_question_in_another_language(
         alternatives=["pretraining optimizer", "AdamW learning rate"],
     )
     assert "AdamW" in helped[0].passage.text
-
-
-class HashingEmbedder:
-    """A small deterministic embedder (hashed word counts) standing in for MiniLM."""
-
-    name = "hashing-64"
-
-    def __init__(self) -> None:
-        self.calls: list[int] = []
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        self.calls.append(len(texts))
-        vectors = []
-        for text in texts:
-            vector = [0.0] * 64
-            for word in tokenize(text):
-                vector[zlib.crc32(word.encode()) % 64] += 1.0
-            norm = sum(x * x for x in vector) ** 0.5 or 1.0
-            vectors.append([x / norm for x in vector])
-        return vectors
 
 
 def test_dense_scores_are_fused_and_cached_vectors_reused(memo_chunks: list[Passage]) -> None:

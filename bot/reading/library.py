@@ -6,7 +6,8 @@ whose HTML and PDF were briefly unreachable gets its full text on a later try.
 Parsing runs in a bounded worker process (bot.reading.worker). Texts and indexes live in
 one in-memory LRU bounded in bytes (`index_cache_mb`: lexical and dense parts counted) and
 are built in a worker thread; chunk embeddings (seconds of CPU per paper) are kept in the
-store too. The embedding model loads on the first dense build, off the loop.
+store too. The embedding model loads on the first dense build, in worker processes
+(bot/embedding.py).
 
 Locks are per paper and only around work that must happen once (a download, a build): a
 paper already in memory is returned without waiting behind another paper's work.
@@ -31,7 +32,8 @@ import numpy as np
 
 from bot.config import Settings
 from bot.domain import Paper
-from bot.embedding import Embedder, LazyEmbedder, Vectors, as_vectors
+from bot.embedding import BATCH as EMBED_BATCH
+from bot.embedding import Embedder, ProcessEmbedder, Vectors, as_vectors
 from bot.keyed_locks import KeyedLocks
 from bot.reading.chunking import chunk_passages
 from bot.reading.fetch import fetch_paper_text, read_local_file
@@ -50,7 +52,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ABSTRACT_RETRY_SECONDS = 3600.0
-EMBED_BATCH = 8  # chunks per background embedding call: ~1 s on one torch thread, no slower than 32
 STOP_WAIT_SECONDS = 10.0
 MAX_DOWNLOAD_BYTES = 40_000_000  # the default of Settings.fulltext_max_bytes
 
@@ -101,9 +102,8 @@ class PaperLibrary:
         return self._cache
 
     async def close(self) -> None:
-        """Stop background embedding between two batches and wait for its thread: torch
-        torn down by the interpreter's exit under a running embedding aborts the process
-        (`terminate called without an active exception`)."""
+        """Stop background embedding between two batches and wait for its thread (the
+        embedder's workers end after it, in bootstrap's teardown)."""
         self._stopping.set()
         for thread in list(self._threads):
             await asyncio.to_thread(thread.join, STOP_WAIT_SECONDS)
@@ -112,7 +112,7 @@ class PaperLibrary:
 
     def warm_embedder(self) -> bool:
         """Load the embedding model now (blocking: run it in a thread); True if dense is on."""
-        if isinstance(self._embedder, LazyEmbedder):
+        if isinstance(self._embedder, ProcessEmbedder):
             return self._embedder.warm()
         return self._embedder is not None
 

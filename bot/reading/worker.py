@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
 import threading
 import time
 import zlib
@@ -183,6 +185,25 @@ def mp_context() -> BaseContext:
             else:  # pragma: no cover
                 _context = multiprocessing.get_context("spawn")
         return _context
+
+
+def start_pool_worker() -> None:
+    """The initializer of a long-lived pool worker (text work, embeddings): it runs at a
+    lower priority, and ends when the bot's process does. Killed with SIGKILL, the bot
+    cannot stop its pools, and idle workers would otherwise stay forever. Ctrl+C reaches
+    the whole process group: the bot stops its workers, so they ignore it (interrupted,
+    a worker broke its pool, and the bot's exit printed the pool's errors)."""
+    if hasattr(os, "nice"):
+        os.nice(PARSE_NICENESS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
 
 
 def _run_blocking(
