@@ -22,7 +22,7 @@ from bot.bootstrap import TERMINAL, Services, bootstrap
 from bot.config import Settings
 from bot.domain import Platform
 from bot.errors import PaperclubError
-from bot.heap import freeze_heap, settle_heap
+from bot.heap import freeze_heap, settled_heap
 from bot.publishing.keys import channel_name
 from bot.schedule.scheduler import DigestScheduler
 from bot.schedule.weekly import describe_schedule
@@ -56,9 +56,8 @@ async def _serve(club: Services, settings: Settings, console: Console, stop: asy
     club.library.dense_in_background = True  # first questions never wait for embeddings
     platforms: list[asyncio.Task[None]] = []
     starting = _platforms(club, settings)  # imports the platforms' libraries
-    settle_heap()
     try:
-        async with asyncio.TaskGroup() as group:
+        async with settled_heap(), asyncio.TaskGroup() as group:
             for name, platform in starting:
                 platforms.append(group.create_task(platform, name=name))
             if not platforms:

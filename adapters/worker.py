@@ -23,7 +23,7 @@ from adapters.stop_signals import stop_requested
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import Platform
-from bot.heap import settle_heap
+from bot.heap import settled_heap
 from bot.jobs.queue import run_worker, worker_name
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ async def run_queue_worker(settings: Settings, console: Console) -> None:
             if settings.discord_token is not None:
                 discord_chat = await platforms.enter_async_context(discord_rest_chat(club))
                 club.chats.attach(Platform.DISCORD, discord_chat)
-            settle_heap()
-            console.print(f"paperclub worker {worker_name()}: working the queue; Ctrl+C stops.")
-            await run_worker(club, settings, stop)
+            async with settled_heap():
+                console.print(f"paperclub worker {worker_name()}: working the queue; Ctrl+C stops.")
+                await run_worker(club, settings, stop)
     console.print("paperclub worker stopped.")

@@ -25,7 +25,7 @@ the end: embeddings and text work, while short-lived parse workers are not count
 now and peak, and the worker processes' PSS. Dropped and duplicated answers must be 0.
 
     python bench/load.py [--questions 200] [--rate 0] [--latency 0.3] [--embeddings]
-                         [--both] [--watch] [--steps] [--threads]
+                         [--both] [--watch] [--steps] [--threads] [--no-quiet-gc]
 
 `--watch` samples the loop thread's stack whenever the loop is over 20 ms late and prints
 the hottest frames with their share (bench/loop_watch.py). `--steps` times every step of
@@ -388,7 +388,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.domain import ConversationRef, Platform
-    from bot.heap import settle_heap
+    from bot.heap import settle_heap, settled_heap
 
     context = multiprocessing.get_context("spawn")
     conn, child_conn = context.Pipe()
@@ -430,8 +430,11 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                 club.library.dense_in_background = True
                 if embeddings:
                     await asyncio.to_thread(club.library.warm_embedder)
-                if not args.no_freeze:
-                    settle_heap()  # as `paperclub run` does before serving (bot/heap.py)
+                heap = contextlib.AsyncExitStack()
+                if args.no_quiet_gc and not args.no_freeze:
+                    settle_heap()
+                elif not args.no_freeze:  # as `paperclub run` does before serving (bot/heap.py)
+                    await heap.enter_async_context(settled_heap())
                 try:
                     conversations = [
                         ConversationRef(Platform(p), w, c) for p, w, c in world["conversations"]
@@ -539,6 +542,7 @@ async def run_once(args: argparse.Namespace, embeddings: bool) -> dict[str, Any]
                         "heap": heap_census(),
                     }
                 finally:
+                    await heap.aclose()
                     await handler.close_async()  # type: ignore[no-untyped-call]
                     await bot.close()
                     with contextlib.suppress(BaseException):
@@ -640,6 +644,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--no-freeze", action="store_true", help="leave start-up's heap to the collector"
+    )
+    parser.add_argument(
+        "--no-quiet-gc",
+        action="store_true",
+        help="freeze start-up's heap but leave full collections to CPython's own rule",
     )
     args = parser.parse_args()
     modes = [False, True] if args.both else [args.embeddings]

@@ -12,7 +12,10 @@ requests.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 
 def settle_heap() -> None:
@@ -26,3 +29,58 @@ def freeze_heap() -> None:
     """Freeze what was allocated since (a late import, e.g. the embedding workers' pool
     when it starts): cheap, it scans nothing."""
     gc.freeze()
+
+
+QUIET_EVERY = 0.5  # seconds between two looks at the loop
+QUIET_TASKS = 8  # tasks beyond the fewest seen: more is work in flight, not a quiet loop
+DUE_AFTER = 10  # younger (generation-1) collections before a full one: CPython's rule
+OVERDUE_AFTER = 50  # then a full collection runs whatever the loop holds
+GROWTH = 1.25  # and only once the old generation has grown by a quarter: CPython's rule
+
+
+async def collect_when_quiet(
+    *,
+    every: float = QUIET_EVERY,
+    quiet_tasks: int = QUIET_TASKS,
+    due_after: int = DUE_AFTER,
+    overdue_after: int = OVERDUE_AFTER,
+) -> None:
+    """Run the full collections of the loop's process at quiet moments (a task for the
+    bot's life; cancel it to give the collector its own thresholds back).
+
+    With start-up's heap frozen, a full collection walks what is in flight: under the
+    load bench's flood of 200 questions, 33-44k coroutines, cells and contexts, 22-54 ms
+    inside one event's step. CPython runs one after every ten younger collections,
+    whichever step that happens in. Here it runs when due and the loop holds few tasks
+    beyond its quietest moment, when there is least to walk and nobody waits; under load
+    that never quiets, once overdue, so cyclic garbage stays bounded.
+    """
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, 2**30)  # CPython's own full collections: never
+    quietest = len(asyncio.all_tasks())
+    survivors = len(gc.get_objects(generation=2))
+    try:
+        while True:
+            await asyncio.sleep(every)
+            tasks = len(asyncio.all_tasks())
+            quietest = min(quietest, tasks)
+            younger = gc.get_count()[2]
+            quiet = tasks <= quietest + quiet_tasks
+            if younger >= overdue_after or (younger >= due_after and quiet):
+                if len(gc.get_objects(generation=2)) > survivors * GROWTH:
+                    gc.collect()
+                    survivors = len(gc.get_objects(generation=2))
+    finally:
+        gc.set_threshold(young, middle, old)
+
+
+@asynccontextmanager
+async def settled_heap() -> AsyncIterator[None]:
+    """`settle_heap()`, then `collect_when_quiet()` for as long as the block serves."""
+    settle_heap()
+    collector = asyncio.create_task(collect_when_quiet(), name="quiet-collections")
+    try:
+        yield
+    finally:
+        collector.cancel()
+        await asyncio.gather(collector, return_exceptions=True)

@@ -32,7 +32,7 @@ from adapters.discord_bot.client import PaperclubBot, run_discord
 from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
 from bot.errors import InvalidSetting
-from bot.heap import settle_heap
+from bot.heap import settled_heap
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
@@ -187,12 +187,12 @@ async def run_shards(settings: Settings, plan: ShardPlan) -> None:
     """Serve `plan`'s shards on the shared store until SIGTERM or SIGINT."""
     async with bootstrap(settings, shared=True) as club:
         club.library.dense_in_background = True  # as in `paperclub run`: questions never wait
-        settle_heap()
-        bot = ShardedPaperclubBot(
-            club, plan, identify_window=settings.discord_identify_window_seconds
-        )
-        logger.info("Discord gateway for shards %s", plan)
-        await _until_stopped(run_discord(club, settings, bot=bot))
+        async with settled_heap():
+            bot = ShardedPaperclubBot(
+                club, plan, identify_window=settings.discord_identify_window_seconds
+            )
+            logger.info("Discord gateway for shards %s", plan)
+            await _until_stopped(run_discord(club, settings, bot=bot))
 
 
 async def _until_stopped(serving: Coroutine[Any, Any, None]) -> None:

@@ -27,7 +27,7 @@ from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
 from bot.domain import Platform
 from bot.errors import PlatformMisconfigured
-from bot.heap import settle_heap
+from bot.heap import settled_heap
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ async def run_slack_http(settings: Settings, console: Console, *, host: str, por
             bootstrap(settings, shared=True) as club,
             slack_http_receiver(club, settings, host=host, port=port) as bound,
         ):
-            settle_heap()
-            console.print(f"Slack HTTP receiver on {host}:{bound}; press Ctrl+C to stop.")
-            await stop.wait()
+            async with settled_heap():
+                console.print(f"Slack HTTP receiver on {host}:{bound}; press Ctrl+C to stop.")
+                await stop.wait()
     console.print("paperclub slack-http stopped.")
