@@ -36,7 +36,8 @@ the bot's threads ran and waited for a core in each, and what the hypervisor sto
 in the same few milliseconds.
 
 `--both` runs dense re-ranking off, then on (when the `embeddings` extra is installed), and
-prints the two side by side.
+prints the two side by side. `--no-quiet-gc` leaves full collections to CPython's own rule
+(start-up's heap still frozen), for an A/B of bot/heap.py's `collect_when_quiet`.
 """
 
 from __future__ import annotations
