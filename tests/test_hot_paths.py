@@ -28,8 +28,9 @@ from adapters.slack_app import make_client
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.domain import ConversationRef, Platform
+from bot.embedding import BATCH as EMBED_BATCH
 from bot.embedding import EmbedderUnavailable, ProcessEmbedder, find_embedder
-from bot.reading.library import EMBED_BATCH, ByteLRU
+from bot.reading.library import ByteLRU
 from bot.reading.model import Passage
 from bot.retrieval import PaperIndex
 from bot.store import Store
