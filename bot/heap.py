@@ -55,8 +55,7 @@ async def collect_when_quiet(
     beyond its quietest moment, when there is least to walk and nobody waits; under load
     that never quiets, once overdue, so cyclic garbage stays bounded.
     """
-    young, middle, old = gc.get_threshold()
-    gc.set_threshold(young, middle, 2**30)  # CPython's own full collections: never
+    _take_full_collections()
     quietest = len(asyncio.all_tasks())
     survivors = len(gc.get_objects(generation=2))
     try:
@@ -71,7 +70,30 @@ async def collect_when_quiet(
                     gc.collect()
                     survivors = len(gc.get_objects(generation=2))
     finally:
-        gc.set_threshold(young, middle, old)
+        _give_back_full_collections()
+
+
+_holders = 0  # collectors running in this process (two bots in one test process)
+_cpython_old_threshold = 0
+
+
+def _take_full_collections() -> None:
+    """Turn CPython's own full collections off; the first of overlapping collectors
+    keeps the threshold to give back when the last one ends."""
+    global _holders, _cpython_old_threshold
+    young, middle, old = gc.get_threshold()
+    if _holders == 0:
+        _cpython_old_threshold = old
+    _holders += 1
+    gc.set_threshold(young, middle, 2**30)
+
+
+def _give_back_full_collections() -> None:
+    global _holders
+    _holders -= 1
+    if _holders == 0:
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, _cpython_old_threshold)
 
 
 @asynccontextmanager

@@ -83,3 +83,19 @@ async def test_without_it_the_collector_keeps_its_own_full_collections() -> None
     collector.cancel()
     await asyncio.gather(collector, return_exceptions=True)
     assert gc.get_threshold() == (young, middle, old)
+
+
+async def test_overlapping_collectors_give_the_thresholds_back_once_the_last_ends() -> None:
+    """Two bots in one process (shards, tests): whichever ends first, CPython's own full
+    collections stay off until the other ends too, then come back as they were."""
+    thresholds = gc.get_threshold()
+    first = asyncio.create_task(collect_when_quiet(every=0.01))
+    await asyncio.sleep(0.02)
+    second = asyncio.create_task(collect_when_quiet(every=0.01))
+    await asyncio.sleep(0.02)
+    first.cancel()
+    await asyncio.gather(first, return_exceptions=True)
+    assert gc.get_threshold()[2] > thresholds[2]
+    second.cancel()
+    await asyncio.gather(second, return_exceptions=True)
+    assert gc.get_threshold() == thresholds
