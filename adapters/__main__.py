@@ -1,5 +1,5 @@
 """`python -m adapters` is the `paperclub` command."""
 
-from adapters.cli import entry_point
+from adapters.entry import entry_point
 
 entry_point()

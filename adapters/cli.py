@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.console import ConsoleChat
+from adapters.entry import EXIT_INTERRUPTED
 from adapters.logging_setup import configure_logging
 from bot.bootstrap import TERMINAL, bootstrap
 from bot.config import Settings
@@ -183,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"paperclub: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception:
         logging.getLogger("paperclub").exception("unexpected error")
         print(
@@ -507,6 +508,10 @@ def _conversation(text: str | None) -> ConversationRef:
     return ConversationRef(Platform(parts[0]), parts[1], parts[2])
 
 
-def entry_point() -> None:
+def command_line() -> int:
+    """`main` with the process's warnings logged; a Ctrl+C at any point gives 130."""
     logging.captureWarnings(True)
-    sys.exit(main())
+    try:
+        return main()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -26,6 +28,33 @@ def paperclub(
         text=True,
         timeout=timeout,
     )
+
+
+def test_ctrl_c_while_the_command_is_still_importing_ends_it_quietly(
+    arxiv_server: ArxivServer, tmp_path: Path
+) -> None:
+    """Start-up spends a second or more importing; a Ctrl+C then used to print a traceback."""
+    command = subprocess.Popen(
+        [sys.executable, "-m", "adapters", "run"],
+        env={**os.environ, **loopback_env(arxiv_server, tmp_path)},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        maps = Path(f"/proc/{command.pid}/maps")
+        deadline = time.monotonic() + 30
+        while "pydantic_core" not in maps.read_text() and time.monotonic() < deadline:
+            time.sleep(0.001)  # pydantic is among the first of the imports, not the last
+        command.send_signal(signal.SIGINT)
+        out, err = command.communicate(timeout=30)
+    finally:
+        if command.poll() is None:
+            command.kill()
+    assert command.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "press Ctrl+C" not in out  # stopped before it was running
 
 
 def transcript(tmp_path: Path) -> list[dict[str, object]]:
