@@ -397,6 +397,39 @@ async def test_one_run_per_channel_at_a_time(
     assert len(roots(transcript)) == 10
 
 
+async def test_a_stop_during_a_club_job_cancels_it_without_logging_an_error(
+    make_settings: MakeSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """APScheduler logs a coroutine job cancelled at its shutdown as the job's error."""
+    caplog.set_level(logging.INFO)
+    started, cancelled = asyncio.Event(), asyncio.Event()
+    calls: list[datetime] = []
+
+    async def reminders_waiting_on_a_platform(now: datetime) -> int:
+        calls.append(now)
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return 0
+
+    async with terminal_club(make_settings(), tmp_path / "t.jsonl") as club:
+        scheduler = build_scheduler(club, reminders=reminders_waiting_on_a_platform)
+        await scheduler.start()
+        try:
+            await asyncio.wait_for(started.wait(), 10)  # the first tick runs at once
+            await scheduler._start_club_tick()  # the next minute's, while it still waits
+            await asyncio.sleep(0.1)
+        finally:
+            await asyncio.wait_for(scheduler.shutdown(), 10)
+    assert len(calls) == 1  # one tick at a time
+    assert cancelled.is_set()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert "Traceback" not in caplog.text
+
+
 # A real process, killed mid-digest ------------------------------------------------------
 
 
@@ -508,4 +541,5 @@ def test_first_run_subscribes_the_terminal_and_says_how_to_enable_platforms(
     assert "SLACK_SIGNING_SECRET (HTTP mode)" in output
     assert "Next digest for console:local/terminal: Mon " in output
     assert "paperclub stopped." in output
+    assert "Traceback" not in output
     assert arxiv_server.requests == []  # a first start owes no missed run

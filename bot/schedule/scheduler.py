@@ -7,6 +7,11 @@ idempotent (the service's post keys), so a catch-up, a retry or a second process
 never post a paper twice; the scheduler only decides *when* to try.
 
 Every decision uses the injected clock `now`, so tests can move time without waiting.
+
+APScheduler's jobs only start the work, as tasks this scheduler owns: APScheduler 3
+cancels a coroutine job still running at shutdown and logs the cancellation as the job's
+error, with a traceback, on every stop that lands mid-run. Owning the tasks, `shutdown`
+cancels them and waits for them quietly.
 """
 
 from __future__ import annotations
@@ -103,6 +108,7 @@ class DigestScheduler:
         self._running: set[ConversationRef] = set()
         self._retries: dict[ConversationRef, int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._tick: asyncio.Task[Any] | None = None
 
     # Registration -----------------------------------------------------------------
 
@@ -119,7 +125,7 @@ class DigestScheduler:
         self._scheduler.start()
         if any(job is not None for _, job in self._club_jobs()):
             self._scheduler.add_job(
-                self._club_tick,
+                self._start_club_tick,
                 "interval",
                 seconds=REMINDER_POLL.total_seconds(),
                 id=REMINDER_JOB_ID,
@@ -236,11 +242,11 @@ class DigestScheduler:
         return CatchUp(conversation, missed, False, reason)
 
     async def _scheduled_run(self, conversation: ConversationRef) -> None:
-        await self.run_channel(conversation, why="weekly run")
+        self._spawn(self.run_channel(conversation, why="weekly run"))
 
     async def _retry_run(self, conversation: ConversationRef, scheduled_for: datetime) -> None:
         why = f"retry {self._retries.get(conversation, 0)}"
-        await self.run_channel(conversation, why=why, scheduled_for=scheduled_for)
+        self._spawn(self.run_channel(conversation, why=why, scheduled_for=scheduled_for))
 
     async def run_channel(
         self,
@@ -353,6 +359,11 @@ class DigestScheduler:
             ("new paper versions", self.new_versions),
         )
 
+    async def _start_club_tick(self) -> None:
+        """One tick at a time: a tick still waiting on arXiv lets the next minute's pass."""
+        if self._tick is None or self._tick.done():
+            self._tick = self._spawn(self._club_tick())
+
     async def _club_tick(self) -> None:
         """Every minute: the club's jobs that poll the clock."""
         for name, job in self._club_jobs():
@@ -363,13 +374,14 @@ class DigestScheduler:
             except PaperclubError as error:
                 log.warning("schedule: %s failed: %s", name, error)
 
-    def _spawn(self, coroutine: Awaitable[Any]) -> None:
+    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.ensure_future(_logged(coroutine))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def wait_idle(self) -> None:
-        """Wait for catch-up runs in progress (tests, and a clean exit of one-shot commands)."""
+        """Wait for the runs and ticks in progress (tests, and a clean exit of one-shot commands)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
