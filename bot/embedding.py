@@ -14,12 +14,17 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
+import signal
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing.queues import SimpleQueue
+from multiprocessing.synchronize import Event as EventType
 from typing import Any, Protocol
 
 import numpy as np
@@ -85,14 +90,41 @@ _worker_model: Embedder | None = None
 _worker_failure: str | None = None
 
 
-def _start_embedding_worker(load: Callable[[int], Embedder], threads: int) -> None:
+@dataclass(frozen=True, slots=True)
+class _LoadWatch:
+    """How `close()` finds the workers still loading the model. A worker says when its
+    load begins and ends; one that begins after `closing` is set skips the load, so a
+    worker starting while the bot closes is never missed."""
+
+    said: SimpleQueue[tuple[int, bool]]  # (pid, True) as a load begins, (pid, False) at its end
+    closing: EventType
+
+    def still_loading(self) -> set[int]:
+        pids: set[int] = set()
+        while not self.said.empty():
+            pid, begun = self.said.get()
+            if begun:
+                pids.add(pid)
+            else:
+                pids.discard(pid)
+        return pids
+
+
+def _start_embedding_worker(
+    load: Callable[[int], Embedder], threads: int, watch: _LoadWatch
+) -> None:
     """A worker's initializer: lower its priority, then load the model once."""
     global _worker_model, _worker_failure
     start_pool_worker()
+    watch.said.put((os.getpid(), True))
+    if watch.closing.is_set():
+        _worker_failure = "the bot is stopping"
+        return
     try:
         _worker_model = load(threads)
     except Exception as error:  # the extra is optional: any failure means lexical
         _worker_failure = f"{type(error).__name__}: {error}"
+    watch.said.put((os.getpid(), False))
 
 
 def _embed_in_worker(texts: list[str]) -> Vectors:
@@ -124,6 +156,7 @@ class ProcessEmbedder:
         self._workers = workers
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self._watch: _LoadWatch | None = None
         self._closed = False
         self._failure: str | None = None
         self._loaded = False
@@ -156,12 +189,24 @@ class ProcessEmbedder:
         )
 
     def close(self) -> None:
-        """Let the workers finish the batches in hand, then end; waits for nothing."""
+        """Let the workers finish the batches in hand, then end; waits for nothing.
+
+        A worker still loading the model is ended now: the interpreter's exit waits for
+        every pool worker, and a load takes seconds (minutes on a first download), while
+        a batch takes about one."""
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
+            watch, self._watch = self._watch, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+        if watch is not None:
+            watch.closing.set()
+            for pid in watch.still_loading():
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
 
     def _run(self, batches: list[list[str]]) -> list[Vectors]:
         if self._failure is not None:
@@ -175,6 +220,8 @@ class ProcessEmbedder:
             raise
         except BrokenProcessPool as error:
             self._forget(pool)
+            if self._closed:  # close() ended a worker still loading
+                raise EmbedderUnavailable("the bot is stopping") from error
             log.warning("an embedding worker process died; this embedding is skipped")
             raise EmbedderUnavailable("the embedding worker stopped") from error
         except CancelledError as error:  # close() dropped a batch not yet started
@@ -203,11 +250,13 @@ class ProcessEmbedder:
             if self._closed:
                 raise EmbedderUnavailable("the bot is stopping")
             if self._pool is None:
+                context = mp_context()
+                self._watch = _LoadWatch(context.SimpleQueue(), context.Event())
                 self._pool = ProcessPoolExecutor(
                     self._workers,
-                    mp_context=mp_context(),
+                    mp_context=context,
                     initializer=_start_embedding_worker,
-                    initargs=(self._load, self._threads),
+                    initargs=(self._load, self._threads, self._watch),
                 )
             return self._pool
 

@@ -56,3 +56,11 @@ def load_hashing(threads: int) -> WhereEmbedder:
 
 def load_nothing(threads: int) -> WhereEmbedder:
     raise ImportError("No module named 'torch'")
+
+
+def load_slowly(mark: Path, threads: int) -> WhereEmbedder:
+    """A load that takes a minute, as a first download of the model can: it first
+    touches `mark`-PID so a test knows the worker is loading."""
+    Path(f"{mark}-{os.getpid()}").touch()
+    time.sleep(60)
+    return WhereEmbedder()

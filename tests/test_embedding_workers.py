@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from bot.embedding import BATCH, EmbedderUnavailable, ProcessEmbedder, as_vectors
 from bot.reading.model import Passage
 from bot.retrieval import PaperIndex
-from tests.embedders import HashingEmbedder, load_hashing, load_nothing
+from tests.embedders import HashingEmbedder, load_hashing, load_nothing, load_slowly
 
 CHUNKS = [
     Passage(text="We pretrain with AdamW at a learning rate of 3e-4.", section="Setup", page=1),
@@ -149,3 +150,27 @@ def test_closed_workers_end_and_later_calls_fall_back_to_lexical(
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in pids)
+
+
+def test_a_stop_while_the_workers_load_the_model_ends_them_at_once(tmp_path: Path) -> None:
+    """The interpreter's exit waits for pool workers: a stop in the first seconds of
+    `paperclub run` used to wait for the model's load (7 s; minutes on a first download)."""
+    mark = tmp_path / "loading"
+    embedder = ProcessEmbedder(load=partial(load_slowly, mark), name="slow", workers=2)
+    warmed: list[bool] = []
+    warming = threading.Thread(target=lambda: warmed.append(embedder.warm()), daemon=True)
+    warming.start()
+    deadline = time.monotonic() + 30
+    while len(list(tmp_path.glob("loading-*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    pids = {int(path.name.removeprefix("loading-")) for path in tmp_path.glob("loading-*")}
+    assert len(pids) == 2
+    embedder.close()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids)
+    warming.join(10)
+    assert warmed == [False]  # warm() gave up: dense stays off, nothing raised
+    with pytest.raises(EmbedderUnavailable, match="stopping"):
+        embedder.embed(["x"])
