@@ -509,9 +509,6 @@ def _conversation(text: str | None) -> ConversationRef:
 
 
 def command_line() -> int:
-    """`main` with the process's warnings logged; a Ctrl+C at any point gives 130."""
+    """`main` with the process's warnings logged."""
     logging.captureWarnings(True)
-    try:
-        return main()
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    return main()

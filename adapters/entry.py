@@ -16,6 +16,8 @@ EXIT_INTERRUPTED = 130
 def entry_point() -> None:
     try:
         from adapters.cli import command_line
+
+        status = command_line()
     except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPTED)
-    sys.exit(command_line())
+        status = EXIT_INTERRUPTED
+    sys.exit(status)
