@@ -30,12 +30,21 @@ def paperclub(
     )
 
 
+# A process started in the background by a shell without job control (CI may be) inherits
+# Ctrl+C ignored, and Python then installs no KeyboardInterrupt handler: put the default
+# back, then become the command (the same process, so the same pid).
+WITH_CTRL_C_AT_DEFAULT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
 def test_ctrl_c_while_the_command_is_still_importing_ends_it_quietly(
     arxiv_server: ArxivServer, tmp_path: Path
 ) -> None:
     """Start-up spends a second or more importing; a Ctrl+C then used to print a traceback."""
     command = subprocess.Popen(
-        [sys.executable, "-m", "adapters", "run"],
+        [sys.executable, "-c", WITH_CTRL_C_AT_DEFAULT, "-m", "adapters", "run"],
         env={**os.environ, **loopback_env(arxiv_server, tmp_path)},
         cwd=tmp_path,
         stdout=subprocess.PIPE,
