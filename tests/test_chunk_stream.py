@@ -16,7 +16,7 @@ import pytest
 from openai import AsyncOpenAI
 
 from bot.errors import LLMUnavailable
-from bot.llm.chunk_stream import ChunkStream, Event, SSEEvents, SSELines
+from bot.llm.chunk_stream import ChunkStream, Event, SSEEvents, SSELines, as_sent
 from bot.llm.model_client import model_client
 from bot.llm.openai_engine import EngineOptions, OpenAIEngine
 from bot.llm.repetition import MIN_PERIOD, RepetitionGuard, looping_period
@@ -114,6 +114,31 @@ async def test_the_same_chunks_as_the_openai_client_gives(
     assert runs(ours) == runs(reference)
     assert ("text", REPLY) in runs(ours)
     assert len(ours) <= len(reference)
+
+
+async def test_the_request_body_is_the_one_the_client_would_send(
+    client: AsyncOpenAI, openai_server: OpenAIServer
+) -> None:
+    """Our fields go as `extra_body` (no typed-params transform): the server must still
+    receive exactly what the client's typed `create` sends, streamed or not."""
+    openai_server.reply = lambda body: REPLY
+    fields = {
+        "max_tokens": 300,
+        "temperature": 0.2,
+        "response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": {}}},
+        "extra_body": {"return_progress": True},
+    }
+    async with await ChunkStream.open(client, request(**fields)):
+        pass
+    async with await client.chat.completions.create(**request(**fields)):
+        pass
+    single = {k: v for k, v in request(**fields).items() if not k.startswith("stream")}
+    await client.chat.completions.create(**as_sent(single))
+    await client.chat.completions.create(**single)
+    ours, theirs, ours_single, theirs_single = openai_server.bodies()
+    assert ours == theirs
+    assert ours["messages"] == MESSAGES and ours["return_progress"] is True
+    assert ours_single == theirs_single and "stream" not in ours_single
 
 
 async def test_text_before_a_broken_event_still_arrives(

@@ -28,7 +28,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from bot.domain import Paper, QAPair, Summary, SummaryEngine, Turn
 from bot.errors import LLMUnavailable
 from bot.llm.bounds import SUMMARY_LIMITS, ModelLimits, SummaryLimits
-from bot.llm.chunk_stream import ChunkStream
+from bot.llm.chunk_stream import ChunkStream, as_sent
 from bot.llm.context import chars_for_tokens, estimate_tokens, plan
 from bot.llm.endpoint_errors import describe_api_error
 from bot.llm.gates import SummaryUnusable, Unusable, check_summary
@@ -504,7 +504,7 @@ class OpenAIEngine:
             try:
                 if request.get("stream"):
                     return await self._timed(ChunkStream.open(self._client, request))
-                return await self._timed(self._client.chat.completions.create(**request))
+                return await self._timed(self._client.chat.completions.create(**as_sent(request)))
             except (openai.RateLimitError, openai.InternalServerError) as error:
                 if attempt == retries:
                     raise
