@@ -6,9 +6,9 @@ for `json.loads` of the same event. A summary is ~500 chunks, so ten summaries a
 together held the event loop for seconds (bench/digest.py, bench/load.py --watch). So
 the request still goes through the client (auth, base URL, retries, timeouts, HTTP errors
 as `openai.APIStatusError`), via its public `with_streaming_response` (its fields as
-`extra_body`, see `as_sent`); only the body is read here: SSE events per the WHATWG rules, each event's JSON into small slotted objects
-with the attributes the engine reads (`choices[].delta.content`, `finish_reason`,
-`usage`, `delta.model_extra`).
+`extra_body`, see `as_sent`); only the body is read here: SSE events per the WHATWG
+rules, each event's JSON into small slotted objects with the attributes the engine reads
+(`choices[].delta.content`, `finish_reason`, `usage`, `delta.model_extra`).
 
 What the client would raise, this raises too: an `{"error": ...}` event is an
 `openai.APIError`, a transport failure mid-body an `openai.APIConnectionError` (or
