@@ -101,6 +101,24 @@ async def test_a_reserved_post_is_not_counted_as_received_until_its_root_exists(
         assert (done.state, done.replies_done) == (PostState.COMPLETE, 2)
 
 
+async def test_a_thread_posted_by_another_process_is_found_after_a_miss(
+    database: Target,
+) -> None:
+    """A thread's paper is remembered once found; a miss is not, so a thread another
+    process posts afterwards is found (and the remembered one stays right)."""
+    channel = ConversationRef(Platform.DISCORD, "G1", "C1")
+    thread, other = ThreadRef(channel, "11"), ThreadRef(channel, "12")
+    async with Store.open(database) as asking:
+        await asking.mark_root_posted("k0", other, "2309.12288")
+        assert await asking.thread_paper(other) == "2309.12288"
+        assert await asking.thread_paper(thread) is None
+        async with Store.open(database, exclusive=False) as posting:
+            await posting.mark_root_posted("k1", thread, "2310.06825")
+            await posting.mark_root_posted("k2", other, "2310.06825")  # ignored: posted
+        assert await asking.thread_paper(thread) == "2310.06825"
+        assert await asking.thread_paper(other) == "2309.12288"
+
+
 async def test_workspaces_never_see_each_others_threads(database: Target) -> None:
     team_a = ConversationRef(Platform.SLACK, "TA", "C1")
     team_b = ConversationRef(Platform.SLACK, "TB", "C1")  # same channel id, other workspace

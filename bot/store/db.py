@@ -13,6 +13,7 @@ workspace's queries never see another's rows.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -55,6 +56,7 @@ class Store(PaperRows, PostRows, ChannelRows, EventRows):
         self._writes = database.writes
         self._reads = database.reads
         self._hot_reads = database.hot_reads
+        self._thread_papers = OrderedDict()
 
     def held(self, name: str, *, wait: float) -> AbstractAsyncContextManager[None]:
         """Hold the lock `name` for the block, against every process writing this

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,14 @@ class PostRecord:
     fresh: bool = False  # True when this reservation created the row just now
 
 
+REMEMBERED_THREADS = 10_000  # thread -> paper pairs held: ~3 MiB at most
+
+
 class PostRows(Rows):
+    # (platform, workspace, channel, root) -> paper, least recently asked first. Tuples
+    # of strings, which the collector stops tracking: a full collection never walks them.
+    _thread_papers: OrderedDict[tuple[str, ...], str]
+
     # Posts: idempotent paper threads -------------------------------------------
 
     async def reserve_post(
@@ -138,6 +146,17 @@ class PostRows(Rows):
     # Threads ------------------------------------------------------------------
 
     async def thread_paper(self, thread: ThreadRef) -> str | None:
+        """The paper `thread` discusses; None if it is not one of ours.
+
+        Every question reads this, once or twice. A thread's paper never changes once
+        recorded (`mark_root_posted` inserts it once; nothing updates or deletes the
+        row), so one found is remembered: for any process, even beside others writing
+        the same database."""
+        key = (*conv_params(thread.conversation), thread.root_id)
+        known = self._thread_papers.get(key)
+        if known is not None:
+            self._thread_papers.move_to_end(key)
+            return known
         table = schema.threads
         async with self.reading() as db:
             arxiv_id = (
@@ -148,7 +167,12 @@ class PostRows(Rows):
                     )
                 )
             ).scalar()
-        return None if arxiv_id is None else str(arxiv_id)
+        if arxiv_id is None:
+            return None
+        self._thread_papers[key] = str(arxiv_id)
+        if len(self._thread_papers) > REMEMBERED_THREADS:
+            self._thread_papers.popitem(last=False)
+        return str(arxiv_id)
 
     async def channel_thread_for(
         self, conversation: ConversationRef, arxiv_id: str
