@@ -35,7 +35,7 @@ class PostRecord:
     fresh: bool = False  # True when this reservation created the row just now
 
 
-REMEMBERED_THREADS = 10_000  # thread -> paper pairs held: ~3 MiB at most
+REMEMBERED_THREADS = 10_000  # thread -> paper pairs held: ~3.7 MiB at most (measured)
 
 
 class PostRows(Rows):
